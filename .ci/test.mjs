@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// `npm test`: lint, type-check (code and tests), then every vitest suite (unit, component,
+// integration with real servers). Prints one closing line `N passed, N failed` counting the
+// vitest tests plus the lint and type-check steps, and exits non-zero when anything failed.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const artifacts = join(root, 'test-artifacts');
+mkdirSync(artifacts, { recursive: true });
+const extra = process.argv.slice(2);
+
+function run(name, cmd, args) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
+    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });
+    child.on('exit', (code, signal) => {
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      console.log(`=== ${name}: ${code === 0 ? 'ok' : `FAILED (${code ?? signal})`} in ${secs} s`);
+      resolve(code === 0);
+    });
+    child.on('error', (err) => {
+      console.error(`=== ${name}: cannot start: ${err.message}`);
+      resolve(false);
+    });
+  });
+}
+
+let passed = 0;
+let failed = 0;
+const bin = (n) => join(root, 'node_modules', '.bin', n);
+
+for (const [name, cmd, args] of [
+  ['lint', bin('eslint'), ['--max-warnings', '0', '.']],
+  ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+]) {
+  if (await run(name, cmd, args)) passed++;
+  else failed++;
+}
+
+const report = join(artifacts, 'vitest.json');
+rmSync(report, { force: true });
+const vitestOk = await run('vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra]);
+let counted = false;
+try {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  passed += r.numPassedTests ?? 0;
+  failed += (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+  counted = (r.numTotalTests ?? 0) > 0;
+  if (!vitestOk && (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0) === 0) failed++;
+} catch {
+  failed++;
+}
+if (!counted) {
+  console.error('vitest ran no test');
+  failed++;
+}
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

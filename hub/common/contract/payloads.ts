@@ -1,0 +1,221 @@
+// Payload schemas of the wire contract, version 1. Every payload is a JSON object with
+// `v` (contract version) and `type`. Unknown fields are accepted and dropped, so that a newer
+// sender can add optional fields without breaking an older receiver; a new required field or a
+// changed meaning needs v: 2 and new topics (gsmjobs/v2/...).
+import { z } from 'zod';
+import { deviceKeyType, isoTime, opaqueId, phoneNumber, platformId, siteId } from './ids.js';
+
+const v1 = z.literal(1);
+
+/** Most characters an SMS job text may carry (10 UCS2 parts of 67 chars is 670; 10 GSM parts 1530). */
+export const MAX_TEXT_CHARS = 1530;
+
+// ---------------------------------------------------------------------------------------------
+// hub -> agent: gsmjobs/v1/site/<platform>/<site>/job   (QoS 1, not retained)
+
+export const jobRequest = z
+  .object({
+    v: v1,
+    type: z.literal('job'),
+    /** Unique per execution; the agent de-duplicates by it and every update echoes it. */
+    execution_id: opaqueId,
+    job_id: opaqueId,
+    platform_id: platformId,
+    site_id: siteId,
+    /** Destination phone number (the control device). */
+    to: phoneNumber,
+    text: z.string().min(1, 'must not be empty').max(MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`),
+    created_at: isoTime,
+    /** After this moment the agent reports `expired` instead of sending. */
+    expires_at: isoTime,
+    /** 1 for the first dispatch; the hub increments it when it re-sends an unacknowledged job. */
+    attempt: z.number().int().min(1),
+    /** Ask the network for a delivery status report (TS 23.040 TP-SRR). */
+    status_report: z.boolean().default(true),
+  })
+  .refine((j) => Date.parse(j.expires_at) > Date.parse(j.created_at), {
+    message: 'must be later than created_at',
+    path: ['expires_at'],
+  });
+export type JobRequest = z.infer<typeof jobRequest>;
+
+// ---------------------------------------------------------------------------------------------
+// agent -> hub: gsmjobs/v1/site/<platform>/<site>/update   (QoS 1, not retained)
+
+/**
+ * Agent-side execution states. Terminal: sent (when no status report was asked), delivered,
+ * not_delivered, failed, expired, duplicate, uncertain.
+ *   accepted       stored durably in the agent's outbox (the hub may stop re-sending)
+ *   sending        handed to the modem (AT+CMGS in progress)
+ *   sent           the modem accepted every part; `message_refs` holds TP-MR of each part
+ *   delivered      every part's status report says delivered
+ *   not_delivered  a status report says the SMSC gave up (permanent or temporary-expired)
+ *   failed         could not be sent; `reason` says why
+ *   expired        reached expires_at before it could be sent
+ *   duplicate      this execution_id was already handled; `reason.message` names its state
+ *   uncertain      the agent died while the modem held the PDU: it may or may not have gone out
+ */
+export const agentState = z.enum([
+  'accepted',
+  'sending',
+  'sent',
+  'delivered',
+  'not_delivered',
+  'failed',
+  'expired',
+  'duplicate',
+  'uncertain',
+]);
+export type AgentState = z.infer<typeof agentState>;
+
+export const failureReason = z.object({
+  /** Machine-readable: invalid_number, text_too_long, cms_error, cme_error, timeout, modem_down, ... */
+  code: z.string().min(1),
+  /** Plain words for people. */
+  message: z.string(),
+  /** +CMS ERROR code (TS 27.005 3.2.5) when the modem gave one. */
+  cms_error: z.number().int().optional(),
+  retryable: z.boolean().optional(),
+});
+export type FailureReason = z.infer<typeof failureReason>;
+
+export const executionUpdate = z.object({
+  v: v1,
+  type: z.literal('update'),
+  execution_id: opaqueId,
+  job_id: opaqueId,
+  platform_id: platformId,
+  site_id: siteId,
+  state: agentState,
+  /** When the agent reached this state. */
+  at: isoTime,
+  /** The job's attempt this update answers. */
+  attempt: z.number().int().min(1),
+  /** Increases with every update of one execution, so the hub can order and drop stale ones. */
+  seq: z.number().int().min(0),
+  /** TP-Message-Reference of each part, once sent. */
+  message_refs: z.array(z.number().int().min(0).max(255)).optional(),
+  parts: z.number().int().min(1).optional(),
+  reason: failureReason.optional(),
+  /** From the status report (TS 23.040 9.2.3.15 TP-Status) for delivered / not_delivered. */
+  delivery: z
+    .object({
+      status: z.number().int().min(0).max(255),
+      discharge_at: isoTime.optional(),
+    })
+    .optional(),
+});
+export type ExecutionUpdate = z.infer<typeof executionUpdate>;
+
+// ---------------------------------------------------------------------------------------------
+// agent -> hub: gsmjobs/v1/site/<platform>/<site>/status   (QoS 1, RETAINED; last will: offline)
+
+export const registrationState = z.enum(['home', 'roaming', 'searching', 'denied', 'not_registered', 'unknown']);
+export type RegistrationState = z.infer<typeof registrationState>;
+
+export const modemStatus = z.object({
+  /** up: ready to send; init: starting or recovering; down: not answering / absent. */
+  state: z.enum(['up', 'init', 'down']),
+  manufacturer: z.string().optional(),
+  model: z.string().optional(),
+  revision: z.string().optional(),
+  registration: registrationState.optional(),
+  /** Received signal strength in dBm, null when unknown (AT+CSQ 99). */
+  signal_dbm: z.number().nullable().optional(),
+  operator: z.string().optional(),
+  /** Why the modem is down, in plain words. */
+  error: z.string().optional(),
+});
+export type ModemStatus = z.infer<typeof modemStatus>;
+
+export const agentStatus = z.object({
+  v: v1,
+  type: z.literal('status'),
+  platform_id: platformId,
+  site_id: siteId,
+  /** offline is published by the broker as the agent's last will, or by the agent on clean stop. */
+  state: z.enum(['online', 'offline']),
+  /** When this status was produced (for a last will: when the agent connected). */
+  at: isoTime,
+  version: z.string().optional(),
+  modem: modemStatus.optional(),
+  outbox: z
+    .object({
+      depth: z.number().int().min(0),
+      oldest_at: isoTime.optional(),
+    })
+    .optional(),
+});
+export type AgentStatus = z.infer<typeof agentStatus>;
+
+// ---------------------------------------------------------------------------------------------
+// agent -> hub: gsmjobs/v1/site/<platform>/<site>/inbound   (QoS 1, not retained)
+
+export const inboundSms = z.object({
+  v: v1,
+  type: z.literal('inbound'),
+  /** Unique per message at this agent, so the hub can drop a redelivered duplicate. */
+  id: opaqueId,
+  platform_id: platformId,
+  site_id: siteId,
+  /** Originating address as the network gave it (may be alphanumeric for service senders). */
+  from: z.string().min(1).max(32),
+  text: z.string(),
+  /** SMSC timestamp of the (first part of the) message. */
+  sent_at: isoTime.optional(),
+  /** When the agent read it from the modem. */
+  received_at: isoTime,
+  parts: z.number().int().min(1),
+});
+export type InboundSms = z.infer<typeof inboundSms>;
+
+// ---------------------------------------------------------------------------------------------
+// hub -> world: gsmjobs/v1/events/<platform>/execution   (QoS 1, not retained)
+
+/**
+ * Hub-side execution states: the agent states plus the hub's own steps. `created` when a job
+ * fires, `dispatched` when published to the site, `unacknowledged` when the agent never
+ * accepted it before expiry. Remediation outcomes (recovered ...) arrive with issue 10 as
+ * additional optional fields and states; subscribers must ignore values they do not know.
+ */
+export const executionState = z.enum([
+  'created',
+  'dispatched',
+  'unacknowledged',
+  ...agentState.options,
+]);
+export type ExecutionState = z.infer<typeof executionState>;
+
+export const executionEvent = z.object({
+  v: v1,
+  type: z.literal('execution'),
+  platform_id: platformId,
+  execution_id: opaqueId,
+  job_id: opaqueId,
+  job_name: z.string(),
+  site_id: siteId,
+  device: z.object({ key_type: deviceKeyType, key: z.string().min(1), name: z.string().optional() }),
+  /** The control device the SMS goes to. */
+  control_device_id: opaqueId.optional(),
+  state: executionState,
+  at: isoTime,
+  attempt: z.number().int().min(1).optional(),
+  seq: z.number().int().min(0),
+  reason: failureReason.optional(),
+  message_refs: z.array(z.number().int()).optional(),
+});
+export type ExecutionEvent = z.infer<typeof executionEvent>;
+
+// hub -> world: gsmjobs/v1/events/<platform>/sms   (QoS 1, not retained)
+export const smsEvent = inboundSms.extend({
+  type: z.literal('sms'),
+  /** The registered control device whose number sent it, if any. */
+  control_device_id: opaqueId.optional(),
+  /** The execution this message answers, when the hub could match it. */
+  execution_id: opaqueId.optional(),
+});
+export type SmsEvent = z.infer<typeof smsEvent>;
+
+// hub -> world: gsmjobs/v1/events/<platform>/site/<site>   (QoS 1, RETAINED)
+export const siteEvent = agentStatus.extend({ type: z.literal('site') });
+export type SiteEvent = z.infer<typeof siteEvent>;
