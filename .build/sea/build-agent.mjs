@@ -2,7 +2,7 @@
 // npm run build:agent: the agent as a Node single executable for linux-arm64 and linux-x64.
 //
 //   node .build/sea/build-agent.mjs [--entry agent/main.ts] [--arch arm64,x64] [--out dist]
-//        [--cache .data/sea-cache] [--no-tarball] [--no-smoke] [--gzip 1..9]
+//        [--cache .data/sea-cache] [--no-tarball] [--no-smoke] [--gzip 1..9] [--format auto|cjs|esm]
 //   node .build/sea/build-agent.mjs --pin-node 24.x.y     re-pin node-binaries.json (registry lookup)
 //
 // Steps: bundle the ESM entry as CommonJS (esbuild) -> fetch and verify the pinned official Node
@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleCjs } from './bundle-cjs.mjs';
+import { bundleForSea } from './bundle.mjs';
 import { ensureNodeBinary, pinVersion, readPins } from './node-binaries.mjs';
 import { packTarball } from './package.mjs';
 import { injectBlob, makeBlob } from './sea.mjs';
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     'no-tarball': { type: 'boolean', default: false },
     'no-smoke': { type: 'boolean', default: false },
     gzip: { type: 'string', default: '6' },
+    format: { type: 'string', default: 'auto' },
     'pin-node': { type: 'string' },
   },
 });
@@ -64,10 +65,9 @@ const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).ver
 const pins = readPins();
 mkdirSync(workDir, { recursive: true });
 
-// 1. bundle
-const mainScript = join(workDir, 'agent.cjs');
-const b = await bundleCjs({ entry, outfile: mainScript });
-log(`bundled ${relative(root, entry)} -> ${relative(root, mainScript)} (${(b.bytes / 1024).toFixed(0)} KiB, ${b.inputs} inputs)`);
+// 1. bundle (CommonJS; ESM in an asset when the entry has top-level await)
+const b = await bundleForSea({ entry, workDir, format: values.format });
+log(`bundled ${relative(root, entry)} as ${b.format} (${(b.bytes / 1024).toFixed(0)} KiB, ${b.inputs} inputs)`);
 
 // 2. official binaries (the host's one always: it makes the blob)
 const binaries = {};
@@ -78,7 +78,7 @@ if (reported !== `v${pins.version}`) throw new Error(`${hostNode} reports ${repo
 log(`Node ${reported} binaries ready (${Object.keys(binaries).join(', ')}), cache ${relative(root, cacheDir) || cacheDir}`);
 
 // 3. blob, made by the same Node version that runs it
-const blob = makeBlob({ hostNode, mainScript, workDir });
+const blob = makeBlob({ hostNode, mainScript: b.mainScript, assets: b.assets, workDir });
 log(`SEA blob ${(readFileSync(blob).length / 1024).toFixed(0)} KiB`);
 
 // 4. inject + addon beside the executable
@@ -99,7 +99,7 @@ for (const a of archs) {
 if (!values['no-smoke'] && archs.includes(hostArch)) {
   const exe = join(outDir, `agent-linux-${hostArch}`);
   const r = spawnSync(exe, ['--version'], { encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) throw new Error(`${exe} --version failed (${r.status ?? r.signal}): ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${exe} --version failed (${r.status ?? r.signal}): ${r.stderr.slice(-3000)}`);
   log(`smoke: ${r.stdout.trim()}`);
 }
 
@@ -115,6 +115,7 @@ if (!values['no-tarball']) {
       node: pins.version,
       nodePackage: { name: pins.packages[o.arch].name, integrity: binaries[o.arch].integrity },
       entry: relative(root, entry),
+      bundle: b.format,
       sha256: { 'gsmjobs-agent': sha256(o.target) },
     };
     const tarball = packTarball({

@@ -14,12 +14,12 @@ export const SEA_RESOURCE = 'NODE_SEA_BLOB';
  * No snapshot and no code cache: both are specific to the architecture that makes them, and one
  * blob without them runs on every architecture of the same Node version.
  */
-export function makeBlob({ hostNode, mainScript, workDir }) {
+export function makeBlob({ hostNode, mainScript, assets = {}, workDir }) {
   const config = join(workDir, 'sea-config.json');
   const blob = join(workDir, 'sea-prep.blob');
   writeFileSync(
     config,
-    JSON.stringify({ main: mainScript, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }, null, 2),
+    JSON.stringify({ main: mainScript, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets }, null, 2),
   );
   const r = spawnSync(hostNode, ['--experimental-sea-config', config], { cwd: workDir, encoding: 'utf8' });
   if (r.error || r.status !== 0) {

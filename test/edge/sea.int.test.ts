@@ -174,3 +174,46 @@ describe('npm run build:agent (Node SEA)', () => {
     }
   });
 });
+
+describe('npm run build:agent with an entry that uses top-level await (ESM program in a SEA asset)', () => {
+  let esmOut = '';
+  beforeAll(async () => {
+    esmOut = mkdtempSync(join(tmpdir(), 'gsmjobs-sea-esm-'));
+    const r = await run(
+      process.execPath,
+      ['.build/sea/build-agent.mjs', '--entry', 'test/edge/fixtures/modem-probe-tla.ts', '--out', esmOut, '--arch', 'x64', '--no-tarball'],
+      200_000,
+    );
+    console.log(`build:agent (top-level await fixture, x64 only) took ${(r.ms / 1000).toFixed(1)} s`);
+    if (r.code !== 0) throw new Error(`build:agent failed (${r.code}):\n${r.stdout}\n${r.stderr.slice(-3000)}`);
+    expect(r.stdout).toContain('as esm');
+  }, 240_000);
+  afterAll(() => {
+    if (esmOut) rmSync(esmOut, { recursive: true, force: true });
+  });
+
+  it('runs, loads the addon beside it and talks to the pty modem', async () => {
+    const exe = join(esmOut, 'agent-linux-x64');
+    const version = await run(exe, ['--version'], 30_000);
+    expect(version.stdout).toContain(`gsmjobs-agent ${pkgVersion} (node v${pins.version} linux-x64)`);
+    const self = await run(exe, ['selftest'], 30_000);
+    expect(self.code, self.stderr.slice(-2000)).toBe(0);
+    expect(JSON.parse(self.stdout)).toMatchObject({ lowdb: 1, mqtt: true, metric: true, here: 'file:' });
+    const modem = await startPtyModem();
+    try {
+      const r = await run(exe, ['probe', '--port', modem.dte], 60_000);
+      expect(r.code, r.stderr.slice(-2000)).toBe(0);
+      expect(r.stdout).toContain('reply: AT | OK');
+      expect(r.stdout).toContain(`addon: ${join(esmOut, 'prebuilds', 'linux-x64')}/`);
+    } finally {
+      await modem.stop();
+    }
+  });
+
+  it('reports a failure with a short stack trace and a non-zero exit code', async () => {
+    const r = await run(join(esmOut, 'agent-linux-x64'), ['probe', '--port', '/nonexistent/tty'], 30_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('/nonexistent/tty');
+    expect(r.stderr.length).toBeLessThan(20_000); // not the whole program as a data: URL
+  });
+});
