@@ -12,7 +12,7 @@
 // architecture. See agent/deploy/README.md.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleForSea } from './bundle.mjs';
@@ -134,5 +134,9 @@ if (!values['no-tarball']) {
     log(`packed ${relative(root, tarball) || tarball} (${(statSync(tarball).size / 1024 / 1024).toFixed(1)} MiB)`);
   }
 }
+// 7. checksums of what a technician downloads
+const sums = [...outputs.map((o) => o.target)];
+if (!values['no-tarball']) for (const o of outputs) sums.push(join(outDir, `gsmjobs-agent-${version}-linux-${o.arch}.tar.gz`));
+writeFileSync(join(outDir, 'SHA256SUMS'), sums.map((f) => `${sha256(f)}  ${relative(outDir, f)}\n`).join(''));
 rmSync(workDir, { recursive: true, force: true });
 log('done');

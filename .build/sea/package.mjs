@@ -11,6 +11,7 @@ export const DEPLOY_FILES = [
   ['install.sh', 'install.sh'],
   ['99-gsmmodem.rules', '99-gsmmodem.rules'],
   ['README.md', 'README.md'],
+  ['gsmjobs-agent-doctor', 'gsmjobs-agent-doctor'],
 ];
 
 /**
@@ -27,6 +28,7 @@ export function packTarball({ root, outDir, workDir, arch, version, executable, 
   cpSync(prebuildsDir, join(stage, 'prebuilds', `linux-${arch}`), { recursive: true });
   for (const [from, to] of DEPLOY_FILES) copyFileSync(join(root, 'agent', 'deploy', from), join(stage, to));
   chmodSync(join(stage, 'install.sh'), 0o755);
+  chmodSync(join(stage, 'gsmjobs-agent-doctor'), 0o755);
   copyFileSync(nodeLicense, join(stage, 'LICENSE.node'));
   writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const tarball = join(outDir, `${name}.tar.gz`);

@@ -36,7 +36,7 @@ fi
 say() { printf '%s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 
-for f in gsmjobs-agent gsmjobs-agent.service agent.example.yaml 99-gsmmodem.rules manifest.json; do
+for f in gsmjobs-agent gsmjobs-agent.service gsmjobs-agent-doctor agent.example.yaml 99-gsmmodem.rules manifest.json; do
   [ -e "$here/$f" ] || die "$f is missing next to install.sh: run it from the unpacked release directory"
 done
 [ -d "$here/prebuilds" ] || die "prebuilds/ is missing next to install.sh"
@@ -137,12 +137,15 @@ mkdir -p "$data"
 chmod 0750 "$data"
 [ -z "$destdir" ] && chown "$user:$user" "$data"
 
-# 5. systemd unit (adjusted to --prefix and --user) and the udev rule example
+# 5. systemd unit and doctor helper (adjusted to --prefix and --user), the udev rule example
 unit_src="$here/gsmjobs-agent.service"
 tmp_unit="$(mktemp)"
-trap 'rm -f "$tmp_unit"' EXIT
+trap 'rm -f "$tmp_unit" "$tmp_unit.doctor"' EXIT
 sed -e "s#/opt/gsmjobs-agent#$prefix#g" -e "s#^User=gsmjobs\$#User=$user#" -e "s#^Group=gsmjobs\$#Group=$user#" "$unit_src" > "$tmp_unit"
 if put "$tmp_unit" "$destdir/etc/systemd/system/gsmjobs-agent.service" 0644; then changed_unit=1; fi
+sed -e "s#^EXE=.*#EXE=$prefix/gsmjobs-agent#" -e "s#^RUN_AS=.*#RUN_AS=$user#" "$here/gsmjobs-agent-doctor" > "$tmp_unit.doctor"
+put "$tmp_unit.doctor" "$destdir/usr/local/sbin/gsmjobs-agent-doctor" 0755 || true
+rm -f "$tmp_unit.doctor"
 rules="$destdir/etc/udev/rules.d/99-gsmmodem.rules"
 rules_new=0
 if [ -e "$rules" ]; then
@@ -175,5 +178,5 @@ else
 fi
 
 say ""
-say "check the site:  sudo systemctl stop gsmjobs-agent; sudo -u $user gsmjobs-agent doctor --config /etc/gsmjobs/agent.yaml; sudo systemctl start gsmjobs-agent"
+say "check the site:  sudo gsmjobs-agent-doctor   (stops the service, runs doctor as $user with the config and secrets, starts it again)"
 say "logs:            journalctl -u gsmjobs-agent -f"

@@ -148,7 +148,7 @@ function fakeRelease(version: string): string {
   mkdirSync(join(dir, 'prebuilds', 'linux-x64'), { recursive: true });
   writeFileSync(join(dir, 'prebuilds', 'linux-x64', '@serialport+bindings-cpp.glibc.node'), `addon ${version}`);
   writeFileSync(join(dir, 'prebuilds', 'linux-x64', '@serialport+bindings-cpp.musl.node'), `musl ${version}`);
-  for (const f of ['gsmjobs-agent.service', 'agent.example.yaml', 'install.sh', '99-gsmmodem.rules', 'README.md']) {
+  for (const f of ['gsmjobs-agent.service', 'gsmjobs-agent-doctor', 'agent.example.yaml', 'install.sh', '99-gsmmodem.rules', 'README.md']) {
     copyFileSync(join(root, 'agent', 'deploy', f), join(dir, f));
   }
   chmodSync(join(dir, 'install.sh'), 0o755);
@@ -173,6 +173,8 @@ describe('install.sh (staging root)', () => {
     expect(first.out).toMatch(/^installed {2}\/etc\/gsmjobs\/agent\.yaml$/m);
     expect(first.out).toMatch(/^installed {2}\/etc\/systemd\/system\/gsmjobs-agent\.service$/m);
     expect(first.out).toMatch(/^installed {2}\/etc\/udev\/rules\.d\/99-gsmmodem\.rules$/m);
+    expect(first.out).toMatch(/^installed {2}\/usr\/local\/sbin\/gsmjobs-agent-doctor$/m);
+    expect(statSync(join(stage, 'usr', 'local', 'sbin', 'gsmjobs-agent-doctor')).mode & 0o777).toBe(0o755);
     const exe = join(stage, 'opt', 'gsmjobs-agent', 'gsmjobs-agent');
     expect(spawnSync(exe, [], { encoding: 'utf8' }).stdout).toBe('gsmjobs-agent 1.0.0\n');
     expect(statSync(join(stage, 'etc', 'gsmjobs', 'agent.env')).mode & 0o777).toBe(0o600);
@@ -210,6 +212,9 @@ describe('install.sh (staging root)', () => {
     expect(unit).toContain('ExecStart=/srv/gsm/gsmjobs-agent run --config /etc/gsmjobs/agent.yaml');
     expect(unit).toMatch(/^User=gsmsite$/m);
     expect(unit).toMatch(/^Group=gsmsite$/m);
+    const doctor = readFileSync(join(stage, 'usr', 'local', 'sbin', 'gsmjobs-agent-doctor'), 'utf8');
+    expect(doctor).toMatch(/^EXE=\/srv\/gsm\/gsmjobs-agent$/m);
+    expect(doctor).toMatch(/^RUN_AS=gsmsite$/m);
     expect(existsSync(join(stage, 'srv', 'gsm', 'prebuilds', 'linux-x64', '@serialport+bindings-cpp.glibc.node'))).toBe(true);
   });
 
@@ -224,5 +229,28 @@ describe('install.sh (staging root)', () => {
     const r = install(broken, ['--destdir', temp('gsmjobs-stage-')]);
     expect(r.code).toBe(1);
     expect(r.err).toContain('gsmjobs-agent is missing next to install.sh');
+  });
+});
+
+describe('gsmjobs-agent-doctor helper', () => {
+  it.runIf(process.getuid?.() === 0)('runs doctor as the service user with the config and the secrets of agent.env', () => {
+    const dir = temp('gsmjobs-doctor-');
+    const fake = join(dir, 'fake-agent');
+    writeFileSync(fake, '#!/bin/sh\necho "args: $*"\necho "pin: $GSMJOBS_AGENT_MODEM__PIN user: $(id -un)"\nexit 3\n');
+    chmodSync(fake, 0o755);
+    const helper = join(dir, 'gsmjobs-agent-doctor');
+    writeFileSync(
+      helper,
+      readFileSync(join(root, 'agent', 'deploy', 'gsmjobs-agent-doctor'), 'utf8').replace(/^EXE=.*$/m, `EXE=${fake}`).replace(/^RUN_AS=.*$/m, 'RUN_AS=root'),
+    );
+    chmodSync(helper, 0o755);
+    writeFileSync(join(dir, 'agent.env'), '# secrets\nGSMJOBS_AGENT_MODEM__PIN=4321\n');
+    const r = spawnSync(helper, ['--port', '/dev/ttyUSB3'], {
+      encoding: 'utf8',
+      env: { ...process.env, GSMJOBS_AGENT_CONFIG: join(dir, 'agent.yaml'), GSMJOBS_AGENT_ENV_FILE: join(dir, 'agent.env') },
+    });
+    expect(r.stdout).toContain(`args: doctor --config ${join(dir, 'agent.yaml')} --port /dev/ttyUSB3`);
+    expect(r.stdout).toContain('pin: 4321 user: root');
+    expect(r.status).toBe(3); // doctor's exit code is passed on
   });
 });

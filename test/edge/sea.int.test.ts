@@ -87,6 +87,9 @@ describe('npm run build:agent (Node SEA)', () => {
       expect(addons.some((f) => f.startsWith('@serialport+bindings-cpp') && f.includes('glibc') && f.endsWith('.node'))).toBe(true);
       expect(existsSync(join(out, `gsmjobs-agent-${pkgVersion}-linux-${arch}.tar.gz`))).toBe(true);
     }
+    const sums = readFileSync(join(out, 'SHA256SUMS'), 'utf8');
+    expect(sums).toMatch(/^[0-9a-f]{64} {2}agent-linux-arm64$/m);
+    expect(sums).toMatch(new RegExp(`^[0-9a-f]{64}  gsmjobs-agent-${pkgVersion.replace(/\./g, '\\.')}-linux-x64\\.tar\\.gz$`, 'm'));
   });
 
   it('x64: prints its version (embedded Node of the pinned version)', async () => {
@@ -147,7 +150,7 @@ describe('npm run build:agent (Node SEA)', () => {
     expect(listing.code).toBe(0);
     const top = `gsmjobs-agent-${pkgVersion}-linux-x64/`;
     const names = listing.stdout.split('\n').filter(Boolean).map((n) => n.slice(top.length));
-    for (const f of ['gsmjobs-agent', 'install.sh', 'gsmjobs-agent.service', 'agent.example.yaml', '99-gsmmodem.rules', 'README.md', 'LICENSE.node', 'manifest.json']) {
+    for (const f of ['gsmjobs-agent', 'install.sh', 'gsmjobs-agent-doctor', 'gsmjobs-agent.service', 'agent.example.yaml', '99-gsmmodem.rules', 'README.md', 'LICENSE.node', 'manifest.json']) {
       expect(names).toContain(f);
     }
     expect(names.some((n) => /^prebuilds\/linux-x64\/@serialport\+bindings-cpp\.glibc\.node$/.test(n))).toBe(true);
