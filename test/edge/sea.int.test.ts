@@ -23,6 +23,8 @@ const pins = JSON.parse(readFileSync(join(root, '.build', 'sea', 'node-binaries.
 const QEMU = process.env.QEMU_AARCH64 ?? '/usr/bin/qemu-aarch64-static';
 const SYSROOT = process.env.QEMU_LD_PREFIX ?? '/usr/aarch64-linux-gnu';
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+/** Executables of ~125 MB, qemu emulation and tarballs are slow on a loaded 2-core machine. */
+const HEAVY = 120_000;
 
 interface Ran {
   code: number | null;
@@ -90,14 +92,14 @@ describe('npm run build:agent (Node SEA)', () => {
     const sums = readFileSync(join(out, 'SHA256SUMS'), 'utf8');
     expect(sums).toMatch(/^[0-9a-f]{64} {2}agent-linux-arm64$/m);
     expect(sums).toMatch(new RegExp(`^[0-9a-f]{64}  gsmjobs-agent-${pkgVersion.replace(/\./g, '\\.')}-linux-x64\\.tar\\.gz$`, 'm'));
-  });
+  }, HEAVY);
 
   it('x64: prints its version (embedded Node of the pinned version)', async () => {
     const r = await run(join(out, 'agent-linux-x64'), ['--version'], 30_000);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(pkgVersion);
     if (isFixture) expect(r.stdout).toContain(`node v${pins.version} linux-x64`);
-  });
+  }, HEAVY);
 
   it('x64: talks AT to a pty modem, with the serialport addon loaded from prebuilds/ beside it', async () => {
     const modem: PtyModem = await startPtyModem();
@@ -113,21 +115,21 @@ describe('npm run build:agent (Node SEA)', () => {
     } finally {
       await modem.stop();
     }
-  });
+  }, HEAVY);
 
   it('x64: the bundled dependencies work inside the executable', async () => {
     if (!isFixture) return; // the real agent has its own tests for these
     const r = await run(join(out, 'agent-linux-x64'), ['selftest'], 30_000);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ cfg: { site: 'demo', retries: 5 }, metric: true, lowdb: 1, mqtt: true, plan: ['ucs2', 1], here: 'file:' });
-  });
+  }, HEAVY);
 
   it('arm64 under qemu-aarch64-static: prints its version', async () => {
     const r = await run(QEMU, ['-L', SYSROOT, join(out, 'agent-linux-arm64'), '--version'], 60_000);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(pkgVersion);
     if (isFixture) expect(r.stdout).toContain(`node v${pins.version} linux-arm64`);
-  });
+  }, HEAVY);
 
   it('arm64 under qemu-aarch64-static: talks AT to a pty modem with its arm64 addon', async () => {
     const modem = await startPtyModem();
@@ -142,7 +144,7 @@ describe('npm run build:agent (Node SEA)', () => {
     } finally {
       await modem.stop();
     }
-  });
+  }, HEAVY);
 
   it('x64 tarball: holds the release files and, installed by install.sh into a staging root, runs from there', async () => {
     const tarball = join(out, `gsmjobs-agent-${pkgVersion}-linux-x64.tar.gz`);
@@ -175,7 +177,7 @@ describe('npm run build:agent (Node SEA)', () => {
     } finally {
       await modem.stop();
     }
-  });
+  }, HEAVY);
 });
 
 describe('npm run build:agent with an entry that uses top-level await (ESM program in a SEA asset)', () => {
@@ -211,12 +213,12 @@ describe('npm run build:agent with an entry that uses top-level await (ESM progr
     } finally {
       await modem.stop();
     }
-  });
+  }, HEAVY);
 
   it('reports a failure with a short stack trace and a non-zero exit code', async () => {
     const r = await run(join(esmOut, 'agent-linux-x64'), ['probe', '--port', '/nonexistent/tty'], 30_000);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('/nonexistent/tty');
     expect(r.stderr.length).toBeLessThan(20_000); // not the whole program as a data: URL
-  });
+  }, HEAVY);
 });
