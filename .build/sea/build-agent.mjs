@@ -56,7 +56,7 @@ const archs = values.arch.split(',').map((a) => a.trim()).filter(Boolean);
 for (const a of archs) if (!['x64', 'arm64'].includes(a)) throw new Error(`--arch: unsupported ${a} (x64, arm64)`);
 const outDir = abs(values.out);
 const cacheDir = abs(values.cache ?? process.env.GSMJOBS_SEA_CACHE ?? '.data/sea-cache');
-const workDir = join(outDir, '.sea-work');
+const workDir = join(outDir, `.sea-work-${process.pid}`);
 const hostArch = process.arch;
 if (process.platform !== 'linux' || !['x64', 'arm64'].includes(hostArch)) {
   throw new Error(`build:agent runs on linux x64 or arm64 (the blob is made by the downloaded Node binary), not ${process.platform}-${hostArch}`);
