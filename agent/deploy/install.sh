@@ -165,7 +165,11 @@ else
     udevadm control --reload && udevadm trigger --subsystem-match=tty || true
   fi
   [ "$changed_unit" -eq 1 ] && systemctl daemon-reload
-  systemctl enable gsmjobs-agent.service >/dev/null 2>&1 && say "enabled    gsmjobs-agent.service"
+  if systemctl enable gsmjobs-agent.service >/dev/null 2>&1; then
+    say "enabled    gsmjobs-agent.service"
+  else
+    say "WARNING    could not enable gsmjobs-agent.service: systemctl enable gsmjobs-agent" >&2
+  fi
   if [ "$start" -eq 0 ]; then
     say "not started (--no-start)"
   elif [ "$fresh_config" -eq 1 ]; then

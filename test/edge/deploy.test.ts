@@ -232,6 +232,59 @@ describe('install.sh (staging root)', () => {
   });
 });
 
+/** Can this process make a private mount namespace (root with CAP_SYS_ADMIN, util-linux unshare)? */
+function canUnshare(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  return spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status === 0;
+}
+
+describe('install.sh for real, as root, inside a private mount namespace', () => {
+  // /etc is a copy and /opt, /usr/local, /var/lib, /var/log are empty tmpfs in the namespace: the
+  // user, group, files and permissions are real, and nothing leaks to this machine.
+  it.runIf(canUnshare())('creates the user in dialout, sets owners and modes, and changes nothing on a second run', () => {
+    const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+    const release = fakeRelease('1.0.0');
+    writeFileSync(join(release, 'manifest.json'), JSON.stringify({ program: 'gsmjobs-agent', version: '1.0.0', arch }));
+    const etc = temp('gsmjobs-etc-');
+    const script = [
+      'set -e',
+      `cp -a /etc/. ${etc}/`,
+      `mount --bind ${etc} /etc`,
+      'for d in /opt /usr/local /var/lib /var/log; do mount -t tmpfs tmpfs "$d"; done',
+      'mkdir -p /usr/local/bin /usr/local/sbin',
+      `echo "=== first"; bash ${release}/install.sh`,
+      `echo "=== second"; bash ${release}/install.sh`,
+      'echo "=== state"',
+      'id -nG gsmjobs',
+      'getent passwd gsmjobs | cut -d: -f6,7',
+      'stat -c "%n %U:%G %a" /etc/gsmjobs/agent.yaml /etc/gsmjobs/agent.env /var/lib/gsmjobs-agent /opt/gsmjobs-agent/gsmjobs-agent /usr/local/sbin/gsmjobs-agent-doctor',
+      'gsmjobs-agent',
+    ].join('\n');
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'bash', '-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `/usr/local/bin:${process.env.PATH ?? ''}` } });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const [, first = '', second = '', state = ''] = r.stdout.split(/^=== \w+$/m);
+    expect(first).toMatch(/^created {4}group gsmjobs$/m);
+    expect(first).toMatch(/^created {4}user gsmjobs$/m);
+    expect(first).toMatch(/^added {6}gsmjobs to dialout$/m);
+    expect(first).toMatch(/^skipped {4}systemctl \(systemd is not running here\)$/m);
+    expect(second).not.toMatch(/^(created|added|installed|removed|linked) /m);
+    const lines = state.trim().split('\n');
+    expect(lines[0]?.split(' ').sort()).toEqual(['dialout', 'gsmjobs']);
+    expect(lines[1]).toBe('/var/lib/gsmjobs-agent:/usr/sbin/nologin');
+    expect(lines.slice(2, 7)).toEqual([
+      '/etc/gsmjobs/agent.yaml root:gsmjobs 640',
+      '/etc/gsmjobs/agent.env root:root 600',
+      '/var/lib/gsmjobs-agent gsmjobs:gsmjobs 750',
+      '/opt/gsmjobs-agent/gsmjobs-agent root:root 755',
+      '/usr/local/sbin/gsmjobs-agent-doctor root:root 755',
+    ]);
+    expect(lines[7]).toBe('gsmjobs-agent 1.0.0');
+    // Nothing leaked out of the namespace.
+    expect(existsSync('/opt/gsmjobs-agent')).toBe(false);
+    expect(spawnSync('getent', ['passwd', 'gsmjobs']).status).not.toBe(0);
+  });
+});
+
 describe('gsmjobs-agent-doctor helper', () => {
   it.runIf(process.getuid?.() === 0)('runs doctor as the service user with the config and the secrets of agent.env', () => {
     const dir = temp('gsmjobs-doctor-');
