@@ -108,7 +108,7 @@ describe('SMS-DELIVER [TS 23.040 9.2.2.1]', () => {
     expect(decodeIncoming(noSmsc, e.tpduLength)).toMatchObject({ from: '+79161234567', text: 'OK on' });
   });
   it('rejects truncated PDUs with a message naming the field', () => {
-    expect(() => decodeIncoming('07917283010010F5040BC8723888', 32)).toThrow(/PDU ends/);
+    expect(() => decodeIncoming('07917283010010F5040BC8723888')).toThrow(/PDU ends/);
     expect(() => decodeIncoming('zz')).toThrow(/hexadecimal/);
   });
 });
