@@ -80,11 +80,12 @@ export async function readIdentity(engine: AtEngine): Promise<Identity> {
 }
 
 export async function readRadio(engine: AtEngine): Promise<RadioState> {
-  const csq = (await engine.run('AT+CSQ', { prefix: '+CSQ' })).lines.find((l) => l.startsWith('+CSQ'));
-  const creg = (await optional(engine, 'AT+CREG?', '+CREG')).find((l) => l.startsWith('+CREG'));
-  const cereg = (await optional(engine, 'AT+CEREG?', '+CEREG')).find((l) => l.startsWith('+CEREG'));
+  const csq = (await engine.run('AT+CSQ', { prefix: '+CSQ' })).lines.find((l) => /^\+CSQ:\s*\d+,/.test(l));
+  const answer = (lines: string[]) => lines.map((l) => parseReg(l, true)).find((r) => r !== undefined);
+  const creg = answer(await optional(engine, 'AT+CREG?', '+CREG'));
+  const cereg = answer(await optional(engine, 'AT+CEREG?', '+CEREG'));
   const cops = (await optional(engine, 'AT+COPS?', '+COPS')).find((l) => l.startsWith('+COPS'));
-  const registration = bestRegistration(creg ? parseReg(creg, true) : undefined, cereg ? parseReg(cereg, true) : undefined);
+  const registration = bestRegistration(creg, cereg);
   const op = cops ? parseCops(cops) : undefined;
   return { registration, signal_dbm: csq ? parseCsq(csq) : null, ...(op ? { operator: op } : {}) };
 }
