@@ -115,7 +115,7 @@ export async function unlockSim(engine: AtEngine, pin: string | undefined, clock
   throw new ModemSetupError('sim', `unexpected SIM state "${state ?? '?'}"`, 'Check the SIM card.');
 }
 
-export async function configureSms(engine: AtEngine, cfg: SetupConfig): Promise<string> {
+export async function configureSms(engine: AtEngine, cfg: Pick<SetupConfig, 'smsc' | 'cnmi'>): Promise<string> {
   try {
     await engine.run('AT+CMGF=0');
   } catch (err) {
