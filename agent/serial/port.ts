@@ -64,10 +64,11 @@ export class SerialLink {
     this.port = undefined;
     if (!port) return;
     port.removeAllListeners('data');
+    port.removeAllListeners('close');
+    port.removeAllListeners('error');
+    port.on('error', () => undefined);
     this.o.engine.detach('the serial port was closed by the agent');
     if (!port.isOpen) return;
     await new Promise<void>((resolve) => port.close(() => resolve()));
-    port.removeAllListeners();
-    port.on('error', () => undefined);
   }
 }
