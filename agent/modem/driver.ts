@@ -27,6 +27,8 @@ export interface ModemDriverConfig extends SetupConfig {
   /** Shell command that power-cycles the modem (USB hub port, relay), if any. */
   powerCycleCommand?: string | undefined;
   sendTimeoutMs: number;
+  /** First pause between recovery steps; doubles after each full round of the ladder (max 60 s). */
+  recoveryBackoffMs?: number;
 }
 
 export interface ModemDriverDeps {
@@ -149,7 +151,7 @@ export class ModemDriver {
         step++;
         this.recoveries++;
         await this.recover(action, signal).catch((e: unknown) => this.d.log.warn('recovery step failed', { action, err: (e as Error).message }));
-        await sleep(this.clock, Math.min(1000 * 2 ** Math.floor(step / this.ladder.length), 60_000), signal).catch(() => undefined);
+        await sleep(this.clock, Math.min((this.d.config.recoveryBackoffMs ?? 1000) * 2 ** Math.floor(step / this.ladder.length), 60_000), signal).catch(() => undefined);
       }
     }
   }
