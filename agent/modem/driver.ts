@@ -29,6 +29,8 @@ export interface ModemDriverConfig extends SetupConfig {
   sendTimeoutMs: number;
   /** First pause between recovery steps; doubles after each full round of the ladder (max 60 s). */
   recoveryBackoffMs?: number;
+  /** Timeout of each AT during sync (default 1 s). */
+  syncTimeoutMs?: number;
 }
 
 export interface ModemDriverDeps {
@@ -171,7 +173,7 @@ export class ModemDriver {
         this.d.engine.resetParser();
         return;
       case 'soft-reset':
-        if (this.d.link.isOpen) await this.d.engine.run('AT+CFUN=1,1', { timeoutMs: 3000 }).catch(() => undefined);
+        if (this.d.link.isOpen) await this.d.engine.run('AT+CFUN=1,1', { timeoutMs: 3 * (this.d.config.syncTimeoutMs ?? 1000) }).catch(() => undefined);
         await this.d.link.close();
         await sleep(this.clock, this.d.config.resetWaitMs, signal);
         return;
@@ -190,7 +192,7 @@ export class ModemDriver {
   private async initialize(signal: AbortSignal): Promise<void> {
     const e = this.d.engine;
     this.restarted = false;
-    await sync(e, this.d.config.syncAttempts, signal);
+    await sync(e, this.d.config.syncAttempts, signal, this.d.config.syncTimeoutMs);
     await e.run('ATE0');
     await e.run('AT+CMEE=1').catch(() => undefined);
     const identity = await readIdentity(e);
@@ -223,7 +225,7 @@ export class ModemDriver {
       if (lost || !this.d.link.isOpen) throw new ModemLost('the modem port closed (unplugged or reset)');
       if (this.restarted) throw new ModemLost('the modem restarted by itself (power dip?)');
       try {
-        if (this.d.engine.stale) await sync(this.d.engine, 3, signal);
+        if (this.d.engine.stale) await sync(this.d.engine, 3, signal, this.d.config.syncTimeoutMs);
         const radio = await readRadio(this.d.engine);
         failures = 0;
         const changed = radio.registration !== this.current.registration || radio.signal_dbm !== this.current.signal_dbm || radio.operator !== this.current.operator;

@@ -48,16 +48,16 @@ async function optional(engine: AtEngine, cmd: string, prefix?: string): Promise
 }
 
 /** Send AT until OK: clears a half-typed command or a stuck `> ` prompt (ESC) first. */
-export async function sync(engine: AtEngine, attempts: number, signal?: AbortSignal): Promise<void> {
+export async function sync(engine: AtEngine, attempts: number, signal?: AbortSignal, attemptTimeoutMs = 1000): Promise<void> {
   engine.resetParser();
   await engine.writeRaw('\u001b\r').catch(() => undefined);
   let last: unknown;
   for (let i = 0; i < attempts; i++) {
     signal?.throwIfAborted();
     try {
-      await engine.run('AT', { timeoutMs: 1000 });
+      await engine.run('AT', { timeoutMs: attemptTimeoutMs });
       // Make sure a late answer of an earlier command is not waiting: one more round trip.
-      await engine.run('AT', { timeoutMs: 1000 });
+      await engine.run('AT', { timeoutMs: attemptTimeoutMs });
       engine.stale = false;
       return;
     } catch (err) {

@@ -36,6 +36,7 @@ const cfg: ModemDriverConfig = {
   reopenDelayMs: 50,
   sendTimeoutMs: 2000,
   recoveryBackoffMs: 50,
+  syncTimeoutMs: 200,
 };
 
 async function rig(sim: Omit<SimOptions, 'write'> = {}, extra: Partial<ModemDriverConfig> = {}) {
