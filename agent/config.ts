@@ -30,6 +30,8 @@ export const agentConfigSchema = z.object({
       reopen_delay_s: seconds(3),
       send_timeout_s: seconds(60),
       sync_attempts: z.number().int().min(1).default(5),
+      sync_timeout_s: seconds(1),
+      recovery_backoff_s: seconds(1),
       /** Shell command that power-cycles the modem (e.g. `uhubctl -l 1-1 -p 2 -a cycle`). */
       power_cycle_command: z.string().min(1).optional(),
     })

@@ -65,6 +65,8 @@ export function createModemStack(d: ModemStackDeps): ModemStack {
       reopenDelayMs: m.reopen_delay_s * 1000,
       powerCycleCommand: m.power_cycle_command,
       sendTimeoutMs: m.send_timeout_s * 1000,
+      syncTimeoutMs: m.sync_timeout_s * 1000,
+      recoveryBackoffMs: m.recovery_backoff_s * 1000,
     },
     ...(d.onStatus ? { onStatus: d.onStatus } : {}),
     ...(d.onStatusReport ? { onStatusReport: d.onStatusReport } : {}),

@@ -52,6 +52,8 @@ export class SimModem {
   hangNextSend = false;
   /** +CMS ERROR codes returned by the next AT+CMGS attempts, in order. */
   readonly cmsErrors: number[] = [];
+  /** How long AT+CMGS takes before its answer (ms); starts from the option. */
+  sendDelayMs: number;
   private buf = '';
   private promptFor: number | undefined;
   private nextMr = 1;
@@ -69,6 +71,7 @@ export class SimModem {
     this.clock = o.clock ?? systemClock;
     this.pinOk = !o.pin;
     this.smsc = o.smsc ?? '+79168999100';
+    this.sendDelayMs = o.sendDelayMs ?? 0;
   }
 
   /** Print the power-up URCs (as after plugging in). */
@@ -233,7 +236,7 @@ export class SimModem {
       return this.reply([], '+CMS ERROR: 304');
     }
     const cms = this.cmsErrors.shift();
-    if (cms !== undefined) return this.after(this.o.sendDelayMs ?? 0, () => this.reply([], `+CMS ERROR: ${cms}`));
+    if (cms !== undefined) return this.after(this.sendDelayMs, () => this.reply([], `+CMS ERROR: ${cms}`));
     sms.mr = this.nextMr;
     this.nextMr = (this.nextMr + 1) & 0xff;
     this.sent.push(sms);
@@ -243,7 +246,7 @@ export class SimModem {
       this.silent = true;
       return;
     }
-    this.after(this.o.sendDelayMs ?? 0, () => this.reply([`+CMGS: ${sms.mr}`]));
+    this.after(this.sendDelayMs, () => this.reply([`+CMGS: ${sms.mr}`]));
     if (sms.status_report && this.o.statusReportDelayMs !== undefined) {
       this.after(this.o.statusReportDelayMs, () => {
         const r = encodeStatusReport({ messageRef: sms.mr, recipient: sms.to, sentAt: sms.at, dischargeAt: new Date(this.clock.now()).toISOString(), status: this.o.statusReportStatus ?? 0 });

@@ -1,8 +1,21 @@
 // A serialport binding for component tests: @serialport/binding-mock with the scripted modem
 // (agent/sim) answering whatever the agent writes.
-import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
+import { createRequire } from 'node:module';
 import type { SerialBinding } from '../../../agent/serial/port.js';
 import { SimModem, type SimOptions } from '../../../agent/sim/modem.js';
+
+// binding-mock's types cannot be resolved under NodeNext "exports"; declare what is used.
+interface MockPortBinding {
+  isOpen: boolean;
+  emitData(data: Buffer): void;
+  write(buf: Buffer): Promise<void>;
+}
+interface MockBindingApi {
+  createPort(path: string, opt: { echo: boolean; record: boolean }): void;
+  open(opt: unknown): Promise<MockPortBinding>;
+  list(): Promise<unknown[]>;
+}
+const { MockBinding } = createRequire(import.meta.url)('@serialport/binding-mock') as { MockBinding: MockBindingApi };
 
 export interface MockModem {
   binding: SerialBinding;
@@ -27,7 +40,7 @@ export function mockModem(options: Omit<SimOptions, 'write'> = {}): MockModem {
   });
   const binding = {
     list: () => MockBinding.list(),
-    async open(opts: Parameters<typeof MockBinding.open>[0]) {
+    async open(opts: unknown) {
       const p = await MockBinding.open(opts);
       const write = p.write.bind(p);
       p.write = async (buf: Buffer) => {
