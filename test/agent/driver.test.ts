@@ -45,10 +45,9 @@ async function rig(sim: Omit<SimOptions, 'write'> = {}, extra: Partial<ModemDriv
   const reports: DecodedStatusReport[] = [];
   const inbound: InboundMessage[] = [];
   const ran: string[] = [];
-  let driver: ModemDriver | undefined;
-  const engine = new AtEngine({ onUrc: (u) => driver?.onUrc(u), defaultTimeoutMs: 400 });
-  const link = new SerialLink({ path: m.path, baudRate: 115200, binding: m.binding, engine, log: silentLogger, onLost: (r) => driver?.portLost(r) });
-  driver = new ModemDriver({
+  const engine = new AtEngine({ onUrc: (u) => d.onUrc(u), defaultTimeoutMs: 400 });
+  const link = new SerialLink({ path: m.path, baudRate: 115200, binding: m.binding, engine, log: silentLogger, onLost: (r) => d.portLost(r) });
+  const d: ModemDriver = new ModemDriver({
     engine,
     link,
     log: silentLogger,
@@ -60,7 +59,6 @@ async function rig(sim: Omit<SimOptions, 'write'> = {}, extra: Partial<ModemDriv
     onStatusReport: (r) => reports.push(r),
     onInbound: (i) => inbound.push(i),
   });
-  const d = driver;
   cleanups.push(() => d.stop());
   return { m, driver: d, engine, statuses, reports, inbound, ran };
 }
