@@ -29,6 +29,8 @@ export class Outbox {
   private readonly log: Logger;
   /** TP-MR -> execution and part awaiting a status report (latest wins: MRs wrap at 256). */
   private readonly byMr = new Map<number, { id: string; part: number }>();
+  /** Status reports that came before the modem's +CMGS answer named their TP-MR. */
+  private readonly early = new Map<number, { status: number; outcome: 'delivered' | 'pending' | 'failed'; dischargeAt?: string; at: number }>();
   private compacting: Promise<void> | undefined;
   private liveBytes = 0;
   private nextRef = Math.floor(Math.random() * 256);
@@ -137,6 +139,11 @@ export class Outbox {
     this.byMr.set(mr, { id, part });
     await this.commit(rec, [r], done ? ['sent', undefined, { parts: rec.parts, message_refs: rec.mrs.map((m) => m ?? 0) }] : undefined, false);
     if (done) this.onChange();
+    const early = this.early.get(mr);
+    if (done && early && this.clock.now() - early.at < 600_000) {
+      this.early.delete(mr);
+      await this.report(mr, early.status, early.outcome, early.dischargeAt);
+    }
   }
 
   async markRetry(id: string, reason: FailureReason): Promise<void> {
@@ -157,9 +164,12 @@ export class Outbox {
   /** A status report (TS 23.040 TP-ST) for TP-MR `mr`. */
   async report(mr: number, status: number, outcome: 'delivered' | 'pending' | 'failed', dischargeAt?: string): Promise<boolean> {
     const hit = this.byMr.get(mr);
-    if (!hit) return false;
-    const rec = this.s.live.get(hit.id);
-    if (!rec || rec.state !== 'sent') return false;
+    const rec = hit && this.s.live.get(hit.id);
+    if (!hit || !rec || rec.state !== 'sent') {
+      // Maybe the report beat the +CMGS answer: keep it a while for the part that will claim this TP-MR.
+      this.early.set(mr, { status, outcome, ...(dischargeAt ? { dischargeAt } : {}), at: this.clock.now() });
+      return false;
+    }
     if (outcome === 'pending') return true;
     const r: JournalRecord = { t: 'report', id: hit.id, part: hit.part, status, at: this.clock.now() };
     apply(this.s, r);

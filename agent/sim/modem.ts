@@ -248,7 +248,7 @@ export class SimModem {
     }
     this.after(this.sendDelayMs, () => this.reply([`+CMGS: ${sms.mr}`]));
     if (sms.status_report && this.o.statusReportDelayMs !== undefined) {
-      this.after(this.o.statusReportDelayMs, () => {
+      this.after(this.sendDelayMs + this.o.statusReportDelayMs, () => {
         const r = encodeStatusReport({ messageRef: sms.mr, recipient: sms.to, sentAt: sms.at, dischargeAt: new Date(this.clock.now()).toISOString(), status: this.o.statusReportStatus ?? 0 });
         this.out(`\r\n+CDS: ${r.tpduLength}\r\n${r.hex}\r\n`);
       });
