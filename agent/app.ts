@@ -190,11 +190,22 @@ export class Agent {
     if (this.housekeeping) clearInterval(this.housekeeping);
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.statusTimer = undefined;
-    await this.sender?.stop();
-    await this.modem?.driver.stop();
-    await this.mqtt.stop();
-    await this.http.stop();
-    await this.journal.close();
+    const step = async (name: string, fn: () => Promise<void> | undefined) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.log.warn('stop step timed out', { step: name });
+          resolve();
+        }, 5000);
+      });
+      await Promise.race([Promise.resolve(fn()).catch((err: unknown) => this.log.warn('stop step failed', { step: name, err: (err as Error).message })), timeout]);
+      clearTimeout(timer);
+    };
+    await step('sender', () => this.sender?.stop());
+    await step('modem', () => this.modem?.driver.stop());
+    await step('mqtt', () => this.mqtt.stop());
+    await step('http', () => this.http.stop());
+    await step('journal', () => this.journal.close());
     this.log.info('agent stopped');
   }
 }

@@ -3,8 +3,13 @@ import { runCli } from './cli.js';
 
 const stopSignal = () =>
   new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
+    const on = (sig: string) => {
+      // A stop that hangs must not keep the service from being restarted.
+      setTimeout(() => process.exit(1), 30_000).unref();
+      resolve(sig);
+    };
+    process.once('SIGTERM', () => on('SIGTERM'));
+    process.once('SIGINT', () => on('SIGINT'));
   });
 
 // Nothing may crash the service: log and carry on.

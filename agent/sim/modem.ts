@@ -54,6 +54,8 @@ export class SimModem {
   readonly cmsErrors: number[] = [];
   /** How long AT+CMGS takes before its answer (ms); starts from the option. */
   sendDelayMs: number;
+  /** Delay of the +CDS status report after the +CMGS answer (undefined: none); starts from the option. */
+  statusReportDelayMs: number | undefined;
   private buf = '';
   private promptFor: number | undefined;
   private nextMr = 1;
@@ -72,6 +74,7 @@ export class SimModem {
     this.pinOk = !o.pin;
     this.smsc = o.smsc ?? '+79168999100';
     this.sendDelayMs = o.sendDelayMs ?? 0;
+    this.statusReportDelayMs = o.statusReportDelayMs;
   }
 
   /** Print the power-up URCs (as after plugging in). */
@@ -247,8 +250,8 @@ export class SimModem {
       return;
     }
     this.after(this.sendDelayMs, () => this.reply([`+CMGS: ${sms.mr}`]));
-    if (sms.status_report && this.o.statusReportDelayMs !== undefined) {
-      this.after(this.sendDelayMs + this.o.statusReportDelayMs, () => {
+    if (sms.status_report && this.statusReportDelayMs !== undefined) {
+      this.after(this.sendDelayMs + this.statusReportDelayMs, () => {
         const r = encodeStatusReport({ messageRef: sms.mr, recipient: sms.to, sentAt: sms.at, dischargeAt: new Date(this.clock.now()).toISOString(), status: this.o.statusReportStatus ?? 0 });
         this.out(`\r\n+CDS: ${r.tpduLength}\r\n${r.hex}\r\n`);
       });
