@@ -3,7 +3,9 @@
 // disk flush. A torn last line (power cut mid-write) is ignored on load. Compaction writes the
 // live records to a temporary file, fsyncs it, renames it over the journal and fsyncs the
 // directory, so a crash at any point leaves either the old or the new journal.
-import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, mkdir, open, rename } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { dirname } from 'node:path';
 
 export interface JournalOptions {
@@ -38,27 +40,35 @@ export class Journal<R> {
   /** Read every record and open for appending. */
   async open(): Promise<R[]> {
     await mkdir(dirname(this.path), { recursive: true });
-    let text = '';
+    const out: R[] = [];
+    let endsWithNewline = true;
+    this.bytes = 0;
     try {
-      text = await readFile(this.path, 'utf8');
+      // Streamed line by line, so a large journal never sits in memory as one string.
+      const input = createReadStream(this.path);
+      const lines = createInterface({ input, crlfDelay: Infinity });
+      for await (const line of lines) {
+        if (!line) continue;
+        try {
+          out.push(JSON.parse(line) as R);
+        } catch {
+          this.skipped++;
+        }
+      }
+      this.bytes = input.bytesRead;
+      if (this.bytes > 0) {
+        const fh = await open(this.path, 'r');
+        const last = Buffer.alloc(1);
+        await fh.read(last, 0, 1, this.bytes - 1);
+        await fh.close();
+        endsWithNewline = last[0] === 0x0a;
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const out: R[] = [];
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i] as string;
-      if (!line) continue;
-      try {
-        out.push(JSON.parse(line) as R);
-      } catch {
-        this.skipped++;
-      }
-    }
-    this.bytes = Buffer.byteLength(text);
     // A torn tail without newline: start the next record on a fresh line.
     this.fh = await open(this.path, 'a');
-    if (text && !text.endsWith('\n')) await this.fh.write('\n');
+    if (!endsWithNewline) await this.fh.write('\n');
     return out;
   }
 
