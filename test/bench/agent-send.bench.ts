@@ -25,8 +25,7 @@ function job(i: number): JobRequest {
 const outboxConfig = { resendUncertain: false, maxTries: 3, retryBaseMs: 10, retryMaxMs: 100, reportWaitMs: 60_000, dedupRetentionMs: 86_400_000, compactBytes: 1e12 };
 
 async function costPerSms(dir: string, n: number): Promise<BenchResult[]> {
-  let driver: ModemDriver | undefined;
-  const engine = new AtEngine({ onUrc: (u) => driver?.onUrc(u) });
+  const engine: AtEngine = new AtEngine({ onUrc: (u) => driver.onUrc(u) });
   const sim = new SimModem({ model: 'SIM800', write: (d) => engine.feed(d) });
   let open = false;
   const link = {
@@ -46,7 +45,7 @@ async function costPerSms(dir: string, n: number): Promise<BenchResult[]> {
       engine.detach();
     },
   };
-  driver = new ModemDriver({ engine, link, log: silentLogger, config: { cnmi: '2,1,0,1,0', registrationTimeoutMs: 2000, syncAttempts: 3, pollIntervalMs: 3_600_000, resetWaitMs: 10, reopenDelayMs: 10, sendTimeoutMs: 5000 } });
+  const driver: ModemDriver = new ModemDriver({ engine, link, log: silentLogger, config: { cnmi: '2,1,0,1,0', registrationTimeoutMs: 2000, syncAttempts: 3, pollIntervalMs: 3_600_000, resetWaitMs: 10, reopenDelayMs: 10, sendTimeoutMs: 5000 } });
   const journal = new Journal<JournalRecord>(join(dir, 'send.jsonl'));
   const outbox = new Outbox(journal, outboxConfig);
   await outbox.load();
