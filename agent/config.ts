@@ -19,7 +19,8 @@ export const agentConfigSchema = z.object({
       port: z.string().min(1).default('/dev/ttyUSB2'),
       baud_rate: z.number().int().positive().default(115200),
       /** SIM PIN: better from GSMJOBS_AGENT_MODEM__PIN_FILE. */
-      pin: z.string().regex(/^\d{4,8}$/, 'must be 4-8 digits').optional(),
+      // Digits from an environment variable arrive as a number; a leading zero keeps them a string.
+      pin: z.union([z.string(), z.number().int()]).transform(String).pipe(z.string().regex(/^\d{4,8}$/, 'must be 4-8 digits')).optional(),
       /** SMS centre number, only when the SIM has none. */
       smsc: z.string().regex(/^\+?\d{3,20}$/, 'must be an optional "+" and digits').optional(),
       /** AT+CNMI parameters: +CMTI for new SMS, +CDS for status reports [TS 27.005 3.4.1]. */
