@@ -44,7 +44,11 @@ describe('logs', () => {
     const lines: string[] = [];
     const log = createLogger('agent', { level: 'debug', sink: { write: (l) => lines.push(l) }, secrets: ['7391'] });
     const engine = new AtEngine({ log });
-    engine.attach({ write: async () => setImmediate(() => engine.feed('\r\nOK\r\n')) });
+    engine.attach({
+      write: async () => {
+        setImmediate(() => engine.feed('\r\nOK\r\n'));
+      },
+    });
     await engine.run('AT+CPIN="7391"', { sensitive: true });
     engine.feed('\r\n+CMTI: "SM",1 7391\r\n');
     expect(lines.length).toBeGreaterThan(1);
