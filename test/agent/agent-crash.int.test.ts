@@ -31,7 +31,9 @@ beforeAll(async () => {
   hub = await startHubView(broker.url);
   sim = await startSim(dir, { model: 'EC25', statusReportDelayMs: 50 });
   configFile = join(dir, 'agent.yaml');
-  writeFileSync(configFile, YAML.stringify({ ...agentConfig(dir, broker.url, sim.path), log_level: 'info' }));
+  const cfg = agentConfig(dir, broker.url, sim.path);
+  // A short keepalive so the broker publishes the last will soon after the kill.
+  writeFileSync(configFile, YAML.stringify({ ...cfg, mqtt: { ...cfg.mqtt, keepalive_s: 1 }, log_level: 'info' }));
 }, 60_000);
 
 afterAll(async () => {
@@ -68,6 +70,8 @@ describe('agent killed with SIGKILL and restarted', () => {
 
     agent.kill('SIGKILL');
     await agent.exited;
+    // The broker publishes the retained last will [MQTT-3.1.2-8].
+    await waitFor(() => hub.statuses.at(-1)?.state === 'offline', 10_000, 'last will offline');
     sim.modem.silent = false;
     sim.modem.statusReportDelayMs = 50;
 

@@ -79,6 +79,15 @@ describe('Outbox', () => {
     expect(updates.at(-1)).toMatchObject({ state: 'not_delivered', delivery: { status: 0x41 } });
   });
 
+  it('keeps a status report that beats the +CMGS answer until the part claims its TP-MR', async () => {
+    const { o, updates } = await open(join(tmp(), 'j'));
+    await o.accept(job(1));
+    await o.markTry('exec-1', 0, 1);
+    expect(await o.report(33, 0, 'delivered')).toBe(false);
+    await o.markPart('exec-1', 0, 33);
+    expect(updates.map((u) => u.state)).toEqual(['accepted', 'sending', 'sent', 'delivered']);
+  });
+
   it('expires a job past its deadline instead of sending it', async () => {
     const { o, updates } = await open(join(tmp(), 'j'));
     await o.accept(job(1, { expires_at: '2026-11-25T08:31:00.000Z' }));
