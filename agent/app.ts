@@ -1,5 +1,6 @@
 // The composition root of the agent: builds every part from the config and wires them.
 // Constructors only assign; start() does the work; stop() releases every timer and socket.
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { AgentStatus, ModemStatus } from '../hub/common/contract/index.js';
 import { type Clock, systemClock } from '../hub/common/clock.js';
@@ -40,7 +41,6 @@ export class Agent {
   private readonly clock: Clock;
   private housekeeping: ReturnType<typeof setInterval> | undefined;
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
-  private inboundSeq = 0;
   ready = false;
 
   constructor(
@@ -142,10 +142,11 @@ export class Agent {
       },
       onInbound: (m) => {
         this.metrics.inbound.inc();
-        this.mqtt.publishInbound({
+        return this.mqtt.publishInbound({
           v: 1,
           type: 'inbound',
-          id: `in-${Math.floor(this.clock.now() / 1000)}-${this.inboundSeq++}`,
+          // The same message read again after a crash gets the same id, so the hub drops the copy.
+          id: `in-${createHash('sha256').update(`${m.from}|${m.sentAt}|${m.text}`).digest('base64url').slice(0, 24)}`,
           platform_id: this.config.platform_id,
           site_id: this.config.site_id,
           from: m.from.slice(0, 32) || 'unknown',

@@ -42,7 +42,8 @@ export interface ModemDriverDeps {
   runCommand?: (cmd: string) => Promise<void>;
   onStatus?: (s: ModemStatus) => void;
   onStatusReport?: (r: DecodedStatusReport) => void;
-  onInbound?: (m: InboundMessage) => void;
+  /** Resolves once the message is safely handed on (broker ack); only then is it deleted from the SIM. */
+  onInbound?: (m: InboundMessage) => Promise<void> | void;
 }
 
 export type RecoveryStep = 'resync' | 'soft-reset' | 'reopen' | 'power-cycle';
@@ -267,37 +268,51 @@ export class ModemDriver {
     if (/VOLTAGE/i.test(name)) this.d.log.warn('the modem reports a power problem', { urc: urc.text });
   }
 
-  private onPdu(pdu: string, length: number | undefined): void {
+  private onPdu(pdu: string, length: number | undefined, index?: number): InboundMessage | undefined {
     const msg = decodeIncoming(pdu, length);
     if (msg.type === 'status-report') {
       this.d.onStatusReport?.(msg);
-      return;
+      return undefined;
     }
-    const whole = this.reassembler.add(msg, this.clock.now());
-    if (whole) this.d.onInbound?.(whole);
+    const whole = this.reassembler.add(msg, this.clock.now(), index);
+    if (whole && index === undefined) void Promise.resolve(this.d.onInbound?.(whole)).catch(() => undefined);
+    return whole;
   }
 
   private enqueueRead(fn: () => Promise<void>): void {
     this.readQueue = this.readQueue.then(fn).catch((err: unknown) => this.d.log.warn('reading a stored SMS failed', { err: (err as Error).message }));
   }
 
+  /** Read one stored SMS; delete it (and its sibling parts) once handed on, or at once if it is a report or garbage. */
   private async readAndDelete(index: number): Promise<void> {
     const res = await this.d.engine.run(`AT+CMGR=${index}`, { prefix: '+CMGR' });
     const m = parseCmgr(res.lines);
+    let toDelete = [index];
     if (m) {
       try {
-        this.onPdu(m.pdu, m.length);
+        const r = decodeIncoming(m.pdu, m.length);
+        if (r.type === 'deliver') {
+          const whole = this.onPdu(m.pdu, m.length, index);
+          if (!whole) return; // wait for the other parts; they stay on the SIM until then
+          await this.d.onInbound?.(whole);
+          toDelete = whole.indexes;
+        } else {
+          this.d.onStatusReport?.(r);
+        }
       } catch (err) {
         this.d.log.warn('undecodable stored SMS deleted', { index, err: (err as Error).message });
       }
     }
-    await this.d.engine.run(`AT+CMGD=${index}`);
+    for (const i of toDelete) await this.d.engine.run(`AT+CMGD=${i}`);
   }
 
   /** Messages that arrived while the agent was away. */
   private async readStored(): Promise<void> {
     const res = await this.d.engine.run('AT+CMGL=4', { prefix: '+CMGL', timeoutMs: 20_000 }).catch(() => undefined);
     for (const index of parseCmgl(res?.lines ?? [])) await this.readAndDelete(index);
-    for (const m of this.reassembler.expire(this.clock.now())) this.d.onInbound?.(m);
+    for (const m of this.reassembler.expire(this.clock.now())) {
+      await this.d.onInbound?.(m);
+      for (const i of m.indexes) await this.d.engine.run(`AT+CMGD=${i}`);
+    }
   }
 }

@@ -139,10 +139,18 @@ export class MqttAdapter {
     });
   }
 
-  publishInbound(m: InboundSms): void {
-    this.client?.publish(siteTopic(this.ref, 'inbound'), encodePayload(inboundSms, m), { qos: 1 }, (err) => {
-      if (err) this.d.log.warn('inbound SMS not delivered', { err: err.message });
-    });
+  /** Resolves when the broker has the message (PUBACK); mqtt.js keeps it across reconnects. */
+  publishInbound(m: InboundSms): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error('mqtt not started'));
+    return new Promise((resolve, reject) =>
+      client.publish(siteTopic(this.ref, 'inbound'), encodePayload(inboundSms, m), { qos: 1 }, (err) => {
+        if (err) {
+          this.d.log.warn('inbound SMS not delivered yet', { err: err.message });
+          reject(err);
+        } else resolve();
+      }),
+    );
   }
 
   /** Retained status; only sent when something besides the time changed (or forced). */

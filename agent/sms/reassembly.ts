@@ -9,6 +9,8 @@ export interface InboundMessage {
   sentAt: string;
   parts: number;
   complete: boolean;
+  /** SIM storage indexes of the parts, to delete once the message is safely handed on. */
+  indexes: number[];
 }
 
 interface Pending {
@@ -16,6 +18,7 @@ interface Pending {
   total: number;
   firstAt: number;
   parts: Map<number, DecodedDeliver>;
+  indexes: Set<number>;
 }
 
 export class Reassembler {
@@ -23,15 +26,16 @@ export class Reassembler {
   constructor(private readonly maxWaitMs = 10 * 60_000) {}
 
   /** Add one part; returns the whole message when it is complete (or not concatenated). */
-  add(part: DecodedDeliver, now: number): InboundMessage | undefined {
-    if (!part.concat || part.concat.total <= 1) return { from: part.from, text: part.text, sentAt: part.sentAt, parts: 1, complete: true };
+  add(part: DecodedDeliver, now: number, index?: number): InboundMessage | undefined {
+    if (!part.concat || part.concat.total <= 1) return { from: part.from, text: part.text, sentAt: part.sentAt, parts: 1, complete: true, indexes: index === undefined ? [] : [index] };
     const key = `${part.from}|${part.concat.ref}|${part.concat.total}`;
     let p = this.pending.get(key);
     if (!p) {
-      p = { from: part.from, total: part.concat.total, firstAt: now, parts: new Map() };
+      p = { from: part.from, total: part.concat.total, firstAt: now, parts: new Map(), indexes: new Set() };
       this.pending.set(key, p);
     }
     p.parts.set(part.concat.seq, part);
+    if (index !== undefined) p.indexes.add(index);
     if (p.parts.size < p.total) return undefined;
     this.pending.delete(key);
     return join(p, true);
@@ -66,5 +70,5 @@ function join(p: Pending, complete: boolean): InboundMessage {
     text += part.text;
     if (!sentAt) sentAt = part.sentAt;
   }
-  return { from: p.from, text, sentAt, parts: p.total, complete };
+  return { from: p.from, text, sentAt, parts: p.total, complete, indexes: [...p.indexes] };
 }

@@ -39,7 +39,7 @@ const cfg: ModemDriverConfig = {
   syncTimeoutMs: 200,
 };
 
-async function rig(sim: Omit<SimOptions, 'write'> = {}, extra: Partial<ModemDriverConfig> = {}) {
+async function rig(sim: Omit<SimOptions, 'write'> = {}, extra: Partial<ModemDriverConfig> = {}, handOn?: (m: InboundMessage) => Promise<void>) {
   const m = mockModem(sim);
   const statuses: ModemStatus[] = [];
   const reports: DecodedStatusReport[] = [];
@@ -57,7 +57,10 @@ async function rig(sim: Omit<SimOptions, 'write'> = {}, extra: Partial<ModemDriv
     },
     onStatus: (s) => statuses.push(s),
     onStatusReport: (r) => reports.push(r),
-    onInbound: (i) => inbound.push(i),
+    onInbound: async (i) => {
+      if (handOn) await handOn(i);
+      inbound.push(i);
+    },
   });
   cleanups.push(() => d.stop());
   return { m, driver: d, engine, statuses, reports, inbound, ran };
@@ -90,7 +93,21 @@ describe('ModemDriver', () => {
     m.sim.receive('+79161234567', long);
     await waitFor(() => inbound.length === 1, 5000, 'inbound');
     expect(inbound[0]).toMatchObject({ from: '+79161234567', text: long, parts: 2, complete: true });
-    expect(m.sim.storedCount).toBe(0);
+    await waitFor(() => m.sim.storedCount === 0, 2000, 'deleted from the SIM');
+  });
+
+  it('keeps an inbound SMS on the SIM until it is handed on', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const { m, driver, inbound } = await rig({}, {}, () => gate);
+    driver.start();
+    await waitFor(() => driver.isUp, 5000, 'modem up');
+    m.sim.receive('+79161234567', 'held');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(m.sim.storedCount).toBe(1);
+    expect(inbound).toHaveLength(0);
+    release();
+    await waitFor(() => m.sim.storedCount === 0 && inbound.length === 1, 3000, 'handed on and deleted');
   });
 
   it('climbs the recovery ladder when the modem goes silent and comes back up', async () => {

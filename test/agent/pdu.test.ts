@@ -140,9 +140,9 @@ describe('reassembly of concatenated inbound SMS [TS 23.040 9.2.3.24.1]', () => 
     const r = new Reassembler();
     const [a, b, c] = [part(2, 'B'), part(3, 'C'), part(1, 'A')];
     if (a.type !== 'deliver' || b.type !== 'deliver' || c.type !== 'deliver') throw new Error('not deliver');
-    expect(r.add(a, 0)).toBeUndefined();
-    expect(r.add(b, 1)).toBeUndefined();
-    expect(r.add(c, 2)).toEqual({ from: '+7916', text: 'ABC', sentAt: '2026-11-25T08:30:00.000Z', parts: 3, complete: true });
+    expect(r.add(a, 0, 4)).toBeUndefined();
+    expect(r.add(b, 1, 5)).toBeUndefined();
+    expect(r.add(c, 2, 6)).toEqual({ from: '+7916', text: 'ABC', sentAt: '2026-11-25T08:30:00.000Z', parts: 3, complete: true, indexes: [4, 5, 6] });
     expect(r.size).toBe(0);
   });
   it('releases an incomplete message after the wait with a gap marker', () => {
@@ -151,6 +151,6 @@ describe('reassembly of concatenated inbound SMS [TS 23.040 9.2.3.24.1]', () => 
     if (a.type !== 'deliver') throw new Error('not deliver');
     r.add(a, 0);
     expect(r.expire(999)).toEqual([]);
-    expect(r.expire(1000)).toEqual([{ from: '+7916', text: 'A[…][…]', sentAt: '2026-11-25T08:30:00.000Z', parts: 3, complete: false }]);
+    expect(r.expire(1000)).toEqual([{ from: '+7916', text: 'A[…][…]', sentAt: '2026-11-25T08:30:00.000Z', parts: 3, complete: false, indexes: [] }]);
   });
 });

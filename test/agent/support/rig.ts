@@ -39,7 +39,8 @@ export async function startHubView(url: string): Promise<HubView> {
       new Promise((resolve, reject) =>
         client.publish(siteTopic(SITE, 'job'), typeof job === 'string' ? job : JSON.stringify(job), { qos: 1 }, (err) => (err ? reject(err) : resolve())),
       ),
-    statesOf: (id) => view.updates.filter((u) => u.execution_id === id).sort((a, b) => a.seq - b.seq).map((u) => u.state),
+    // QoS 1 is at least once: a redelivered update has the same seq, and the hub keeps one per seq.
+    statesOf: (id) => [...new Map(view.updates.filter((u) => u.execution_id === id).map((u) => [u.seq, u] as const)).values()].sort((a, b) => a.seq - b.seq).map((u) => u.state),
   };
   client.on('message', (topic, payload) => {
     if (topic.endsWith('/job')) return;
