@@ -1,0 +1,212 @@
+// The composition root of the agent: builds every part from the config and wires them.
+// Constructors only assign; start() does the work; stop() releases every timer and socket.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { AgentStatus, ModemStatus } from '../hub/common/contract/index.js';
+import { type Clock, systemClock } from '../hub/common/clock.js';
+import { type Logger, createLogger } from '../hub/common/log.js';
+import { createRegistry } from '../hub/common/metrics.js';
+import type { Registry } from 'prom-client';
+import { type AgentConfig, secretsOf } from './config.js';
+import { HttpServer } from './http/server.js';
+import { type AgentMetrics, createAgentMetrics } from './metrics.js';
+import { type ModemStack, createModemStack, defaultBinding } from './modem/stack.js';
+import { MqttAdapter } from './mqtt/adapter.js';
+import { Journal } from './outbox/journal.js';
+import { Outbox } from './outbox/outbox.js';
+import { Pacer } from './outbox/pacing.js';
+import { Sender } from './outbox/sender.js';
+import type { JournalRecord } from './outbox/state.js';
+import type { SerialBinding } from './serial/port.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface AgentDeps {
+  binding?: SerialBinding;
+  clock?: Clock;
+  log?: Logger;
+  /** Add process_* metrics (off in tests). */
+  defaultMetrics?: boolean;
+}
+
+export class Agent {
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly metrics: AgentMetrics;
+  readonly outbox: Outbox;
+  readonly journal: Journal<JournalRecord>;
+  readonly mqtt: MqttAdapter;
+  readonly http: HttpServer;
+  modem: ModemStack | undefined;
+  sender: Sender | undefined;
+  private readonly clock: Clock;
+  private housekeeping: ReturnType<typeof setInterval> | undefined;
+  private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  ready = false;
+
+  constructor(
+    readonly config: AgentConfig,
+    private readonly deps: AgentDeps = {},
+  ) {
+    this.clock = deps.clock ?? systemClock;
+    this.log = deps.log ?? createLogger('agent', { level: config.log_level, secrets: secretsOf(config) });
+    this.registry = createRegistry({ defaultMetrics: deps.defaultMetrics ?? false });
+    this.journal = new Journal<JournalRecord>(join(config.data_dir, 'outbox.jsonl'));
+    const s = config.send;
+    this.outbox = new Outbox(
+      this.journal,
+      {
+        resendUncertain: s.resend_uncertain,
+        maxTries: s.max_tries,
+        retryBaseMs: s.retry_base_s * 1000,
+        retryMaxMs: s.retry_max_s * 1000,
+        reportWaitMs: s.report_wait_s * 1000,
+        dedupRetentionMs: config.outbox.dedup_retention_s * 1000,
+        compactBytes: config.outbox.compact_bytes,
+      },
+      { clock: this.clock, log: this.log.child('outbox') },
+    );
+    this.metrics = createAgentMetrics(this.registry, {
+      modem: () => this.modemStatus(),
+      outboxDepth: () => this.outbox.depth,
+      journalBytes: () => this.journal.size,
+      mqttConnected: () => this.mqtt.connected,
+    });
+    this.mqtt = new MqttAdapter({
+      config,
+      log: this.log.child('mqtt'),
+      onJob: async (job) => {
+        await this.outbox.accept(job);
+      },
+      onMalformed: () => this.metrics.malformed.inc(),
+      onUpdateAcked: (u) => this.outbox.ackUpdate(u.execution_id, u.seq),
+      onConnection: () => this.scheduleStatus(),
+      pendingUpdates: () => this.outbox.pendingUpdates(),
+    });
+    this.http = new HttpServer({ host: config.http.host, port: config.http.port, registry: this.registry, log: this.log.child('http'), health: () => this.health() });
+    this.outbox.onUpdate = (u) => this.mqtt.publishUpdate(u);
+    this.outbox.onChange = () => {
+      this.sender?.poke();
+      this.scheduleStatus();
+    };
+  }
+
+  modemStatus(): ModemStatus {
+    return this.modem?.driver.status ?? { state: 'init' };
+  }
+
+  health() {
+    const modem = this.modemStatus();
+    return { ok: this.ready && modem.state === 'up' && this.mqtt.connected, modem: modem.state, mqtt: this.mqtt.connected, outbox_depth: this.outbox.depth, ...(modem.error ? { error: modem.error } : {}) };
+  }
+
+  status(): AgentStatus {
+    const oldest = this.outbox.oldestQueuedAt();
+    return {
+      v: 1,
+      type: 'status',
+      platform_id: this.config.platform_id,
+      site_id: this.config.site_id,
+      state: 'online',
+      at: new Date(this.clock.now()).toISOString(),
+      version: AGENT_VERSION,
+      modem: this.modemStatus(),
+      outbox: { depth: this.outbox.depth, ...(oldest ? { oldest_at: new Date(oldest).toISOString() } : {}) },
+    };
+  }
+
+  /** Publish the status soon (coalesces bursts of changes). */
+  private scheduleStatus(): void {
+    if (this.statusTimer) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      this.mqtt.publishStatus(this.status());
+    }, 200);
+  }
+
+  async start(): Promise<void> {
+    const pending = await this.outbox.load();
+    const binding = this.deps.binding ?? (await defaultBinding());
+    this.modem = createModemStack({
+      config: this.config,
+      log: this.log,
+      binding,
+      ...(this.deps.clock ? { clock: this.deps.clock } : {}),
+      observe: (command, seconds, result) => this.metrics.atLatency.observe({ command, result }, seconds),
+      onStatus: (s) => {
+        this.scheduleStatus();
+        if (s.state === 'up') this.sender?.poke();
+      },
+      onStatusReport: (r) => {
+        this.metrics.statusReports.inc({ outcome: r.outcome });
+        this.outbox.report(r.messageRef, r.status, r.outcome, r.dischargeAt).catch((err: unknown) => this.log.error('status report not stored', { err: (err as Error).message }));
+      },
+      onInbound: (m) => {
+        this.metrics.inbound.inc();
+        return this.mqtt.publishInbound({
+          v: 1,
+          type: 'inbound',
+          // The same message read again after a crash gets the same id, so the hub drops the copy.
+          id: `in-${createHash('sha256').update(`${m.from}|${m.sentAt}|${m.text}`).digest('base64url').slice(0, 24)}`,
+          platform_id: this.config.platform_id,
+          site_id: this.config.site_id,
+          from: m.from.slice(0, 32) || 'unknown',
+          text: m.text,
+          ...(m.sentAt ? { sent_at: m.sentAt } : {}),
+          received_at: new Date(this.clock.now()).toISOString(),
+          parts: m.parts,
+        });
+      },
+    });
+    const driver = this.modem.driver;
+    const s = this.config.send;
+    this.sender = new Sender({
+      outbox: this.outbox,
+      modem: driver,
+      pacer: new Pacer(s.per_destination_interval_s * 1000, s.per_modem_interval_s * 1000),
+      config: { maxParts: s.max_parts, maxTries: s.max_tries, resendUncertain: s.resend_uncertain, validityMinutes: s.validity_minutes },
+      log: this.log.child('sender'),
+      clock: this.clock,
+      onResult: (r, parts) => {
+        this.metrics.smsMessages.inc({ result: r });
+        if (parts) this.metrics.smsParts.inc({ result: r }, parts);
+        if (r === 'sent') this.metrics.lastSuccess.set(this.clock.now() / 1000);
+      },
+    });
+    if (this.config.http.port >= 0) await this.http.start();
+    this.mqtt.start();
+    for (const u of pending) this.mqtt.publishUpdate(u);
+    driver.start();
+    this.sender.start();
+    this.housekeeping = setInterval(() => {
+      this.outbox.housekeeping().catch((err: unknown) => this.log.error('housekeeping failed', { err: (err as Error).message }));
+      this.scheduleStatus();
+    }, this.config.outbox.housekeeping_s * 1000);
+    this.ready = true;
+    this.mqtt.publishStatus(this.status());
+    this.log.info('agent ready', { version: AGENT_VERSION, http_port: this.http.port, port: this.config.modem.port, outbox_depth: this.outbox.depth });
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    if (this.housekeeping) clearInterval(this.housekeeping);
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.statusTimer = undefined;
+    const step = async (name: string, fn: () => Promise<void> | undefined) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.log.warn('stop step timed out', { step: name });
+          resolve();
+        }, 5000);
+      });
+      await Promise.race([Promise.resolve(fn()).catch((err: unknown) => this.log.warn('stop step failed', { step: name, err: (err as Error).message })), timeout]);
+      clearTimeout(timer);
+    };
+    await step('sender', () => this.sender?.stop());
+    await step('modem', () => this.modem?.driver.stop());
+    await step('mqtt', () => this.mqtt.stop());
+    await step('http', () => this.http.stop());
+    await step('journal', () => this.journal.close());
+    this.log.info('agent stopped');
+  }
+}

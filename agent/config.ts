@@ -1,0 +1,101 @@
+// The agent's configuration: one zod schema with defaults, read from YAML plus environment
+// overrides (GSMJOBS_AGENT_A__B, *_FILE for secrets) by hub/common/config.ts.
+import { z } from 'zod';
+import { platformId, siteId } from '../hub/common/contract/index.js';
+import { loadConfig } from '../hub/common/config.js';
+
+export const ENV_PREFIX = 'GSMJOBS_AGENT';
+
+const seconds = (d: number) => z.number().positive().default(d);
+
+export const agentConfigSchema = z.object({
+  platform_id: platformId,
+  site_id: siteId,
+  /** Directory for the outbox journal. */
+  data_dir: z.string().min(1).default('/var/lib/gsmjobs-agent'),
+  modem: z
+    .object({
+      /** Serial port; prefer a stable /dev/serial/by-id/... name. */
+      port: z.string().min(1).default('/dev/ttyUSB2'),
+      baud_rate: z.number().int().positive().default(115200),
+      /** SIM PIN: better from GSMJOBS_AGENT_MODEM__PIN_FILE. */
+      // Digits from an environment variable arrive as a number; a leading zero keeps them a string.
+      pin: z.union([z.string(), z.number().int()]).transform(String).pipe(z.string().regex(/^\d{4,8}$/, 'must be 4-8 digits')).optional(),
+      /** SMS centre number, only when the SIM has none. */
+      smsc: z.string().regex(/^\+?\d{3,20}$/, 'must be an optional "+" and digits').optional(),
+      /** AT+CNMI parameters: +CMTI for new SMS, +CDS for status reports [TS 27.005 3.4.1]. */
+      cnmi: z.string().regex(/^[0-9,]+$/).default('2,1,0,1,0'),
+      poll_interval_s: seconds(30),
+      registration_timeout_s: seconds(90),
+      reset_wait_s: seconds(15),
+      reopen_delay_s: seconds(3),
+      send_timeout_s: seconds(60),
+      sync_attempts: z.number().int().min(1).default(5),
+      sync_timeout_s: seconds(1),
+      recovery_backoff_s: seconds(1),
+      /** Shell command that power-cycles the modem (e.g. `uhubctl -l 1-1 -p 2 -a cycle`). */
+      power_cycle_command: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  mqtt: z
+    .object({
+      url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://').default('mqtt://127.0.0.1:1883'),
+      /** Defaults to site/<platform_id>/<site_id>, the contract's username for a site. */
+      username: z.string().optional(),
+      password: z.string().optional(),
+      /** Stable client id; defaults to gsmjobs-agent-<platform_id>-<site_id>. */
+      client_id: z.string().optional(),
+      keepalive_s: z.number().int().positive().default(30),
+      reconnect_s: seconds(5),
+      tls: z
+        .object({
+          ca_file: z.string().optional(),
+          cert_file: z.string().optional(),
+          key_file: z.string().optional(),
+          reject_unauthorized: z.boolean().default(true),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  send: z
+    .object({
+      max_parts: z.number().int().min(1).max(255).default(6),
+      max_tries: z.number().int().min(1).default(5),
+      retry_base_s: seconds(10),
+      retry_max_s: seconds(600),
+      per_destination_interval_s: z.number().min(0).default(5),
+      per_modem_interval_s: z.number().min(0).default(1),
+      /** Resend a message whose fate is unknown after a crash (may then arrive twice). */
+      resend_uncertain: z.boolean().default(false),
+      report_wait_s: seconds(48 * 3600),
+      /** TP-VP relative validity in minutes; omitted when unset. */
+      validity_minutes: z.number().int().positive().optional(),
+    })
+    .prefault({}),
+  outbox: z
+    .object({
+      dedup_retention_s: seconds(7 * 86400),
+      compact_bytes: z.number().int().positive().default(4 * 1024 * 1024),
+      housekeeping_s: seconds(30),
+    })
+    .prefault({}),
+  http: z
+    .object({
+      host: z.string().default('0.0.0.0'),
+      /** 0 picks a free port (tests); negative turns the server off. */
+      port: z.number().int().min(-1).max(65535).default(9464),
+    })
+    .prefault({}),
+  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+export function loadAgentConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  return loadConfig(agentConfigSchema, { file, envPrefix: ENV_PREFIX, env });
+}
+
+/** Secrets to mask in every log line. */
+export function secretsOf(c: AgentConfig): string[] {
+  return [c.modem.pin, c.mqtt.password].filter((s): s is string => Boolean(s));
+}

@@ -1,0 +1,99 @@
+// The agent's Prometheus metrics on its own registry. Point-in-time values (modem, outbox,
+// MQTT) are read at scrape time in collect(); counters and the AT latency histogram are fed by
+// the composition root.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ModemStatus, RegistrationState } from '../hub/common/contract/index.js';
+
+export interface MetricSources {
+  modem(): ModemStatus;
+  outboxDepth(): number;
+  journalBytes(): number;
+  mqttConnected(): boolean;
+}
+
+const REGISTRATIONS: RegistrationState[] = ['home', 'roaming', 'searching', 'denied', 'not_registered', 'unknown'];
+
+export function createAgentMetrics(registry: Registry, src: MetricSources) {
+  const p = 'gsmjobs_agent_';
+  new Gauge({
+    name: `${p}modem_up`,
+    help: '1 when the modem is initialised and ready to send, else 0',
+    registers: [registry],
+    collect() {
+      this.set(src.modem().state === 'up' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${p}modem_registration`,
+    help: 'Network registration state of the modem (1 for the current state)',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const cur = src.modem().registration ?? 'unknown';
+      for (const s of REGISTRATIONS) this.set({ state: s }, s === cur ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${p}modem_signal_dbm`,
+    help: 'Received signal strength in dBm (AT+CSQ); absent when unknown',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const v = src.modem().signal_dbm;
+      if (typeof v === 'number') this.set(v);
+    },
+  });
+  new Gauge({
+    name: `${p}modem_info`,
+    help: 'Modem identity and network operator (value 1)',
+    labelNames: ['manufacturer', 'model', 'revision', 'operator'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const m = src.modem();
+      this.set({ manufacturer: m.manufacturer ?? '', model: m.model ?? '', revision: m.revision ?? '', operator: m.operator ?? '' }, 1);
+    },
+  });
+  new Gauge({
+    name: `${p}outbox_depth`,
+    help: 'Jobs waiting to be sent (queued or being sent)',
+    registers: [registry],
+    collect() {
+      this.set(src.outboxDepth());
+    },
+  });
+  new Gauge({
+    name: `${p}journal_bytes`,
+    help: 'Size of the outbox journal file in bytes',
+    registers: [registry],
+    collect() {
+      this.set(src.journalBytes());
+    },
+  });
+  new Gauge({
+    name: `${p}mqtt_connected`,
+    help: '1 when connected to the MQTT broker',
+    registers: [registry],
+    collect() {
+      this.set(src.mqttConnected() ? 1 : 0);
+    },
+  });
+  return {
+    smsParts: new Counter({ name: `${p}sms_parts_total`, help: 'SMS parts handed to the modem, by result', labelNames: ['result'], registers: [registry] }),
+    smsMessages: new Counter({ name: `${p}sms_messages_total`, help: 'SMS send attempts of whole messages, by result', labelNames: ['result'], registers: [registry] }),
+    statusReports: new Counter({ name: `${p}status_reports_total`, help: 'SMS status reports received, by outcome', labelNames: ['outcome'], registers: [registry] }),
+    inbound: new Counter({ name: `${p}inbound_sms_total`, help: 'Inbound SMS read from the modem', registers: [registry] }),
+    malformed: new Counter({ name: `${p}mqtt_malformed_messages_total`, help: 'MQTT job messages refused as malformed', registers: [registry] }),
+    recoveries: new Counter({ name: `${p}modem_recoveries_total`, help: 'Recovery steps taken because the modem stopped answering', labelNames: ['action'], registers: [registry] }),
+    atLatency: new Histogram({
+      name: `${p}at_command_duration_seconds`,
+      help: 'Time from sending an AT command to its final result',
+      labelNames: ['command', 'result'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    lastSuccess: new Gauge({ name: `${p}last_success_timestamp_seconds`, help: 'Unix time of the last SMS the modem accepted', registers: [registry] }),
+  };
+}
+
+export type AgentMetrics = ReturnType<typeof createAgentMetrics>;

@@ -1,0 +1,253 @@
+// The durable outbox: every job is journaled (fsynced) before the MQTT message is
+// acknowledged; each state change and each update for the hub is journaled before it takes
+// effect; updates stay pending until the broker acknowledges them. De-duplication by
+// execution id, expiry, retry backoff, status reports matched by TP-MR, and compaction.
+import type { ExecutionUpdate, FailureReason, JobRequest } from '../../hub/common/contract/index.js';
+import { type Clock, systemClock } from '../../hub/common/clock.js';
+import { type Logger, silentLogger } from '../../hub/common/log.js';
+import type { Journal } from './journal.js';
+import { type JobRecord, type JobState, type JournalRecord, type OutboxState, apply, emptyState, isSettled, makeUpdate, recoveryRecords } from './state.js';
+
+export interface OutboxConfig {
+  resendUncertain: boolean;
+  maxTries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How long to wait for status reports after `sent`. */
+  reportWaitMs: number;
+  /** How long a finished execution id is remembered to refuse duplicates. */
+  dedupRetentionMs: number;
+  /** Compact when the journal is larger than this and twice the live data. */
+  compactBytes: number;
+}
+
+export type AcceptResult = 'accepted' | 'duplicate';
+
+export class Outbox {
+  private readonly s: OutboxState = emptyState();
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  /** TP-MR -> execution and part awaiting a status report (latest wins: MRs wrap at 256). */
+  private readonly byMr = new Map<number, { id: string; part: number }>();
+  /** Status reports that came before the modem's +CMGS answer named their TP-MR. */
+  private readonly early = new Map<number, { status: number; outcome: 'delivered' | 'pending' | 'failed'; dischargeAt?: string; at: number }>();
+  private compacting: Promise<void> | undefined;
+  private liveBytes = 0;
+  private nextRef = Math.floor(Math.random() * 256);
+  /** Published for each update once journaled. */
+  onUpdate: (u: ExecutionUpdate) => void = () => undefined;
+  onChange: () => void = () => undefined;
+
+  constructor(
+    private readonly journal: Journal<JournalRecord>,
+    private readonly config: OutboxConfig,
+    deps: { clock?: Clock; log?: Logger } = {},
+  ) {
+    this.clock = deps.clock ?? systemClock;
+    this.log = deps.log ?? silentLogger;
+  }
+
+  /** Replay the journal and settle what a crash left open. Returns updates to (re)publish. */
+  async load(): Promise<ExecutionUpdate[]> {
+    const records = await this.journal.open();
+    for (const r of records) apply(this.s, r);
+    if (this.journal.skipped) this.log.warn('journal lines skipped (torn or corrupt)', { skipped: this.journal.skipped });
+    const now = this.clock.now();
+    for (const rec of this.s.live.values()) {
+      const fix = recoveryRecords(rec, now, this.config.resendUncertain);
+      if (fix.length) {
+        const end = fix.find((f) => f.t === 'end');
+        await this.commit(rec, fix, end && end.t === 'end' ? [end.state === 'uncertain' ? 'uncertain' : 'failed', end.reason] : undefined);
+      }
+      rec.mrs.forEach((mr, part) => {
+        if (mr != null && rec.state === 'sent') this.byMr.set(mr, { id: rec.job.execution_id, part });
+      });
+    }
+    this.log.info('outbox loaded', { records: records.length, live: this.s.live.size, remembered: this.s.tombs.size });
+    return this.pendingUpdates();
+  }
+
+  get depth(): number {
+    let n = 0;
+    for (const r of this.s.live.values()) if (r.state === 'queued' || r.state === 'sending') n++;
+    return n;
+  }
+
+  oldestQueuedAt(): number | undefined {
+    for (const r of this.s.live.values()) if (r.state === 'queued' || r.state === 'sending') return r.receivedAt;
+    return undefined;
+  }
+
+  get(id: string): JobRecord | undefined {
+    return this.s.live.get(id);
+  }
+
+  stateOf(id: string): JobState | undefined {
+    return this.s.live.get(id)?.state ?? this.s.tombs.get(id)?.state;
+  }
+
+  /** Queued jobs in arrival order. */
+  *queued(): Iterable<JobRecord> {
+    for (const r of this.s.live.values()) if (r.state === 'queued') yield r;
+  }
+
+  pendingUpdates(): ExecutionUpdate[] {
+    return [...this.s.live.values()].flatMap((r) => r.unacked);
+  }
+
+  /** Record a job durably. Resolves once it is on disk: only then may the MQTT message be acknowledged. */
+  async accept(job: JobRequest): Promise<AcceptResult> {
+    const id = job.execution_id;
+    const now = this.clock.now();
+    const live = this.s.live.get(id);
+    const tomb = this.s.tombs.get(id);
+    if (live || tomb) {
+      const state = live?.state ?? tomb?.state ?? 'queued';
+      this.log.info('duplicate job', { execution_id: id, state, attempt: job.attempt });
+      if (live) {
+        // Tell the hub (which re-sends until it hears `accepted`) where this execution stands.
+        await this.commit(live, [], ['duplicate', { code: 'duplicate', message: `execution already ${state}` }]);
+      } else {
+        const u = makeUpdate({ job, seq: tomb?.seq ?? 0 } as JobRecord, 'duplicate', now, { reason: { code: 'duplicate', message: `execution already ${state}` } });
+        this.onUpdate(u);
+      }
+      return 'duplicate';
+    }
+    const ref = this.nextRef;
+    this.nextRef = (this.nextRef + 1) & 0xff;
+    const rec: JournalRecord = { t: 'job', job, at: now, ref };
+    apply(this.s, rec);
+    const created = this.s.live.get(id) as JobRecord;
+    await this.commit(created, [rec], ['accepted']);
+    if (Date.parse(job.expires_at) <= now) await this.end(id, 'expired', { code: 'expired', message: `expired at ${job.expires_at} before it could be sent` });
+    this.onChange();
+    return 'accepted';
+  }
+
+  /** A part is about to go to the modem (must be on disk first). */
+  async markTry(id: string, part: number, parts: number): Promise<void> {
+    const rec = this.must(id);
+    const first = rec.state === 'queued' && part === 0 && rec.tries === 0;
+    await this.commit(rec, [{ t: 'try', id, part, parts, at: this.clock.now() }], first ? ['sending', undefined, { parts }] : undefined);
+  }
+
+  async markPart(id: string, part: number, mr: number): Promise<void> {
+    const rec = this.must(id);
+    const r: JournalRecord = { t: 'part', id, part, mr, at: this.clock.now() };
+    apply(this.s, r);
+    const done = rec.state === 'sent';
+    this.byMr.set(mr, { id, part });
+    await this.commit(rec, [r], done ? ['sent', undefined, { parts: rec.parts, message_refs: rec.mrs.map((m) => m ?? 0) }] : undefined, false);
+    if (done) this.onChange();
+    const early = this.early.get(mr);
+    if (done && early && this.clock.now() - early.at < 600_000) {
+      this.early.delete(mr);
+      await this.report(mr, early.status, early.outcome, early.dischargeAt);
+    }
+  }
+
+  async markRetry(id: string, reason: FailureReason): Promise<void> {
+    const rec = this.must(id);
+    const delay = Math.min(this.config.retryBaseMs * 2 ** Math.max(0, rec.tries - 1), this.config.retryMaxMs);
+    await this.commit(rec, [{ t: 'retry', id, at: this.clock.now(), next: this.clock.now() + delay, reason }]);
+    this.onChange();
+  }
+
+  async end(id: string, state: JobState, reason?: FailureReason, delivery?: ExecutionUpdate['delivery']): Promise<void> {
+    const rec = this.must(id);
+    const r: JournalRecord = reason ? { t: 'end', id, state, at: this.clock.now(), reason } : { t: 'end', id, state, at: this.clock.now() };
+    const agentState = state === 'queued' || state === 'sending' ? 'failed' : state;
+    await this.commit(rec, [r], [agentState, reason, delivery ? { delivery, message_refs: rec.mrs.map((m) => m ?? 0), parts: rec.parts } : {}]);
+    this.onChange();
+  }
+
+  /** A status report (TS 23.040 TP-ST) for TP-MR `mr`. */
+  async report(mr: number, status: number, outcome: 'delivered' | 'pending' | 'failed', dischargeAt?: string): Promise<boolean> {
+    const hit = this.byMr.get(mr);
+    const rec = hit && this.s.live.get(hit.id);
+    if (!hit || !rec || rec.state !== 'sent') {
+      // Maybe the report beat the +CMGS answer: keep it a while for the part that will claim this TP-MR.
+      this.early.set(mr, { status, outcome, ...(dischargeAt ? { dischargeAt } : {}), at: this.clock.now() });
+      return false;
+    }
+    if (outcome === 'pending') return true;
+    const r: JournalRecord = { t: 'report', id: hit.id, part: hit.part, status, at: this.clock.now() };
+    apply(this.s, r);
+    const reports = rec.reports.slice(0, rec.parts);
+    const failed = reports.some((st) => st != null && st >= 0x40);
+    const complete = reports.length >= rec.parts && reports.every((st) => st != null);
+    await this.journal.append([r]);
+    const delivery = { status, ...(dischargeAt ? { discharge_at: dischargeAt } : {}) };
+    if (failed) await this.end(hit.id, 'not_delivered', { code: 'not_delivered', message: `the SMS centre reports status 0x${status.toString(16)} (not delivered)` }, delivery);
+    else if (complete) await this.end(hit.id, 'delivered', undefined, delivery);
+    return true;
+  }
+
+  /** The broker acknowledged an update: no need to publish it again. Not fsynced (a loss only re-publishes). */
+  ackUpdate(id: string, seq: number): void {
+    const rec = this.s.live.get(id);
+    if (!rec) return;
+    const r: JournalRecord = { t: 'ack', id, seq };
+    apply(this.s, r);
+    void this.journal.append([r]).catch((err: unknown) => this.log.warn('journal append failed', { err: (err as Error).message }));
+  }
+
+  /** End queued jobs that passed their deadline; forget settled ones; compact when worthwhile. */
+  async housekeeping(): Promise<void> {
+    const now = this.clock.now();
+    for (const rec of [...this.s.live.values()]) {
+      if (rec.state === 'queued' && Date.parse(rec.job.expires_at) <= now) {
+        await this.end(rec.job.execution_id, 'expired', { code: 'expired', message: `expired at ${rec.job.expires_at} before it could be sent${rec.lastError ? ` (last error: ${rec.lastError.message})` : ''}` });
+      }
+    }
+    for (const [id, t] of this.s.tombs) if (now - t.at > this.config.dedupRetentionMs) this.s.tombs.delete(id);
+    if (this.journal.size > this.config.compactBytes && this.journal.size > 2 * this.liveBytes) await this.compact();
+  }
+
+  /** Rewrite the journal with live records and tombstones only. */
+  compact(): Promise<void> {
+    this.compacting ??= (async () => {
+      const now = this.clock.now();
+      for (const [id, rec] of [...this.s.live]) {
+        if (isSettled(rec, now, this.config.reportWaitMs)) {
+          this.s.live.delete(id);
+          this.s.tombs.set(id, { state: rec.state, at: rec.endedAt ?? rec.sentAt ?? now, seq: rec.seq });
+        }
+      }
+      const out: JournalRecord[] = [];
+      for (const [id, t] of this.s.tombs) out.push({ t: 'tomb', id, state: t.state, at: t.at, seq: t.seq });
+      for (const r of this.s.live.values()) out.push({ t: 'snap', r });
+      await this.journal.compact(out);
+      this.liveBytes = this.journal.size;
+      this.log.info('journal compacted', { bytes: this.journal.size, live: this.s.live.size, remembered: this.s.tombs.size });
+    })().finally(() => {
+      this.compacting = undefined;
+    });
+    return this.compacting;
+  }
+
+  private must(id: string): JobRecord {
+    const rec = this.s.live.get(id);
+    if (!rec) throw new Error(`no execution ${id} in the outbox`);
+    return rec;
+  }
+
+  /**
+   * Apply (unless already applied) and journal records plus, optionally, the update they
+   * produce; publish the update once it is on disk.
+   */
+  private async commit(rec: JobRecord, records: JournalRecord[], update?: [ExecutionUpdate['state'], FailureReason?, Partial<ExecutionUpdate>?], applyNow = true): Promise<void> {
+    if (applyNow) for (const r of records) if (r.t !== 'job') apply(this.s, r);
+    const all = [...records];
+    let u: ExecutionUpdate | undefined;
+    if (update) {
+      const [state, reason, extra] = update;
+      u = makeUpdate(rec, state, this.clock.now(), { ...(extra ?? {}), ...(reason ? { reason } : {}) });
+      const ur: JournalRecord = { t: 'upd', id: rec.job.execution_id, u };
+      apply(this.s, ur);
+      all.push(ur);
+    }
+    await this.journal.append(all);
+    if (u) this.onUpdate(u);
+  }
+}

@@ -1,0 +1,163 @@
+// The send loop: takes the next due job (arrival order, pacing per destination and per
+// modem), encodes it, hands its parts to the modem one by one with each step journaled, and
+// turns the outcome into sent / retry with backoff / failed / uncertain.
+import { type Clock, sleep, systemClock } from '../../hub/common/clock.js';
+import { SmsTooLongError } from '../../hub/common/sms/index.js';
+import type { Logger } from '../../hub/common/log.js';
+import { classifySendError } from '../at/errors.js';
+import type { SendHooks } from '../modem/driver.js';
+import { InvalidNumberError } from '../sms/fields.js';
+import { type SubmitPdu, encodeSubmit } from '../sms/submit.js';
+import type { Outbox } from './outbox.js';
+import type { Pacer } from './pacing.js';
+import type { JobRecord } from './state.js';
+
+export interface SmsPort {
+  readonly isUp: boolean;
+  sendParts(parts: SubmitPdu[], hooks: SendHooks, startAt: number): Promise<number[]>;
+}
+
+export interface SenderConfig {
+  maxParts: number;
+  maxTries: number;
+  resendUncertain: boolean;
+  validityMinutes?: number | undefined;
+}
+
+export type SendResult = 'sent' | 'retry' | 'failed' | 'uncertain' | 'expired';
+
+export interface SenderDeps {
+  outbox: Outbox;
+  modem: SmsPort;
+  pacer: Pacer;
+  config: SenderConfig;
+  log: Logger;
+  clock?: Clock;
+  onResult?: (r: SendResult, parts: number) => void;
+}
+
+export class Sender {
+  private readonly clock: Clock;
+  private abort: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly d: SenderDeps) {
+    this.clock = d.clock ?? systemClock;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.abort = new AbortController();
+    this.loop = this.run(this.abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.abort?.abort(new Error('stopping'));
+    this.wake?.();
+    await this.loop?.catch(() => undefined);
+    this.loop = undefined;
+  }
+
+  /** Something changed (a new job, the modem came up): look again now. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  /** The next job that may start now, or the time to wait. */
+  pick(now: number): { job: JobRecord } | { waitMs: number } {
+    let wait = 60_000;
+    for (const rec of this.d.outbox.queued()) {
+      if (Date.parse(rec.job.expires_at) <= now) return { job: rec };
+      const at = Math.max(rec.nextTryAt, this.d.pacer.earliest(rec.job.to));
+      if (at <= now) return { job: rec };
+      wait = Math.min(wait, at - now);
+      if (this.d.pacer.modemEarliest() > now) break;
+    }
+    return { waitMs: Math.max(1, wait) };
+  }
+
+  private async idle(ms: number, signal: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = this.clock.setTimeout(done, ms);
+      function done() {
+        resolve();
+      }
+      this.wake = () => {
+        this.clock.clearTimeout(t);
+        this.wake = undefined;
+        resolve();
+      };
+      if (signal.aborted) this.wake();
+    });
+    this.wake = undefined;
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        if (!this.d.modem.isUp) {
+          await this.idle(1000, signal);
+          continue;
+        }
+        const next = this.pick(this.clock.now());
+        if ('waitMs' in next) {
+          await this.idle(next.waitMs, signal);
+          continue;
+        }
+        await this.sendOne(next.job);
+      } catch (err) {
+        this.d.log.error('send loop error', { err: (err as Error).message });
+        await sleep(this.clock, 1000, signal).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Send one job through the modem and journal the outcome. */
+  async sendOne(rec: JobRecord): Promise<SendResult> {
+    const o = this.d.outbox;
+    const id = rec.job.execution_id;
+    const now = this.clock.now();
+    if (Date.parse(rec.job.expires_at) <= now) {
+      await o.end(id, 'expired', { code: 'expired', message: `expired at ${rec.job.expires_at} before it could be sent${rec.lastError ? ` (last error: ${rec.lastError.message})` : ''}` });
+      return this.result('expired', 0);
+    }
+    let parts: SubmitPdu[];
+    try {
+      parts = encodeSubmit({ to: rec.job.to, text: rec.job.text, statusReport: rec.job.status_report, ref: rec.ref, maxParts: this.d.config.maxParts, ...(this.d.config.validityMinutes ? { validityMinutes: this.d.config.validityMinutes } : {}) }).parts;
+    } catch (err) {
+      const code = err instanceof InvalidNumberError ? 'invalid_number' : err instanceof SmsTooLongError ? 'text_too_long' : 'invalid_text';
+      await o.end(id, 'failed', { code, message: (err as Error).message, retryable: false });
+      return this.result('failed', 0);
+    }
+    const startAt = rec.mrs.findIndex((m) => m == null);
+    const from = startAt < 0 ? rec.mrs.length : startAt;
+    this.d.pacer.record(rec.job.to, now);
+    try {
+      await this.d.modem.sendParts(parts, { beforePart: (i) => o.markTry(id, i, parts.length), afterPart: (i, mr) => o.markPart(id, i, mr) }, from);
+      this.d.log.info('sms sent', { execution_id: id, parts: parts.length, message_refs: rec.mrs });
+      return this.result('sent', parts.length);
+    } catch (err) {
+      const c = classifySendError(err);
+      if ((err as { uncertain?: boolean }).uncertain && !this.d.config.resendUncertain) {
+        await o.end(id, 'uncertain', { code: 'uncertain', message: `the modem took the message but gave no answer (${c.message}); it may or may not have been sent`, retryable: false });
+        return this.result('uncertain', parts.length);
+      }
+      if ((err as { code?: string }).code === 'modem_down') c.code = 'modem_down';
+      const fresh = this.d.outbox.get(id);
+      if (c.retryable && (fresh?.tries ?? 0) < this.d.config.maxTries) {
+        this.d.log.warn('sms failed, will retry', { execution_id: id, reason: c.message });
+        await o.markRetry(id, c);
+        return this.result('retry', parts.length);
+      }
+      this.d.log.warn('sms failed', { execution_id: id, reason: c.message });
+      await o.end(id, 'failed', c);
+      return this.result('failed', parts.length);
+    }
+  }
+
+  private result(r: SendResult, parts: number): SendResult {
+    this.d.onResult?.(r, parts);
+    return r;
+  }
+}

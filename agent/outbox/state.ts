@@ -1,0 +1,166 @@
+// The outbox's state per execution, as a pure reducer over journal records. Replaying the
+// journal after a crash gives back exactly the state the agent had acknowledged, so recovery
+// rules (a part handed to the modem without an answer is `uncertain`) are decided from data.
+import type { AgentState, ExecutionUpdate, FailureReason, JobRequest } from '../../hub/common/contract/index.js';
+
+export type JobState = 'queued' | 'sending' | 'sent' | 'delivered' | 'not_delivered' | 'failed' | 'expired' | 'uncertain';
+export const TERMINAL: ReadonlySet<JobState> = new Set(['delivered', 'not_delivered', 'failed', 'expired', 'uncertain']);
+
+export interface JobRecord {
+  job: JobRequest;
+  receivedAt: number;
+  state: JobState;
+  /** Concatenation reference shared by every part (kept so a resumed message matches). */
+  ref: number;
+  /** Send attempts started. */
+  tries: number;
+  nextTryAt: number;
+  /** TP-MR of each part accepted by the modem, by part index. */
+  mrs: Array<number | null>;
+  parts: number;
+  /** Part handed to the modem whose answer has not been journaled. */
+  inFlight?: number;
+  /** TP-ST per part index once its status report came. */
+  reports: Array<number | null>;
+  /** Seq of the last update produced; -1 before `accepted`. */
+  seq: number;
+  /** Updates journaled but not yet acknowledged by the broker. */
+  unacked: ExecutionUpdate[];
+  sentAt?: number;
+  endedAt?: number;
+  lastError?: FailureReason;
+}
+
+/** What the journal holds, one JSON object per line. */
+export type JournalRecord =
+  | { t: 'job'; job: JobRequest; at: number; ref: number }
+  | { t: 'try'; id: string; part: number; parts: number; at: number }
+  | { t: 'part'; id: string; part: number; mr: number; at: number }
+  | { t: 'retry'; id: string; at: number; next: number; reason: FailureReason }
+  | { t: 'end'; id: string; state: JobState; at: number; reason?: FailureReason }
+  | { t: 'report'; id: string; part: number; status: number; at: number }
+  | { t: 'upd'; id: string; u: ExecutionUpdate }
+  | { t: 'ack'; id: string; seq: number }
+  | { t: 'snap'; r: JobRecord }
+  | { t: 'tomb'; id: string; state: JobState; at: number; seq?: number };
+
+export interface Tombstone {
+  state: JobState;
+  at: number;
+  seq: number;
+}
+
+export interface OutboxState {
+  live: Map<string, JobRecord>;
+  /** Finished executions remembered for de-duplication. */
+  tombs: Map<string, Tombstone>;
+}
+
+export function emptyState(): OutboxState {
+  return { live: new Map(), tombs: new Map() };
+}
+
+export function newRecord(job: JobRequest, at: number, ref: number): JobRecord {
+  return { job, receivedAt: at, state: 'queued', ref, tries: 0, nextTryAt: at, mrs: [], parts: 0, reports: [], seq: -1, unacked: [] };
+}
+
+/** Apply one journal record (mutates the state for speed; replay is the only writer). */
+export function apply(s: OutboxState, r: JournalRecord): void {
+  if (r.t === 'job') {
+    if (!s.live.has(r.job.execution_id) && !s.tombs.has(r.job.execution_id)) s.live.set(r.job.execution_id, newRecord(r.job, r.at, r.ref));
+    return;
+  }
+  if (r.t === 'snap') {
+    s.live.set(r.r.job.execution_id, r.r);
+    return;
+  }
+  if (r.t === 'tomb') {
+    s.live.delete(r.id);
+    s.tombs.set(r.id, { state: r.state, at: r.at, seq: r.seq ?? 0 });
+    return;
+  }
+  const rec = s.live.get(r.id);
+  if (!rec) return;
+  switch (r.t) {
+    case 'try':
+      rec.state = 'sending';
+      rec.parts = r.parts;
+      rec.inFlight = r.part;
+      if (r.part === 0 || rec.mrs.length === 0) rec.tries++;
+      return;
+    case 'part':
+      rec.mrs[r.part] = r.mr;
+      rec.reports[r.part] = rec.reports[r.part] ?? null;
+      delete rec.inFlight;
+      if (rec.mrs.filter((m) => m != null).length >= rec.parts) {
+        rec.state = 'sent';
+        rec.sentAt = r.at;
+      }
+      return;
+    case 'retry':
+      rec.state = 'queued';
+      rec.nextTryAt = r.next;
+      rec.lastError = r.reason;
+      delete rec.inFlight;
+      return;
+    case 'end':
+      rec.state = r.state;
+      rec.endedAt = r.at;
+      delete rec.inFlight;
+      if (r.reason) rec.lastError = r.reason;
+      return;
+    case 'report':
+      rec.reports[r.part] = r.status;
+      return;
+    case 'upd':
+      rec.seq = Math.max(rec.seq, r.u.seq);
+      rec.unacked.push(r.u);
+      return;
+    case 'ack':
+      rec.unacked = rec.unacked.filter((u) => u.seq !== r.seq);
+      return;
+  }
+}
+
+/** Finished: terminal (or sent with no report to wait for) and the hub has every update. */
+export function isSettled(rec: JobRecord, now: number, reportWaitMs: number): boolean {
+  if (rec.unacked.length) return false;
+  if (TERMINAL.has(rec.state)) return true;
+  if (rec.state !== 'sent') return false;
+  if (!rec.job.status_report) return true;
+  return now - (rec.sentAt ?? now) >= reportWaitMs;
+}
+
+/** Build the next update of an execution. */
+export function makeUpdate(rec: JobRecord, state: AgentState, at: number, extra: Partial<ExecutionUpdate> = {}): ExecutionUpdate {
+  const j = rec.job;
+  return {
+    v: 1,
+    type: 'update',
+    execution_id: j.execution_id,
+    job_id: j.job_id,
+    platform_id: j.platform_id,
+    site_id: j.site_id,
+    state,
+    at: new Date(at).toISOString(),
+    attempt: j.attempt,
+    seq: rec.seq + 1,
+    ...extra,
+  };
+}
+
+/**
+ * After a restart: a part handed to the modem without an answer may have gone out. It is
+ * `uncertain` (reported, never resent) unless the config says resend. Returns the records to journal.
+ */
+export function recoveryRecords(rec: JobRecord, now: number, resendUncertain: boolean): JournalRecord[] {
+  const id = rec.job.execution_id;
+  if (rec.state !== 'sending') return [];
+  if (rec.inFlight === undefined) {
+    return [{ t: 'retry', id, at: now, next: now, reason: { code: 'restart', message: 'the agent restarted between parts; continuing with the next part' } }];
+  }
+  if (resendUncertain) {
+    return [{ t: 'retry', id, at: now, next: now, reason: { code: 'restart', message: 'the agent restarted while the modem held a part; resending as configured (send.resend_uncertain)' } }];
+  }
+  return [{ t: 'end', id, state: 'uncertain', at: now, reason: { code: 'uncertain', message: `the agent stopped after handing part ${rec.inFlight + 1} of ${rec.parts} to the modem and before its answer; it may or may not have been sent`, retryable: false } }];
+}
