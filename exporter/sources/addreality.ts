@@ -49,11 +49,18 @@ export class AddRealitySource implements Source {
         throw new ApiError('malformed', `POST ${url} (offset ${offset}): unexpected answer: ${formatIssues(parsed.error)}`);
       }
       const { data, pagination } = parsed.data;
+      if (page > 0 && pagination?.offset != null && pagination.offset !== offset) {
+        throw new ApiError('malformed', `POST ${url}: asked for offset ${offset} in body field "${o.offset_param}" but got offset ${pagination.offset}; set paging.offset_param to the name the API uses`);
+      }
       total = pagination?.total ?? total;
+      const before = seen.size;
       for (const rec of data) {
         const r = parseAddRealityRecord(rec);
         if (r.ok) seen.set(r.device.key, r.device);
         else rejected.push({ key: r.key, error: `device ${r.key ?? `at offset ${offset}`}: ${r.error}` });
+      }
+      if (page > 0 && data.length > 0 && seen.size === before && rejected.length === 0) {
+        throw new ApiError('malformed', `POST ${url}: the page at offset ${offset} repeats devices already listed; the API seems to ignore body field "${o.offset_param}" (set paging.offset_param)`);
       }
       offset += data.length;
       if (data.length === 0) break;

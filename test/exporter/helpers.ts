@@ -1,0 +1,53 @@
+// Test helpers for the exporter: a simulator reachable through app.request (no socket), a
+// clock that fires short sleeps at once and records them, and small factories.
+import type { Clock, TimerHandle } from '../../hub/common/clock.js';
+import { type Sim, createSim } from '../../exporter/sim/app.js';
+import { type SimConfig, simConfigSchema } from '../../exporter/sim/config.js';
+import { SimState } from '../../exporter/sim/state.js';
+import type { FetchFn, HttpDeps, RetryPolicy } from '../../exporter/sources/http.js';
+
+export const BASE = 'http://sim.test';
+export const TOKEN = 'tok-3f9a1c77e2';
+
+export function makeSim(overrides: Partial<SimConfig> = {}): Sim & { state: SimState; config: SimConfig } {
+  const config = simConfigSchema.parse({ tokens: [TOKEN], devices: 10, cubic_players: 2, offline_rate: 0, ...overrides });
+  const state = new SimState(config, Date.UTC(2026, 10, 25, 8));
+  return Object.assign(createSim({ state, config, now: () => Date.UTC(2026, 10, 25, 8) }), { state, config });
+}
+
+/** fetch() answered by the simulator's app in-process. */
+export function simFetch(sim: Sim): FetchFn {
+  return async (url, init) => sim.app.request(url, init);
+}
+
+/**
+ * Virtual time: timers shorter than `holdFromMs` fire on the next turn (and move now() ahead);
+ * longer ones (request timeouts) never fire. Every delay asked for is recorded.
+ */
+export function recordingClock(holdFromMs = 10 * 60_000): Clock & { delays: number[] } {
+  let t = Date.UTC(2026, 10, 25, 8);
+  const delays: number[] = [];
+  return {
+    delays,
+    now: () => t,
+    setTimeout(fn, ms): TimerHandle {
+      if (ms >= holdFromMs) return { unref: () => undefined };
+      delays.push(ms);
+      const h = setImmediate(() => {
+        t += ms;
+        fn();
+      });
+      return { unref: () => h.unref(), h } as TimerHandle;
+    },
+    clearTimeout(handle) {
+      const h = (handle as { h?: ReturnType<typeof setImmediate> }).h;
+      if (h) clearImmediate(h);
+    },
+  };
+}
+
+export const fastRetry: RetryPolicy = { attempts: 4, base_delay_ms: 100, max_delay_ms: 1000, timeout_ms: 30 * 60_000, max_retry_after_ms: 60_000 };
+
+export function httpDeps(fetch: FetchFn, clock: Clock = recordingClock(), errors: string[] = []): HttpDeps {
+  return { fetch, clock, random: () => 0.5, onError: (k) => errors.push(k) };
+}
