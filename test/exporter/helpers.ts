@@ -1,6 +1,8 @@
 // Test helpers for the exporter: a simulator reachable through app.request (no socket), a
 // clock that fires short sleeps at once and records them, and small factories.
+import { spawnSync } from 'node:child_process';
 import type { Clock, TimerHandle } from '../../hub/common/clock.js';
+import { type Logger, createLogger } from '../../hub/common/log.js';
 import { type Sim, createSim } from '../../exporter/sim/app.js';
 import { type SimConfig, simConfigSchema } from '../../exporter/sim/config.js';
 import { SimState } from '../../exporter/sim/state.js';
@@ -50,4 +52,18 @@ export const fastRetry: RetryPolicy = { attempts: 4, base_delay_ms: 100, max_del
 
 export function httpDeps(fetch: FetchFn, clock: Clock = recordingClock(), errors: string[] = []): HttpDeps {
   return { fetch, clock, random: () => 0.5, onError: (k) => errors.push(k) };
+}
+
+const PROMTOOL = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
+
+/** Run `promtool check metrics` on a text; returns its exit status and output. */
+export function promtoolCheck(text: string): { status: number | null; output: string } {
+  const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/** A logger that keeps its lines (to check what is said, and that no token is). */
+export function memoryLog(secrets: string[] = []): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger('test', { level: 'debug', sink: { write: (l) => lines.push(l) }, secrets }), lines };
 }
