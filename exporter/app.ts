@@ -45,14 +45,13 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
 
   const runners: AccountRunner[] = [];
   const exposition = new Exposition(registry, () => runners.map((r) => r.chunks));
-  const metrics = createExporterMetrics(registry, () => runners, clock);
   const writer = config.cache.file
     ? new CacheWriter(config.cache.file, () => ({ saved_at_ms: clock.now(), accounts: Object.fromEntries(runners.map((r) => [r.name, r.snapshot()])) }), log.child('cache'), (ok) => metrics.cacheWrite(ok))
     : undefined;
 
   for (const [name, account] of Object.entries(config.accounts)) {
     const ref = { platformId: account.platform_id, name };
-    const retry = account.retry ?? config.retry;
+    const retry = { ...config.retry, ...account.retry };
     const source = createSource(account, deps.tokens.get(name), retry, { ...http, onError: (kind) => metrics.apiError(ref, kind) });
     runners.push(
       new AccountRunner(
@@ -70,7 +69,8 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
       ),
     );
   }
-  // Registered after the runners exist, so that per-account counters start at zero.
+  // Created after the runners exist, so that per-account counters start at zero.
+  const metrics = createExporterMetrics(registry, () => runners, clock);
   const app = createApp({ exposition, runners: () => runners, now: () => clock.now(), log: log.child('http') });
   let server: Listening | undefined;
 

@@ -13,15 +13,27 @@ export const ENV_PREFIX = 'GSMJOBS_EXPORTER';
 
 const accountName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'account names: 1-63 chars of a-z, 0-9, "_" or "-"');
 
+const retryFields = {
+  /** Tries per request, including the first. */
+  attempts: z.number().int().min(1).max(20),
+  base_delay_ms: z.number().int().min(0),
+  max_delay_ms: z.number().int().min(0),
+  /** Per-attempt timeout (headers and body). */
+  timeout_ms: z.number().int().min(100),
+  /** A Retry-After longer than this fails the refresh (the next one waits for it). */
+  max_retry_after_ms: z.number().int().min(0),
+};
 const retry = z
   .object({
-    attempts: z.number().int().min(1).max(20).default(4),
-    base_delay_ms: z.number().int().min(0).default(500),
-    max_delay_ms: z.number().int().min(0).default(30_000),
-    timeout_ms: z.number().int().min(100).default(30_000),
-    max_retry_after_ms: z.number().int().min(0).default(60_000),
+    attempts: retryFields.attempts.default(4),
+    base_delay_ms: retryFields.base_delay_ms.default(500),
+    max_delay_ms: retryFields.max_delay_ms.default(30_000),
+    timeout_ms: retryFields.timeout_ms.default(30_000),
+    max_retry_after_ms: retryFields.max_retry_after_ms.default(60_000),
   })
   .prefault({});
+/** Per-account overrides of the top-level retry policy (no defaults: unset fields inherit). */
+const retryOverride = z.object(retryFields).partial();
 
 const tokenFields = {
   /** The token itself (prefer token_file or token_env, or GSMJOBS_EXPORTER_ACCOUNTS__<NAME>__TOKEN_FILE). */
@@ -37,7 +49,7 @@ const common = {
   base_url: z.url({ protocol: /^https?$/ }),
   /** Overrides refresh.interval_s for this account. */
   interval_s: z.number().positive().optional(),
-  retry: retry.optional(),
+  retry: retryOverride.optional(),
   ...tokenFields,
 };
 

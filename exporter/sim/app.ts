@@ -155,9 +155,11 @@ export function createSim(deps: SimDeps): Sim {
     return c.json({ fail: { mode: 'off' } });
   });
   sim.post('/config', async (c) => {
-    const body = tunableSchema.safeParse(await c.req.json().catch(() => undefined));
+    const raw = (await c.req.json().catch(() => undefined)) as unknown;
+    const body = tunableSchema.safeParse(raw);
     if (!body.success) return c.json({ error: formatIssues(body.error) }, 400);
-    Object.assign(config, body.data);
+    // Only the fields sent (the schema's defaults must not reset the others).
+    for (const k of Object.keys(raw as object)) Object.assign(config, { [k]: (body.data as Record<string, unknown>)[k] });
     return c.json({ config });
   });
   app.route('/_sim', sim);
