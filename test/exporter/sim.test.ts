@@ -37,6 +37,7 @@ describe('simulator control API', () => {
     expect(rec).not.toHaveProperty('time_zone');
     expect(rec.last_online).toBe(new Date(Date.UTC(2026, 10, 25, 8)).toISOString());
     res = await sim.app.request(`${BASE}/_sim/devices/99`, post('', { name: 'new one' }));
+    expect(((await res.json()) as { kind: string }).kind).toBe('addreality');
     expect(sim.state.devices.get(99)).toMatchObject({ name: 'new one' });
     expect((await sim.app.request(`${BASE}/_sim/devices/99`, { method: 'DELETE' })).status).toBe(200);
     expect(sim.state.devices.has(99)).toBe(false);
