@@ -11,10 +11,11 @@ import type { FetchFn, HttpDeps, RetryPolicy } from '../../exporter/sources/http
 export const BASE = 'http://sim.test';
 export const TOKEN = 'tok-3f9a1c77e2';
 
-export function makeSim(overrides: Partial<SimConfig> = {}): Sim & { state: SimState; config: SimConfig } {
+/** A simulator (fixed time unless `now` is given) with the test token and no offline devices. */
+export function makeSim(overrides: Partial<SimConfig> = {}, now: () => number = () => Date.UTC(2026, 10, 25, 8)): Sim & { state: SimState; config: SimConfig } {
   const config = simConfigSchema.parse({ tokens: [TOKEN], devices: 10, cubic_players: 2, offline_rate: 0, ...overrides });
-  const state = new SimState(config, Date.UTC(2026, 10, 25, 8));
-  return Object.assign(createSim({ state, config, now: () => Date.UTC(2026, 10, 25, 8) }), { state, config });
+  const state = new SimState(config, now());
+  return Object.assign(createSim({ state, config, now }), { state, config });
 }
 
 /** fetch() answered by the simulator's app in-process. */
