@@ -16,7 +16,7 @@ describe('device series rendering', () => {
       {
         platformId: 'p1',
         keyLabel: 'device_id',
-        devices: [d('1', { online: true, lastSeenS: 1748266148.166, activated: true, info: { time_zone: '+01:00', player_version: '4.1.76' } })],
+        devices: [d('1', { online: true, lastSeenS: 1748266148.166, activated: true, info: { player_version: '4.1.76', time_zone: '+01:00' } })],
       },
       { platformId: 'p2', keyLabel: 'mac', devices: [d('aa:bb:cc:dd:ee:ff', { mac: 'aa:bb:cc:dd:ee:ff', online: false, info: { status: 'offline' } })] },
     ]);
