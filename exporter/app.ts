@@ -9,7 +9,7 @@ import type { ExporterConfig } from './config.js';
 import { Exposition } from './exposition.js';
 import { createApp } from './http/app.js';
 import { type Listening, listen } from './http/listen.js';
-import { createExporterMetrics } from './metrics.js';
+import { createExporterMetrics, dropLintFailingMetrics } from './metrics.js';
 import { AccountRunner } from './runner.js';
 import { createSource } from './sources/index.js';
 import type { FetchFn } from './sources/http.js';
@@ -41,6 +41,7 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
   const secrets = [...deps.tokens.values()].filter((t): t is string => !!t);
   const log = deps.log ?? createLogger('exporter', { secrets });
   const registry = deps.registry ?? createRegistry({ defaultMetrics: config.process_metrics });
+  dropLintFailingMetrics(registry);
   const http = { fetch: deps.fetch ?? ((url: string, init: RequestInit) => fetch(url, init)), clock, random: deps.random ?? Math.random };
 
   const runners: AccountRunner[] = [];

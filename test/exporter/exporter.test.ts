@@ -17,11 +17,11 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function build(sim: ReturnType<typeof makeSim>, cacheFile: string) {
+function build(sim: ReturnType<typeof makeSim>, cacheFile: string, processMetrics = false) {
   const config = exporterConfigSchema.parse({
     http: { port: 0 },
     cache: { file: cacheFile },
-    process_metrics: false,
+    process_metrics: processMetrics,
     retry: { ...fastRetry, attempts: 2, base_delay_ms: 1 },
     accounts: {
       main: { platform: 'addreality', platform_id: 'demo', base_url: BASE, token: TOKEN },
@@ -50,10 +50,11 @@ describe('exporter (composed, real HTTP)', () => {
     dirs.push(dir);
     const sim = makeSim({ devices: 650, cubic_players: 2 });
     sim.state.set('30002', { connection_state: 'offline' });
-    const { exporter, lines } = build(sim, join(dir, 'cache.json'));
+    const { exporter, lines } = build(sim, join(dir, 'cache.json'), true);
     await exporter.start();
     await ready(exporter);
     const m = await scrape(exporter);
+    expect(m.text).toMatch(/^process_resident_memory_bytes /m);
     expect(m.status).toBe(200);
     expect(m.type).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(m.text.match(/^signage_device_online\{platform_id="demo",device_id=/gm)).toHaveLength(650);
