@@ -40,8 +40,8 @@ export class AccountRunner {
   vanished = 0;
   /** The state came from the persistent cache and no refresh has succeeded since. */
   fromCache = false;
-  /** Rendered series, one chunk per device family (see core/render.ts). */
-  chunks: string[] = [];
+  /** Rendered series, one Buffer per device family (see core/render.ts). */
+  chunks: Buffer[] = [];
   private timer: TimerHandle | undefined;
   private inFlight: Promise<void> | undefined;
   private abort: AbortController | undefined;
@@ -113,7 +113,8 @@ export class AccountRunner {
   }
 
   private render(): void {
-    this.chunks = renderAccountChunks({ platformId: this.options.platformId, keyLabel: this.deps.source.keyLabel, devices: this.devices.values() });
+    const text = renderAccountChunks({ platformId: this.options.platformId, keyLabel: this.deps.source.keyLabel, devices: this.devices.values() });
+    this.chunks = text.map((t) => Buffer.from(t, 'utf8'));
   }
 
   private async doRefresh(): Promise<void> {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createExporter } from '../../exporter/app.js';
 import { exporterConfigSchema } from '../../exporter/config.js';
-import { joinChunks, renderAccountChunks } from '../../exporter/core/render.js';
+import { renderAccountChunks } from '../../exporter/core/render.js';
 import { loadCache, saveCache } from '../../exporter/store/cache-file.js';
 import { silentLogger } from '../../hub/common/log.js';
 import { freePort } from '../support/ports.js';
@@ -45,20 +45,20 @@ async function run(n: number): Promise<BenchResult[]> {
     const refresh = await timeMs(() => runner.refresh());
     const pages = Math.ceil(n / 300);
 
-    const render = await timeMs(async () => {
-      const chunks = renderAccountChunks({ platformId: 'bench', keyLabel: 'device_id', devices: runner.devices.values() });
-      joinChunks([chunks]);
-    });
+    // Per refresh: render every device series to Buffers (runner.ts does this after a refresh).
+    const render = await timeMs(() => renderAccountChunks({ platformId: 'bench', keyLabel: 'device_id', devices: runner.devices.values() }).map((t) => Buffer.from(t)));
+    // Per scrape: the /metrics body (health metrics + pre-rendered device buffers).
     exporter.exposition.invalidate();
+    const body = await timeMs(() => exporter.exposition.scrape(false));
     const url = `${exporter.url}/metrics`;
     let plain = 0;
-    const scrapeFirst = await timeMs(async () => {
+    const scrapeHttp = await timeMs(async () => {
       plain = (await (await fetch(url, { headers: { 'accept-encoding': 'identity' } })).arrayBuffer()).byteLength;
     });
-    const scrapeCached = await timeMs(() => fetch(url, { headers: { 'accept-encoding': 'identity' } }).then((r) => r.arrayBuffer()));
+    // A gzip scrape right after a change waits for the background compression; later ones do not.
     exporter.exposition.invalidate();
-    // First gzip scrape after a refresh (compresses once; later scrapes reuse it). fetch() decodes.
-    const scrapeGzip = await timeMs(() => fetch(url, { headers: { 'accept-encoding': 'gzip' } }).then((r) => r.arrayBuffer()));
+    const gzFirst = await timeMs(() => exporter.exposition.scrape(true));
+    const gzCached = await timeMs(() => exporter.exposition.scrape(true));
     const raw = await (await fetch(url, { headers: { 'accept-encoding': 'identity' } })).text();
     const series = (raw.match(/^signage_device_/gm) ?? []).length;
     const gzWire = await new Promise<number>((resolve, reject) => {
@@ -86,10 +86,11 @@ async function run(n: number): Promise<BenchResult[]> {
     const tag = `exporter @ ${n} devices`;
     return [
       { name: `${tag}: full refresh over HTTP (${pages} pages, parse, merge, render)`, value: refresh, unit: 'ms', notes: `first refresh incl. start-up ${first.toFixed(0)} ms` },
-      { name: `${tag}: device series render from scratch (done once per refresh, not per scrape)`, value: render, unit: 'ms', target: { value: 1000, better: 'lower' } },
-      { name: `${tag}: /metrics scrape, first after a refresh (identity)`, value: scrapeFirst, unit: 'ms', target: { value: 1000, better: 'lower' } },
-      { name: `${tag}: /metrics scrape, cached (identity)`, value: scrapeCached, unit: 'ms' },
-      { name: `${tag}: /metrics scrape, gzip, first after a refresh`, value: scrapeGzip, unit: 'ms', target: { value: 1000, better: 'lower' } },
+      { name: `${tag}: device series render, once per refresh`, value: render, unit: 'ms', target: { value: 1000, better: 'lower' } },
+      { name: `${tag}: /metrics body per scrape (identity)`, value: body, unit: 'ms', target: { value: 1000, better: 'lower' } },
+      { name: `${tag}: /metrics over HTTP incl. reading it in-process`, value: scrapeHttp, unit: 'ms' },
+      { name: `${tag}: /metrics gzip body, first scrape right after a refresh`, value: gzFirst, unit: 'ms', target: { value: 1000, better: 'lower' } },
+      { name: `${tag}: /metrics gzip body, later scrapes`, value: gzCached, unit: 'ms' },
       { name: `${tag}: scrape size`, value: plain / 1024 / 1024, unit: 'MiB', notes: `${series} device series; gzip on the wire ${(gzWire / 1024 / 1024).toFixed(2)} MiB` },
       { name: `${tag}: cache file write (fsync, rename)`, value: write, unit: 'ms', notes: `${fileMiB.toFixed(2)} MiB; load ${load.toFixed(0)} ms` },
       { name: `${tag}: RSS after the run`, value: rssNow, unit: 'MiB' },

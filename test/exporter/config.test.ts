@@ -92,3 +92,13 @@ describe('exporter config', () => {
     expect(() => load({}, '/etc/dup.yaml')).toThrow(/accounts\.b\.platform_id: account "a" already serves/);
   });
 });
+
+describe('exporter/exporter.example.yaml', () => {
+  it('is a valid config whose tokens resolve from the environment', async () => {
+    const { readFileSync } = await import('node:fs');
+    const file = new URL('../../exporter/exporter.example.yaml', import.meta.url).pathname;
+    const c = loadConfig(exporterConfigSchema, { file, envPrefix: ENV_PREFIX, env: {}, readFile: (p) => readFileSync(p, 'utf8') });
+    expect(Object.keys(c.accounts)).toEqual(['main', 'cubic']);
+    expect(resolveTokens(c, { ADDREALITY_TOKEN: 'x-1234' }).get('main')).toBe('x-1234');
+  });
+});
