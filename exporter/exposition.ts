@@ -4,7 +4,7 @@
 // the background, so a scrape never waits for the API nor re-renders 100,000 devices.
 import { createGzip } from 'node:zlib';
 import type { Registry } from 'prom-client';
-import { families } from './core/render.js';
+import { joinChunks } from './core/render.js';
 
 export interface Scrape {
   /** Buffers to send in order (not concatenated: at 100,000 devices they hold ~50 MiB). */
@@ -13,8 +13,6 @@ export interface Scrape {
   contentType: string;
   encoding?: 'gzip';
 }
-
-const headers = families.map((f) => Buffer.from(`# HELP ${f.name} ${f.help}\n# TYPE ${f.name} gauge\n`, 'utf8'));
 
 /** Gzip a list of buffers as one member. */
 function gzipParts(parts: readonly Buffer[]): Promise<Buffer> {
@@ -50,18 +48,7 @@ export class Exposition {
 
   /** The device series as buffers in exposition order. */
   deviceParts(): Buffer[] {
-    if (!this.devices) {
-      const accounts = this.chunks();
-      const parts: Buffer[] = [];
-      for (let i = 0; i < families.length; i++) {
-        parts.push(headers[i]!);
-        for (const a of accounts) {
-          const chunk = a[i];
-          if (chunk && chunk.length > 0) parts.push(chunk);
-        }
-      }
-      this.devices = parts;
-    }
+    this.devices ??= joinChunks(this.chunks());
     return this.devices;
   }
 

@@ -113,8 +113,7 @@ export class AccountRunner {
   }
 
   private render(): void {
-    const text = renderAccountChunks({ platformId: this.options.platformId, keyLabel: this.deps.source.keyLabel, devices: this.devices.values() });
-    this.chunks = text.map((t) => Buffer.from(t, 'utf8'));
+    this.chunks = renderAccountChunks({ platformId: this.options.platformId, keyLabel: this.deps.source.keyLabel, devices: this.devices.values() });
   }
 
   private async doRefresh(): Promise<void> {
