@@ -2,7 +2,7 @@
 // HTTP from the simulator (a separate process, so RSS is the exporter's), /metrics render
 // time (target under 1 s), scrape size, cache write/load, and peak RSS.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createExporter } from '../../exporter/app.js';
@@ -85,7 +85,7 @@ async function run(n: number): Promise<BenchResult[]> {
     await exporter.stop();
     const tag = `exporter @ ${n} devices`;
     return [
-      { name: `${tag}: full refresh over HTTP (${pages} pages, parse, merge, render)`, value: refresh, unit: 'ms', notes: `first refresh incl. start-up ${first.toFixed(0)} ms` },
+      { name: `${tag}: full refresh over HTTP (${pages} pages, parse, merge, render)`, value: refresh, unit: 'ms', notes: `first refresh incl. start-up ${first.toFixed(0)} ms; load average ${loadavg()[0]!.toFixed(1)}` },
       { name: `${tag}: device series render, once per refresh`, value: render, unit: 'ms', target: { value: 1000, better: 'lower' } },
       { name: `${tag}: /metrics body per scrape (identity)`, value: body, unit: 'ms', target: { value: 1000, better: 'lower' } },
       { name: `${tag}: /metrics over HTTP incl. reading it in-process`, value: scrapeHttp, unit: 'ms' },
