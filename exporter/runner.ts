@@ -130,12 +130,15 @@ export class AccountRunner {
       this.vanished = merged.vanished;
       this.lastSuccessMs = now;
       this.fromCache = false;
+      const previousRejected = this.state === 'ok' ? this.rejectedLast : -1;
       this.rejectedLast = result.rejected.length;
       this.lastError = undefined;
       if (this.state !== 'ok') log.info('refresh succeeded', { devices: merged.devices.size, requests: result.requests });
       this.state = 'ok';
+      // The same bad records come back every refresh: say it when the count changes.
       if (result.rejected.length > 0) {
-        log.warn('records rejected', { rejected: result.rejected.length, first: result.rejected.slice(0, 3).map((r) => r.error) });
+        const level = result.rejected.length === previousRejected ? 'debug' : 'warn';
+        log[level]('records rejected', { rejected: result.rejected.length, first: result.rejected.slice(0, 3).map((r) => r.error) });
       }
       if (merged.expired > 0) log.info('devices dropped after the grace period', { expired: merged.expired });
       this.render();

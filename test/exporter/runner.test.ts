@@ -6,8 +6,8 @@ import { BASE, TOKEN, fastRetry, makeSim, memoryLog, simFetch } from './helpers.
 
 const MIN = 60_000;
 
-function setup(token = TOKEN, devices = 5) {
-  const sim = makeSim({ devices });
+function setup(token = TOKEN, devices = 5, badRecordRate = 0) {
+  const sim = makeSim({ devices, bad_record_rate: badRecordRate });
   const { log, lines } = memoryLog([token]);
   const refreshes: boolean[] = [];
   const source = new AddRealitySource(
@@ -102,6 +102,20 @@ describe('AccountRunner (fake timers)', () => {
     await vi.advanceTimersByTimeAsync(10 * MIN);
     expect(runner.devices.has('30001')).toBe(false);
     expect(Buffer.concat(runner.chunks).toString()).not.toContain('device_id="30001"');
+    await runner.stop();
+  });
+
+  it('warns about rejected records when their count changes, not every refresh', async () => {
+    const { runner, lines } = setup(TOKEN, 200, 0.1);
+    runner.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(MIN);
+    await vi.advanceTimersByTimeAsync(MIN);
+    const said = lines.filter((l) => l.includes('records rejected'));
+    expect(said).toHaveLength(3);
+    expect(said.filter((l) => l.includes('"level":"warn"'))).toHaveLength(1);
+    expect(runner.rejectedLast).toBeGreaterThan(0);
+    expect(runner.devices.size).toBe(200 - runner.rejectedLast);
     await runner.stop();
   });
 
