@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../hub/common/clock.js';
 import type { Logger } from '../hub/common/log.js';
 import { countVanished, mergeRefresh } from './core/account-state.js';
 import type { CachedDevice } from './core/device.js';
-import { renderAccountChunks } from './core/render.js';
+import { renderAccountChunks, renderAccountChunksSliced } from './core/render.js';
 import { ApiError } from './sources/http.js';
 import type { Source } from './sources/source.js';
 import type { CachedAccount } from './store/cache-file.js';
@@ -112,8 +112,12 @@ export class AccountRunner {
     return this.inFlight;
   }
 
+  private accountDevices() {
+    return { platformId: this.options.platformId, keyLabel: this.deps.source.keyLabel, devices: this.devices.values() };
+  }
+
   private render(): void {
-    this.chunks = renderAccountChunks({ platformId: this.options.platformId, keyLabel: this.deps.source.keyLabel, devices: this.devices.values() });
+    this.chunks = renderAccountChunks(this.accountDevices());
   }
 
   private async doRefresh(): Promise<void> {
@@ -141,7 +145,8 @@ export class AccountRunner {
         log[level]('records rejected', { rejected: result.rejected.length, first: result.rejected.slice(0, 3).map((r) => r.error) });
       }
       if (merged.expired > 0) log.info('devices dropped after the grace period', { expired: merged.expired });
-      this.render();
+      // Rendered in slices: scrapes keep being answered (from the previous chunks) meanwhile.
+      this.chunks = await renderAccountChunksSliced(this.accountDevices(), () => new Promise<void>((resolve) => setImmediate(resolve)));
       this.deps.onChange?.(this);
       this.deps.onRefresh?.(this, true, (clock.now() - t0) / 1000, result.rejected.length);
     } catch (err) {

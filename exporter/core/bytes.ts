@@ -29,6 +29,18 @@ export class ByteWriter {
     this.off += b.length;
   }
 
+  /** Append what another writer holds (no allocation). */
+  append(other: ByteWriter): void {
+    this.ensure(other.off);
+    other.buf.copy(this.buf, this.off, 0, other.off);
+    this.off += other.off;
+  }
+
+  /** Start again, keeping the memory (scratch use). */
+  reset(): void {
+    this.off = 0;
+  }
+
   /** The bytes written, copied into an exactly sized Buffer (the spare room is released). */
   done(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.off));

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { createExporter } from '../../exporter/app.js';
 import { exporterConfigSchema } from '../../exporter/config.js';
@@ -42,7 +43,11 @@ async function run(n: number): Promise<BenchResult[]> {
       await waitFor(() => runner.state !== 'starting', 300_000, 'first refresh', 5);
     });
     if (runner.devices.size !== n) throw new Error(`expected ${n} devices, got ${runner.devices.size} (${runner.lastError ?? ''})`);
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const refresh = await timeMs(() => runner.refresh());
+    loop.disable();
+    const blockedMs = loop.max / 1e6;
     const pages = Math.ceil(n / 300);
 
     // Per refresh: render every device series to Buffers (runner.ts does this after a refresh).
@@ -86,6 +91,7 @@ async function run(n: number): Promise<BenchResult[]> {
     const tag = `exporter @ ${n} devices`;
     return [
       { name: `${tag}: full refresh over HTTP (${pages} pages, parse, merge, render)`, value: refresh, unit: 'ms', notes: `first refresh incl. start-up ${first.toFixed(0)} ms; load average ${loadavg()[0]!.toFixed(1)}` },
+      { name: `${tag}: longest event-loop stall during a full refresh (a scrape waits at most this)`, value: blockedMs, unit: 'ms', target: { value: 1000, better: 'lower' } },
       { name: `${tag}: device series render, once per refresh`, value: render, unit: 'ms', target: { value: 1000, better: 'lower' } },
       { name: `${tag}: /metrics body per scrape (identity)`, value: body, unit: 'ms', target: { value: 1000, better: 'lower' } },
       { name: `${tag}: /metrics over HTTP incl. reading it in-process`, value: scrapeHttp, unit: 'ms' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CachedDevice } from '../../exporter/core/device.js';
-import { escapeLabel, renderDevices } from '../../exporter/core/render.js';
+import { escapeLabel, renderAccountChunks, renderAccountChunksSliced, renderDevices } from '../../exporter/core/render.js';
 import { promtoolCheck } from './helpers.js';
 
 const d = (key: string, extra: Partial<CachedDevice> = {}): CachedDevice => ({ key, name: `dev ${key}`, info: {}, listedAtMs: 0, ...extra });
@@ -56,5 +56,18 @@ describe('device series rendering', () => {
   it('promtool does catch a broken exposition (the check is real)', () => {
     const r = promtoolCheck('# TYPE x_total counter\nx_total{a="1} 1\n');
     expect(r.status).not.toBe(0);
+  });
+});
+
+describe('sliced rendering', () => {
+  it('gives the event loop a turn every slice and renders the same bytes', async () => {
+    const devices = Array.from({ length: 25 }, (_, i) => d(String(i), { online: i % 2 === 0, lastSeenS: 1.7e9 + i, info: { player_status: 'playback' } }));
+    const a = { platformId: 'p', keyLabel: 'device_id' as const, devices };
+    let pauses = 0;
+    const sliced = await renderAccountChunksSliced(a, async () => {
+      pauses++;
+    }, 10);
+    expect(pauses).toBe(2);
+    expect(Buffer.concat(sliced).toString()).toBe(Buffer.concat(renderAccountChunks(a)).toString());
   });
 });
