@@ -7,6 +7,7 @@
 //   DELETE /_sim/devices/:key        the device vanishes from the API
 //   POST /_sim/fail {"mode":...}     force failures (off|http|network|timeout|auth|rate_limit|malformed)
 //   POST /_sim/config {...}          change latency, error rates, tokens, paging at run time
+//   GET  /_sim/ui                    a page with buttons (demo): flip devices, API outage
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
@@ -14,6 +15,7 @@ import { formatIssues } from '../../hub/common/contract/parse.js';
 import { normalizeMac } from '../core/device.js';
 import { type FailMode, type SimConfig, failSchema, tunableSchema } from './config.js';
 import { type SimRecord, type SimState, prng } from './state.js';
+import { createSimUi } from './ui.js';
 
 export interface SimDeps {
   state: SimState;
@@ -26,6 +28,8 @@ export interface Sim {
   readonly app: Hono;
   readonly counters: { list: number; status_check: number; failed: number };
   fail(mode: FailMode | undefined): void;
+  /** The forced failure in effect, if any. */
+  failing(): FailMode | undefined;
   /** Release held requests (mode "timeout"). */
   close(): void;
 }
@@ -163,6 +167,7 @@ export function createSim(deps: SimDeps): Sim {
     return c.json({ config });
   });
   app.route('/_sim', sim);
+  app.route('/_sim/ui', createSimUi(state, { fail: (m) => api.fail(m), failing: () => failing }));
   app.onError((err, c) => c.json({ error: err.message }, 500));
 
   const api: Sim = {
@@ -172,6 +177,7 @@ export function createSim(deps: SimDeps): Sim {
       failing = mode ? { ...mode } : undefined;
       if (!failing) for (const h of [...held]) h.resolve();
     },
+    failing: () => failing,
     close() {
       for (const h of [...held]) h.resolve();
     },

@@ -90,3 +90,23 @@ describe('simulator control API', () => {
     expect(state.counters.failed).toBe(1);
   });
 });
+
+describe('simulator demo page', () => {
+  it('lists devices with bilingual buttons that flip them and switch an outage', async () => {
+    const sim = makeSim({ devices: 3 });
+    sim.state.set('30001', { name: '<b>Арзамас</b>' });
+    const page = await (await sim.app.request(`${BASE}/_sim/ui`)).text();
+    expect(page).toContain('Выключить / Take offline');
+    expect(page).toContain('&lt;b&gt;Арзамас&lt;/b&gt;');
+    const r = await sim.app.request(`${BASE}/_sim/ui/devices/30001/offline`, { method: 'POST' });
+    expect(r.status).toBe(303);
+    expect(sim.state.devices.get(30001)).toMatchObject({ connection_state: 'offline', player_status: 'idle' });
+    expect(await (await sim.app.request(`${BASE}/_sim/ui`)).text()).toContain('Включить / Bring online');
+    await sim.app.request(`${BASE}/_sim/ui/outage/on`, { method: 'POST' });
+    expect(sim.failing()?.mode).toBe('http');
+    expect((await sim.app.request(`${BASE}/public/v1/device/list`, list())).status).toBe(503);
+    await sim.app.request(`${BASE}/_sim/ui/outage/off`, { method: 'POST' });
+    expect(sim.failing()).toBeUndefined();
+    expect((await sim.app.request(`${BASE}/_sim/ui/devices/424242/offline`, { method: 'POST' })).status).toBe(404);
+  });
+});
