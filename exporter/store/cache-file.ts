@@ -1,0 +1,115 @@
+// The persistent cache: the last known device state of every account in one JSON file,
+// written atomically (temporary file, fsync, rename, fsync of the directory) so that a crash
+// leaves either the old or the new file, never a torn one. Read once at start-up, so that a
+// restart during an API outage still serves the last known state, marked by its age.
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import type { CachedDevice } from '../core/device.js';
+
+export const CACHE_FORMAT = 'gsmjobs-exporter-cache';
+export const CACHE_VERSION = 1;
+
+const cachedDevice = z.object({
+  key: z.string().min(1),
+  name: z.string(),
+  mac: z.string().optional(),
+  online: z.boolean().optional(),
+  lastSeenS: z.number().optional(),
+  activated: z.boolean().optional(),
+  info: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.string()),
+  listedAtMs: z.number(),
+});
+
+const cachedAccount = z.object({
+  platform_id: z.string(),
+  platform: z.string(),
+  last_success_ms: z.number().optional(),
+  devices: z.array(z.unknown()),
+});
+
+const cacheFile = z.object({
+  format: z.literal(CACHE_FORMAT),
+  version: z.literal(CACHE_VERSION),
+  saved_at_ms: z.number(),
+  accounts: z.record(z.string(), cachedAccount),
+});
+
+export interface CachedAccount {
+  platform_id: string;
+  platform: string;
+  last_success_ms?: number | undefined;
+  devices: CachedDevice[];
+}
+
+export interface CacheContents {
+  saved_at_ms: number;
+  accounts: Record<string, CachedAccount>;
+}
+
+export interface LoadResult {
+  contents?: CacheContents;
+  /** Why nothing (or not everything) was loaded; undefined when the file was fine or absent. */
+  problem?: string;
+  /** Device records refused one by one. */
+  rejected: number;
+}
+
+/** Read the cache; a missing file is an empty cache, a bad file is reported, not fatal. */
+export async function loadCache(path: string): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { rejected: 0 };
+    return { problem: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, rejected: 0 };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { problem: `${path} is not valid JSON (${(err as Error).message.slice(0, 100)})`, rejected: 0 };
+  }
+  const parsed = cacheFile.safeParse(json);
+  if (!parsed.success) return { problem: `${path} is not a version ${CACHE_VERSION} exporter cache`, rejected: 0 };
+  let rejected = 0;
+  const accounts: Record<string, CachedAccount> = {};
+  for (const [name, a] of Object.entries(parsed.data.accounts)) {
+    const devices: CachedDevice[] = [];
+    for (const raw of a.devices) {
+      const d = cachedDevice.safeParse(raw);
+      if (d.success) devices.push(d.data);
+      else rejected++;
+    }
+    accounts[name] = { platform_id: a.platform_id, platform: a.platform, last_success_ms: a.last_success_ms, devices };
+  }
+  return { contents: { saved_at_ms: parsed.data.saved_at_ms, accounts }, rejected };
+}
+
+/** Write the cache atomically and durably. */
+export async function saveCache(path: string, contents: CacheContents): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  const body = JSON.stringify({ format: CACHE_FORMAT, version: CACHE_VERSION, ...contents });
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(body, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic.
+  } finally {
+    await dir.close();
+  }
+}

@@ -1,0 +1,112 @@
+// Exporter benchmark at 273 devices (the earlier system) and at 100,000: full refresh over
+// HTTP from the simulator (a separate process, so RSS is the exporter's), /metrics render
+// time (target under 1 s), scrape size, cache write/load, and peak RSS.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { gunzipSync } from 'node:zlib';
+import { createExporter } from '../../exporter/app.js';
+import { exporterConfigSchema } from '../../exporter/config.js';
+import { renderAccountChunks } from '../../exporter/core/render.js';
+import { loadCache, saveCache } from '../../exporter/store/cache-file.js';
+import { silentLogger } from '../../hub/common/log.js';
+import { freePort } from '../support/ports.js';
+import { startProcess, waitFor } from '../support/process.js';
+import { type Bench, type BenchResult, timeMs } from './harness.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const TOKEN = 'bench-token';
+const peakMiB = () => process.resourceUsage().maxRSS / 1024;
+
+async function run(n: number): Promise<BenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-exp-bench-'));
+  const port = await freePort();
+  const sim = startProcess(process.execPath, ['--import', 'tsx', join(root, 'exporter/sim/main.ts'), '--port', String(port), '--devices', String(n)], {
+    cwd: root,
+    env: { ...process.env, GSMJOBS_SIM_TOKENS: JSON.stringify([TOKEN]), GSMJOBS_SIM_CUBIC_PLAYERS: '0' },
+    name: 'sim',
+  });
+  try {
+    await sim.waitForOutput(/sim listening on/, 60_000);
+    const config = exporterConfigSchema.parse({
+      http: { port: 0 },
+      refresh: { interval_s: 3600 },
+      cache: { file: join(dir, 'cache.json') },
+      process_metrics: true,
+      accounts: { main: { platform: 'addreality', platform_id: 'bench', base_url: `http://127.0.0.1:${port}`, token: TOKEN } },
+    });
+    const exporter = createExporter(config, { tokens: new Map([['main', TOKEN]]), log: silentLogger });
+    const runner = exporter.runners[0]!;
+    const first = await timeMs(async () => {
+      await exporter.start();
+      await waitFor(() => runner.state !== 'starting', 300_000, 'first refresh', 5);
+    });
+    if (runner.devices.size !== n) throw new Error(`expected ${n} devices, got ${runner.devices.size} (${runner.lastError ?? ''})`);
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const refresh = await timeMs(() => runner.refresh());
+    loop.disable();
+    const blockedMs = loop.max / 1e6;
+    const pages = Math.ceil(n / 300);
+
+    // Per refresh: render every device series to Buffers (runner.ts does this after a refresh).
+    const render = await timeMs(() => renderAccountChunks({ platformId: 'bench', keyLabel: 'device_id', devices: runner.devices.values() }));
+    // Per scrape: the /metrics body (health metrics + pre-rendered device buffers).
+    exporter.exposition.invalidate();
+    const body = await timeMs(() => exporter.exposition.scrape(false));
+    const url = `${exporter.url}/metrics`;
+    let plain = 0;
+    const scrapeHttp = await timeMs(async () => {
+      plain = (await (await fetch(url, { headers: { 'accept-encoding': 'identity' } })).arrayBuffer()).byteLength;
+    });
+    // A gzip scrape right after a change waits for the background compression; later ones do not.
+    exporter.exposition.invalidate();
+    const gzFirst = await timeMs(() => exporter.exposition.scrape(true));
+    const gzCached = await timeMs(() => exporter.exposition.scrape(true));
+    const raw = await (await fetch(url, { headers: { 'accept-encoding': 'identity' } })).text();
+    const series = (raw.match(/^signage_device_/gm) ?? []).length;
+    const gzWire = await new Promise<number>((resolve, reject) => {
+      void import('node:http').then(({ request }) => {
+        const req = request(url, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (b: Buffer) => parts.push(b));
+          res.on('end', () => {
+            const b = Buffer.concat(parts);
+            if (res.headers['content-encoding'] === 'gzip') gunzipSync(b);
+            resolve(b.length);
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    });
+    const snapshot = { saved_at_ms: Date.now(), accounts: { main: runner.snapshot() } };
+    const file = join(dir, 'bench-cache.json');
+    const write = await timeMs(() => saveCache(file, snapshot));
+    const load = await timeMs(() => loadCache(file));
+    const fileMiB = statSync(file).size / 1024 / 1024;
+    const rssNow = process.memoryUsage().rss / 1024 / 1024;
+    await exporter.stop();
+    const tag = `exporter @ ${n} devices`;
+    return [
+      { name: `${tag}: full refresh over HTTP (${pages} pages, parse, merge, render)`, value: refresh, unit: 'ms', notes: `first refresh incl. start-up ${first.toFixed(0)} ms; load average ${loadavg()[0]!.toFixed(1)}` },
+      { name: `${tag}: longest event-loop stall during a full refresh (a scrape waits at most this)`, value: blockedMs, unit: 'ms', target: { value: 1000, better: 'lower' } },
+      { name: `${tag}: device series render, once per refresh`, value: render, unit: 'ms', target: { value: 1000, better: 'lower' } },
+      { name: `${tag}: /metrics body per scrape (identity)`, value: body, unit: 'ms', target: { value: 1000, better: 'lower' } },
+      { name: `${tag}: /metrics over HTTP incl. reading it in-process`, value: scrapeHttp, unit: 'ms' },
+      { name: `${tag}: /metrics gzip body, first scrape right after a refresh`, value: gzFirst, unit: 'ms', target: { value: 1000, better: 'lower' } },
+      { name: `${tag}: /metrics gzip body, later scrapes`, value: gzCached, unit: 'ms' },
+      { name: `${tag}: scrape size`, value: plain / 1024 / 1024, unit: 'MiB', notes: `${series} device series; gzip on the wire ${(gzWire / 1024 / 1024).toFixed(2)} MiB` },
+      { name: `${tag}: cache file write (fsync, rename)`, value: write, unit: 'ms', notes: `${fileMiB.toFixed(2)} MiB; load ${load.toFixed(0)} ms` },
+      { name: `${tag}: RSS after the run`, value: rssNow, unit: 'MiB' },
+      { name: `${tag}: peak RSS of the bench process so far`, value: peakMiB(), unit: 'MiB' },
+    ];
+  } finally {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const bench: Bench = async () => [...(await run(273)), ...(await run(100_000))];
+export default bench;

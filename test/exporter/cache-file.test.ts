@@ -1,0 +1,79 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CACHE_FORMAT, loadCache, saveCache } from '../../exporter/store/cache-file.js';
+import { CacheWriter } from '../../exporter/store/cache-writer.js';
+import { silentLogger } from '../../hub/common/log.js';
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'gsmjobs-exp-cache-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const contents = {
+  saved_at_ms: 1000,
+  accounts: {
+    main: { platform_id: 'demo', platform: 'addreality', last_success_ms: 900, devices: [{ key: '1', name: 'a', online: true, lastSeenS: 5, info: { time_zone: '+03:00' }, listedAtMs: 900 }] },
+  },
+};
+
+describe('persistent cache file', () => {
+  it('round-trips, in a subdirectory it creates, leaving no temporary file', async () => {
+    const file = join(tmp(), 'sub', 'cache.json');
+    await saveCache(file, contents);
+    expect(readdirSync(join(file, '..'))).toEqual(['cache.json']);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ format: CACHE_FORMAT, version: 1 });
+    const loaded = await loadCache(file);
+    expect(loaded).toEqual({ contents, rejected: 0 });
+  });
+
+  it('a missing file is an empty cache without a problem', async () => {
+    expect(await loadCache(join(tmp(), 'none.json'))).toEqual({ rejected: 0 });
+  });
+
+  it('a torn or foreign file is reported, not fatal', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'torn.json'), '{"format":"gsmjobs-exporter-cache","vers');
+    expect((await loadCache(join(dir, 'torn.json'))).problem).toMatch(/not valid JSON/);
+    writeFileSync(join(dir, 'other.json'), '{"hello": 1}');
+    expect((await loadCache(join(dir, 'other.json'))).problem).toMatch(/not a version 1 exporter cache/);
+  });
+
+  it('bad device records are dropped one by one', async () => {
+    const file = join(tmp(), 'c.json');
+    const bad = structuredClone(contents) as { accounts: { main: { devices: unknown[] } } };
+    bad.accounts.main.devices.push({ key: '', name: 1 }, { key: '2', name: 'b', info: {}, listedAtMs: 1 });
+    await saveCache(file, bad as unknown as typeof contents);
+    const loaded = await loadCache(file);
+    expect(loaded.rejected).toBe(1);
+    expect(loaded.contents!.accounts.main!.devices.map((d) => d.key)).toEqual(['1', '2']);
+  });
+
+  it('the writer coalesces bursts and writes the latest state', async () => {
+    const file = join(tmp(), 'c.json');
+    let n = 0;
+    const results: boolean[] = [];
+    const w = new CacheWriter(file, () => ({ ...contents, saved_at_ms: ++n }), silentLogger, (ok) => results.push(ok));
+    for (let i = 0; i < 10; i++) w.schedule();
+    await w.flush();
+    expect(results.length).toBeLessThanOrEqual(2);
+    expect(results.every(Boolean)).toBe(true);
+    expect((await loadCache(file)).contents!.saved_at_ms).toBe(n);
+  });
+
+  it('the writer reports a failed write', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'blocker'), 'x');
+    const results: boolean[] = [];
+    const w = new CacheWriter(join(dir, 'blocker', 'c.json'), () => contents, silentLogger, (ok) => results.push(ok));
+    w.schedule();
+    await w.flush();
+    expect(results).toEqual([false]);
+  });
+});

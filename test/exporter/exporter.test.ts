@@ -1,0 +1,128 @@
+// The composed exporter (real HTTP server on a free port) against the in-process simulator.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Exporter, createExporter } from '../../exporter/app.js';
+import { exporterConfigSchema } from '../../exporter/config.js';
+import { waitFor } from '../support/process.js';
+import { BASE, TOKEN, fastRetry, makeSim, memoryLog, promtoolCheck, simFetch } from './helpers.js';
+
+const dirs: string[] = [];
+const running: Exporter[] = [];
+afterEach(async () => {
+  for (const e of running.splice(0)) await e.stop();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function build(sim: ReturnType<typeof makeSim>, cacheFile: string, processMetrics = false) {
+  const config = exporterConfigSchema.parse({
+    http: { port: 0 },
+    cache: { file: cacheFile },
+    process_metrics: processMetrics,
+    retry: { ...fastRetry, attempts: 2, base_delay_ms: 1 },
+    accounts: {
+      main: { platform: 'addreality', platform_id: 'demo', base_url: BASE, token: TOKEN },
+      cubic: { platform: 'cubicmedia', platform_id: 'demo', base_url: BASE, macs: ['02:00:00:00:00:00', '02:00:00:00:00:01'] },
+    },
+  });
+  const { log, lines } = memoryLog([TOKEN]);
+  const exporter = createExporter(config, { tokens: new Map([['main', TOKEN], ['cubic', undefined]]), fetch: simFetch(sim), log });
+  running.push(exporter);
+  return { exporter, lines };
+}
+
+const scrape = async (e: Exporter) => {
+  const res = await fetch(`${e.url}/metrics`, { headers: { 'accept-encoding': 'identity' } });
+  return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+};
+const value = (text: string, series: string) => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+};
+const ready = (e: Exporter) => waitFor(() => e.runners.every((r) => r.state !== 'starting'), 5000, 'first refresh');
+
+describe('exporter (composed, real HTTP)', () => {
+  it('serves both platforms with uniform labels and health metrics, promtool-clean', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-exp-'));
+    dirs.push(dir);
+    const sim = makeSim({ devices: 650, cubic_players: 2 });
+    sim.state.set('30002', { connection_state: 'offline' });
+    const { exporter, lines } = build(sim, join(dir, 'cache.json'), true);
+    await exporter.start();
+    await ready(exporter);
+    const m = await scrape(exporter);
+    expect(m.text).toMatch(/^process_resident_memory_bytes /m);
+    expect(m.status).toBe(200);
+    expect(m.type).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(m.text.match(/^signage_device_online\{platform_id="demo",device_id=/gm)).toHaveLength(650);
+    expect(value(m.text, 'signage_device_online{platform_id="demo",device_id="30002",name="Kazan_Lesnaia_3"}')).toBe(0);
+    expect(value(m.text, 'signage_device_online{platform_id="demo",mac="02:00:00:00:00:01",name="Cubic_2"}')).toBe(1);
+    expect(value(m.text, 'signage_exporter_account_up{platform_id="demo",account="main"}')).toBe(1);
+    expect(value(m.text, 'signage_exporter_devices{platform_id="demo",account="main"}')).toBe(650);
+    expect(value(m.text, 'signage_exporter_api_errors_total{platform_id="demo",account="main",kind="server"}')).toBe(0);
+    expect(promtoolCheck(m.text)).toEqual({ status: 0, output: '' });
+    expect(lines.join('\n')).not.toContain(TOKEN);
+  });
+
+  it('answers gzip as concatenated members that decode to the plain body', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-exp-'));
+    dirs.push(dir);
+    const { exporter } = build(makeSim({ devices: 2000 }), join(dir, 'cache.json'));
+    await exporter.start();
+    await ready(exporter);
+    const raw = await new Promise<{ enc: string | undefined; body: Buffer }>((resolve, reject) => {
+      const req = request(`${exporter.url}/metrics`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (b: Buffer) => parts.push(b));
+        res.on('end', () => resolve({ enc: res.headers['content-encoding'], body: Buffer.concat(parts) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(raw.enc).toBe('gzip');
+    const text = gunzipSync(raw.body).toString('utf8');
+    const plain = (await scrape(exporter)).text;
+    const devicesOf = (t: string) => t.slice(t.indexOf('# HELP signage_device_online'));
+    expect(devicesOf(text)).toBe(devicesOf(plain));
+    expect(text).toContain('# HELP signage_exporter_account_up');
+  });
+
+  it('keeps serving the cache through an API outage and across a restart during it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-exp-'));
+    dirs.push(dir);
+    const file = join(dir, 'cache.json');
+    const sim = makeSim({ devices: 40, cubic_players: 2 });
+    const first = build(sim, file).exporter;
+    await first.start();
+    await ready(first);
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+
+    sim.fail({ mode: 'http', status: 503, api: 'all', retry_after_s: 1, hold_ms: 0 });
+    const { exporter: second } = build(sim, file);
+    await second.start();
+    await waitFor(() => second.runners.every((r) => r.state === 'failing'), 5000, 'refresh to fail');
+    const m = await scrape(second);
+    expect(m.status).toBe(200);
+    expect(m.text.match(/^signage_device_online\{/gm)).toHaveLength(42);
+    expect(value(m.text, 'signage_exporter_account_up{platform_id="demo",account="main"}')).toBe(0);
+    expect(value(m.text, 'signage_exporter_served_from_persistent_cache{platform_id="demo",account="main"}')).toBe(1);
+    expect(value(m.text, 'signage_exporter_cache_age_seconds{platform_id="demo",account="main"}')).toBeGreaterThan(0);
+    expect(value(m.text, 'signage_exporter_api_errors_total{platform_id="demo",account="main",kind="server"}')).toBe(2);
+    const health = await fetch(`${second.url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(((await health.json()) as { status: string }).status).toBe('degraded');
+  });
+
+  it('answers 404 for unknown paths and serves an index page', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-exp-'));
+    dirs.push(dir);
+    const { exporter } = build(makeSim(), join(dir, 'c.json'));
+    await exporter.start();
+    expect((await fetch(`${exporter.url}/nope`)).status).toBe(404);
+    expect(await (await fetch(`${exporter.url}/`)).text()).toContain('/metrics');
+  });
+});
