@@ -89,7 +89,7 @@ export function renderCommand(cmd: CatalogCommand, params: Readonly<Record<strin
       if (cmd.required.includes(name)) return { ok: false, field, message: 'is required' };
       continue;
     }
-    let value: string | number = raw;
+    let value: string | number;
     if (spec.type === 'integer' || spec.type === 'number') {
       const n = typeof raw === 'number' ? raw : Number(raw);
       if (!Number.isFinite(n)) return { ok: false, field, message: 'must be a number' };

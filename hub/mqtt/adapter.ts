@@ -21,7 +21,8 @@ export interface MqttPublisher {
 }
 
 export interface HubMqttOptions {
-  url: string;
+  /** Broker URL, or a function read at start() (the embedded broker's port is known late). */
+  url: string | (() => string);
   username: string;
   password: string;
   clientId: string;
@@ -52,7 +53,8 @@ export class HubMqtt implements MqttPublisher {
   /** Connect; resolves at the first connection or rejects when the signal aborts. */
   async start(signal?: AbortSignal): Promise<void> {
     const { log } = this.options;
-    const client = mqtt.connect(this.options.url, {
+    const url = typeof this.options.url === 'function' ? this.options.url() : this.options.url;
+    const client = mqtt.connect(url, {
       username: this.options.username,
       password: this.options.password,
       clientId: this.options.clientId,
@@ -63,7 +65,7 @@ export class HubMqtt implements MqttPublisher {
     });
     this.client = client;
     client.on('connect', (connack) => {
-      log.info('mqtt connected', { url: this.options.url, session_present: connack.sessionPresent });
+      log.info('mqtt connected', { url, session_present: connack.sessionPresent });
       this.options.onUpChange?.(true);
       const filters = (['update', 'status', 'inbound'] as const).map((k) => allSitesFilter(k));
       client.subscribe(filters, { qos: 1 }, (err) => {
