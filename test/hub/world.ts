@@ -88,7 +88,7 @@ export async function createWorld(): Promise<World> {
     lastValues: (id) => poller.lastValues.get(id),
     lastCycle: () => poller.lastReport,
     site: (p, s) => siteMonitor.get(p, s),
-    health: { mqttUp: () => pub.up, prometheusOk: () => !poller.lastReport?.degraded },
+    health: { mqttUp: () => pub.up, prometheusOk: () => poller.lastReport !== null && !poller.lastReport.degraded },
     registry: createRegistry(),
   };
   let n = 0;
