@@ -14,7 +14,7 @@ import type { Job } from '../model/job.js';
 import type { MqttPublisher } from '../mqtt/adapter.js';
 import type { Firer } from '../poller/poller.js';
 import type { HubStore } from '../store/store.js';
-import { publishExecutionEvent } from './events.js';
+import { executionEventSender } from './events.js';
 
 export function newId(now: number): string {
   return `${now.toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
@@ -84,9 +84,10 @@ export class Dispatcher implements Firer {
     if (!device || device.platform_id !== job.platform_id) failure = { code: 'invalid_action', message: `control device ${step.control_device_id} not found` };
     else if (!store.site(job.platform_id, step.site_id)) failure = { code: 'invalid_action', message: `site ${step.site_id} not found` };
     else if (text && !text.ok) failure = { code: 'invalid_action', message: `${text.field}: ${text.message}` };
+    const event = executionEventSender(this.deps.mqtt, exec, at);
     await store.putExecution(exec);
     this.deps.onState?.(exec.platform_id, 'created');
-    this.track(publishExecutionEvent(this.deps.mqtt, exec, at));
+    this.track(event());
     if (failure) {
       await this.setState(exec, 0, 'failed', failure.message, failure);
       return exec.id;
@@ -137,9 +138,10 @@ export class Dispatcher implements Firer {
     exec.event_seq++;
     exec.updated_at = at;
     exec.timeline.push({ at, step: stepIndex, state, ...(detail ? { detail } : {}) });
+    const event = executionEventSender(this.deps.mqtt, exec, at, reason);
     await this.deps.store.putExecution(exec);
     this.deps.onState?.(exec.platform_id, state);
-    this.track(publishExecutionEvent(this.deps.mqtt, exec, at, reason));
+    this.track(event());
   }
 
   /** An agent update from topic `ref`; stale (seq) or foreign updates are dropped. */

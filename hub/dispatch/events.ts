@@ -24,7 +24,11 @@ export function executionEventPayload(e: Execution, at: string, reason?: Failure
   });
 }
 
-export async function publishExecutionEvent(mqtt: MqttPublisher | null, e: Execution, at: string, reason?: FailureReason): Promise<void> {
-  if (!mqtt) return;
-  await mqtt.publish(eventTopic(e.platform_id, 'execution'), executionEventPayload(e, at, reason), {});
+/** Snapshot the event now (the execution keeps changing) and return a function that publishes it. */
+export function executionEventSender(mqtt: MqttPublisher | null, e: Execution, at: string, reason?: FailureReason): () => Promise<void> {
+  const topic = eventTopic(e.platform_id, 'execution');
+  const payload = executionEventPayload(e, at, reason);
+  return async () => {
+    if (mqtt) await mqtt.publish(topic, payload, {});
+  };
 }
