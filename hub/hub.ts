@@ -64,6 +64,8 @@ export class Hub {
     const now = () => this.clock.now();
     this.store = new HubStore(config.data_dir);
     const catalogs = loadCatalogs();
+    // prom-client's gauges named *_total fail `promtool check metrics`; drop them.
+    for (const m of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(`gsmjobs_hub_${m}`);
     this.metrics = createHubMetrics(this.registry, {
       jobStates: () => this.poller.jobStates(),
       mqttUp: () => this.mqttUp,
