@@ -25,8 +25,19 @@ function view(c: { get(k: 'deps'): HubEnv['Variables']['deps'] }, job: Job) {
   };
 }
 
+const byName = (a: Job, b: Job) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1);
+
 export function jobsApi(): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
+  // Jobs of a platform sorted by name, rebuilt only when a job changes.
+  const sorted = new Map<string, { version: number; jobs: Job[] }>();
+  const platformJobs = (deps: HubEnv['Variables']['deps'], platformId: string): Job[] => {
+    const hit = sorted.get(platformId);
+    if (hit && hit.version === deps.store.jobsVersion) return hit.jobs;
+    const jobs = deps.store.jobs(platformId).sort(byName);
+    sorted.set(platformId, { version: deps.store.jobsVersion, jobs });
+    return jobs;
+  };
 
   const load = (c: Parameters<typeof scope>[0]): Job => {
     const platform = scope(c);
@@ -40,7 +51,7 @@ export function jobsApi(): Hono<HubEnv> {
     const q = parseQuery(c, jobListQuery);
     const deps = c.get('deps');
     const needle = q.q?.toLowerCase();
-    let jobs = deps.store.jobs(platform.id).filter((j) => {
+    const jobs = platformJobs(deps, platform.id).filter((j) => {
       if (q.enabled !== undefined && String(j.enabled) !== q.enabled) return false;
       if (q.key !== undefined && j.device.key !== q.key) return false;
       if (q.site_id !== undefined && !j.steps.some((s) => s.site_id === q.site_id)) return false;
@@ -49,8 +60,7 @@ export function jobsApi(): Hono<HubEnv> {
       return true;
     });
     const total = jobs.length;
-    jobs = jobs.sort((a, b) => a.name.localeCompare(b.name)).slice(q.offset, q.offset + q.limit);
-    return c.json({ total, items: jobs.map((j) => view(c, j)) });
+    return c.json({ total, items: jobs.slice(q.offset, q.offset + q.limit).map((j) => view(c, j)) });
   });
 
   app.post('/', async (c) => {

@@ -35,7 +35,8 @@ export async function collect(platformId: string, endpoint: PrometheusEndpoint, 
   await Promise.all(
     needed.map(async ({ metric, keyType }) => {
       snap.requests++;
-      const promql = selector(platformId, metric, [{ label: keyType, op: '!=', value: '' }]);
+      // One value per device (max over duplicates such as exporter replicas), only the labels needed.
+      const promql = `max by (platform_id, ${keyType}) (${selector(platformId, metric, [{ label: keyType, op: '!=', value: '' }])})`;
       try {
         const result = await query(endpoint, promql);
         for (const s of result) {

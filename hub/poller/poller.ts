@@ -11,6 +11,8 @@ import type { QueryFn } from '../prometheus/client.js';
 import type { HubStore } from '../store/store.js';
 import { collect, deviceKey, queryKey } from './collect.js';
 
+const YIELD_EVERY = 1000;
+
 export interface Firer {
   /** Create and dispatch an execution; resolves with its id (or null if it could not be created). */
   fire(job: Job, reason: FireReason | 'manual', values: Record<string, number | null>): Promise<string | null>;
@@ -62,6 +64,7 @@ export class Poller {
     );
     if (signal?.aborted) throw new Error('cycle aborted');
     let changed = false;
+    let slice = 0;
     const fires: Array<Promise<void>> = [];
     for (const { platformId, jobs, snap } of snapshots) {
       if (!snap) {
@@ -72,6 +75,8 @@ export class Poller {
       report.requests += snap.requests;
       report.errors.push(...snap.errors.map((e) => `${platformId}: ${e}`));
       for (const job of jobs) {
+        // Let HTTP requests in between slices of a large evaluation.
+        if (++slice % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
         if (job.conditions.some((c) => snap.failed.has(queryKey(c.metric, job.device.key_type)))) {
           report.skipped++;
           continue;

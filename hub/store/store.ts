@@ -54,6 +54,8 @@ export class HubStore {
   readonly definitions: JsonDocument<Definitions>;
   readonly runtime: JsonDocument<Runtime>;
   readonly executions: JsonDocument<Executions>;
+  /** Increases with every change of a job definition (for caches of sorted lists). */
+  jobsVersion = 0;
 
   constructor(dataDir: string) {
     this.definitions = new JsonDocument<Definitions>(
@@ -133,15 +135,18 @@ export class HubStore {
     return platformId === undefined ? all : all.filter((j) => j.platform_id === platformId);
   }
   async putJob(j: Job): Promise<void> {
+    this.jobsVersion++;
     this.definitions.data.jobs[j.id] = j;
     await this.definitions.save();
   }
   /** Insert many jobs with one write (seeding, benchmarks). */
   async putJobs(jobs: readonly Job[]): Promise<void> {
+    this.jobsVersion++;
     for (const j of jobs) this.definitions.data.jobs[j.id] = j;
     await this.definitions.save();
   }
   async deleteJob(id: string): Promise<void> {
+    this.jobsVersion++;
     delete this.definitions.data.jobs[id];
     delete this.runtime.data.jobs[id];
     await Promise.all([this.definitions.save(), this.runtime.save()]);

@@ -61,16 +61,18 @@ export class FakePrometheus {
   readonly query: QueryFn = async (endpoint, promql) => {
     this.queries.push({ endpoint, promql });
     if (this.failing) throw this.failing;
-    const count = /^count by \(([^)]*)\) \((.*)\)$/s.exec(promql);
-    if (count) {
-      const by = (count[1] as string).split(',').map((s) => s.trim());
+    const agg = /^(count|max) by \(([^)]*)\) \((.*)\)$/s.exec(promql);
+    if (agg) {
+      const op = agg[1] as 'count' | 'max';
+      const by = (agg[2] as string).split(',').map((s) => s.trim());
       const groups = new Map<string, VectorSample>();
-      for (const s of matchSelector(this.series, count[2] as string)) {
+      for (const s of matchSelector(this.series, agg[3] as string)) {
         const labels = Object.fromEntries(by.filter((b) => s.labels[b] !== undefined).map((b) => [b, s.labels[b] as string]));
         const k = JSON.stringify(labels);
         const g = groups.get(k);
-        if (g) g.value++;
-        else groups.set(k, { metric: labels, value: 1, at: Date.now() });
+        const v = op === 'count' ? 1 : s.value;
+        if (g) g.value = op === 'count' ? g.value + 1 : Math.max(g.value, v);
+        else groups.set(k, { metric: labels, value: v, at: Date.now() });
       }
       return [...groups.values()];
     }

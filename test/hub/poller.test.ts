@@ -18,9 +18,9 @@ describe('poller', () => {
     const report = await w.poller.cycle();
     expect(report.requests).toBe(3); // a: m1, m2 (device_id); b: m1 (mac)
     expect(w.prom.queries.map((q) => q.promql).sort()).toEqual([
-      'm1{platform_id="a",device_id!=""}',
-      'm1{platform_id="b",mac!=""}',
-      'm2{platform_id="a",device_id!=""}',
+      'max by (platform_id, device_id) (m1{platform_id="a",device_id!=""})',
+      'max by (platform_id, device_id) (m2{platform_id="a",device_id!=""})',
+      'max by (platform_id, mac) (m1{platform_id="b",mac!=""})',
     ]);
     // Each platform's queries go to its own endpoint with its own tenant header.
     for (const q of w.prom.queries) {
@@ -96,7 +96,7 @@ describe('poller', () => {
     w.prom.set('signage_device_online', { platform_id: 'b', device_id: 'dev-a-1' }, 0);
     const p = new Poller({
       store: w.store,
-      query: async (e) => (await leaky(e, 'signage_device_online{platform_id="b"}')),
+      query: async (e) => leaky(e, 'signage_device_online{platform_id="b"}'),
       clock: w.clock,
       log: silentLogger,
       firer: w.dispatcher,
