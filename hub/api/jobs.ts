@@ -92,7 +92,10 @@ export function jobsApi(): Hono<HubEnv> {
     const input = await parseBody(c, jobInput);
     const r = buildJob(input, existing.platform_id, deps.store, deps.catalogs, deps.now(), existing);
     if (!r.ok) throw invalid(r.issues);
-    await deps.store.putJob(r.job);
+    // What is watched changed: start its evaluation afresh (the old state is about another thing).
+    const watched = (j: Job) => JSON.stringify([j.device.key_type, j.device.key, j.conditions, j.combine]);
+    if (watched(existing) !== watched(r.job)) deps.store.setJobRuntime(existing.id, initialRuntime(deps.now()));
+    await Promise.all([deps.store.putJob(r.job), deps.store.saveRuntime()]);
     deps.onJobsChanged?.(r.job);
     return c.json(view(c, r.job));
   });

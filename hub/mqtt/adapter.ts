@@ -50,8 +50,12 @@ export class HubMqtt implements MqttPublisher {
     this.connectListeners.push(fn);
   }
 
-  /** Connect; resolves at the first connection or rejects when the signal aborts. */
-  async start(signal?: AbortSignal): Promise<void> {
+  /**
+   * Connect. Resolves at the first connection, or after `waitMs` while the client keeps
+   * retrying in the background (the hub serves and reports MQTT down meanwhile); rejects when
+   * the signal aborts.
+   */
+  async start(signal?: AbortSignal, waitMs = 10_000): Promise<void> {
     const { log } = this.options;
     const url = typeof this.options.url === 'function' ? this.options.url() : this.options.url;
     const client = mqtt.connect(url, {
@@ -92,7 +96,14 @@ export class HubMqtt implements MqttPublisher {
       const onAbort = () => reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        log.warn('mqtt not connected yet; retrying in the background', { url });
+        resolve();
+      }, waitMs);
+      timer.unref();
       client.once('connect', () => {
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         resolve();
       });
