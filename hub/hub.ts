@@ -69,6 +69,7 @@ export class Hub {
     this.metrics = createHubMetrics(this.registry, {
       jobStates: () => this.poller.jobStates(),
       mqttUp: () => this.mqttUp,
+      sitesOnline: () => new Map(this.store.platforms().map((p) => [p.id, this.sites.countOnline(p.id)])),
       prometheusUp: () => this.prometheusOk(),
     });
     this.prometheus = new PrometheusClient({

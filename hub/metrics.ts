@@ -7,6 +7,8 @@ import type { JobState } from './model/job.js';
 export interface HubMetricSources {
   jobStates(): Map<string, Map<JobState, number>>;
   mqttUp(): boolean;
+  /** Sites online per platform. */
+  sitesOnline(): Map<string, number>;
   prometheusUp(): boolean;
 }
 
@@ -49,6 +51,16 @@ export function createHubMetrics(registry: Registry, sources: HubMetricSources) 
     collect() {
       this.reset();
       for (const [platform, states] of sources.jobStates()) for (const [state, n] of states) this.set({ platform_id: platform, state }, n);
+    },
+  });
+  new Gauge({
+    name: 'gsmjobs_hub_sites_online',
+    help: 'Sites whose agent reports online, by platform.',
+    labelNames: ['platform_id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [platform, n] of sources.sitesOnline()) this.set({ platform_id: platform }, n);
     },
   });
   new Gauge({

@@ -2,6 +2,7 @@
 // (a stored job or an unsaved one), manual trigger. Every lookup is scoped to the caller.
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { autoName } from '../core/names.js';
 import { dryRun } from '../jobs/dry-run.js';
 import { buildJob } from '../jobs/service.js';
 import { initialRuntime, type Job, jobInput, jobListQuery } from '../model/job.js';
@@ -15,6 +16,8 @@ function view(c: { get(k: 'deps'): HubEnv['Variables']['deps'] }, job: Job) {
   const last = rt?.last_execution_id ? deps.store.execution(rt.last_execution_id) : undefined;
   return {
     ...job,
+    /** The automatic name in both languages (the web form shows the user's). */
+    auto_names: { ru: autoName(job.device, job.conditions, job.combine, 'ru'), en: autoName(job.device, job.conditions, job.combine, 'en') },
     status: {
       state: job.enabled ? (rt?.state ?? 'ok') : 'disabled',
       since: rt ? new Date(rt.since).toISOString() : null,

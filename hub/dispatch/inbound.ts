@@ -35,7 +35,7 @@ export class InboundHandler {
     }
     const sms = decoded.value;
     const dedupe = `${ref.platform_id}/${ref.site_id}/${sms.id}`;
-    if (this.seen.has(dedupe)) return;
+    if (this.seen.has(dedupe) || store.inbound(ref.platform_id).some((r) => r.id === sms.id && r.site_id === ref.site_id)) return;
     this.seen.add(dedupe);
     if (this.seen.size > 10_000) this.seen.delete(this.seen.values().next().value as string);
 

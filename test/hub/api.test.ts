@@ -18,6 +18,7 @@ describe('API', () => {
     const created = await api('POST', '/api/v1/jobs', jobBody());
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ platform_id: 'a', name: 'Мониторинг Player a - онлайн = 0', name_auto: true, enabled: true, cooldown_s: 1800, status: { state: 'ok' } });
+    expect(created.body.auto_names).toEqual({ ru: 'Мониторинг Player a - онлайн = 0', en: 'Monitoring Player a - online = 0' });
     const id = created.body.id as string;
     await api('POST', '/api/v1/jobs', jobBody({ name: 'Other', device: { key_type: 'device_id', key: 'dev-a-2', name: 'Second' } }));
     expect((await api('GET', '/api/v1/jobs')).body.total).toBe(2);

@@ -1,5 +1,6 @@
 // Dispatch and executions with a recording publisher: agent updates ordered by seq, re-send when
 // the site comes back, expiry, site status, inbound SMS matched to the execution it answers.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ExecutionUpdate } from '../../hub/common/contract/index.js';
 import { silentLogger } from '../../hub/common/log.js';
@@ -24,6 +25,22 @@ async function fired(w: World) {
 }
 
 describe('dispatcher', () => {
+  it('writes the execution to disk before the job message leaves', async () => {
+    const w = await createWorld();
+    const onDisk: boolean[] = [];
+    const file = w.store.executions.file;
+    const publish = w.pub.publish.bind(w.pub);
+    w.pub.publish = async (topic, payload, opts) => {
+      if (topic.endsWith('/job')) {
+        const id = (JSON.parse(payload) as { execution_id: string }).execution_id;
+        onDisk.push(readFileSync(file, 'utf8').includes(id));
+      }
+      return publish(topic, payload, opts);
+    };
+    await fired(w);
+    expect(onDisk).toEqual([true]);
+  });
+
   it('follows agent updates in seq order and drops stale or foreign ones', async () => {
     const w = await createWorld();
     const id = await fired(w);
