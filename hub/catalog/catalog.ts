@@ -1,8 +1,10 @@
 // Command catalogs of control-device models (SimPal D210 / D410 GSM sockets, from the vendor
 // manuals): loading, stable command ids, typed parameter validation and rendering to SMS text.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { renderTemplate } from '../core/template.js';
+import namesEn from './models/names-en.json' with { type: 'json' };
+import d210 from './models/simpal-d210.json' with { type: 'json' };
+import d410 from './models/simpal-d410.json' with { type: 'json' };
 
 const paramSpec = z.object({
   type: z.enum(['string', 'integer', 'number']),
@@ -33,6 +35,8 @@ export interface CatalogCommand {
   id: string;
   category: string;
   name_ru: string;
+  /** English name (hub/catalog/models/names-en.json); the Russian one when missing. */
+  name_en: string;
   template: string;
   params: Record<string, ParamSpec>;
   required: string[];
@@ -51,9 +55,12 @@ export function commandId(template: string): string {
   return template.replace(/[{}]/g, '').split('#').filter(Boolean).join('_') || 'empty';
 }
 
-export function parseCatalog(json: unknown): Catalog {
+export function parseCatalog(json: unknown, english: Readonly<Record<string, string>> = {}): Catalog {
   const file = catalogFile.parse(json);
-  const commands = file.commands.map((c) => ({ ...c, id: commandId(c.template) }));
+  const commands = file.commands.map((c) => {
+    const id = commandId(c.template);
+    return { ...c, id, name_en: english[id] ?? c.name_ru };
+  });
   const seen = new Set<string>();
   for (const c of commands) {
     if (seen.has(c.id)) throw new Error(`catalog ${file.model}: duplicate command id ${c.id}`);
@@ -62,13 +69,12 @@ export function parseCatalog(json: unknown): Catalog {
   return { model: file.model, vendor: file.vendor, kind: file.kind, commands };
 }
 
-const MODEL_FILES = ['simpal-d210.json', 'simpal-d410.json'];
-
-/** Load the catalogs shipped in hub/catalog/models/. */
+/** Load the catalogs shipped in hub/catalog/models/ (JSON imports, so bundles carry them). */
 export function loadCatalogs(): Map<string, Catalog> {
   const out = new Map<string, Catalog>();
-  for (const f of MODEL_FILES) {
-    const c = parseCatalog(JSON.parse(readFileSync(new URL(`./models/${f}`, import.meta.url), 'utf8')));
+  const english = namesEn as Record<string, Record<string, string>>;
+  for (const raw of [d210, d410] as Array<{ model: string }>) {
+    const c = parseCatalog(raw, english[raw.model] ?? {});
     out.set(c.model, c);
   }
   return out;

@@ -135,3 +135,24 @@ describe('API', () => {
     expect((await caller(w, null)('GET', '/readyz')).body).toMatchObject({ status: 'ready', prometheus: 'up', mqtt: 'up' });
   });
 });
+
+describe('composition', () => {
+  it('a web sub-app mounts beside the API and shares the error handler', async () => {
+    const w = await createWorld();
+    const { createApp } = await import('../../hub/api/app.js');
+    const { Hono } = await import('hono');
+    const { ApiError } = await import('../../hub/api/errors.js');
+    const app = createApp(w.deps);
+    const web = new Hono();
+    web.get('/', (c) => c.html('<h1>jobs</h1>'));
+    web.get('/boom', () => {
+      throw new ApiError(400, 'invalid', 'bad', [{ field: 'name', message: 'bad' }]);
+    });
+    app.route('/ui', web);
+    expect(await (await app.request('/ui')).text()).toBe('<h1>jobs</h1>');
+    const boom = await app.request('/ui/boom');
+    expect(boom.status).toBe(400);
+    expect(await boom.json()).toMatchObject({ error: { field: 'name' } });
+    expect((await app.request('/api/v1/jobs', { headers: { authorization: `Bearer ${TOKENS.a}` } })).status).toBe(200);
+  });
+});

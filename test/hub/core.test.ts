@@ -31,6 +31,8 @@ describe('catalogs', () => {
     const d210 = catalogs.get('SIMPAL_D210');
     expect(d210?.commands.find((c) => c.template === '#12#0#{minutes}#1#')?.id).toBe('12_0_minutes_1');
     expect(commandId('#00#')).toBe('00');
+    // Every command has an English name of its own.
+    for (const c of catalogs.values()) for (const k of c.commands) expect(k.name_en, `${c.model} ${k.id}`).not.toBe(k.name_ru);
   });
   it('renders typed parameters and names the bad one', () => {
     const cmd = catalogs.get('SIMPAL_D210')?.commands.find((c) => c.id === '12_0_minutes_1');
