@@ -1,0 +1,40 @@
+// createApp(deps): the hub's HTTP application. Health and metrics at the root, the API under
+// /api/v1 with one sub-app per resource, one error handler. The web form (hub/web/) mounts its
+// own sub-app on the returned Hono with app.route().
+import { Hono } from 'hono';
+import { catalogsApi } from './catalogs.js';
+import type { ApiDeps, HubEnv } from './context.js';
+import { controlDevicesApi } from './control-devices.js';
+import { devicesApi } from './devices.js';
+import { renderError } from './errors.js';
+import { executionsApi } from './executions.js';
+import { healthApi } from './health.js';
+import { jobsApi } from './jobs.js';
+import { openApiDocument } from './openapi.js';
+import { platformsApi } from './platforms.js';
+import { requireAuth } from './auth.js';
+import { sitesApi } from './sites.js';
+
+export function createApi(deps: ApiDeps): Hono<HubEnv> {
+  const api = new Hono<HubEnv>();
+  const doc = openApiDocument();
+  api.get('/openapi.json', (c) => c.json(doc));
+  api.use('*', requireAuth(deps));
+  api.route('/platforms', platformsApi());
+  api.route('/sites', sitesApi());
+  api.route('/control-devices', controlDevicesApi());
+  api.route('/catalogs', catalogsApi());
+  api.route('/jobs', jobsApi());
+  api.route('/executions', executionsApi());
+  api.route('/devices', devicesApi());
+  return api;
+}
+
+export function createApp(deps: ApiDeps): Hono<HubEnv> {
+  const app = new Hono<HubEnv>();
+  app.route('/', healthApi(deps));
+  app.route('/api/v1', createApi(deps));
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such route' } }, 404));
+  app.onError((err, c) => renderError(err, c));
+  return app;
+}

@@ -1,0 +1,61 @@
+// Bearer-token authentication and tenant scoping. A platform token sees only its platform; the
+// admin token sees all and names the platform with ?platform_id= on tenant resources.
+import type { Context, MiddlewareHandler } from 'hono';
+import { timingSafeEqual } from 'node:crypto';
+import { platformId as platformIdSchema } from '../common/contract/index.js';
+import { hashToken } from '../mqtt/passwords.js';
+import type { Platform } from '../model/entities.js';
+import type { ApiDeps, Auth, HubEnv } from './context.js';
+import { ApiError, invalid } from './errors.js';
+
+function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/** Resolve a bearer token to who is calling, or null. */
+export function authenticate(deps: ApiDeps, token: string): Auth | null {
+  const h = hashToken(token);
+  if (deps.adminTokenHash && sameHash(h, deps.adminTokenHash)) return { admin: true, platform_id: null };
+  for (const p of deps.store.platforms()) {
+    if (p.tokens.some((t) => sameHash(t.hash, h))) return { admin: false, platform_id: p.id };
+  }
+  return null;
+}
+
+export function requireAuth(deps: ApiDeps): MiddlewareHandler<HubEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    const auth = m ? authenticate(deps, m[1] as string) : null;
+    if (!auth) {
+      c.header('WWW-Authenticate', 'Bearer');
+      throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
+    }
+    c.set('auth', auth);
+    c.set('deps', deps);
+    await next();
+  };
+}
+
+export function requireAdmin(c: Context<HubEnv>): void {
+  if (!c.get('auth').admin) throw new ApiError(403, 'forbidden', 'needs the admin token');
+}
+
+/** The platform a tenant request acts on. */
+export function scope(c: Context<HubEnv>): Platform {
+  const auth = c.get('auth');
+  const asked = c.req.query('platform_id');
+  let id: string;
+  if (auth.admin) {
+    if (!asked) throw invalid([{ field: 'platform_id', message: 'is required with the admin token' }]);
+    const r = platformIdSchema.safeParse(asked);
+    if (!r.success) throw invalid([{ field: 'platform_id', message: r.error.issues[0]?.message ?? 'invalid' }]);
+    id = r.data;
+  } else {
+    id = auth.platform_id as string;
+    if (asked !== undefined && asked !== id) throw new ApiError(403, 'forbidden', 'this token belongs to another platform');
+  }
+  const platform = c.get('deps').store.platform(id);
+  if (!platform) throw new ApiError(404, 'not_found', `platform ${id} not found`);
+  return platform;
+}

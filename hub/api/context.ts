@@ -1,0 +1,37 @@
+// What the API needs from the rest of the hub (fakes in tests), and the Hono env type.
+import type { Registry } from 'prom-client';
+import type { Catalog } from '../catalog/catalog.js';
+import type { SiteLive } from '../dispatch/sites.js';
+import type { Job } from '../model/job.js';
+import type { CycleReport, Firer } from '../poller/poller.js';
+import type { DeviceDirectory } from '../prometheus/devices.js';
+import type { QueryFn } from '../prometheus/client.js';
+import type { HubStore } from '../store/store.js';
+
+export interface ApiDeps {
+  store: HubStore;
+  catalogs: ReadonlyMap<string, Catalog>;
+  /** sha256 of the admin token; null disables admin access. */
+  adminTokenHash: string | null;
+  now: () => number;
+  query: QueryFn;
+  devices: DeviceDirectory;
+  firer: Firer;
+  lastValues: (jobId: string) => Record<string, number | null> | undefined;
+  lastCycle: () => CycleReport | null;
+  site: (platformId: string, siteId: string) => SiteLive | undefined;
+  health: { mqttUp(): boolean; prometheusOk(): boolean };
+  registry: Registry;
+  /** Called after a job is created, changed or deleted (e.g. nothing, or schedule a cycle). */
+  onJobsChanged?: (job: Job) => void;
+}
+
+export interface Auth {
+  admin: boolean;
+  /** Set for a platform token; admins pick a platform with ?platform_id=. */
+  platform_id: string | null;
+}
+
+export interface HubEnv {
+  Variables: { auth: Auth; deps: ApiDeps };
+}

@@ -1,0 +1,29 @@
+// /healthz (the process answers), /readyz (Prometheus and MQTT reachable), /metrics.
+import { Hono } from 'hono';
+import { renderMetrics } from '../common/metrics.js';
+import type { ApiDeps, HubEnv } from './context.js';
+
+export function healthApi(deps: ApiDeps): Hono<HubEnv> {
+  const app = new Hono<HubEnv>();
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    const prometheus = deps.health.prometheusOk();
+    const mqtt = deps.health.mqttUp();
+    const cycle = deps.lastCycle();
+    const ready = prometheus && mqtt;
+    return c.json(
+      {
+        status: ready ? 'ready' : 'degraded',
+        prometheus: prometheus ? 'up' : 'down',
+        mqtt: mqtt ? 'up' : 'down',
+        last_cycle: cycle ? { at: new Date(cycle.at).toISOString(), duration_ms: Math.round(cycle.durationMs), degraded: cycle.degraded, evaluated: cycle.evaluated, skipped: cycle.skipped } : null,
+      },
+      ready ? 200 : 503,
+    );
+  });
+  app.get('/metrics', async (c) => {
+    const { body, contentType } = await renderMetrics(deps.registry);
+    return c.body(body, 200, { 'content-type': contentType });
+  });
+  return app;
+}

@@ -1,0 +1,81 @@
+// The OpenAPI 3.1 document of /api/v1, with request bodies from the same zod schemas the
+// handlers validate with (z.toJSONSchema), so it cannot drift from them.
+import { z } from 'zod';
+import { executionListQuery } from '../model/execution.js';
+import { controlDeviceInput, platformInput, siteInput, tokenInput } from '../model/entities.js';
+import { jobInput, jobListQuery } from '../model/job.js';
+
+type Op = { summary: string; body?: z.ZodType; query?: z.ZodObject; admin?: boolean; ok?: number };
+
+const ROUTES: Record<string, Record<string, Op>> = {
+  '/platforms': { get: { summary: 'List platforms visible to the caller' }, post: { summary: 'Create a platform', body: platformInput, admin: true, ok: 201 } },
+  '/platforms/{id}': { get: { summary: 'Read a platform' }, put: { summary: 'Update a platform', body: platformInput.omit({ id: true }), admin: true } },
+  '/platforms/{id}/tokens': { post: { summary: 'Create an API token (returned once)', body: tokenInput, admin: true, ok: 201 } },
+  '/platforms/{id}/tokens/{token_id}': { delete: { summary: 'Revoke an API token', admin: true, ok: 204 } },
+  '/platforms/{id}/events-password': { post: { summary: 'Set the MQTT password of the platform event listener', admin: true, ok: 201 } },
+  '/sites': { get: { summary: 'List sites with live status' }, post: { summary: 'Create a site (returns its MQTT password once)', body: siteInput, ok: 201 } },
+  '/sites/{id}': { get: { summary: 'Read a site' }, delete: { summary: 'Delete an unused site', ok: 204 } },
+  '/control-devices': { get: { summary: 'List control devices' }, post: { summary: 'Register a control device', body: controlDeviceInput, ok: 201 } },
+  '/control-devices/{id}': { get: { summary: 'Read' }, put: { summary: 'Replace', body: controlDeviceInput }, delete: { summary: 'Delete an unused control device', ok: 204 } },
+  '/catalogs': { get: { summary: 'List command catalogs' } },
+  '/catalogs/{model}': { get: { summary: 'Commands of a model with typed parameters' } },
+  '/jobs': { get: { summary: 'List jobs with filters', query: jobListQuery }, post: { summary: 'Create a job', body: jobInput, ok: 201 } },
+  '/jobs/dry-run': { post: { summary: 'Evaluate an unsaved job now', body: jobInput } },
+  '/jobs/{id}': { get: { summary: 'Read a job with its state' }, put: { summary: 'Replace a job', body: jobInput }, delete: { summary: 'Delete a job', ok: 204 } },
+  '/jobs/{id}/enable': { post: { summary: 'Enable' } },
+  '/jobs/{id}/disable': { post: { summary: 'Disable' } },
+  '/jobs/{id}/dry-run': { post: { summary: 'Evaluate the job now against live data, without firing' } },
+  '/jobs/{id}/trigger': { post: { summary: 'Run the action now (manual execution)', ok: 202 } },
+  '/executions': { get: { summary: 'List executions with filters', query: executionListQuery } },
+  '/executions/inbound': { get: { summary: 'Inbound SMS log' } },
+  '/executions/{id}': { get: { summary: 'One execution with its steps and timeline' } },
+  '/devices': { get: { summary: 'Devices of the platform from Prometheus' } },
+  '/devices/metric-names': { get: { summary: 'Metric names carrying device labels' } },
+  '/devices/{key_type}/{key}/metrics': { get: { summary: 'Metrics of a device with current values' } },
+};
+
+function schema(s: z.ZodType): unknown {
+  return z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+}
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  for (const [path, ops] of Object.entries(ROUTES)) {
+    const item: Record<string, unknown> = {};
+    for (const [method, op] of Object.entries(ops)) {
+      const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      const tenant = !path.startsWith('/platforms') && !path.startsWith('/catalogs');
+      if (tenant) params.push({ name: 'platform_id', in: 'query', required: false, schema: { type: 'string' }, description: 'required with the admin token' } as never);
+      if (op.query) {
+        for (const [name, s] of Object.entries(op.query.shape)) params.push({ name, in: 'query', required: false, schema: schema(s as z.ZodType) } as never);
+      }
+      item[method] = {
+        summary: op.summary + (op.admin ? ' (admin token)' : ''),
+        parameters: params,
+        ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(op.body) } } } } : {}),
+        responses: {
+          [String(op.ok ?? 200)]: { description: 'success' },
+          '400': { description: 'invalid input; error.field names the field', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+          '401': { description: 'missing or unknown token' },
+          '404': { description: 'not found (or belongs to another platform)' },
+        },
+      };
+    }
+    paths[`/api/v1${path}`] = item;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'gsmjobs hub API', version: '1' },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' }, issues: { type: 'array' } } } },
+        },
+      },
+    },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}

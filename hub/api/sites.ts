@@ -1,0 +1,58 @@
+// /api/v1/sites: the platform's sites with their live state (online, modem signal, outbox).
+// Creating a site sets its agent's MQTT password (stored as a scrypt hash; shown once).
+import { Hono } from 'hono';
+import { usernames } from '../common/contract/index.js';
+import { hashPassword, newSecret } from '../mqtt/passwords.js';
+import { type Site, siteInput } from '../model/entities.js';
+import { scope } from './auth.js';
+import type { HubEnv } from './context.js';
+import { ApiError, notFound, parseBody } from './errors.js';
+
+function view(c: { get(k: 'deps'): HubEnv['Variables']['deps'] }, s: Site) {
+  const live = c.get('deps').site(s.platform_id, s.id);
+  return {
+    id: s.id,
+    platform_id: s.platform_id,
+    name: s.name,
+    mqtt_username: usernames.site({ platform_id: s.platform_id, site_id: s.id }),
+    created_at: s.created_at,
+    online: live?.status.state === 'online',
+    status: live?.status ?? null,
+    status_received_at: live ? new Date(live.received_at).toISOString() : null,
+  };
+}
+
+export function sitesApi(): Hono<HubEnv> {
+  const app = new Hono<HubEnv>();
+  app.get('/', (c) => {
+    const platform = scope(c);
+    return c.json({ items: c.get('deps').store.sites(platform.id).map((s) => view(c, s)) });
+  });
+  app.post('/', async (c) => {
+    const platform = scope(c);
+    const deps = c.get('deps');
+    const input = await parseBody(c, siteInput);
+    if (deps.store.site(platform.id, input.id)) throw new ApiError(409, 'exists', `site ${input.id} already exists`, [{ field: 'id', message: 'already exists' }]);
+    const password = input.mqtt_password ?? newSecret();
+    const site: Site = { id: input.id, platform_id: platform.id, name: input.name, mqtt_password: hashPassword(password), created_at: new Date(deps.now()).toISOString() };
+    await deps.store.putSite(site);
+    return c.json({ ...view(c, site), mqtt_password: password }, 201);
+  });
+  app.get('/:id', (c) => {
+    const platform = scope(c);
+    const s = c.get('deps').store.site(platform.id, c.req.param('id'));
+    if (!s) throw notFound('site');
+    return c.json(view(c, s));
+  });
+  app.delete('/:id', async (c) => {
+    const platform = scope(c);
+    const deps = c.get('deps');
+    const id = c.req.param('id');
+    if (!deps.store.site(platform.id, id)) throw notFound('site');
+    const users = deps.store.jobs(platform.id).filter((j) => j.steps.some((s) => s.site_id === id));
+    if (users.length) throw new ApiError(409, 'in_use', `site is used by ${users.length} job(s)`);
+    await deps.store.deleteSite(platform.id, id);
+    return c.body(null, 204);
+  });
+  return app;
+}

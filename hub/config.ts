@@ -1,0 +1,62 @@
+// The hub's configuration: one zod schema with its defaults, loaded by hub/common/config.ts from
+// an optional YAML/JSON file (GSMJOBS_HUB_CONFIG or --config) and GSMJOBS_HUB_* environment
+// overrides, e.g. GSMJOBS_HUB_HTTP__PORT=8080, GSMJOBS_HUB_ADMIN_TOKEN_FILE=/run/secrets/admin.
+import { z } from 'zod';
+import { loadConfig } from './common/config.js';
+import { platformId } from './common/contract/index.js';
+import { prometheusEndpoint } from './model/entities.js';
+
+export const ENV_PREFIX = 'GSMJOBS_HUB';
+
+const embedded = z.object({
+  mode: z.literal('embedded'),
+  host: z.string().default('127.0.0.1'),
+  /** 0 picks a free port (tests). */
+  port: z.number().int().min(0).max(65535).default(1883),
+});
+const external = z.object({
+  mode: z.literal('external'),
+  url: z.string().regex(/^mqtts?:\/\/.+/, 'must be an mqtt:// or mqtts:// URL'),
+  username: z.string().default('hub'),
+  password: z.string().min(1, 'must not be empty'),
+});
+
+export const hubConfigSchema = z.object({
+  http: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+    })
+    .default({ host: '127.0.0.1', port: 8080 }),
+  data_dir: z.string().default('.data/hub'),
+  /** Admin bearer token (all platforms); use GSMJOBS_HUB_ADMIN_TOKEN_FILE for a secret file. */
+  admin_token: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Platforms declared in the file (created or updated at start); more can be added by API. */
+  platforms: z
+    .array(z.object({ id: platformId, name: z.string().min(1), prometheus: prometheusEndpoint }))
+    .default([]),
+  prometheus: z
+    .object({
+      timeout_ms: z.number().int().min(100).max(120_000).default(5000),
+      concurrency: z.number().int().min(1).max(64).default(4),
+    })
+    .default({ timeout_ms: 5000, concurrency: 4 }),
+  /** mode defaults to embedded, so GSMJOBS_HUB_MQTT__PORT=1884 alone works. */
+  mqtt: z
+    .preprocess((v) => (v && typeof v === 'object' && !('mode' in v) ? { ...v, mode: 'embedded' } : v), z.discriminatedUnion('mode', [embedded, external]))
+    .default({ mode: 'embedded', host: '127.0.0.1', port: 1883 }),
+  poll_interval_s: z.number().min(1).max(3600).default(30),
+  /** Re-send a job the agent has not acknowledged after this long (when its site is online). */
+  resend_after_s: z.number().int().min(5).max(3600).default(60),
+  executions: z
+    .object({
+      max_age_days: z.number().min(1).max(3650).default(30),
+      max_per_platform: z.number().int().min(100).max(1_000_000).default(10_000),
+    })
+    .default({ max_age_days: 30, max_per_platform: 10_000 }),
+});
+export type HubConfig = z.output<typeof hubConfigSchema>;
+
+export function loadHubConfig(file?: string, env: NodeJS.ProcessEnv = process.env): HubConfig {
+  return loadConfig(hubConfigSchema, { file: file ?? env[`${ENV_PREFIX}_CONFIG`], envPrefix: ENV_PREFIX, env });
+}

@@ -1,0 +1,55 @@
+// Sites' live state from their agents' retained status (online/offline with the last will,
+// modem signal, outbox depth), republished as the platform's retained public site event.
+import { type AgentStatus, agentStatus, decodePayload, encodePayload, eventTopic, siteEvent, type SiteRef } from '../common/contract/index.js';
+import type { Logger } from '../common/log.js';
+import type { MqttPublisher } from '../mqtt/adapter.js';
+import type { HubStore } from '../store/store.js';
+
+export interface SiteLive {
+  status: AgentStatus;
+  received_at: number;
+}
+
+export class SiteMonitor {
+  private readonly live = new Map<string, SiteLive>();
+  rejected = 0;
+
+  constructor(
+    private readonly deps: {
+      store: HubStore;
+      mqtt: MqttPublisher | null;
+      log: Logger;
+      now: () => number;
+      onOnline?: (ref: SiteRef) => Promise<void> | void;
+    },
+  ) {}
+
+  get(platformId: string, siteId: string): SiteLive | undefined {
+    return this.live.get(`${platformId}/${siteId}`);
+  }
+
+  isOnline(platformId: string, siteId: string): boolean {
+    return this.get(platformId, siteId)?.status.state === 'online';
+  }
+
+  /** Sites of a platform that are online, for /metrics. */
+  countOnline(platformId: string): number {
+    return this.deps.store.sites(platformId).filter((s) => this.isOnline(platformId, s.id)).length;
+  }
+
+  async handleStatus(ref: SiteRef, payload: Buffer): Promise<void> {
+    const decoded = decodePayload(agentStatus, payload);
+    if (!decoded.ok || decoded.value.platform_id !== ref.platform_id || decoded.value.site_id !== ref.site_id || !this.deps.store.site(ref.platform_id, ref.site_id)) {
+      this.rejected++;
+      this.deps.log.warn('status refused', { ...ref, error: decoded.ok ? 'site mismatch or unknown site' : decoded.error });
+      return;
+    }
+    const key = `${ref.platform_id}/${ref.site_id}`;
+    const wasOnline = this.live.get(key)?.status.state === 'online';
+    this.live.set(key, { status: decoded.value, received_at: this.deps.now() });
+    if (this.deps.mqtt) {
+      await this.deps.mqtt.publish(eventTopic(ref.platform_id, 'site', ref.site_id), encodePayload(siteEvent, { ...decoded.value, type: 'site' }), { retain: true });
+    }
+    if (!wasOnline && decoded.value.state === 'online') await this.deps.onOnline?.(ref);
+  }
+}

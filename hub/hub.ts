@@ -1,0 +1,229 @@
+// The hub's composition root: builds every part from the config and wires them. Constructors
+// only assign; start() opens the store, the broker, the MQTT client, the HTTP server and the
+// poller; stop() closes them in reverse order.
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Hono } from 'hono';
+import { type Clock, systemClock } from './common/clock.js';
+import { usernames } from './common/contract/index.js';
+import { createLogger, type Logger } from './common/log.js';
+import { createRegistry } from './common/metrics.js';
+import { createApp } from './api/app.js';
+import type { ApiDeps, HubEnv } from './api/context.js';
+import { loadCatalogs } from './catalog/catalog.js';
+import type { HubConfig } from './config.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { InboundHandler } from './dispatch/inbound.js';
+import { SiteMonitor } from './dispatch/sites.js';
+import { decodePayload, executionUpdate } from './common/contract/index.js';
+import { createHubMetrics } from './metrics.js';
+import { EmbeddedBroker } from './mqtt/broker.js';
+import { HubMqtt } from './mqtt/adapter.js';
+import { hashToken } from './mqtt/passwords.js';
+import { Poller } from './poller/poller.js';
+import { PeriodicTask } from './poller/task.js';
+import { PrometheusClient } from './prometheus/client.js';
+import { DeviceDirectory } from './prometheus/devices.js';
+import { HubStore } from './store/store.js';
+
+export interface HubOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Mount extra routes (the web form) on the app before it serves. */
+  extend?: (app: Hono<HubEnv>, deps: ApiDeps) => void;
+}
+
+export class Hub {
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly store: HubStore;
+  readonly registry = createRegistry({ defaultMetrics: true, prefix: 'gsmjobs_hub_' });
+  readonly prometheus: PrometheusClient;
+  readonly devices: DeviceDirectory;
+  readonly broker: EmbeddedBroker | null;
+  readonly mqtt: HubMqtt;
+  readonly sites: SiteMonitor;
+  readonly dispatcher: Dispatcher;
+  readonly inbound: InboundHandler;
+  readonly poller: Poller;
+  readonly pollTask: PeriodicTask;
+  readonly housekeeping: PeriodicTask;
+  readonly app: Hono<HubEnv>;
+  readonly metrics: ReturnType<typeof createHubMetrics>;
+  private server: ServerType | null = null;
+  private mqttUp = false;
+  httpPort = 0;
+
+  constructor(
+    readonly config: HubConfig,
+    options: HubOptions = {},
+  ) {
+    this.log = options.log ?? createLogger('hub', { secrets: config.admin_token ? [config.admin_token] : [] });
+    this.clock = options.clock ?? systemClock;
+    const now = () => this.clock.now();
+    this.store = new HubStore(config.data_dir);
+    const catalogs = loadCatalogs();
+    // prom-client's gauges named *_total fail `promtool check metrics`; drop them.
+    for (const m of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(`gsmjobs_hub_${m}`);
+    this.metrics = createHubMetrics(this.registry, {
+      jobStates: () => this.poller.jobStates(),
+      mqttUp: () => this.mqttUp,
+      sitesOnline: () => new Map(this.store.platforms().map((p) => [p.id, this.sites.countOnline(p.id)])),
+      prometheusUp: () => this.prometheusOk(),
+    });
+    this.prometheus = new PrometheusClient({
+      timeoutMs: config.prometheus.timeout_ms,
+      concurrency: config.prometheus.concurrency,
+      onQuery: (ok) => this.metrics.queries.inc({ result: ok ? 'ok' : 'error' }),
+    });
+    this.devices = new DeviceDirectory(this.prometheus.query, now, Math.min(30_000, config.poll_interval_s * 1000));
+    const hubPassword = config.mqtt.mode === 'embedded' ? randomBytes(24).toString('base64url') : config.mqtt.password;
+    this.broker =
+      config.mqtt.mode === 'embedded'
+        ? new EmbeddedBroker({
+            host: config.mqtt.host,
+            port: config.mqtt.port,
+            log: this.log.child('broker'),
+            auth: { hub: { username: usernames.hub, password: hubPassword }, passwordHash: (u) => this.passwordHash(u) },
+          })
+        : null;
+    this.mqtt = new HubMqtt({
+      url: config.mqtt.mode === 'external' ? config.mqtt.url : () => this.broker?.url ?? '',
+      username: config.mqtt.mode === 'external' ? config.mqtt.username : usernames.hub,
+      password: hubPassword,
+      clientId: 'gsmjobs-hub',
+      log: this.log.child('mqtt'),
+      onHandlerError: (kind) => this.metrics.handlerErrors.inc({ kind }),
+      onUpChange: (up) => {
+        this.mqttUp = up;
+      },
+    });
+    this.dispatcher = new Dispatcher({
+      store: this.store,
+      catalogs,
+      mqtt: this.mqtt,
+      clock: this.clock,
+      log: this.log.child('dispatch'),
+      isSiteOnline: (p, s) => this.sites.isOnline(p, s),
+      resendAfterMs: config.resend_after_s * 1000,
+      onState: (p, state) => this.metrics.executions.inc({ platform_id: p, state }),
+    });
+    this.sites = new SiteMonitor({
+      store: this.store,
+      mqtt: this.mqtt,
+      log: this.log.child('sites'),
+      now,
+      onOnline: async (ref) => {
+        await this.dispatcher.resendPending(ref.platform_id, ref.site_id, true);
+      },
+    });
+    this.inbound = new InboundHandler({ store: this.store, mqtt: this.mqtt, log: this.log.child('inbound'), now, maxPerPlatform: 1000 });
+    this.mqtt.onSiteMessage(async (msg) => {
+      if (msg.kind === 'status') await this.sites.handleStatus(msg.ref, msg.payload);
+      else if (msg.kind === 'inbound') await this.inbound.handle(msg.ref, msg.payload);
+      else if (msg.kind === 'update') {
+        const d = decodePayload(executionUpdate, msg.payload);
+        if (!d.ok || d.value.platform_id !== msg.ref.platform_id || d.value.site_id !== msg.ref.site_id) {
+          this.dispatcher.rejectedUpdates++;
+          this.log.warn('update refused', { ...msg.ref, error: d.ok ? 'site mismatch' : d.error });
+          return;
+        }
+        await this.dispatcher.handleUpdate(d.value);
+      }
+    });
+    this.poller = new Poller({
+      store: this.store,
+      query: this.prometheus.query,
+      clock: this.clock,
+      firer: this.dispatcher,
+      log: this.log.child('poller'),
+      hooks: {
+        onCycle: (r) => {
+          this.metrics.cycleDuration.observe(r.durationMs / 1000);
+          if (r.degraded) this.metrics.degraded.inc();
+        },
+      },
+    });
+    this.pollTask = new PeriodicTask({
+      intervalMs: config.poll_interval_s * 1000,
+      clock: this.clock,
+      run: async (signal) => {
+        await this.poller.cycle(signal);
+      },
+      onError: (err) => this.log.error('cycle failed', { error: (err as Error).message }),
+    });
+    this.housekeeping = new PeriodicTask({
+      intervalMs: 15_000,
+      clock: this.clock,
+      immediate: false,
+      run: async () => {
+        await this.dispatcher.resendPending();
+        await this.store.pruneExecutions(this.clock.now(), {
+          maxAgeMs: config.executions.max_age_days * 86400_000,
+          maxPerPlatform: config.executions.max_per_platform,
+          maxInboundPerPlatform: 1000,
+        });
+      },
+      onError: (err) => this.log.error('housekeeping failed', { error: (err as Error).message }),
+    });
+    const deps: ApiDeps = {
+      store: this.store,
+      catalogs,
+      adminTokenHash: config.admin_token ? hashToken(config.admin_token) : null,
+      now,
+      query: this.prometheus.query,
+      devices: this.devices,
+      firer: this.dispatcher,
+      lastValues: (id) => this.poller.lastValues.get(id),
+      lastCycle: () => this.poller.lastReport,
+      site: (p, s) => this.sites.get(p, s),
+      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk() },
+      registry: this.registry,
+    };
+    this.app = createApp(deps);
+    options.extend?.(this.app, deps);
+  }
+
+  private passwordHash(username: string): string | null {
+    const parts = username.split('/');
+    if (parts[0] === 'site' && parts.length === 3) return this.store.site(parts[1] as string, parts[2] as string)?.mqtt_password ?? null;
+    if (parts[0] === 'events' && parts.length === 2) return this.store.platform(parts[1] as string)?.events_password ?? null;
+    return null;
+  }
+
+  private prometheusOk(): boolean {
+    const r = this.poller.lastReport;
+    return r !== null && !r.degraded;
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    await this.store.load();
+    for (const p of this.config.platforms) {
+      const existing = this.store.platform(p.id);
+      await this.store.putPlatform({ tokens: [], events_password: null, created_at: new Date(this.clock.now()).toISOString(), ...existing, ...p });
+    }
+    await this.broker?.start();
+    await this.mqtt.start(signal);
+    this.server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: this.app.fetch, hostname: this.config.http.host, port: this.config.http.port }, () => resolve(s));
+    });
+    this.httpPort = (this.server.address() as AddressInfo).port;
+    this.pollTask.start();
+    this.housekeeping.start();
+    this.log.info('hub started', { http: `http://${this.config.http.host}:${this.httpPort}`, mqtt: this.broker ? this.broker.url : 'external' });
+  }
+
+  async stop(): Promise<void> {
+    await this.pollTask.stop();
+    await this.housekeeping.stop();
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+    await Promise.race([this.dispatcher.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await this.mqtt.stop();
+    await this.broker?.stop();
+    await this.store.flush();
+    this.log.info('hub stopped');
+  }
+}

@@ -1,0 +1,44 @@
+// gsmjobs hub entry point: load the config, start, stop on SIGINT/SIGTERM.
+// Exit codes: 0 clean stop, 1 runtime failure, 2 invalid configuration.
+import { ConfigError } from './common/config.js';
+import { createLogger } from './common/log.js';
+import { loadHubConfig } from './config.js';
+import { Hub } from './hub.js';
+
+const log = createLogger('hub');
+const fileArg = process.argv.indexOf('--config');
+let hub: Hub;
+try {
+  const config = loadHubConfig(fileArg > 0 ? process.argv[fileArg + 1] : undefined);
+  hub = new Hub(config, { log: createLogger('hub', { secrets: config.admin_token ? [config.admin_token] : [] }) });
+} catch (err) {
+  log.error(err instanceof ConfigError ? err.message : `cannot start: ${(err as Error).message}`);
+  process.exit(2);
+}
+
+const controller = new AbortController();
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log.info('stopping', { signal });
+  controller.abort(new Error(signal));
+  hub.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      log.error('stop failed', { error: (err as Error).message });
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+try {
+  await hub.start(controller.signal);
+  console.log(`gsmjobs hub listening on http://${hub.config.http.host}:${hub.httpPort}${hub.broker ? ` mqtt ${hub.broker.url}` : ''}`);
+} catch (err) {
+  log.error('start failed', { error: (err as Error).message });
+  await hub.stop().catch(() => undefined);
+  process.exit(1);
+}

@@ -1,0 +1,84 @@
+// The hub's own metrics on its own registry: cycle duration, Prometheus queries, jobs by state,
+// executions by state, MQTT up, degraded cycles, handler errors. Point-in-time values are read
+// at scrape time in collect().
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { JobState } from './model/job.js';
+
+export interface HubMetricSources {
+  jobStates(): Map<string, Map<JobState, number>>;
+  mqttUp(): boolean;
+  /** Sites online per platform. */
+  sitesOnline(): Map<string, number>;
+  prometheusUp(): boolean;
+}
+
+export function createHubMetrics(registry: Registry, sources: HubMetricSources) {
+  const cycleDuration = new Histogram({
+    name: 'gsmjobs_hub_poll_cycle_duration_seconds',
+    help: 'Duration of one polling and evaluation cycle.',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const queries = new Counter({
+    name: 'gsmjobs_hub_prometheus_queries_total',
+    help: 'Prometheus queries made, by result.',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const degraded = new Counter({
+    name: 'gsmjobs_hub_degraded_cycles_total',
+    help: 'Cycles in which some jobs could not be evaluated because Prometheus failed.',
+    registers: [registry],
+  });
+  const fired = new Counter({ name: 'gsmjobs_hub_jobs_fired_total', help: 'Jobs that fired.', labelNames: ['platform_id'], registers: [registry] });
+  const executions = new Counter({
+    name: 'gsmjobs_hub_execution_transitions_total',
+    help: 'Execution state changes, by platform and state reached.',
+    labelNames: ['platform_id', 'state'],
+    registers: [registry],
+  });
+  const handlerErrors = new Counter({
+    name: 'gsmjobs_hub_mqtt_handler_errors_total',
+    help: 'MQTT messages whose handler failed, by topic kind.',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'gsmjobs_hub_jobs',
+    help: 'Enabled jobs by platform and evaluation state.',
+    labelNames: ['platform_id', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [platform, states] of sources.jobStates()) for (const [state, n] of states) this.set({ platform_id: platform, state }, n);
+    },
+  });
+  new Gauge({
+    name: 'gsmjobs_hub_sites_online',
+    help: 'Sites whose agent reports online, by platform.',
+    labelNames: ['platform_id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [platform, n] of sources.sitesOnline()) this.set({ platform_id: platform }, n);
+    },
+  });
+  new Gauge({
+    name: 'gsmjobs_hub_mqtt_up',
+    help: '1 when the hub is connected to its MQTT broker.',
+    registers: [registry],
+    collect() {
+      this.set(sources.mqttUp() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'gsmjobs_hub_prometheus_up',
+    help: '1 when the last cycle reached Prometheus for every platform.',
+    registers: [registry],
+    collect() {
+      this.set(sources.prometheusUp() ? 1 : 0);
+    },
+  });
+  return { cycleDuration, queries, degraded, fired, executions, handlerErrors };
+}
+export type HubMetrics = ReturnType<typeof createHubMetrics>;

@@ -1,0 +1,72 @@
+// Platforms (tenants), sites and control devices.
+import { z } from 'zod';
+import { opaqueId, phoneNumber, platformId, siteId } from '../common/contract/index.js';
+
+const headerName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an HTTP header name');
+
+export const prometheusEndpoint = z.object({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  /** Extra headers for every query, e.g. X-Scope-OrgID for Mimir/Cortex, Authorization. */
+  headers: z.record(headerName, z.string().max(4000)).default({}),
+});
+export type PrometheusEndpoint = z.infer<typeof prometheusEndpoint>;
+
+export const platformInput = z
+  .object({
+    id: platformId,
+    name: z.string().min(1).max(200),
+    prometheus: prometheusEndpoint,
+  })
+  .strict();
+export type PlatformInput = z.input<typeof platformInput>;
+
+export const platform = platformInput.extend({
+  created_at: z.string(),
+  /** sha256 hex of each API token of the platform, with a label. */
+  tokens: z.array(z.object({ id: z.string(), hash: z.string(), label: z.string(), created_at: z.string() })).default([]),
+  /** scrypt hash of the password of the platform's event listener (`events/<platform>`). */
+  events_password: z.string().nullable().default(null),
+});
+export type Platform = z.infer<typeof platform>;
+
+export const siteInput = z
+  .object({
+    id: siteId,
+    name: z.string().min(1).max(200),
+    /** MQTT password of the site's agent; generated when omitted and returned once. */
+    mqtt_password: z.string().min(12, 'must be at least 12 characters').max(200).optional(),
+  })
+  .strict();
+export type SiteInput = z.input<typeof siteInput>;
+
+export const site = z.object({
+  id: siteId,
+  platform_id: platformId,
+  name: z.string(),
+  /** scrypt$<salt>$<hash>, used by the embedded broker. */
+  mqtt_password: z.string().nullable(),
+  created_at: z.string(),
+});
+export type Site = z.infer<typeof site>;
+
+export const controlDeviceInput = z
+  .object({
+    name: z.string().min(1, 'must not be empty').max(200),
+    phone: phoneNumber,
+    /** Catalog model id (e.g. SIMPAL_D210) or `generic` for free text only. */
+    model: z.string().min(1).max(64),
+    /** Sites whose modem numbers are registered on the device (it obeys only those). */
+    site_ids: z.array(siteId).min(1, 'must name at least one site').max(50),
+  })
+  .strict();
+export type ControlDeviceInput = z.input<typeof controlDeviceInput>;
+
+export const controlDevice = controlDeviceInput.extend({
+  id: opaqueId,
+  platform_id: platformId,
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type ControlDevice = z.infer<typeof controlDevice>;
+
+export const tokenInput = z.object({ label: z.string().min(1).max(100).default('api') }).strict();

@@ -1,0 +1,59 @@
+// Batched metric collection: one instant query per (platform, metric, key type) in use, never
+// per job, so requests per cycle grow with the distinct metrics and not with the jobs.
+import type { PrometheusEndpoint } from '../model/entities.js';
+import type { Job } from '../model/job.js';
+import { selector } from '../core/promql.js';
+import type { QueryFn } from '../prometheus/client.js';
+
+export const deviceKey = (keyType: string, key: string) => `${keyType}=${key}`;
+
+export interface Snapshot {
+  /** device key -> metric -> value */
+  samples: Map<string, Map<string, number>>;
+  /** `metric|key_type` of the queries that failed (their jobs are not evaluated). */
+  failed: Set<string>;
+  requests: number;
+  errors: string[];
+}
+
+export function queryKey(metric: string, keyType: string): string {
+  return `${metric}|${keyType}`;
+}
+
+/** The distinct (metric, key type) pairs the jobs need. */
+export function neededQueries(jobs: readonly Job[]): Array<{ metric: string; keyType: string }> {
+  const seen = new Map<string, { metric: string; keyType: string }>();
+  for (const j of jobs) {
+    for (const c of j.conditions) seen.set(queryKey(c.metric, j.device.key_type), { metric: c.metric, keyType: j.device.key_type });
+  }
+  return [...seen.values()];
+}
+
+export async function collect(platformId: string, endpoint: PrometheusEndpoint, jobs: readonly Job[], query: QueryFn): Promise<Snapshot> {
+  const snap: Snapshot = { samples: new Map(), failed: new Set(), requests: 0, errors: [] };
+  const needed = neededQueries(jobs);
+  await Promise.all(
+    needed.map(async ({ metric, keyType }) => {
+      snap.requests++;
+      // One value per device (max over duplicates such as exporter replicas), only the labels needed.
+      const promql = `max by (platform_id, ${keyType}) (${selector(platformId, metric, [{ label: keyType, op: '!=', value: '' }])})`;
+      try {
+        const result = await query(endpoint, promql);
+        for (const s of result) {
+          // Belt and braces: never accept a series of another tenant.
+          if (s.metric.platform_id !== platformId) continue;
+          const key = s.metric[keyType];
+          if (!key || Number.isNaN(s.value)) continue;
+          const dk = deviceKey(keyType, key);
+          let m = snap.samples.get(dk);
+          if (!m) snap.samples.set(dk, (m = new Map()));
+          if (!m.has(metric)) m.set(metric, s.value);
+        }
+      } catch (err) {
+        snap.failed.add(queryKey(metric, keyType));
+        snap.errors.push(`${metric}: ${(err as Error).message}`);
+      }
+    }),
+  );
+  return snap;
+}

@@ -1,0 +1,129 @@
+// One polling cycle: collect the metrics of every enabled job (batched per platform), evaluate
+// each job's state machine, fire what is due, persist the runtime changes in one write.
+// Prometheus failing: the jobs whose data is missing are not evaluated (nothing fires), the
+// cycle counts as degraded and /readyz says so.
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/log.js';
+import { evalConditions } from '../core/conditions.js';
+import { advance, type FireReason, significantChange } from '../core/machine.js';
+import { type Job, type JobState, initialRuntime } from '../model/job.js';
+import type { QueryFn } from '../prometheus/client.js';
+import type { HubStore } from '../store/store.js';
+import { collect, deviceKey, queryKey } from './collect.js';
+
+const YIELD_EVERY = 1000;
+
+export interface Firer {
+  /** Create and dispatch an execution; resolves with its id (or null if it could not be created). */
+  fire(job: Job, reason: FireReason | 'manual', values: Record<string, number | null>): Promise<string | null>;
+}
+
+export interface CycleReport {
+  at: number;
+  durationMs: number;
+  requests: number;
+  evaluated: number;
+  skipped: number;
+  fired: number;
+  degraded: boolean;
+  errors: string[];
+}
+
+export interface PollerHooks {
+  onCycle?(report: CycleReport): void;
+}
+
+export class Poller {
+  /** Last values seen per job (metric -> value), for the API. */
+  readonly lastValues = new Map<string, Record<string, number | null>>();
+  lastReport: CycleReport | null = null;
+  degradedCycles = 0;
+
+  constructor(
+    private readonly deps: { store: HubStore; query: QueryFn; clock: Clock; firer: Firer; log: Logger; hooks?: PollerHooks },
+  ) {}
+
+  async cycle(signal?: AbortSignal): Promise<CycleReport> {
+    const { store, clock, log } = this.deps;
+    const started = performance.now();
+    const now = clock.now();
+    const byPlatform = new Map<string, Job[]>();
+    for (const j of store.jobs()) {
+      if (!j.enabled) continue;
+      const list = byPlatform.get(j.platform_id) ?? [];
+      list.push(j);
+      byPlatform.set(j.platform_id, list);
+    }
+    const report: CycleReport = { at: now, durationMs: 0, requests: 0, evaluated: 0, skipped: 0, fired: 0, degraded: false, errors: [] };
+    const snapshots = await Promise.all(
+      [...byPlatform].map(async ([platformId, jobs]) => {
+        const platform = store.platform(platformId);
+        if (!platform) return { platformId, jobs, snap: null };
+        return { platformId, jobs, snap: await collect(platformId, platform.prometheus, jobs, this.deps.query) };
+      }),
+    );
+    if (signal?.aborted) throw new Error('cycle aborted');
+    let changed = false;
+    let slice = 0;
+    const fires: Array<Promise<void>> = [];
+    for (const { platformId, jobs, snap } of snapshots) {
+      if (!snap) {
+        report.skipped += jobs.length;
+        report.errors.push(`${platformId}: platform not found`);
+        continue;
+      }
+      report.requests += snap.requests;
+      report.errors.push(...snap.errors.map((e) => `${platformId}: ${e}`));
+      for (const job of jobs) {
+        // Let HTTP requests in between slices of a large evaluation.
+        if (++slice % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
+        if (job.conditions.some((c) => snap.failed.has(queryKey(c.metric, job.device.key_type)))) {
+          report.skipped++;
+          continue;
+        }
+        report.evaluated++;
+        const sample = snap.samples.get(deviceKey(job.device.key_type, job.device.key)) ?? new Map<string, number>();
+        const values: Record<string, number | null> = {};
+        for (const c of job.conditions) values[c.metric] = sample.get(c.metric) ?? null;
+        this.lastValues.set(job.id, values);
+        const prev = store.jobRuntime(job.id) ?? initialRuntime(now);
+        const { rt, fire } = advance(job, prev, evalConditions(job.conditions, job.combine, sample), now);
+        if (significantChange(prev, rt) || !store.jobRuntime(job.id)) changed = true;
+        store.setJobRuntime(job.id, rt);
+        if (fire) {
+          report.fired++;
+          fires.push(
+            this.deps.firer.fire(job, fire, values).then((id) => {
+              const cur = store.jobRuntime(job.id);
+              if (id && cur) store.setJobRuntime(job.id, { ...cur, last_execution_id: id });
+            }),
+          );
+        }
+      }
+    }
+    await Promise.all(fires);
+    if (changed || fires.length > 0) await store.saveRuntime();
+    report.degraded = report.skipped > 0;
+    if (report.degraded) {
+      this.degradedCycles++;
+      log.warn('cycle degraded: some jobs not evaluated', { skipped: report.skipped, errors: report.errors.slice(0, 5) });
+    }
+    report.durationMs = performance.now() - started;
+    this.lastReport = report;
+    this.deps.hooks?.onCycle?.(report);
+    return report;
+  }
+
+  /** Count of enabled jobs per platform and state, for /metrics. */
+  jobStates(): Map<string, Map<JobState, number>> {
+    const out = new Map<string, Map<JobState, number>>();
+    for (const j of this.deps.store.jobs()) {
+      if (!j.enabled) continue;
+      const state = this.deps.store.jobRuntime(j.id)?.state ?? 'ok';
+      const m = out.get(j.platform_id) ?? new Map<JobState, number>();
+      m.set(state, (m.get(state) ?? 0) + 1);
+      out.set(j.platform_id, m);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,107 @@
+// The polling cycle with a fake Prometheus: batching, tenant matchers, firing, persisted state,
+// degraded mode.
+import { describe, expect, it } from 'vitest';
+import { Poller } from '../../hub/poller/poller.js';
+import { HubStore } from '../../hub/store/store.js';
+import { silentLogger } from '../../hub/common/log.js';
+import { createWorld } from './world.js';
+
+describe('poller', () => {
+  it('asks Prometheus once per distinct (platform, metric, key type), not per job', async () => {
+    const w = await createWorld();
+    const jobs = [];
+    for (let i = 0; i < 50; i++) {
+      jobs.push(w.job('a', { device: { key_type: 'device_id', key: `d${i}`, name: '' }, conditions: [{ metric: 'm1', op: '>', value: 1 }, { metric: i % 2 ? 'm2' : 'm1', op: '>', value: 1 }] }));
+      jobs.push(w.job('b', { device: { key_type: 'mac', key: `mac${i}`, name: '' }, conditions: [{ metric: 'm1', op: '>', value: 1 }] }));
+    }
+    await w.store.putJobs(jobs);
+    const report = await w.poller.cycle();
+    expect(report.requests).toBe(3); // a: m1, m2 (device_id); b: m1 (mac)
+    expect(w.prom.queries.map((q) => q.promql).sort()).toEqual([
+      'max by (platform_id, device_id) (m1{platform_id="a",device_id!=""})',
+      'max by (platform_id, device_id) (m2{platform_id="a",device_id!=""})',
+      'max by (platform_id, mac) (m1{platform_id="b",mac!=""})',
+    ]);
+    // Each platform's queries go to its own endpoint with its own tenant header.
+    for (const q of w.prom.queries) {
+      const platform = /platform_id="(\w)"/.exec(q.promql)?.[1];
+      expect(q.endpoint.url).toBe(`http://prom-${platform}.invalid`);
+      expect(q.endpoint.headers['X-Scope-OrgID']).toBe(`tenant-${platform}`);
+    }
+  });
+
+  it('fires once, records the execution first, publishes the job, and survives a restart without re-firing', async () => {
+    const w = await createWorld();
+    const job = w.job('a');
+    await w.store.putJob(job);
+    w.prom.set('signage_device_online', { platform_id: 'a', device_id: 'dev-a-1', name: 'Player a' }, 1);
+    expect((await w.poller.cycle()).fired).toBe(0);
+    w.prom.set('signage_device_online', { platform_id: 'a', device_id: 'dev-a-1', name: 'Player a' }, 0);
+    w.clock.advance(30_000);
+    expect((await w.poller.cycle()).fired).toBe(1);
+    await w.dispatcher.idle();
+    const execs = w.store.executionList('a');
+    expect(execs).toHaveLength(1);
+    expect(execs[0]?.state).toBe('dispatched');
+    expect(execs[0]?.trigger).toEqual({ reason: 'condition', values: { signage_device_online: 0 } });
+    const jobs = w.pub.on('/a/s1/job');
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ to: '+79160000001', text: '#12#0#1#1#', attempt: 1, execution_id: execs[0]?.id });
+    expect(w.pub.on('/events/a/execution').map((e) => e.state)).toEqual(['created', 'dispatched']);
+    expect(w.store.jobRuntime(job.id)).toMatchObject({ state: 'firing', last_execution_id: execs[0]?.id });
+
+    // Restart: a new poller over the reloaded store sees `firing` and does not fire again.
+    await w.store.flush();
+    const reloaded = new HubStore(w.store.definitions.file.replace(/\/definitions\.json$/, ''));
+    await reloaded.load();
+    const fires: string[] = [];
+    const p2 = new Poller({ store: reloaded, query: w.prom.query, clock: w.clock, log: silentLogger, firer: { fire: async (j) => (fires.push(j.id), 'x') } });
+    w.clock.advance(30_000);
+    await p2.cycle();
+    expect(fires).toEqual([]);
+    expect(reloaded.jobRuntime(job.id)?.state).toBe('firing');
+  });
+
+  it('Prometheus down: nothing fires, states hold, the cycle is degraded', async () => {
+    const w = await createWorld();
+    const job = w.job('a', { no_data: { mode: 'fire', after_s: 0 } });
+    await w.store.putJob(job);
+    w.prom.failing = new Error('connection refused');
+    const r = await w.poller.cycle();
+    expect(r).toMatchObject({ degraded: true, fired: 0, evaluated: 0, skipped: 1 });
+    expect(w.poller.degradedCycles).toBe(1);
+    expect(w.store.executionList()).toHaveLength(0);
+    expect(w.store.jobRuntime(job.id)).toBeUndefined();
+    // Back up: data missing now counts as no data and the job fires per its policy.
+    w.prom.failing = null;
+    const r2 = await w.poller.cycle();
+    expect(r2).toMatchObject({ degraded: false, fired: 1 });
+    expect(w.store.executionList()[0]?.trigger.reason).toBe('no_data');
+  });
+
+  it('disabled jobs are neither queried nor evaluated', async () => {
+    const w = await createWorld();
+    await w.store.putJob(w.job('a', { enabled: false }));
+    const r = await w.poller.cycle();
+    expect(r.requests).toBe(0);
+    expect(w.prom.queries).toHaveLength(0);
+  });
+
+  it('a series of another platform in the answer is ignored', async () => {
+    const w = await createWorld();
+    await w.store.putJob(w.job('a'));
+    // A misbehaving backend that ignores the platform matcher.
+    const leaky = w.prom.query;
+    w.prom.series = [];
+    w.prom.set('signage_device_online', { platform_id: 'b', device_id: 'dev-a-1' }, 0);
+    const p = new Poller({
+      store: w.store,
+      query: async (e) => leaky(e, 'signage_device_online{platform_id="b"}'),
+      clock: w.clock,
+      log: silentLogger,
+      firer: w.dispatcher,
+    });
+    const r = await p.cycle();
+    expect(r.fired).toBe(0);
+  });
+});

@@ -1,0 +1,98 @@
+// The lowdb store: atomic JSON documents, schema versions and migrations, coalesced writes,
+// bounded execution retention.
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Execution } from '../../hub/model/execution.js';
+import { JsonDocument, migrate } from '../../hub/store/document.js';
+import { HubStore } from '../../hub/store/store.js';
+import { tempDir } from './fixtures.js';
+
+function exec(id: string, platform: string, createdAt: string, state: Execution['state'] = 'delivered'): Execution {
+  return {
+    id,
+    platform_id: platform,
+    job_id: 'j',
+    job_name: 'j',
+    device: { key_type: 'device_id', key: '1', name: '' },
+    trigger: { reason: 'condition', values: {} },
+    state,
+    step: 0,
+    steps: [],
+    outcome: null,
+    timeline: [],
+    replies: [],
+    event_seq: 0,
+    created_at: createdAt,
+    updated_at: createdAt,
+  };
+}
+
+describe('migrations', () => {
+  it('runs each migration from the file version up and stamps the version', () => {
+    const migrations = [(d: Record<string, unknown>) => ({ ...d, b: 1 }), (d: Record<string, unknown>) => ({ ...d, c: (d.b as number) + 1 })];
+    expect(migrate({ version: 1, a: 0 }, migrations, 'x')).toEqual({ version: 3, a: 0, b: 1, c: 2 });
+    expect(migrate({ version: 2, a: 0, b: 5 }, migrations, 'x')).toEqual({ version: 3, a: 0, b: 5, c: 6 });
+    expect(() => migrate({ version: 4 }, migrations, 'x')).toThrow(/newer/);
+  });
+  it('a document on disk is migrated and rewritten at load', async () => {
+    const dir = tempDir('doc');
+    const file = join(dir, 'd.json');
+    writeFileSync(file, JSON.stringify({ version: 1, items: ['a'] }));
+    const doc = new JsonDocument<{ version: number; items: string[]; count?: number }>(file, () => ({ version: 2, items: [] }), [(d) => ({ ...d, count: (d.items as string[]).length })]);
+    await doc.load();
+    expect(doc.data).toEqual({ version: 2, items: ['a'], count: 1 });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 2, items: ['a'], count: 1 });
+  });
+});
+
+describe('JsonDocument writes', () => {
+  it('coalesces saves made while a write is in flight and leaves no temp file', async () => {
+    const dir = tempDir('doc');
+    const doc = new JsonDocument<{ version: number; n: number }>(join(dir, 'd.json'), () => ({ version: 1, n: 0 }));
+    await doc.load();
+    const saves: Array<Promise<void>> = [];
+    for (let i = 1; i <= 50; i++) {
+      doc.data.n = i;
+      saves.push(doc.save());
+    }
+    await Promise.all(saves);
+    expect(doc.writes).toBeLessThanOrEqual(3);
+    expect(JSON.parse(readFileSync(join(dir, 'd.json'), 'utf8')).n).toBe(50);
+    expect(readdirSync(dir)).toEqual(['d.json']);
+  });
+});
+
+describe('HubStore', () => {
+  it('persists and reloads definitions, runtime and executions', async () => {
+    const dir = tempDir('store');
+    const a = new HubStore(dir);
+    await a.load();
+    await a.putPlatform({ id: 'ar', name: 'AR', prometheus: { url: 'http://p', headers: {} }, created_at: '', tokens: [], events_password: null });
+    a.setJobRuntime('j1', { state: 'firing', since: 1, cond_since: 1, data_at: 1, last_fired_at: 1, last_execution_id: 'e1', nodata_fired: false });
+    await a.saveRuntime();
+    await a.putExecution(exec('e1', 'ar', '2026-01-01T00:00:00.000Z'));
+    const b = new HubStore(dir);
+    await b.load();
+    expect(b.platform('ar')?.name).toBe('AR');
+    expect(b.jobRuntime('j1')?.state).toBe('firing');
+    expect(b.execution('e1')?.platform_id).toBe('ar');
+    expect(existsSync(join(dir, 'definitions.json'))).toBe(true);
+  });
+
+  it('bounds executions by age and count per platform, keeping unfinished ones', async () => {
+    const store = new HubStore(tempDir('store'));
+    await store.load();
+    const now = Date.parse('2026-06-01T00:00:00Z');
+    const day = 86400_000;
+    for (let i = 0; i < 10; i++) await store.putExecution(exec(`a${i}`, 'a', new Date(now - (10 - i) * day).toISOString()));
+    await store.putExecution(exec('a-old-pending', 'a', new Date(now - 100 * day).toISOString(), 'dispatched'));
+    for (let i = 0; i < 3; i++) await store.putExecution(exec(`b${i}`, 'b', new Date(now - i * 1000).toISOString()));
+    const removed = await store.pruneExecutions(now, { maxAgeMs: 8.5 * day, maxPerPlatform: 5, maxInboundPerPlatform: 10 });
+    const left = store.executionList('a').map((e) => e.id).sort();
+    // a0..a1 too old (10, 9 days); of the rest the oldest go until 5 remain (the pending one counts but stays).
+    expect(left).toEqual(['a-old-pending', 'a6', 'a7', 'a8', 'a9']);
+    expect(store.executionList('b')).toHaveLength(3);
+    expect(removed).toBe(6);
+  });
+});
