@@ -17,6 +17,7 @@ usage: agent <command> [--config agent.yaml]
   run                     run the site gateway (MQTT jobs -> SMS)
   send --to N --text T    send one SMS through the modem and print its TP-MR
   doctor                  check port, modem, SIM/PIN, SMSC, network and signal; say what to fix
+                          (--port /dev/ttyUSB2 [--baud 115200] works without a config file)
   ports                   list serial ports (stable /dev/serial/by-id names first)
   --version               print the version
 
@@ -38,7 +39,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { config: { type: 'string', short: 'c' }, to: { type: 'string' }, text: { type: 'string' }, version: { type: 'boolean', short: 'v' }, help: { type: 'boolean', short: 'h' }, wait: { type: 'string' } },
+      options: { config: { type: 'string', short: 'c' }, to: { type: 'string' }, text: { type: 'string' }, version: { type: 'boolean', short: 'v' }, help: { type: 'boolean', short: 'h' }, wait: { type: 'string' }, port: { type: 'string' }, baud: { type: 'string' } },
     });
   } catch (err) {
     io.err(`${(err as Error).message}\n\n${USAGE}`);
@@ -65,7 +66,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let config: AgentConfig;
   try {
-    config = loadAgentConfig(values.config ?? io.env.GSMJOBS_AGENT_CONFIG, io.env);
+    config = loadAgentConfig(values.config ?? io.env.GSMJOBS_AGENT_CONFIG, cliEnv(cmd, values, io.env));
   } catch (err) {
     io.err(`${err instanceof ConfigError ? err.message : String(err)}\n`);
     return 78;
@@ -89,6 +90,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   log.info('stopping', { signal });
   await agent.stop();
   return 0;
+}
+
+/**
+ * `--port` / `--baud` override the config's modem section, so that a technician can run
+ * `agent doctor --port /dev/ttyUSB2` (or `send`) before any config exists: without a config
+ * file, doctor and send use placeholder site ids (they never touch MQTT).
+ */
+function cliEnv(cmd: string, values: { port?: string | undefined; baud?: string | undefined; config?: string | undefined }, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  if (values.port) out.GSMJOBS_AGENT_MODEM__PORT = values.port;
+  if (values.baud) out.GSMJOBS_AGENT_MODEM__BAUD_RATE = values.baud;
+  if (cmd !== 'run' && !values.config && !env.GSMJOBS_AGENT_CONFIG) {
+    out.GSMJOBS_AGENT_PLATFORM_ID ??= 'local';
+    out.GSMJOBS_AGENT_SITE_ID ??= 'doctor';
+  }
+  return out;
 }
 
 async function send(config: AgentConfig, to: string | undefined, text: string | undefined, waitS: number, io: CliIo, log: ReturnType<typeof createLogger>): Promise<number> {
