@@ -78,3 +78,39 @@ export async function startPtyModem(script: Readonly<Record<string, readonly str
     },
   };
 }
+
+/**
+ * The agent's own modem simulator (agent/sim) on a pty pair, presented like startPtyModem(): the
+ * edge tests use it when the executable under test is the real agent, whose `doctor` asks more
+ * than the small script above knows.
+ */
+export async function startAgentSimModem(model: 'SIM800' | 'SIM7600' = 'SIM7600'): Promise<PtyModem> {
+  const { defaultBinding } = await import('../../agent/modem/stack.js');
+  const { SimPty } = await import('../../agent/sim/pty.js');
+  const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-sim-'));
+  const sim = new SimPty({ dir, name: 'dte', model, binding: await defaultBinding() });
+  const received: string[] = [];
+  let pending = '';
+  const input = sim.modem.input.bind(sim.modem);
+  sim.modem.input = (data: Buffer | string) => {
+    pending += typeof data === 'string' ? data : data.toString('latin1');
+    let cr: number;
+    // Ctrl-Z (0x1a) ends a PDU after AT+CMGS, like a line end.
+    // eslint-disable-next-line no-control-regex
+    while ((cr = pending.search(/[\r\n\x1a]/)) >= 0) {
+      const cmd = pending.slice(0, cr).trim();
+      pending = pending.slice(cr + 1);
+      if (cmd) received.push(cmd);
+    }
+    input(data);
+  };
+  await sim.start();
+  return {
+    dte: sim.path,
+    received,
+    async stop() {
+      await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
