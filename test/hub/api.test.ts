@@ -56,7 +56,7 @@ describe('API', () => {
     const api = caller(w, TOKENS.a);
     w.prom.set('signage_device_online', { platform_id: 'a', device_id: 'dev-a-1', name: 'Player a' }, 0);
     const unsaved = await api('POST', '/api/v1/jobs/dry-run', jobBody({ for_s: 0 }));
-    expect(unsaved.body).toMatchObject({ values: { signage_device_online: 0 }, conditions_hold: true, would_fire: true, sms: { to: '+79160000001', text: '#12#0#1#1#', parts: 1, encoding: 'gsm7' } });
+    expect(unsaved.body).toMatchObject({ values: { signage_device_online: 0 }, conditions_hold: true, would_fire: true, sms: { to: '+79160000001', text: '#12#0#1#1#', parts: 1, encoding: 'gsm7', site_online: null } });
     const created = await api('POST', '/api/v1/jobs', jobBody());
     const dry = await api('POST', `/api/v1/jobs/${created.body.id}/dry-run`);
     expect(dry.body).toMatchObject({ would_fire: false, next_state: 'pending', reason: 'conditions hold, waiting for 60 s' });
@@ -79,9 +79,9 @@ describe('API', () => {
     w.prom.set('signage_device_online', { platform_id: 'b', device_id: '999', name: 'Secret_B' }, 1);
     const api = caller(w, TOKENS.a);
     const list = await api('GET', '/api/v1/devices');
-    expect(list.body.items.map((d: { key: string; metrics: number }) => [d.key, d.metrics])).toEqual([
-      ['30785', 2],
-      ['aa:bb:cc:dd:ee:ff', 1],
+    expect(list.body.items.map((d: { key: string; metrics: number; online: boolean | null }) => [d.key, d.metrics, d.online])).toEqual([
+      ['30785', 2, true],
+      ['aa:bb:cc:dd:ee:ff', 1, false],
     ]);
     expect((await api('GET', '/api/v1/devices?q=cubic')).body.total).toBe(1);
     const metrics = await api('GET', '/api/v1/devices/device_id/30785/metrics');
