@@ -111,6 +111,11 @@ describe('API', () => {
     expect(site.body.mqtt_password.length).toBeGreaterThan(20);
     expect(w.store.site('cm', 'moscow-1')?.mqtt_password).toMatch(/^scrypt\$/);
     expect((await cm('GET', '/api/v1/sites/moscow-1')).body.mqtt_password).toBeUndefined();
+    const before = w.store.site('cm', 'moscow-1')?.mqtt_password;
+    const rotated = await cm('POST', '/api/v1/sites/moscow-1/password', {});
+    expect(rotated.body.mqtt_password).not.toBe(site.body.mqtt_password);
+    expect(w.store.site('cm', 'moscow-1')?.mqtt_password).not.toBe(before);
+    expect((await cm('POST', '/api/v1/sites/moscow-1/password', { mqtt_password: 'short' })).body.error.field).toBe('mqtt_password');
     const cd = await cm('POST', '/api/v1/control-devices', { name: 'Socket', phone: '+79161112233', model: 'SIMPAL_D410', site_ids: ['moscow-1'] });
     expect(cd.status).toBe(201);
     const badCd = await cm('POST', '/api/v1/control-devices', { name: 'Socket', phone: '12 34', model: 'X', site_ids: ['nope'] });
