@@ -205,8 +205,12 @@ export class Hub {
     }
     await this.broker?.start();
     await this.mqtt.start(signal);
-    this.server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: this.app.fetch, hostname: this.config.http.host, port: this.config.http.port }, () => resolve(s));
+    this.server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: this.app.fetch, hostname: this.config.http.host, port: this.config.http.port }, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
     });
     this.httpPort = (this.server.address() as AddressInfo).port;
     this.pollTask.start();

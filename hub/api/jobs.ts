@@ -28,6 +28,15 @@ function view(c: { get(k: 'deps'): HubEnv['Variables']['deps'] }, job: Job) {
   };
 }
 
+const dryDeps = (deps: HubEnv['Variables']['deps']) => ({
+  ...deps,
+  now: deps.now(),
+  siteOnline: (p: string, s: string) => {
+    const live = deps.site(p, s);
+    return live ? live.status.state === 'online' : null;
+  },
+});
+
 const byName = (a: Job, b: Job) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1);
 
 export function jobsApi(): Hono<HubEnv> {
@@ -84,7 +93,7 @@ export function jobsApi(): Hono<HubEnv> {
     const input = await parseBody(c, jobInput);
     const r = buildJob(input, platform.id, deps.store, deps.catalogs, deps.now());
     if (!r.ok) throw invalid(r.issues);
-    return c.json(await dryRun(r.job, platform, { ...deps, now: deps.now() }));
+    return c.json(await dryRun(r.job, platform, dryDeps(deps)));
   });
 
   app.get('/:id', (c) => c.json(view(c, load(c))));
@@ -129,7 +138,7 @@ export function jobsApi(): Hono<HubEnv> {
   app.post('/:id/dry-run', async (c) => {
     const job = load(c);
     const deps = c.get('deps');
-    return c.json(await dryRun(job, scope(c), { ...deps, now: deps.now() }));
+    return c.json(await dryRun(job, scope(c), dryDeps(deps)));
   });
 
   // Run the job's action now, whatever its conditions say (operators testing a socket).

@@ -14,6 +14,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   '/platforms/{id}/tokens/{token_id}': { delete: { summary: 'Revoke an API token', admin: true, ok: 204 } },
   '/platforms/{id}/events-password': { post: { summary: 'Set the MQTT password of the platform event listener', admin: true, ok: 201 } },
   '/sites': { get: { summary: 'List sites with live status' }, post: { summary: 'Create a site (returns its MQTT password once)', body: siteInput, ok: 201 } },
+  '/sites/{id}/password': { post: { summary: 'Rotate the site agent MQTT password (returned once)', body: siteInput.pick({ mqtt_password: true }) } },
   '/sites/{id}': { get: { summary: 'Read a site' }, delete: { summary: 'Delete an unused site', ok: 204 } },
   '/control-devices': { get: { summary: 'List control devices' }, post: { summary: 'Register a control device', body: controlDeviceInput, ok: 201 } },
   '/control-devices/{id}': { get: { summary: 'Read' }, put: { summary: 'Replace', body: controlDeviceInput }, delete: { summary: 'Delete an unused control device', ok: 204 } },

@@ -44,6 +44,17 @@ export function sitesApi(): Hono<HubEnv> {
     if (!s) throw notFound('site');
     return c.json(view(c, s));
   });
+  // Rotate the agent's MQTT password (returned once); the old one stops working at once.
+  app.post('/:id/password', async (c) => {
+    const platform = scope(c);
+    const deps = c.get('deps');
+    const site = deps.store.site(platform.id, c.req.param('id'));
+    if (!site) throw notFound('site');
+    const input = await parseBody(c, siteInput.pick({ mqtt_password: true }).strict());
+    const password = input.mqtt_password ?? newSecret();
+    await deps.store.putSite({ ...site, mqtt_password: hashPassword(password) });
+    return c.json({ mqtt_username: usernames.site({ platform_id: platform.id, site_id: site.id }), mqtt_password: password });
+  });
   app.delete('/:id', async (c) => {
     const platform = scope(c);
     const deps = c.get('deps');

@@ -19,11 +19,11 @@ export interface DryRunResult {
   next_state: JobState;
   would_fire: boolean;
   reason: string;
-  sms: { site_id: string; to: string; text: string; parts: number; encoding: string } | { error: string; field: string } | null;
+  sms: { site_id: string; site_online: boolean | null; to: string; text: string; parts: number; encoding: string } | { error: string; field: string } | null;
   prometheus_error?: string;
 }
 
-export async function dryRun(job: Job, platform: Platform, deps: { store: HubStore; catalogs: ReadonlyMap<string, Catalog>; query: QueryFn; now: number }): Promise<DryRunResult> {
+export async function dryRun(job: Job, platform: Platform, deps: { store: HubStore; catalogs: ReadonlyMap<string, Catalog>; query: QueryFn; now: number; siteOnline?: (platformId: string, siteId: string) => boolean | null }): Promise<DryRunResult> {
   const { store, now } = deps;
   const values: Record<string, number | null> = {};
   const sample = new Map<string, number>();
@@ -49,7 +49,8 @@ export async function dryRun(job: Job, platform: Platform, deps: { store: HubSto
   let sms: DryRunResult['sms'] = null;
   if (step && device && device.platform_id === platform.id) {
     const t = stepText(step, device, deps.catalogs, { job, values });
-    sms = t.ok ? { site_id: step.site_id, to: device.phone, text: t.text, parts: t.parts, encoding: t.encoding } : { error: t.message, field: `steps[0].${t.field}` };
+    const siteOnline = deps.siteOnline?.(platform.id, step.site_id) ?? null;
+    sms = t.ok ? { site_id: step.site_id, site_online: siteOnline, to: device.phone, text: t.text, parts: t.parts, encoding: t.encoding } : { error: t.message, field: `steps[0].${t.field}` };
   }
   const inWindow = inWindows(job.windows, now);
   let reason: string;

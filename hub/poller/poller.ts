@@ -37,6 +37,7 @@ export class Poller {
   /** Last values seen per job (metric -> value), for the API. */
   readonly lastValues = new Map<string, Record<string, number | null>>();
   lastReport: CycleReport | null = null;
+  private readonly seen = new Set<string>();
   degradedCycles = 0;
 
   constructor(
@@ -86,7 +87,13 @@ export class Poller {
         const values: Record<string, number | null> = {};
         for (const c of job.conditions) values[c.metric] = sample.get(c.metric) ?? null;
         this.lastValues.set(job.id, values);
-        const prev = store.jobRuntime(job.id) ?? initialRuntime(now);
+        let prev = store.jobRuntime(job.id) ?? initialRuntime(now);
+        if (!this.seen.has(job.id)) {
+          // First look at this job since the process started: the persisted last-data time may
+          // be old (the hub was down), so a gap right now counts from now, not from then.
+          this.seen.add(job.id);
+          if (prev.state !== 'no_data') prev = { ...prev, data_at: Math.max(prev.data_at ?? prev.since, now) };
+        }
         const { rt, fire } = advance(job, prev, evalConditions(job.conditions, job.combine, sample), now);
         if (significantChange(prev, rt) || !store.jobRuntime(job.id)) changed = true;
         store.setJobRuntime(job.id, rt);

@@ -15,6 +15,8 @@ export interface Device {
   key: string;
   name: string;
   metrics: number;
+  /** Value of the online metric (signage_device_online) when the device has one. */
+  online: boolean | null;
 }
 
 export interface MetricValue {
@@ -30,6 +32,8 @@ export class DeviceDirectory {
     private readonly query: QueryFn,
     private readonly now: () => number,
     private readonly ttlMs = 30_000,
+    /** A metric that says whether a device is online (1/0), shown beside each device. */
+    private readonly onlineMetric = 'signage_device_online',
   ) {}
 
   async devices(platformId: string, endpoint: PrometheusEndpoint): Promise<Device[]> {
@@ -37,14 +41,22 @@ export class DeviceDirectory {
     if (hit && this.now() - hit.at < this.ttlMs) return hit.devices;
     const lists = await Promise.all(
       KEY_TYPES.map(async (kt) => {
-        const rows = await this.query(endpoint, `count by (${kt}, name) (${selector(platformId, null, [{ label: kt, op: '!=', value: '' }])})`);
+        const matchers = [{ label: kt, op: '!=' as const, value: '' }];
+        const [rows, online] = await Promise.all([
+          this.query(endpoint, `count by (${kt}, name) (${selector(platformId, null, matchers)})`),
+          this.query(endpoint, `max by (${kt}) (${selector(platformId, this.onlineMetric, matchers)})`),
+        ]);
+        const onlineByKey = new Map(online.map((r) => [r.metric[kt] ?? '', r.value]));
         const byKey = new Map<string, Device>();
         for (const r of rows) {
           const key = r.metric[kt];
           if (!key) continue;
           const d = byKey.get(key);
           if (d) d.metrics += r.value;
-          else byKey.set(key, { platform_id: platformId, key_type: kt, key, name: r.metric.name ?? '', metrics: r.value });
+          else {
+            const o = onlineByKey.get(key);
+            byKey.set(key, { platform_id: platformId, key_type: kt, key, name: r.metric.name ?? '', metrics: r.value, online: o === undefined ? null : o >= 1 });
+          }
         }
         return [...byKey.values()];
       }),

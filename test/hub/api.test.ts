@@ -56,7 +56,7 @@ describe('API', () => {
     const api = caller(w, TOKENS.a);
     w.prom.set('signage_device_online', { platform_id: 'a', device_id: 'dev-a-1', name: 'Player a' }, 0);
     const unsaved = await api('POST', '/api/v1/jobs/dry-run', jobBody({ for_s: 0 }));
-    expect(unsaved.body).toMatchObject({ values: { signage_device_online: 0 }, conditions_hold: true, would_fire: true, sms: { to: '+79160000001', text: '#12#0#1#1#', parts: 1, encoding: 'gsm7' } });
+    expect(unsaved.body).toMatchObject({ values: { signage_device_online: 0 }, conditions_hold: true, would_fire: true, sms: { to: '+79160000001', text: '#12#0#1#1#', parts: 1, encoding: 'gsm7', site_online: null } });
     const created = await api('POST', '/api/v1/jobs', jobBody());
     const dry = await api('POST', `/api/v1/jobs/${created.body.id}/dry-run`);
     expect(dry.body).toMatchObject({ would_fire: false, next_state: 'pending', reason: 'conditions hold, waiting for 60 s' });
@@ -79,9 +79,9 @@ describe('API', () => {
     w.prom.set('signage_device_online', { platform_id: 'b', device_id: '999', name: 'Secret_B' }, 1);
     const api = caller(w, TOKENS.a);
     const list = await api('GET', '/api/v1/devices');
-    expect(list.body.items.map((d: { key: string; metrics: number }) => [d.key, d.metrics])).toEqual([
-      ['30785', 2],
-      ['aa:bb:cc:dd:ee:ff', 1],
+    expect(list.body.items.map((d: { key: string; metrics: number; online: boolean | null }) => [d.key, d.metrics, d.online])).toEqual([
+      ['30785', 2, true],
+      ['aa:bb:cc:dd:ee:ff', 1, false],
     ]);
     expect((await api('GET', '/api/v1/devices?q=cubic')).body.total).toBe(1);
     const metrics = await api('GET', '/api/v1/devices/device_id/30785/metrics');
@@ -111,6 +111,11 @@ describe('API', () => {
     expect(site.body.mqtt_password.length).toBeGreaterThan(20);
     expect(w.store.site('cm', 'moscow-1')?.mqtt_password).toMatch(/^scrypt\$/);
     expect((await cm('GET', '/api/v1/sites/moscow-1')).body.mqtt_password).toBeUndefined();
+    const before = w.store.site('cm', 'moscow-1')?.mqtt_password;
+    const rotated = await cm('POST', '/api/v1/sites/moscow-1/password', {});
+    expect(rotated.body.mqtt_password).not.toBe(site.body.mqtt_password);
+    expect(w.store.site('cm', 'moscow-1')?.mqtt_password).not.toBe(before);
+    expect((await cm('POST', '/api/v1/sites/moscow-1/password', { mqtt_password: 'short' })).body.error.field).toBe('mqtt_password');
     const cd = await cm('POST', '/api/v1/control-devices', { name: 'Socket', phone: '+79161112233', model: 'SIMPAL_D410', site_ids: ['moscow-1'] });
     expect(cd.status).toBe(201);
     const badCd = await cm('POST', '/api/v1/control-devices', { name: 'Socket', phone: '12 34', model: 'X', site_ids: ['nope'] });

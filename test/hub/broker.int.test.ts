@@ -46,7 +46,7 @@ describe('embedded broker', () => {
     const honest = await connect('site/p/s1', 'pw-site-s1-123', { clientId: 'honest', will: { topic: 'gsmjobs/v1/site/p/s1/status', payload: Buffer.from('{}'), qos: 1, retain: false } });
     forger.stream.destroy();
     honest.stream.destroy();
-    await waitFor(() => seen.includes('gsmjobs/v1/site/p/s1/status'), 5000, 'own will delivered');
+    await waitFor(() => seen.includes('gsmjobs/v1/site/p/s1/status'), 10_000, 'own will delivered');
     expect(seen).not.toContain('gsmjobs/v1/site/p/s2/status');
     forger.end(true);
     honest.end(true);
@@ -63,7 +63,7 @@ describe('embedded broker', () => {
     await s2.subscribeAsync('gsmjobs/#', { qos: 1 }).catch(() => undefined);
     await hub.publishAsync('gsmjobs/v1/site/p/s1/job', 'x', { qos: 1 });
     await hub.publishAsync('gsmjobs/v1/site/p/s2/job', 'y', { qos: 1 });
-    await waitFor(() => got.length > 0, 5000, 'own job');
+    await waitFor(() => got.length > 0, 10_000, 'own job');
     await new Promise((r) => setTimeout(r, 200));
     expect(got).toEqual(['gsmjobs/v1/site/p/s2/job']);
     expect(broker.denied).toBeGreaterThanOrEqual(2);

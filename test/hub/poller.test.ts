@@ -79,6 +79,19 @@ describe('poller', () => {
     expect(w.store.executionList()[0]?.trigger.reason).toBe('no_data');
   });
 
+  it('after a restart, a data gap counts from the restart, not from the last data seen before it', async () => {
+    const w = await createWorld();
+    const job = w.job('a', { no_data: { mode: 'fire', after_s: 300 } });
+    await w.store.putJob(job);
+    // Persisted by an earlier process an hour ago: data was last seen then, state ok.
+    w.store.setJobRuntime(job.id, { state: 'ok', since: w.clock.t - 3600_000, cond_since: null, data_at: w.clock.t - 3600_000, last_fired_at: null, last_execution_id: null, nodata_fired: false });
+    expect((await w.poller.cycle()).fired).toBe(0);
+    w.clock.advance(299_000);
+    expect((await w.poller.cycle()).fired).toBe(0);
+    w.clock.advance(2_000);
+    expect((await w.poller.cycle()).fired).toBe(1);
+  });
+
   it('disabled jobs are neither queried nor evaluated', async () => {
     const w = await createWorld();
     await w.store.putJob(w.job('a', { enabled: false }));

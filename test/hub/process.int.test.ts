@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
-import { startProcess } from '../support/process.js';
+import { startProcess, waitFor } from '../support/process.js';
 import { tempDir } from './fixtures.js';
 import { http } from './scenario.js';
 
@@ -45,8 +45,10 @@ describe('hub process', () => {
         steps: [{ type: 'send', site_id: 's1', control_device_id: cd.id, command: { kind: 'text', text: '{device}: {value}' } }],
       });
       // Prometheus at port 9 is unreachable: cycles run degraded.
-      await new Promise((r) => setTimeout(r, 1500));
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const metrics = await waitFor(async () => {
+        const text = await (await fetch(`${base}/metrics`)).text();
+        return /gsmjobs_hub_degraded_cycles_total [1-9]/.test(text) ? text : undefined;
+      }, 15_000, 'a degraded cycle');
       expect(metrics).toMatch(/gsmjobs_hub_jobs\{platform_id="ar",state="ok"\} 1/);
       expect(metrics).toMatch(/gsmjobs_hub_mqtt_up 1/);
       expect(metrics).toMatch(/gsmjobs_hub_degraded_cycles_total [1-9]/);

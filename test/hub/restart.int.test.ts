@@ -69,7 +69,7 @@ describe('hub restart', () => {
       agent.on('message', (_t, p) => received.push(JSON.parse(p.toString()) as Record<string, unknown>));
       await agent.subscribeAsync('gsmjobs/v1/site/ar/s1/job', { qos: 1 });
       await agent.publishAsync('gsmjobs/v1/site/ar/s1/status', JSON.stringify({ v: 1, type: 'status', platform_id: 'ar', site_id: 's1', state: 'online', at: new Date().toISOString() }), { qos: 1, retain: true });
-      await waitFor(() => received.find((j) => j.execution_id === execs[0]?.id), 5000, 're-sent after restart');
+      await waitFor(() => received.find((j) => j.execution_id === execs[0]?.id), 10_000, 're-sent after restart');
       expect(received[0]).toMatchObject({ text: '#02#0#', attempt: 2 });
       await agent.endAsync();
     } finally {

@@ -73,7 +73,7 @@ export async function runScenario(live: Live): Promise<void> {
 
   // Fired while the agent has never connected: the hub records and dispatches it anyway.
   const first = (await api('POST', `/api/v1/jobs/${job.id}/trigger`, {})).execution_id as string;
-  await waitFor(async () => (await api('GET', `/api/v1/executions/${first}`)).state === 'dispatched', 5000, 'dispatched');
+  await waitFor(async () => (await api('GET', `/api/v1/executions/${first}`)).state === 'dispatched', 10_000, 'dispatched');
 
   const statusTopic = 'gsmjobs/v1/site/ar/s1/status';
   const agent = await connect(live.mqttUrl, 'site/ar/s1', live.sitePassword, {
@@ -88,7 +88,7 @@ export async function runScenario(live: Live): Promise<void> {
   await agent.publishAsync(statusTopic, JSON.stringify({ v: 1, type: 'status', platform_id: 'ar', site_id: 's1', state: 'online', at: new Date().toISOString(), modem: { state: 'up', signal_dbm: -67 }, outbox: { depth: 0 } }), { qos: 1, retain: true });
 
   // Coming online triggers the re-send with attempt 2.
-  await waitFor(() => jobs.find((j) => j.execution_id === first && j.attempt === 2), 5000, 're-sent job');
+  await waitFor(() => jobs.find((j) => j.execution_id === first && j.attempt === 2), 10_000, 're-sent job');
   const j = jobs.find((x) => x.execution_id === first) as Record<string, unknown>;
   expect(j).toMatchObject({ to: '+79160000001', text: '#12#0#1#1#', platform_id: 'ar', site_id: 's1' });
   const site = await api('GET', '/api/v1/sites/s1');
@@ -99,11 +99,11 @@ export async function runScenario(live: Live): Promise<void> {
   await upd('accepted', 0);
   await upd('sent', 1, { message_refs: [5], parts: 1 });
   await upd('delivered', 2, { delivery: { status: 0 } });
-  await waitFor(async () => (await api('GET', `/api/v1/executions/${first}`)).state === 'delivered', 5000, 'delivered');
+  await waitFor(async () => (await api('GET', `/api/v1/executions/${first}`)).state === 'delivered', 10_000, 'delivered');
 
   // The socket answers; the reply is attached to the execution.
   await agent.publishAsync('gsmjobs/v1/site/ar/s1/inbound', JSON.stringify({ v: 1, type: 'inbound', id: 'in-1', platform_id: 'ar', site_id: 's1', from: '89160000001', text: 'Power off 1 min', received_at: new Date().toISOString(), parts: 1 }), { qos: 1 });
-  await waitFor(async () => (await api('GET', `/api/v1/executions/${first}`)).replies.length === 1, 5000, 'reply attached');
+  await waitFor(async () => (await api('GET', `/api/v1/executions/${first}`)).replies.length === 1, 10_000, 'reply attached');
 
   // A site cannot publish on another site's topics (Mosquitto drops it, aedes closes the connection).
   const intruder = await connect(live.mqttUrl, 'site/ar/s1', live.sitePassword, { clientId: 'agent-s1-intruder' });
@@ -113,7 +113,7 @@ export async function runScenario(live: Live): Promise<void> {
   await Promise.race([forged.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
   intruder.end(true);
 
-  await waitFor(() => events.some((e) => e.topic.endsWith('/sms')), 5000, 'sms event');
+  await waitFor(() => events.some((e) => e.topic.endsWith('/sms')), 10_000, 'sms event');
   const execStates = events.filter((e) => e.topic === 'gsmjobs/v1/events/ar/execution' && e.body.execution_id === first).map((e) => e.body.state);
   expect(execStates, JSON.stringify(execStates)).toEqual(expect.arrayContaining(['created', 'dispatched', 'accepted', 'sent', 'delivered']));
   expect(events.find((e) => e.topic === 'gsmjobs/v1/events/ar/site/s1')?.body).toMatchObject({ type: 'site', state: 'online' });
@@ -123,7 +123,7 @@ export async function runScenario(live: Live): Promise<void> {
 
   // The agent vanishes: its last will marks the site offline.
   agent.stream.destroy();
-  await waitFor(async () => (await api('GET', '/api/v1/sites/s1')).online === false, 5000, 'site offline via last will');
+  await waitFor(async () => (await api('GET', '/api/v1/sites/s1')).online === false, 10_000, 'site offline via last will');
   agent.end(true);
   await listener.endAsync();
 }
