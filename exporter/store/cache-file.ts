@@ -86,18 +86,36 @@ export async function loadCache(path: string): Promise<LoadResult> {
   return { contents: { saved_at_ms: parsed.data.saved_at_ms, accounts }, rejected };
 }
 
-/** Write the cache atomically and durably. */
+/** Devices serialized per write: a 100,000-device cache is written in slices, not one string. */
+const SLICE = 5000;
+
+/** Write the cache atomically and durably, in slices so that scrapes are answered meanwhile. */
 export async function saveCache(path: string, contents: CacheContents): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  const body = JSON.stringify({ format: CACHE_FORMAT, version: CACHE_VERSION, ...contents });
   const fh = await open(tmp, 'w', 0o600);
   try {
-    await fh.writeFile(body, 'utf8');
+    await fh.write(`{"format":${JSON.stringify(CACHE_FORMAT)},"version":${CACHE_VERSION},"saved_at_ms":${JSON.stringify(contents.saved_at_ms)},"accounts":{`);
+    let firstAccount = true;
+    for (const [name, a] of Object.entries(contents.accounts)) {
+      const { devices, ...head } = a;
+      const headJson = JSON.stringify(head).slice(0, -1);
+      await fh.write(`${firstAccount ? '' : ','}${JSON.stringify(name)}:${headJson}${headJson.length > 1 ? ',' : ''}"devices":[`);
+      firstAccount = false;
+      for (let i = 0; i < devices.length; i += SLICE) {
+        const part = devices.slice(i, i + SLICE).map((d) => JSON.stringify(d));
+        await fh.write(`${i > 0 ? ',' : ''}${part.join(',')}`);
+      }
+      await fh.write(']}');
+    }
+    await fh.write('}}');
     await fh.sync();
-  } finally {
+  } catch (err) {
     await fh.close();
+    await rm(tmp, { force: true });
+    throw err;
   }
+  await fh.close();
   try {
     await rename(tmp, path);
   } catch (err) {

@@ -83,7 +83,10 @@ async function run(n: number): Promise<BenchResult[]> {
     });
     const snapshot = { saved_at_ms: Date.now(), accounts: { main: runner.snapshot() } };
     const file = join(dir, 'bench-cache.json');
+    const writeLoop = monitorEventLoopDelay({ resolution: 10 });
+    writeLoop.enable();
     const write = await timeMs(() => saveCache(file, snapshot));
+    writeLoop.disable();
     const load = await timeMs(() => loadCache(file));
     const fileMiB = statSync(file).size / 1024 / 1024;
     const rssNow = process.memoryUsage().rss / 1024 / 1024;
@@ -98,7 +101,7 @@ async function run(n: number): Promise<BenchResult[]> {
       { name: `${tag}: /metrics gzip body, first scrape right after a refresh`, value: gzFirst, unit: 'ms', target: { value: 1000, better: 'lower' } },
       { name: `${tag}: /metrics gzip body, later scrapes`, value: gzCached, unit: 'ms' },
       { name: `${tag}: scrape size`, value: plain / 1024 / 1024, unit: 'MiB', notes: `${series} device series; gzip on the wire ${(gzWire / 1024 / 1024).toFixed(2)} MiB` },
-      { name: `${tag}: cache file write (fsync, rename)`, value: write, unit: 'ms', notes: `${fileMiB.toFixed(2)} MiB; load ${load.toFixed(0)} ms` },
+      { name: `${tag}: cache file write (fsync, rename)`, value: write, unit: 'ms', notes: `${fileMiB.toFixed(2)} MiB; longest event-loop stall ${(writeLoop.max / 1e6).toFixed(0)} ms; load at start-up ${load.toFixed(0)} ms` },
       { name: `${tag}: RSS after the run`, value: rssNow, unit: 'MiB' },
       { name: `${tag}: peak RSS of the bench process so far`, value: peakMiB(), unit: 'MiB' },
     ];

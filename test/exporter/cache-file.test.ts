@@ -33,6 +33,21 @@ describe('persistent cache file', () => {
     expect(loaded).toEqual({ contents, rejected: 0 });
   });
 
+  it('round-trips several accounts with more devices than one write slice', async () => {
+    const file = join(tmp(), 'big.json');
+    const many = (n: number, p: string) => Array.from({ length: n }, (_, i) => ({ key: `${p}${i}`, name: `Имя "${i}"`, online: i % 2 === 0, info: {}, listedAtMs: i }));
+    const big = {
+      saved_at_ms: 5,
+      accounts: {
+        a: { platform_id: 'x', platform: 'addreality', last_success_ms: 4, devices: many(12_001, '') },
+        b: { platform_id: 'y', platform: 'cubicmedia', devices: many(3, 'm') },
+        c: { platform_id: 'z', platform: 'addreality', devices: [] },
+      },
+    };
+    await saveCache(file, big);
+    expect(await loadCache(file)).toEqual({ contents: big, rejected: 0 });
+  });
+
   it('a missing file is an empty cache without a problem', async () => {
     expect(await loadCache(join(tmp(), 'none.json'))).toEqual({ rejected: 0 });
   });

@@ -117,6 +117,26 @@ describe('exporter (composed, real HTTP)', () => {
     expect(((await health.json()) as { status: string }).status).toBe('degraded');
   });
 
+  it('answers a scrape from memory while a refresh waits on a slow API', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-exp-'));
+    dirs.push(dir);
+    const sim = makeSim({ devices: 30 });
+    const { exporter } = build(sim, join(dir, 'cache.json'));
+    await exporter.start();
+    await ready(exporter);
+    sim.config.latency_ms = 60_000;
+    let refreshed = false;
+    const pending = exporter.runners[0]!.refresh().then(() => {
+      refreshed = true;
+    });
+    const m = await scrape(exporter);
+    expect(refreshed).toBe(false);
+    expect(m.status).toBe(200);
+    expect(m.text.match(/^signage_device_online\{platform_id="demo",device_id=/gm)).toHaveLength(30);
+    sim.close();
+    await pending;
+  });
+
   it('answers 404 for unknown paths and serves an index page', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-exp-'));
     dirs.push(dir);
