@@ -4,12 +4,12 @@ import type { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import { type Clock, systemClock } from '../hub/common/clock.js';
 import { type Logger, createLogger } from '../hub/common/log.js';
-import { createRegistry } from '../hub/common/metrics.js';
+import { createRegistry, dropLintFailingMetrics } from '../hub/common/metrics.js';
 import type { ExporterConfig } from './config.js';
 import { Exposition } from './exposition.js';
 import { createApp } from './http/app.js';
 import { type Listening, listen } from './http/listen.js';
-import { createExporterMetrics, dropLintFailingMetrics } from './metrics.js';
+import { createExporterMetrics } from './metrics.js';
 import { AccountRunner } from './runner.js';
 import { createSource } from './sources/index.js';
 import type { FetchFn } from './sources/http.js';
@@ -41,6 +41,7 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
   const secrets = [...deps.tokens.values()].filter((t): t is string => !!t);
   const log = deps.log ?? createLogger('exporter', { secrets });
   const registry = deps.registry ?? createRegistry({ defaultMetrics: config.process_metrics });
+  // An injected registry may carry default metrics too: keep the output promtool-clean.
   dropLintFailingMetrics(registry);
   const http = { fetch: deps.fetch ?? ((url: string, init: RequestInit) => fetch(url, init)), clock, random: deps.random ?? Math.random };
 

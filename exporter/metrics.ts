@@ -7,22 +7,6 @@ import type { ErrorKind } from './sources/http.js';
 
 export const ERROR_KINDS: readonly ErrorKind[] = ['network', 'timeout', 'server', 'rate_limited', 'auth', 'client', 'malformed'];
 
-/**
- * Drop prom-client default metrics that `promtool check metrics` rejects (gauges named
- * `*_total`: nodejs_active_handles_total, nodejs_active_requests_total, ...).
- */
-export function dropLintFailingMetrics(registry: Registry): string[] {
-  const dropped: string[] = [];
-  for (const m of registry.getMetricsAsArray()) {
-    const name = m.name;
-    if (name.endsWith('_total') && !(m instanceof Counter)) {
-      registry.removeSingleMetric(name);
-      dropped.push(name);
-    }
-  }
-  return dropped;
-}
-
 export interface ExporterMetrics {
   apiError(r: { platformId: string; name: string }, kind: ErrorKind): void;
   refreshed(r: AccountRunner, ok: boolean, durationS: number, rejected: number): void;
