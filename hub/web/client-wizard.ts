@@ -17,6 +17,7 @@ function byName(name) {
 }
 
 function init(form) {
+  document.documentElement.classList.add('js');
   const touched = new Set();
   const errorEls = function () { return Array.from(form.querySelectorAll('[data-error-for]')); };
 
@@ -30,17 +31,33 @@ function init(form) {
   if (target) target.focus();
   errorEls().forEach(function (el) { if (!el.hidden) touched.add(el.dataset.errorFor); });
 
-  // Dependent fields re-render the step on the server.
+  // Dependent fields: the server renders the step again and only the part that depends on the
+  // changed field is replaced, so focus (and a select's type-ahead) stay where they are.
+  let refreshSeq = 0;
+  function refresh(el) {
+    const mine = ++refreshSeq;
+    const body = new FormData(form);
+    body.set('go', 'refresh');
+    body.set('focus', el.name);
+    const targetId = el.getAttribute('data-refresh');
+    fetch(form.action, { method: 'POST', body: body, credentials: 'same-origin' })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        if (mine !== refreshSeq) return;
+        const doc = new DOMParser().parseFromString(html, 'text/html');
+        const fresh = doc.getElementById(targetId);
+        const old = document.getElementById(targetId);
+        if (fresh && old) old.replaceWith(document.importNode(fresh, true));
+        const draft = doc.querySelector('input[name="draft"]');
+        if (draft) form.querySelector('input[name="draft"]').value = draft.value;
+        count();
+        form.dataset.refreshed = String(Number(form.dataset.refreshed || 0) + 1);
+      })
+      .catch(function () { form.submit(); });
+  }
   form.addEventListener('change', function (ev) {
     const el = ev.target;
-    if (el && el.hasAttribute && el.hasAttribute('data-refresh')) {
-      const go = document.createElement('input');
-      go.type = 'hidden'; go.name = 'go'; go.value = 'refresh';
-      const focus = document.createElement('input');
-      focus.type = 'hidden'; focus.name = 'focus'; focus.value = el.name;
-      form.appendChild(go); form.appendChild(focus);
-      form.submit();
-    }
+    if (el && el.hasAttribute && el.hasAttribute('data-refresh')) refresh(el);
   });
 
   // Live device search (step 1).
@@ -56,9 +73,9 @@ function init(form) {
   }
 
   // Live SMS counter (free text).
-  const area = form.querySelector('textarea[data-sms]');
-  const counter = document.getElementById('sms-counter');
   function count() {
+    const area = form.querySelector('textarea[data-sms]');
+    const counter = document.getElementById('sms-counter');
     if (!area || !counter) return;
     const values = JSON.parse(area.dataset.values || '{}');
     const text = renderTemplate(area.value, values);
@@ -70,7 +87,10 @@ function init(form) {
     counter.dataset.parts = String(plan.parts);
     counter.dataset.encoding = plan.encoding;
   }
-  if (area) { area.addEventListener('input', count); count(); }
+  form.addEventListener('input', function (ev) {
+    if (ev.target && ev.target.matches && ev.target.matches('textarea[data-sms]')) count();
+  });
+  count();
 
   // Current value beside the threshold follows the chosen metric (step 3).
   const valuesHolder = form.querySelector('[data-values]:not(textarea)');

@@ -87,6 +87,7 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
 /** Mount the web form on the hub's app: pages under /ui, and / redirects there. */
 export function mountWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions = {}): void {
   const base = options.base ?? '/ui';
-  app.get('/', (c) => c.redirect(`${base}/`, 302));
+  app.get('/', (c) => c.redirect(`${base}/jobs`, 302));
+  app.get(`${base}/`, (c) => c.redirect(`${base}/jobs`, 302));
   app.route(base, createWeb(app, deps, options));
 }

@@ -8,6 +8,7 @@ a { color: var(--accent); }
 :focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
 .skip { position: absolute; left: -999px; top: 0; background: #fff; padding: .5rem 1rem; z-index: 10; }
 .skip:focus { left: .5rem; }
+.js .nojs { display: none; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1.5rem; padding: .6rem 1rem; border-bottom: 1px solid var(--line); background: var(--soft); }
 header.top .brand { font-weight: 700; }

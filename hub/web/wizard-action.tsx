@@ -40,6 +40,15 @@ export interface ActionData {
 
 const S = 'steps[0]';
 
+/** Without script, dependent fields update with this button; the script hides it and updates in place. */
+export function RefreshButton(p: { t: T }) {
+  return (
+    <button type="submit" name="go" value="refresh" class="nojs">
+      {p.t('apply')}
+    </button>
+  );
+}
+
 export function ActionStep(p: { t: T; draft: Draft; data: ActionData; errors: FieldErrors }) {
   return <SendStepFields {...p} />;
 }
@@ -68,14 +77,16 @@ function SendStepFields(p: { t: T; draft: Draft; data: ActionData; errors: Field
         </p>
       </fieldset>
       <Field name={`${S}.control_device_id`} label={t('control_device')} errors={errors}>
-        <select {...fieldAttrs(`${S}.control_device_id`, errors)} data-refresh="">
+        <select {...fieldAttrs(`${S}.control_device_id`, errors)} data-refresh="control-area">
           <option value="">{t('control_pick')}</option>
           {data.controls.map((c) => (
             <option value={c.id} selected={c.id === d.control_device_id}>{`${c.name} (${c.model})`}</option>
           ))}
         </select>
       </Field>
+      <RefreshButton t={t} />
       {data.controls.length === 0 ? <p>{t('control_none')}</p> : null}
+      <div id="control-area">
       {control ? (
         <p class="muted">
           {t('destination', { phone: control.phone })} · {t('accepts_from', { sites: control.site_ids.join(', ') })}
@@ -85,14 +96,18 @@ function SendStepFields(p: { t: T; draft: Draft; data: ActionData; errors: Field
         <legend>{t('command_kind')}</legend>
         {(['catalog', 'text'] as const).map((k) => (
           <label>
-            <input type="radio" name={`${S}.command.kind`} value={k} checked={d.command_kind === k} data-refresh="" /> {t(k === 'catalog' ? 'command_catalog' : 'command_text')}
+            <input type="radio" name={`${S}.command.kind`} value={k} checked={d.command_kind === k} data-refresh="command-area" /> {t(k === 'catalog' ? 'command_catalog' : 'command_text')}
           </label>
         ))}
+        <RefreshButton t={t} />
       </fieldset>
-      {d.command_kind === 'catalog' ? <CatalogFields t={t} draft={d} control={control ?? null} catalog={data.catalog} errors={errors} /> : <TextField t={t} draft={d} data={data} errors={errors} />}
-      <p class="sms-rendered" id="sms-rendered" aria-live="polite">
-        {data.sms ? `${t('sms_will_send', { text: data.sms.text })} (${data.sms.parts} SMS, ${data.sms.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS2'})` : ''}
-      </p>
+      <div id="command-area">
+        {d.command_kind === 'catalog' ? <CatalogFields t={t} draft={d} control={control ?? null} catalog={data.catalog} errors={errors} /> : <TextField t={t} draft={d} data={data} errors={errors} />}
+        <p class="sms-rendered" id="sms-rendered" aria-live="polite">
+          {data.sms ? `${t('sms_will_send', { text: data.sms.text })} (${data.sms.parts} SMS, ${data.sms.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS2'})` : ''}
+        </p>
+      </div>
+      </div>
     </div>
   );
 }
@@ -106,7 +121,7 @@ function CatalogFields(p: { t: T; draft: Draft; control: ControlRow | null; cata
   return (
     <div>
       <Field name={`${S}.command.command_id`} label={t('command')} errors={errors}>
-        <select {...fieldAttrs(`${S}.command.command_id`, errors)} data-refresh="">
+        <select {...fieldAttrs(`${S}.command.command_id`, errors)} data-refresh="params-area">
           <option value="">{t('command_pick')}</option>
           {categories.map((cat) => (
             <optgroup label={cat}>
@@ -119,10 +134,13 @@ function CatalogFields(p: { t: T; draft: Draft; control: ControlRow | null; cata
           ))}
         </select>
       </Field>
-      {cmd && Object.keys(cmd.params).length ? <Params t={t} cmd={cmd} draft={d} errors={errors} /> : null}
-      <p class="error" data-error-for={`${S}.command.params`} id="f-steps-0-command-params-err" hidden={!errors[`${S}.command.params`]}>
-        {errors[`${S}.command.params`] ?? ''}
-      </p>
+      <RefreshButton t={t} />
+      <div id="params-area">
+        {cmd && Object.keys(cmd.params).length ? <Params t={t} cmd={cmd} draft={d} errors={errors} /> : null}
+        <p class="error" data-error-for={`${S}.command.params`} id="f-steps-0-command-params-err" hidden={!errors[`${S}.command.params`]}>
+          {errors[`${S}.command.params`] ?? ''}
+        </p>
+      </div>
     </div>
   );
 }

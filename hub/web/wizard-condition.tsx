@@ -2,6 +2,7 @@
 // AND/OR, `for`, the no-data policy, time windows, cooldown, and a plain-words preview.
 import { operator } from '../model/job.js';
 import { ErrorText, Field, fieldAttrs } from './components.js';
+import { RefreshButton } from './wizard-action.js';
 import { type FieldErrors, fieldId } from './context.js';
 import type { Draft } from './draft.js';
 import { formatNumber, type Lang, type T } from './i18n.js';
@@ -95,10 +96,11 @@ export function ConditionStep(p: { t: T; lang: Lang; draft: Draft; metrics: Metr
       </div>
       <div class="field check">
         <label>
-          <input type="checkbox" name="windows_on" checked={d.windows_on} data-refresh="" /> {t('windows_on')}
+          <input type="checkbox" name="windows_on" checked={d.windows_on} data-refresh="windows-area" /> {t('windows_on')}
         </label>
+        <RefreshButton t={t} />
       </div>
-      {d.windows_on ? <Windows t={t} lang={p.lang} draft={d} errors={errors} /> : null}
+      <div id="windows-area">{d.windows_on ? <Windows t={t} lang={p.lang} draft={d} errors={errors} /> : null}</div>
       <section class="preview" aria-labelledby="preview-h">
         <h3 id="preview-h">{t('preview')}</h3>
         <p id="preview" aria-live="polite">

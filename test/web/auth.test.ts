@@ -98,6 +98,7 @@ describe('web sign-in and sessions', () => {
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect((await new WebClient(w.app).get('/')).location).toBe('/ui/');
+    expect((await new WebClient(w.app).get('/')).location).toBe('/ui/jobs');
+    expect((await new WebClient(w.app).get('/ui/')).location).toBe('/ui/jobs');
   });
 });
