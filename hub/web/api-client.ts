@@ -21,7 +21,7 @@ export function apiCaller(app: Hono<HubEnv>, token: string): ApiCall {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await app.request(`/api/v1${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     const text = await res.text();
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {

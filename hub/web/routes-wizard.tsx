@@ -87,6 +87,7 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
           action={action}
           dry={dry.ok ? dry.data : null}
           dryError={dry.ok ? null : t('server_refused', { message: dry.error.message })}
+          forS={decisionOf(d).for_s}
         />
       );
     }
@@ -149,7 +150,7 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
     const issuesUpTo = (last: StepNo) => stepErrors(draftIssues(d, lang, c.get('session').platform_id, w.deps), 1, last);
 
     if (step === 1 && pick) {
-      let parsed: unknown = null;
+      let parsed: unknown;
       try {
         parsed = JSON.parse(pick);
       } catch {

@@ -17,7 +17,9 @@ header.top nav a[aria-current="page"] { font-weight: 700; text-decoration: none;
 header.top .tools { margin-left: auto; display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
 .who { color: var(--muted); }
 main { padding: 1rem; max-width: 72rem; margin: 0 auto; }
-main:focus { outline: none; }
+main:focus, #step-title:focus { outline: none; }
+header.top .tools form.inline { display: inline-flex; }
+header.top .tools button.link { padding: 0; line-height: inherit; }
 h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }
 h2 { font-size: 1.2rem; }
 h3 { font-size: 1.05rem; margin: .5rem 0; }
@@ -41,7 +43,7 @@ button.danger { border-color: var(--bad); }
 button.link { border: 0; background: none; color: var(--accent); text-decoration: underline; padding: .2rem; min-height: 0; }
 button:disabled { opacity: .5; cursor: default; }
 form.inline { display: inline; }
-.row { display: flex; gap: .75rem; align-items: flex-end; }
+.row { display: flex; gap: .75rem; align-items: flex-start; }
 .row.wrap { flex-wrap: wrap; }
 .row > .field { flex: 1 1 12rem; }
 .search .row input { flex: 1; }
@@ -76,7 +78,7 @@ ul.results li.chosen { background: #eef5fc; }
 ul.checks li { padding: .35rem 0; border-bottom: 1px solid var(--line); }
 ul.checks label { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
 .val, .current { color: var(--muted); font-variant-numeric: tabular-nums; }
-.current { margin: 0 0 1.2rem; }
+.current { margin: 2rem 0 0; }
 label.site { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .35rem 0; }
 .counter { display: block; font-variant-numeric: tabular-nums; color: var(--muted); }
 .preview, .dry { background: var(--soft); border-radius: 8px; padding: .5rem 1rem; margin: 1rem 0; }
@@ -96,6 +98,7 @@ code { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: .9em
   tr { border: 1px solid var(--line); border-radius: 8px; margin-bottom: .75rem; padding: .25rem .5rem; }
   td { border: 0; padding: .25rem 0; }
   td::before { content: attr(data-label); display: block; font-size: .8rem; color: var(--muted); }
+  td.acts::before { flex-basis: 100%; }
   dl.summary { grid-template-columns: 1fr; }
   header.top .tools { margin-left: 0; }
 }

@@ -10,7 +10,7 @@ import { jobInput } from '../model/job.js';
 import type { HubStore } from '../store/store.js';
 import { type Draft, formField, type StepNo, stepOf, toJobInput } from './draft.js';
 import type { FieldErrors } from './context.js';
-import type { Lang } from './i18n.js';
+import { type Lang, translator } from './i18n.js';
 
 export type Form = Record<string, string | File | (string | File)[]>;
 
@@ -78,11 +78,31 @@ export interface ValidateDeps {
   catalogs: ReadonlyMap<string, Catalog>;
 }
 
+const MINUTE_FIELDS = new Set(['for_s', 'cooldown_s', 'no_data.after_s']);
+
+/**
+ * The schema's messages in the user's language, with two operator-friendly changes: a number
+ * field holding something else says "enter a number", and durations entered in minutes state
+ * their bounds in minutes.
+ */
+function errorMap(lang: Lang): z.core.$ZodErrorMap {
+  const locale = (lang === 'ru' ? z.locales.ru() : z.locales.en()).localeError;
+  const t = translator(lang);
+  return (iss) => {
+    if (iss.code === 'invalid_type' && iss.expected === 'number' && typeof iss.input === 'number' && Number.isNaN(iss.input)) return t('not_a_number');
+    const path = (iss.path ?? []).map(String).join('.');
+    if (MINUTE_FIELDS.has(path) && (iss.code === 'too_big' || iss.code === 'too_small')) {
+      const bound = Number(iss.code === 'too_big' ? iss.maximum : iss.minimum) / 60;
+      return t(iss.code === 'too_big' ? 'at_most_min' : 'at_least_min', { n: Math.round(bound * 100) / 100 });
+    }
+    return locale(iss);
+  };
+}
+
 /** Issues of the whole draft as the API would report them, by API field path. */
 export function draftIssues(d: Draft, lang: Lang, platformId: string, deps: ValidateDeps): FieldIssue[] {
   const input = toJobInput(d);
-  const locale = lang === 'ru' ? z.locales.ru() : z.locales.en();
-  const r = jobInput.safeParse(input, { error: locale.localeError });
+  const r = jobInput.safeParse(input, { error: errorMap(lang) });
   if (!r.success) return r.error.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));
   return checkReferences(r.data, platformId, deps.store, deps.catalogs);
 }
@@ -103,7 +123,7 @@ export function stepErrors(issues: readonly FieldIssue[], from: StepNo, to: Step
 export function firstErrorStep(errors: FieldErrors): StepNo | null {
   let best: StepNo | null = null;
   for (const f of Object.keys(errors)) {
-    const s = stepOf(f === 'for_min' ? 'for_s' : f === 'cooldown_min' ? 'cooldown_s' : f === 'no_data_min' ? 'no_data' : f);
+    const s = stepOf(f);
     if (best === null || s < best) best = s;
   }
   return best;
