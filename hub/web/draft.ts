@@ -105,12 +105,23 @@ const secs = (s: string): number => {
   return Number.isFinite(n) ? Math.round(n * 60) : n;
 };
 
-/** The API input this draft stands for (unvalidated: the API's schema judges it). */
-export function toJobInput(d: Draft): JobInput {
-  const command =
-    d.command_kind === 'text'
-      ? { kind: 'text' as const, text: d.text }
-      : { kind: 'catalog' as const, command_id: d.command_id, params: Object.fromEntries(Object.entries(d.params).filter(([, v]) => v.trim() !== '')) };
+/** A catalog parameter as typed: numbers for numeric parameters when the text is a number. */
+function paramValue(v: string, type: string | undefined): string | number {
+  const n = Number(v.trim());
+  return (type === 'integer' || type === 'number') && Number.isFinite(n) ? n : v;
+}
+
+/**
+ * The API input this draft stands for (unvalidated: the API's schema judges it). `paramTypes`
+ * gives the catalog type of each parameter of the chosen command.
+ */
+export function toJobInput(d: Draft, paramTypes: Readonly<Record<string, string>> = {}): JobInput {
+  const params = Object.fromEntries(
+    Object.entries(d.params)
+      .filter(([, v]) => v.trim() !== '')
+      .map(([k, v]) => [k, paramValue(v, paramTypes[k])]),
+  );
+  const command = d.command_kind === 'text' ? { kind: 'text' as const, text: d.text } : { kind: 'catalog' as const, command_id: d.command_id, params };
   const input: JobInput = {
     enabled: d.enabled,
     device: (d.device ?? undefined) as JobInput['device'],

@@ -13,7 +13,7 @@ import { ActionStep } from './wizard-action.js';
 import { ConditionStep } from './wizard-condition.js';
 import { actionData, deviceList, deviceMetrics } from './wizard-data.js';
 import { DeviceResults, DeviceStep, MetricStep } from './wizard-device.js';
-import { draftIssues, firstErrorStep, type Form, mergeStep, one, stepErrors } from './wizard-logic.js';
+import { draftIssues, firstErrorStep, type Form, inputOf, mergeStep, one, stepErrors } from './wizard-logic.js';
 import { ReviewStep } from './wizard-review.js';
 import { WizardShell } from './wizard-shell.js';
 import { decisionWords } from './words.js';
@@ -68,9 +68,9 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
       body = <ConditionStep t={t} lang={lang} draft={d} metrics={m.metrics} errors={errors} preview={decisionWords(lang, decisionOf(d))} />;
     } else if (step === 4) {
       const m = await deviceMetrics(api, d.device);
-      body = <ActionStep t={t} draft={d} data={await actionData(api, w.deps, d, m.metrics)} errors={errors} />;
+      body = <ActionStep t={t} draft={d} data={await actionData(api, w.deps, session.platform_id, d, m.metrics)} errors={errors} />;
     } else {
-      const input = toJobInput(d);
+      const input = inputOf(d, w.deps, session.platform_id);
       const dry = await api<DryRunResult>('POST', '/jobs/dry-run', input);
       const auto = d.device ? autoName(d.device as Job['device'], decisionOf(d).conditions as Job['conditions'], d.combine, 'ru') : '';
       const control = w.deps.store.controlDevice(d.control_device_id);
@@ -133,7 +133,7 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
     let sms = null;
     if (step === 4) {
       const m = d.command_kind === 'text' ? await deviceMetrics(c.get('api'), d.device) : { metrics: [] };
-      sms = (await actionData(c.get('api'), w.deps, d, m.metrics)).sms;
+      sms = (await actionData(c.get('api'), w.deps, c.get('session').platform_id, d, m.metrics)).sms;
     }
     const sms_line = sms ? `${t('sms_will_send', { text: sms.text })} (${sms.parts} SMS, ${sms.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS2'})` : step === 4 ? '' : null;
     return c.json({ errors, preview: step === 3 ? decisionWords(lang, decisionOf(d)) : null, sms, sms_line });
@@ -194,7 +194,7 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
       const errors = issuesUpTo(5);
       const bad = firstErrorStep(errors);
       if (bad) return render(c, d, bad, { errors });
-      const input = toJobInput(d);
+      const input = inputOf(d, w.deps, c.get('session').platform_id);
       const r = d.edit_id ? await c.get('api')<Job>('PUT', `/jobs/${encodeURIComponent(d.edit_id)}`, input) : await c.get('api')<Job>('POST', '/jobs', input);
       if (r.ok) return c.redirect(`${w.base}/jobs?msg=saved`, 303);
       const refused = stepErrors(r.error.issues ?? [], 1, 5);

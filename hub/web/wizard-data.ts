@@ -8,7 +8,8 @@ import type { ControlDevice } from '../model/entities.js';
 import type { Device, MetricValue } from '../prometheus/devices.js';
 import type { ApiCall } from './api-client.js';
 import { qs } from './api-client.js';
-import { type Draft, toJobInput } from './draft.js';
+import type { Draft } from './draft.js';
+import { inputOf } from './wizard-logic.js';
 import type { ActionData, ControlRow, SiteRow } from './wizard-action.js';
 import type { DeviceList, MetricRow } from './wizard-device.js';
 
@@ -65,7 +66,7 @@ interface SiteView {
   status: { modem?: { signal_dbm?: number | null }; outbox?: { depth: number } } | null;
 }
 
-export async function actionData(api: ApiCall, deps: ApiDeps, draft: Draft, metrics: MetricRow[]): Promise<ActionData> {
+export async function actionData(api: ApiCall, deps: ApiDeps, platformId: string, draft: Draft, metrics: MetricRow[]): Promise<ActionData> {
   const [sites, controls] = await Promise.all([api<{ items: SiteView[] }>('GET', '/sites'), api<{ items: ControlDevice[] }>('GET', '/control-devices')]);
   const siteRows: SiteRow[] = sites.ok
     ? sites.data.items.map((s) => ({ id: s.id, name: s.name, online: s.online, signal_dbm: s.status?.modem?.signal_dbm ?? null, outbox: s.status?.outbox?.depth ?? null }))
@@ -79,7 +80,7 @@ export async function actionData(api: ApiCall, deps: ApiDeps, draft: Draft, metr
     catalog = r.ok ? r.data : null;
   }
   const values = Object.fromEntries(metrics.map((m) => [m.metric, m.value]));
-  const input = toJobInput(draft);
+  const input = inputOf(draft, deps, platformId);
   const ctx = { job: { name: draft.name, device: input.device ?? { key_type: 'device_id' as const, key: '', name: '' }, conditions: input.conditions }, values };
   const tv = templateValues(ctx as Parameters<typeof templateValues>[0]);
   let sms: ActionData['sms'] = null;

@@ -6,7 +6,7 @@ import type { FieldIssue } from '../api/errors.js';
 import { fieldPath } from '../api/errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { checkReferences } from '../jobs/service.js';
-import { jobInput } from '../model/job.js';
+import { type JobInput, jobInput } from '../model/job.js';
 import type { HubStore } from '../store/store.js';
 import { type Draft, formField, type StepNo, stepOf, toJobInput } from './draft.js';
 import type { FieldErrors } from './context.js';
@@ -99,9 +99,22 @@ function errorMap(lang: Lang): z.core.$ZodErrorMap {
   };
 }
 
+/** Catalog types of the chosen command's parameters (via the platform's control device). */
+export function paramTypes(d: Draft, deps: ValidateDeps, platformId: string): Record<string, string> {
+  const device = deps.store.controlDevice(d.control_device_id);
+  if (!device || device.platform_id !== platformId) return {};
+  const cmd = deps.catalogs.get(device.model)?.commands.find((c) => c.id === d.command_id);
+  return cmd ? Object.fromEntries(Object.entries(cmd.params).map(([k, spec]) => [k, spec.type])) : {};
+}
+
+/** The API input of a draft, with catalog parameters typed. */
+export function inputOf(d: Draft, deps: ValidateDeps, platformId: string): JobInput {
+  return toJobInput(d, paramTypes(d, deps, platformId));
+}
+
 /** Issues of the whole draft as the API would report them, by API field path. */
 export function draftIssues(d: Draft, lang: Lang, platformId: string, deps: ValidateDeps): FieldIssue[] {
-  const input = toJobInput(d);
+  const input = inputOf(d, deps, platformId);
   const r = jobInput.safeParse(input, { error: errorMap(lang) });
   if (!r.success) return r.error.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));
   return checkReferences(r.data, platformId, deps.store, deps.catalogs);
