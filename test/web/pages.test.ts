@@ -131,6 +131,33 @@ describe('web pages', () => {
     expect(body.sms.text).toBe('#12#0#2#1#');
   });
 
+  it('shows a refusal of the API on save (the job was deleted meanwhile) and keeps the draft', async () => {
+    const w = await createWebWorld();
+    const job = w.job('a', { name: 'edited elsewhere' });
+    await w.store.putJob(job);
+    const b = new WebClient(w.app);
+    await b.signIn(TOKENS.a);
+    const page = await b.get(`/ui/jobs/${job.id}/edit`);
+    await w.store.deleteJob(job.id);
+    const saved = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), name: 'my new name', enabled: 'on', go: 'save' });
+    expect(saved.status).toBe(400);
+    expect(saved.text).toMatch(/role="alert">Сервер отклонил: job not found/);
+    expect(saved.text).toContain('value="my new name"');
+    expect(w.store.jobs('a')).toHaveLength(0);
+  });
+
+  it('refuses the live check without the CSRF token', async () => {
+    const w = await createWebWorld();
+    const b = new WebClient(w.app);
+    await b.signIn(TOKENS.a);
+    await b.get('/ui/jobs/new');
+    const res = await b.request('POST', '/ui/jobs/wizard/check', { step: '3' });
+    expect(res.status).toBe(403);
+    const ok = await b.request('POST', '/ui/jobs/wizard/check', { step: '3' }, { 'x-csrf-token': b.csrf });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.text)).toHaveProperty('preview');
+  });
+
   it('deletes a job only after confirmation', async () => {
     const w = await createWebWorld();
     const job = w.job('a', { name: 'to delete' });
