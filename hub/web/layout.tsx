@@ -1,4 +1,5 @@
 // The page shell: skip link, header with navigation, language switch and sign-out, main region.
+import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import { CsrfField } from './components.js';
 import type { WebState } from './context.js';
@@ -19,6 +20,8 @@ export function Page(props: { web: WebState; base: string; title: string; childr
     ['sites', `${base}/sites`, t('nav_sites')],
   ] as const;
   return (
+    <>
+    {raw('<!DOCTYPE html>')}
     <html lang={web.lang}>
       <head>
         <meta charset="utf-8" />
@@ -69,5 +72,6 @@ export function Page(props: { web: WebState; base: string; title: string; childr
         </main>
       </body>
     </html>
+    </>
   );
 }

@@ -199,7 +199,7 @@ export function historyRoutes(w: WebDeps): Hono<WebEnv> {
                     <td data-label={t('col_online')}>
                       <OnlineBadge online={s.online} t={t} />
                     </td>
-                    <td data-label={t('col_modem')}>{s.status?.modem ? `${s.status.modem.state}${s.status.modem.operator ? ` · ${s.status.modem.operator}` : ''}${s.status.modem.error ? ` · ${s.status.modem.error}` : ''}` : '—'}</td>
+                    <td data-label={t('col_modem')}>{s.status?.modem ? `${t(`modem_${s.status.modem.state}` as MessageKey)}${s.status.modem.operator ? ` · ${s.status.modem.operator}` : ''}${s.status.modem.error ? ` · ${s.status.modem.error}` : ''}` : '—'}</td>
                     <td data-label={t('col_signal')}>{s.status?.modem?.signal_dbm != null ? `${s.status.modem.signal_dbm} dBm` : '—'}</td>
                     <td data-label={t('col_outbox')}>{s.status?.outbox ? String(s.status.outbox.depth) : '—'}</td>
                     <td data-label={t('col_seen')}>{formatTime(lang, s.status_received_at)}</td>

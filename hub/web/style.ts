@@ -62,10 +62,11 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 td.acts { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
 .pager { display: flex; gap: 1rem; align-items: center; margin: 1rem 0; }
-ol.steps { display: flex; flex-wrap: wrap; gap: .25rem .75rem; list-style: none; padding: 0; margin: 0 0 .5rem; }
+ol.steps { display: flex; flex-wrap: wrap; align-items: center; gap: .25rem .75rem; list-style: none; padding: 0; margin: 0 0 .5rem; }
+ol.steps li > button.link, ol.steps li > span[aria-current] { display: inline-flex; align-items: center; gap: .3rem; min-height: 2.5rem; padding: 0 .3rem; margin: 0; line-height: 1.2; }
 ol.steps li { color: var(--muted); }
 ol.steps li.current { color: var(--fg); font-weight: 700; }
-ol.steps .num { display: inline-block; width: 1.6rem; height: 1.6rem; line-height: 1.6rem; text-align: center; border-radius: 50%; border: 1px solid var(--line); margin-right: .2rem; }
+ol.steps .num { text-decoration: none; flex: none; display: inline-block; width: 1.6rem; height: 1.6rem; line-height: 1.6rem; text-align: center; border-radius: 50%; border: 1px solid var(--line); margin-right: .2rem; }
 ol.steps li.current .num { background: var(--accent); color: #fff; border-color: var(--accent); }
 ol.steps li.done .num { background: #e6f4ea; }
 fieldset { border: 1px solid var(--line); border-radius: 8px; margin: 0 0 1rem; padding: .75rem 1rem; min-width: 0; }
