@@ -33,17 +33,19 @@ function init(form) {
 
   // Dependent fields: the server renders the step again and only the part that depends on the
   // changed field is replaced, so focus (and a select's type-ahead) stay where they are.
-  let refreshSeq = 0;
+  // Refreshes run one after another, each sending the form as it is when its turn comes.
+  let chain = Promise.resolve();
   function refresh(el) {
-    const mine = ++refreshSeq;
+    chain = chain.then(function () { return refreshNow(el); });
+  }
+  function refreshNow(el) {
     const body = new FormData(form);
     body.set('go', 'refresh');
     body.set('focus', el.name);
     const targetId = el.getAttribute('data-refresh');
-    fetch(form.action, { method: 'POST', body: body, credentials: 'same-origin' })
+    return fetch(form.action, { method: 'POST', body: body, credentials: 'same-origin' })
       .then(function (r) { return r.text(); })
       .then(function (html) {
-        if (mine !== refreshSeq) return;
         const doc = new DOMParser().parseFromString(html, 'text/html');
         const fresh = doc.getElementById(targetId);
         const old = document.getElementById(targetId);
@@ -113,11 +115,17 @@ function init(form) {
       .catch(function () { /* the server checks again on Next */ });
   }, 300);
 
+  // A message shows once the operator has touched its field (or a field inside it).
+  function isTouched(name) {
+    if (touched.has(name) || (name === 'conditions' && touched.has('metric'))) return true;
+    return Array.from(touched).some(function (t) { return t.indexOf(name + '.') === 0; });
+  }
+
   function show(res) {
     errorEls().forEach(function (el) {
       const name = el.dataset.errorFor;
       const msg = res.errors[name];
-      if (!touched.has(name)) return;
+      if (!isTouched(name)) return;
       el.textContent = msg || '';
       el.hidden = !msg;
       byName(name).forEach(function (input) {

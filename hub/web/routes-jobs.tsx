@@ -134,6 +134,9 @@ export function jobsRoutes(w: WebDeps): Hono<WebEnv> {
                       <a href={`${w.base}/jobs/${encodeURIComponent(j.id)}/clone`} aria-label={`${t('clone')}: ${j.name}`}>
                         {t('clone')}
                       </a>
+                      <a href={`${w.base}/executions?job_id=${encodeURIComponent(j.id)}`} aria-label={`${t('nav_executions')}: ${j.name}`}>
+                        {t('nav_executions')}
+                      </a>
                       <a href={`${w.base}/jobs/${encodeURIComponent(j.id)}/delete`} aria-label={`${t('delete')}: ${j.name}`} class="danger">
                         {t('delete')}
                       </a>

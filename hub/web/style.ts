@@ -64,7 +64,7 @@ td.acts { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
 .pager { display: flex; gap: 1rem; align-items: center; margin: 1rem 0; }
 ol.steps { display: flex; flex-wrap: wrap; align-items: center; gap: .25rem .75rem; list-style: none; padding: 0; margin: 0 0 .5rem; }
 ol.steps li > button.link, ol.steps li > span[aria-current] { display: inline-flex; align-items: center; gap: .3rem; min-height: 2.5rem; padding: 0 .3rem; margin: 0; line-height: 1.2; }
-ol.steps li { color: var(--muted); }
+ol.steps li { color: var(--muted); display: flex; align-items: center; }
 ol.steps li.current { color: var(--fg); font-weight: 700; }
 ol.steps .num { text-decoration: none; flex: none; display: inline-block; width: 1.6rem; height: 1.6rem; line-height: 1.6rem; text-align: center; border-radius: 50%; border: 1px solid var(--line); margin-right: .2rem; }
 ol.steps li.current .num { background: var(--accent); color: #fff; border-color: var(--accent); }
@@ -78,8 +78,8 @@ ul.results li .dev { flex: 1 1 14rem; }
 ul.results li.chosen { background: #eef5fc; }
 ul.checks li { padding: .35rem 0; border-bottom: 1px solid var(--line); }
 ul.checks label { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
-.val, .current { color: var(--muted); font-variant-numeric: tabular-nums; }
-.current { margin: 2rem 0 0; }
+.val, p.current { color: var(--muted); font-variant-numeric: tabular-nums; }
+p.current { margin: 2rem 0 0; }
 label.site { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .35rem 0; }
 .counter { display: block; font-variant-numeric: tabular-nums; color: var(--muted); }
 .preview, .dry { background: var(--soft); border-radius: 8px; padding: .5rem 1rem; margin: 1rem 0; }
