@@ -158,6 +158,68 @@ describe('web pages', () => {
     expect(JSON.parse(ok.text)).toHaveProperty('preview');
   });
 
+  it('edits a job in place (PUT) and clones one under an automatic name', async () => {
+    const w = await createWebWorld();
+    const job = w.job('a', { name: 'old name' });
+    await w.store.putJob(job);
+    const b = new WebClient(w.app);
+    await b.signIn(TOKENS.a);
+    let page = await b.get(`/ui/jobs/${job.id}/edit`);
+    expect(page.text).toContain('Изменение задания');
+    expect(page.text).toContain('value="old name"');
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), name: 'new name', go: 'save' });
+    expect(page.location).toBe('/ui/jobs?msg=saved');
+    expect(w.store.job(job.id)).toMatchObject({ name: 'new name', name_auto: false, created_at: job.created_at });
+    page = await b.get(`/ui/jobs/${job.id}/clone`);
+    expect(page.text).toContain('Шаг 1 из 5');
+    // A complete copy may jump ahead; the steps before are checked on the way.
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), go: 'goto:5' });
+    expect(page.text).toContain('Шаг 5 из 5');
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), go: 'goto:2' });
+    expect(page.text).toContain('Шаг 2 из 5');
+    for (let i = 2; i < 5; i++) page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), ...(i === 2 ? { metric: 'signage_device_online' } : {}), ...(i === 3 ? { 'conditions[0].metric': 'signage_device_online', 'conditions[0].op': '==', 'conditions[0].value': '0', for_min: '1', 'no_data.mode': 'ignore', no_data_min: '5', cooldown_min: '10', combine: 'and' } : {}), go: 'next' });
+    expect(page.text).toContain('Шаг 5 из 5');
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), name: '', enabled: 'on', go: 'save' });
+    expect(page.location).toBe('/ui/jobs?msg=saved');
+    const jobs = w.store.jobs('a');
+    expect(jobs).toHaveLength(2);
+    expect(jobs.find((j) => j.id !== job.id)).toMatchObject({ name_auto: true, name: 'Мониторинг Player a - онлайн = 0', cooldown_s: 600 });
+  });
+
+  it('time windows and metrics: refresh, errors by field, add and remove', async () => {
+    const w = await createWebWorld();
+    const b = new WebClient(w.app);
+    await b.signIn(TOKENS.a);
+    let page = await b.get(`/ui/jobs/new`);
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), pick: JSON.stringify({ key_type: 'device_id', key: 'dev-a-1', name: 'Player a1' }) });
+    // No metric ticked: the error sits by the metric list.
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), go: 'next' });
+    expect(page.status).toBe(400);
+    expect(page.text).toMatch(/data-error-for="conditions"[^>]*>[^<]+</);
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), metric: ['signage_device_online', 'node_cpu_temperature_celsius'], go: 'next' });
+    expect(page.text).toContain('Условие 2');
+    const cond = { 'conditions[0].value': '0', 'conditions[1].value': '90', 'conditions[0].op': '==', 'conditions[1].op': '>', combine: 'or', for_min: '0', 'no_data.mode': 'fire', no_data_min: '10', cooldown_min: '30' };
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), ...cond, windows_on: 'on', go: 'refresh', focus: 'windows_on' });
+    expect(page.text).toContain('Интервал 1');
+    expect(page.text).toContain('data-focus="windows_on"');
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), ...cond, windows_on: 'on', 'windows.tz': 'Europe/Moscow', 'windows.ranges[0].from': '25:00', 'windows.ranges[0].to': '20:00', go: 'add_range' });
+    expect(page.text).toContain('Интервал 2');
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), ...cond, windows_on: 'on', 'windows.tz': 'Europe/Moscow', 'windows.ranges[0].from': '25:00', 'windows.ranges[0].to': '20:00', 'windows.ranges[0].days': ['1', '2'], 'windows.ranges[1].from': '10:00', 'windows.ranges[1].to': '18:00', go: 'next' });
+    expect(page.status).toBe(400);
+    expect(page.text).toMatch(/data-error-for="windows\.ranges\[0\]\.from"[^>]*>[^<]*HH:MM/);
+    expect(page.text).toMatch(/data-error-for="windows\.ranges\[1\]\.days"[^>]*>[^<]+</);
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), ...cond, windows_on: 'on', 'windows.tz': 'Europe/Moscow', 'windows.ranges[0].from': '08:00', 'windows.ranges[0].to': '20:00', 'windows.ranges[0].days': ['1', '2'], go: 'remove_range:1' });
+    expect(page.text).not.toContain('Интервал 2');
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), ...cond, windows_on: 'on', 'windows.tz': 'Europe/Moscow', 'windows.ranges[0].from': '08:00', 'windows.ranges[0].to': '20:00', 'windows.ranges[0].days': ['1', '2'], go: 'next' });
+    expect(page.text).toContain('Шаг 4 из 5');
+    // Without script: choosing a control device and pressing Update shows its catalog.
+    page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), 'steps[0].control_device_id': 'cd-a', 'steps[0].command.kind': 'catalog', go: 'refresh' });
+    expect(page.text).toContain('Выключить питание на определенное время');
+    const d = JSON.parse(wizardState(page.text).draft) as { windows_on: boolean; ranges: unknown[]; conditions: unknown[]; combine: string };
+    expect(d).toMatchObject({ windows_on: true, combine: 'or', ranges: [{ days: [1, 2], from: '08:00', to: '20:00' }] });
+    expect(d.conditions).toHaveLength(2);
+  });
+
   it('deletes a job only after confirmation', async () => {
     const w = await createWebWorld();
     const job = w.job('a', { name: 'to delete' });
