@@ -1,6 +1,7 @@
 // Russian (first) and English texts of the web form, and the choice of language per user:
 // the `lang` cookie (set with ?lang=), else Accept-Language, else Russian.
-import { MESSAGES_EN, MESSAGES_RU } from './messages.js';
+import { MESSAGES_RU } from './messages.js';
+import { MESSAGES_EN } from './messages-en.js';
 
 export type Lang = 'ru' | 'en';
 export const LANGS: readonly Lang[] = ['ru', 'en'];

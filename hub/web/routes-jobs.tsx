@@ -33,9 +33,13 @@ export function jobsRoutes(w: WebDeps): Hono<WebEnv> {
     const enabledQ = c.req.query('enabled') ?? '';
     const enabled = enabledQ === 'true' || enabledQ === 'false' ? enabledQ : '';
     const offset = Math.max(0, Math.floor(Number(c.req.query('offset') ?? 0)) || 0);
-    const r = await c.get('api')<{ total: number; items: JobView[] }>('GET', `/jobs${qs({ q, state, enabled, limit: PAGE, offset })}`);
+    const sitesRes = await c.get('api')<{ items: Array<{ id: string; name: string }> }>('GET', '/sites');
+    const sites = sitesRes.ok ? sitesRes.data.items : [];
+    const siteQ = c.req.query('site_id') ?? '';
+    const site_id = sites.some((s) => s.id === siteQ) ? siteQ : '';
+    const r = await c.get('api')<{ total: number; items: JobView[] }>('GET', `/jobs${qs({ q, state, enabled, site_id, limit: PAGE, offset })}`);
     const data = r.ok ? r.data : { total: 0, items: [] };
-    const href = (o: number) => `${w.base}/jobs${qs({ q, state, enabled, offset: o || undefined })}`;
+    const href = (o: number) => `${w.base}/jobs${qs({ q, state, enabled, site_id, offset: o || undefined })}`;
     const flash = FLASH[c.req.query('msg') as keyof typeof FLASH];
     const csrf = c.get('session').csrf;
     const back = web.path;
@@ -74,6 +78,17 @@ export function jobsRoutes(w: WebDeps): Hono<WebEnv> {
               <option value="false" selected={enabled === 'false'}>
                 {t('no')}
               </option>
+            </select>
+          </div>
+          <div class="field">
+            <label for="f-jsite">{t('col_site')}</label>
+            <select id="f-jsite" name="site_id">
+              <option value="">{t('jobs_any')}</option>
+              {sites.map((s) => (
+                <option value={s.id} selected={s.id === site_id}>
+                  {s.name}
+                </option>
+              ))}
             </select>
           </div>
           <button type="submit">{t('jobs_apply')}</button>

@@ -53,6 +53,11 @@ describe('web pages', () => {
     expect(off.text).toContain('Всего: 5');
     const q = await b.get('/ui/jobs?q=job%2007');
     expect(q.text).toContain('Всего: 1');
+    await w.store.putSite({ id: 's2', platform_id: 'a', name: 'Site two', mqtt_password: null, created_at: new Date(0).toISOString() });
+    await w.store.putJob(w.job('a', { name: 'on s2', steps: [{ type: 'send', site_id: 's2', control_device_id: 'cd-a', command: { kind: 'text', text: 'x' }, expires_s: 900 }] }));
+    const bySite = await b.get('/ui/jobs?site_id=s2');
+    expect(bySite.text).toContain('Всего: 1');
+    expect(bySite.text).toContain('on s2');
   });
 
   it('walks the wizard: device, metric, condition (error, then fixed), action, review, save', async () => {
