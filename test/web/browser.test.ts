@@ -234,6 +234,11 @@ describe('web form in chromium', () => {
     await shot(page, '10-phone-jobs');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await page.goto(`${live.url}/ui/jobs/new`);
+    await page.getByRole('button', { name: 'Выбрать: Плеер Холл 2' }).click();
+    await page.locator('input[name=metric]').first().check();
+    await page.getByRole('button', { name: /Далее/ }).click();
+    await expect.poll(() => page.locator('h2').innerText()).toContain('Шаг 3 из 5');
+    await shot(page, '11-phone-condition');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await page.goto(`${live.url}/ui/executions`);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
