@@ -4,13 +4,16 @@ import { ConfigError } from './common/config.js';
 import { createLogger } from './common/log.js';
 import { loadHubConfig } from './config.js';
 import { Hub } from './hub.js';
+import { mountWeb } from './web/index.js';
 
 const log = createLogger('hub');
 const fileArg = process.argv.indexOf('--config');
 let hub: Hub;
 try {
   const config = loadHubConfig(fileArg > 0 ? process.argv[fileArg + 1] : undefined);
-  hub = new Hub(config, { log: createLogger('hub', { secrets: config.admin_token ? [config.admin_token] : [] }) });
+  const hubLog = createLogger('hub', { secrets: config.admin_token ? [config.admin_token] : [] });
+  // The web form (hub/web/) is served under /ui by the same process, on the same API.
+  hub = new Hub(config, { log: hubLog, extend: (app, deps) => mountWeb(app, deps, { log: hubLog.child('web') }) });
 } catch (err) {
   log.error(err instanceof ConfigError ? err.message : `cannot start: ${(err as Error).message}`);
   process.exit(2);

@@ -2,7 +2,8 @@
 
 export function renderTemplate(template: string, values: Readonly<Record<string, string | number>>): string {
   return template.replace(/\{([a-z_][a-z0-9_]*)\}/gi, (whole, key: string) => {
-    const v = values[key];
+    // Own properties only: "{constructor}" in a text must stay literal, not become Object.
+    const v = Object.hasOwn(values, key) ? values[key] : undefined;
     return v === undefined ? whole : String(v);
   });
 }

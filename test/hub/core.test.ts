@@ -64,6 +64,9 @@ describe('step text', () => {
   it('template leaves unknown placeholders', () => {
     expect(renderTemplate('{a} {b}', { a: 1 })).toBe('1 {b}');
   });
+  it('template never reads inherited properties', () => {
+    expect(renderTemplate('{constructor} {toString} {a}', { a: 'x' })).toBe('{constructor} {toString} x');
+  });
 });
 
 describe('automatic names', () => {

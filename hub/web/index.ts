@@ -1,0 +1,93 @@
+// The hub's web form: mountWeb(app, deps) adds the pages under /ui (and a redirect from /) to
+// the hub's Hono app. Pass it as HubOptions.extend. Pages call the hub's own API in process
+// with the signed-in platform's token, so validation and tenancy are the API's.
+import { Hono } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import type { ApiDeps, HubEnv } from '../api/context.js';
+import { createLogger, type Logger } from '../common/log.js';
+import { apiCaller } from './api-client.js';
+import { assetsRoutes } from './assets.js';
+import type { WebDeps, WebEnv } from './context.js';
+import { errorPage } from './errors.js';
+import { isLang, pickLang, translator } from './i18n.js';
+import { historyRoutes } from './routes-history.js';
+import { jobsRoutes } from './routes-jobs.js';
+import { authRoutes, cookieOptions } from './routes-auth.js';
+import { wizardRoutes } from './routes-wizard.js';
+import { SESSION_COOKIE, SessionStore, sameSecret } from './session.js';
+
+export const LANG_COOKIE = 'gsmjobs_lang';
+
+export interface WebOptions {
+  /** Where the pages live; default /ui. */
+  base?: string;
+  sessions?: SessionStore;
+  log?: Logger;
+}
+
+/** Build the web sub-app (exported for tests that want it alone). */
+export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions = {}): Hono<WebEnv> {
+  const base = options.base ?? '/ui';
+  const w: WebDeps = { deps, base, sessions: options.sessions ?? new SessionStore(deps.now) };
+  const web = new Hono<WebEnv>();
+  const log = options.log ?? createLogger('hub').child('web');
+
+  web.use('*', async (c, next) => {
+    const sid = getCookie(c, SESSION_COOKIE) ?? null;
+    const session = w.sessions.get(sid ?? undefined) ?? null;
+    const asked = c.req.query('lang');
+    if (isLang(asked)) {
+      setCookie(c, LANG_COOKIE, asked, { ...cookieOptions(c, base), maxAge: 365 * 86400 });
+      if (session) session.lang = asked;
+    }
+    const lang = pickLang(isLang(asked) ? asked : (session?.lang ?? getCookie(c, LANG_COOKIE)), c.req.header('accept-language'));
+    const url = new URL(c.req.url);
+    url.searchParams.delete('lang');
+    c.set('web', { lang, t: translator(lang), path: `${url.pathname}${url.search}`, session, sid });
+    await next();
+    c.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    c.header('X-Frame-Options', 'DENY');
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'same-origin');
+    if (!c.res.headers.get('Cache-Control')) c.header('Cache-Control', 'no-store');
+  });
+
+  web.route('/static', assetsRoutes());
+  web.route('/', authRoutes(w));
+
+  // Everything below needs a session; every POST needs the session's CSRF token.
+  web.use('*', async (c, next) => {
+    const { session } = c.get('web');
+    if (!session) {
+      if (c.req.method === 'GET') return c.redirect(`${base}/signin?next=${encodeURIComponent(c.get('web').path)}`, 303);
+      return errorPage(c, w, 401, c.get('web').t('session_expired'));
+    }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const body = await c.req.parseBody();
+      const sent = typeof body._csrf === 'string' ? body._csrf : c.req.header('x-csrf-token');
+      if (!sameSecret(sent, session.csrf)) return errorPage(c, w, 403, c.get('web').t('csrf_refused'));
+    }
+    c.set('session', session);
+    c.set('api', apiCaller(app, session.token));
+    await next();
+  });
+
+  web.get('/', (c) => c.redirect(`${base}/jobs`, 303));
+  web.route('/jobs', wizardRoutes(w));
+  web.route('/jobs', jobsRoutes(w));
+  web.route('/', historyRoutes(w));
+  web.all('*', (c) => errorPage(c, w, 404, c.get('web').t('not_found')));
+  web.onError((err, c) => {
+    log.error('page failed', { path: c.req.path, error: err.message });
+    return errorPage(c, w, 500, c.get('web')?.t('error_title') ?? 'error');
+  });
+  return web;
+}
+
+/** Mount the web form on the hub's app: pages under /ui, and / redirects there. */
+export function mountWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions = {}): void {
+  const base = options.base ?? '/ui';
+  app.get('/', (c) => c.redirect(`${base}/jobs`, 302));
+  app.get(`${base}/`, (c) => c.redirect(`${base}/jobs`, 302));
+  app.route(base, createWeb(app, deps, options));
+}

@@ -1,0 +1,85 @@
+// Sign-in with a platform token, sign-out. The sign-in form is protected against login CSRF by
+// a double-submit token (cookie + hidden field); the session cookie is HttpOnly, SameSite=Strict,
+// Secure over https, and holds only an opaque id.
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { CookieOptions } from 'hono/utils/cookie';
+import { authenticate } from '../api/auth.js';
+import { Banner, CsrfField } from './components.js';
+import type { WebDeps, WebEnv } from './context.js';
+import { Page } from './layout.js';
+import { LOGIN_CSRF_COOKIE, newToken, SESSION_COOKIE, sameSecret } from './session.js';
+
+export function cookieOptions(c: Context, base: string): CookieOptions {
+  const https = new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
+  return { path: base, httpOnly: true, sameSite: 'Strict', secure: https };
+}
+
+/** Only local paths under the web form may be a redirect target. */
+export function safeNext(next: unknown, base: string): string {
+  return typeof next === 'string' && next.startsWith(`${base}/`) && !next.startsWith('//') && !/[\r\n\\]/.test(next) ? next : `${base}/jobs`;
+}
+
+export function authRoutes(w: WebDeps): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+
+  const form = (c: Context<WebEnv>, error: string | null, next: string, status: 200 | 401 | 403 = 200) => {
+    const web = c.get('web');
+    const t = web.t;
+    const csrf = newToken(18);
+    setCookie(c, LOGIN_CSRF_COOKIE, csrf, { ...cookieOptions(c, w.base), maxAge: 3600 });
+    return c.html(
+      <Page web={web} base={w.base} title={t('signin_title')}>
+        {error ? <Banner kind="error">{error}</Banner> : null}
+        <form method="post" action={`${w.base}/signin`} class="card narrow">
+          <CsrfField csrf={csrf} />
+          <input type="hidden" name="next" value={next} />
+          <div class="field">
+            <label for="f-token">{t('signin_token')}</label>
+            <input id="f-token" name="token" type="password" required autocomplete="current-password" aria-describedby="f-token-hint" autofocus />
+            <p class="hint" id="f-token-hint">
+              {t('signin_token_hint')}
+            </p>
+          </div>
+          <button type="submit" class="primary">
+            {t('signin_submit')}
+          </button>
+        </form>
+      </Page>,
+      status,
+    );
+  };
+
+  app.get('/signin', (c) => form(c, null, safeNext(c.req.query('next'), w.base)));
+
+  app.post('/signin', async (c) => {
+    const t = c.get('web').t;
+    const body = await c.req.parseBody();
+    const next = safeNext(body.next, w.base);
+    const sent = typeof body._csrf === 'string' ? body._csrf : undefined;
+    if (!sameSecret(sent, getCookie(c, LOGIN_CSRF_COOKIE))) return form(c, t('csrf_refused'), next, 403);
+    const token = typeof body.token === 'string' ? body.token.trim() : '';
+    const auth = token && token.length <= 512 ? authenticate(w.deps, token) : null;
+    if (!auth) return form(c, t('signin_bad'), next, 401);
+    if (auth.admin || !auth.platform_id) return form(c, t('signin_admin'), next, 403);
+    const platform = w.deps.store.platform(auth.platform_id);
+    const old = getCookie(c, SESSION_COOKIE);
+    w.sessions.destroy(old);
+    const { id } = w.sessions.create({ token, platform_id: auth.platform_id, platform_name: platform?.name ?? auth.platform_id, lang: c.get('web').lang });
+    deleteCookie(c, LOGIN_CSRF_COOKIE, { path: w.base });
+    setCookie(c, SESSION_COOKIE, id, cookieOptions(c, w.base));
+    return c.redirect(next, 303);
+  });
+
+  app.post('/signout', async (c) => {
+    const web = c.get('web');
+    const body = await c.req.parseBody();
+    if (web.session && sameSecret(typeof body._csrf === 'string' ? body._csrf : undefined, web.session.csrf)) {
+      w.sessions.destroy(web.sid ?? undefined);
+      deleteCookie(c, SESSION_COOKIE, { path: w.base });
+    }
+    return c.redirect(`${w.base}/signin`, 303);
+  });
+  return app;
+}

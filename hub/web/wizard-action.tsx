@@ -1,0 +1,200 @@
+// Wizard step 4: the action. Today one `send` step (site, control device, catalog command with
+// typed parameters or free text with a live SMS counter); issue 10's playbooks add more step
+// kinds: render each with its own component from ActionStep's switch.
+import type { Catalog, CatalogCommand } from '../catalog/catalog.js';
+import { planSms } from '../common/sms/index.js';
+import { renderTemplate } from '../core/template.js';
+import { Field, fieldAttrs, OnlineBadge } from './components.js';
+import type { FieldErrors } from './context.js';
+import type { Draft } from './draft.js';
+import type { T } from './i18n.js';
+
+export interface SiteRow {
+  id: string;
+  name: string;
+  online: boolean;
+  signal_dbm: number | null;
+  outbox: number | null;
+}
+export interface ControlRow {
+  id: string;
+  name: string;
+  phone: string;
+  model: string;
+  site_ids: string[];
+}
+export interface SmsPreview {
+  text: string;
+  parts: number;
+  encoding: string;
+}
+
+export interface ActionData {
+  sites: SiteRow[];
+  controls: ControlRow[];
+  catalog: Catalog | null;
+  /** Values of the free-text placeholders ({device} ...), for the live counter. */
+  templateValues: Record<string, string | number>;
+  sms: SmsPreview | null;
+}
+
+const S = 'steps[0]';
+
+/** Without script, dependent fields update with this button; the script hides it and updates in place. */
+export function RefreshButton(p: { t: T }) {
+  return (
+    <button type="submit" name="go" value="refresh" class="nojs">
+      {p.t('apply')}
+    </button>
+  );
+}
+
+export function ActionStep(p: { t: T; draft: Draft; data: ActionData; errors: FieldErrors }) {
+  return <SendStepFields {...p} />;
+}
+
+function SendStepFields(p: { t: T; draft: Draft; data: ActionData; errors: FieldErrors }) {
+  const { t, draft: d, data, errors } = p;
+  const control = data.controls.find((c) => c.id === d.control_device_id);
+  return (
+    <div>
+      <fieldset class="sites" aria-describedby={`f-steps-0-site_id-err`}>
+        <legend>{t('site')}</legend>
+        {data.sites.length === 0 ? <p>{t('site_none')}</p> : null}
+        {data.sites.map((s) => (
+          <label class="site">
+            <input type="radio" name={`${S}.site_id`} value={s.id} checked={d.site_id === s.id} />
+            <span>
+              <strong>{s.name}</strong> <code>{s.id}</code>
+            </span>
+            <OnlineBadge online={s.online} t={t} />
+            {s.signal_dbm !== null ? <span class="muted">{t('signal', { dbm: s.signal_dbm })}</span> : null}
+            {s.outbox ? <span class="muted">{t('outbox', { n: s.outbox })}</span> : null}
+          </label>
+        ))}
+        <p class="error" id="f-steps-0-site_id-err" data-error-for={`${S}.site_id`} hidden={!errors[`${S}.site_id`]}>
+          {errors[`${S}.site_id`] ?? ''}
+        </p>
+      </fieldset>
+      <Field name={`${S}.control_device_id`} label={t('control_device')} errors={errors}>
+        <select {...fieldAttrs(`${S}.control_device_id`, errors)} data-refresh="control-area">
+          <option value="">{t('control_pick')}</option>
+          {data.controls.map((c) => (
+            <option value={c.id} selected={c.id === d.control_device_id}>{`${c.name} (${c.model})`}</option>
+          ))}
+        </select>
+      </Field>
+      <RefreshButton t={t} />
+      {data.controls.length === 0 ? <p>{t('control_none')}</p> : null}
+      <div id="control-area">
+      {control ? (
+        <p class="muted">
+          {t('destination', { phone: control.phone })} · {t('accepts_from', { sites: control.site_ids.join(', ') })}
+        </p>
+      ) : null}
+      <fieldset class="radios">
+        <legend>{t('command_kind')}</legend>
+        {(['catalog', 'text'] as const).map((k) => (
+          <label>
+            <input type="radio" name={`${S}.command.kind`} value={k} checked={d.command_kind === k} data-refresh="command-area" /> {t(k === 'catalog' ? 'command_catalog' : 'command_text')}
+          </label>
+        ))}
+        <RefreshButton t={t} />
+      </fieldset>
+      <div id="command-area">
+        {d.command_kind === 'catalog' ? <CatalogFields t={t} draft={d} control={control ?? null} catalog={data.catalog} errors={errors} /> : <TextField t={t} draft={d} data={data} errors={errors} />}
+        <p class="sms-rendered" id="sms-rendered" aria-live="polite">
+          {data.sms ? `${t('sms_will_send', { text: data.sms.text })} (${data.sms.parts} SMS, ${data.sms.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS2'})` : ''}
+        </p>
+      </div>
+      </div>
+    </div>
+  );
+}
+
+function CatalogFields(p: { t: T; draft: Draft; control: ControlRow | null; catalog: Catalog | null; errors: FieldErrors }) {
+  const { t, draft: d, errors } = p;
+  if (p.control && !p.catalog) return <p class="error">{t('command_no_catalog', { model: p.control.model })}</p>;
+  if (!p.catalog) return null;
+  const categories = [...new Set(p.catalog.commands.map((c) => c.category))];
+  const cmd = p.catalog.commands.find((c) => c.id === d.command_id);
+  return (
+    <div>
+      <Field name={`${S}.command.command_id`} label={t('command')} errors={errors}>
+        <select {...fieldAttrs(`${S}.command.command_id`, errors)} data-refresh="params-area">
+          <option value="">{t('command_pick')}</option>
+          {categories.map((cat) => (
+            <optgroup label={cat}>
+              {p.catalog?.commands
+                .filter((c) => c.category === cat)
+                .map((c) => (
+                  <option value={c.id} selected={c.id === d.command_id}>{`${c.name_ru} — ${c.template}`}</option>
+                ))}
+            </optgroup>
+          ))}
+        </select>
+      </Field>
+      <RefreshButton t={t} />
+      <div id="params-area">
+        {cmd && Object.keys(cmd.params).length ? <Params t={t} cmd={cmd} draft={d} errors={errors} /> : null}
+        <p class="error" data-error-for={`${S}.command.params`} id="f-steps-0-command-params-err" hidden={!errors[`${S}.command.params`]}>
+          {errors[`${S}.command.params`] ?? ''}
+        </p>
+      </div>
+    </div>
+  );
+}
+
+function Params(p: { t: T; cmd: CatalogCommand; draft: Draft; errors: FieldErrors }) {
+  return (
+    <fieldset>
+      <legend>{p.t('command_params')}</legend>
+      {Object.entries(p.cmd.params).map(([name, spec]) => {
+        const field = `${S}.command.params.${name}`;
+        const value = p.draft.params[name] ?? '';
+        const required = p.cmd.required.includes(name);
+        const label = `${spec.title || name}${required ? ` (${p.t('required')})` : ''}`;
+        return (
+          <Field name={field} label={label} errors={p.errors}>
+            {spec.enum ? (
+              <select {...fieldAttrs(field, p.errors)} aria-required={required ? 'true' : undefined}>
+                <option value=""></option>
+                {spec.enum.map((v) => (
+                  <option value={String(v)} selected={String(v) === value}>
+                    {String(v)}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input
+                type="text"
+                inputmode={spec.type === 'string' ? 'text' : spec.type === 'integer' ? 'numeric' : 'decimal'}
+                value={value}
+                {...fieldAttrs(field, p.errors)}
+                aria-required={required ? 'true' : undefined}
+              />
+            )}
+          </Field>
+        );
+      })}
+    </fieldset>
+  );
+}
+
+function TextField(p: { t: T; draft: Draft; data: ActionData; errors: FieldErrors }) {
+  const { t, errors } = p;
+  const field = `${S}.command.text`;
+  const text = renderTemplate(p.draft.text, p.data.templateValues);
+  const plan = planSms(text);
+  const counter = t('sms_counter', { chars: [...text].length, parts: plan.parts.length, encoding: plan.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS2' });
+  return (
+    <Field name={field} label={t('sms_text')} hint={t('sms_text_hint')} errors={errors}>
+      <textarea rows={4} {...fieldAttrs(field, errors, true)} aria-describedby={`f-steps-0-command-text-hint sms-counter f-steps-0-command-text-err`} data-sms="" data-values={JSON.stringify(p.data.templateValues)} data-fmt={t('sms_counter')}>
+        {p.draft.text}
+      </textarea>
+      <output id="sms-counter" class="counter" aria-live="polite" for="f-steps-0-command-text">
+        {counter}
+      </output>
+    </Field>
+  );
+}

@@ -1,0 +1,93 @@
+// What each wizard step shows, loaded through the hub's API (and, for the devices' online state,
+// which the API does not give, one Prometheus query scoped to the platform through ApiDeps).
+import type { ApiDeps } from '../api/context.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { stepText, templateValues } from '../core/action.js';
+import { selector } from '../core/promql.js';
+import type { ControlDevice } from '../model/entities.js';
+import type { Device, MetricValue } from '../prometheus/devices.js';
+import type { ApiCall } from './api-client.js';
+import { qs } from './api-client.js';
+import type { Draft } from './draft.js';
+import { inputOf } from './wizard-logic.js';
+import type { ActionData, ControlRow, SiteRow } from './wizard-action.js';
+import type { DeviceList, MetricRow } from './wizard-device.js';
+
+/** The metric whose value 1 means a signage device is online (the exporter's). */
+export const ONLINE_METRIC = 'signage_device_online';
+export const DEVICE_PAGE = 20;
+
+export async function onlineStates(deps: ApiDeps, platformId: string): Promise<Map<string, boolean>> {
+  const out = new Map<string, boolean>();
+  const platform = deps.store.platform(platformId);
+  if (!platform) return out;
+  const rows = await deps.query(platform.prometheus, selector(platformId, ONLINE_METRIC));
+  for (const r of rows) {
+    if (r.metric.platform_id !== platformId) continue;
+    for (const kt of ['device_id', 'mac']) if (r.metric[kt]) out.set(`${kt}:${r.metric[kt]}`, r.value === 1);
+  }
+  return out;
+}
+
+export async function deviceList(api: ApiCall, deps: ApiDeps, platformId: string, q: string, offset: number): Promise<DeviceList> {
+  const r = await api<{ total: number; items: Device[] }>('GET', `/devices${qs({ q: q.trim(), limit: DEVICE_PAGE, offset })}`);
+  if (!r.ok) return { total: 0, items: [], offset, limit: DEVICE_PAGE, error: r.error.message };
+  const online = await onlineStates(deps, platformId).catch(() => new Map<string, boolean>());
+  return {
+    total: r.data.total,
+    offset,
+    limit: DEVICE_PAGE,
+    error: null,
+    items: r.data.items.map((d) => ({ key_type: d.key_type, key: d.key, name: d.name, online: online.get(`${d.key_type}:${d.key}`) ?? null })),
+  };
+}
+
+export interface MetricsResult {
+  metrics: MetricRow[];
+  ms: number;
+  error: string | null;
+}
+
+export async function deviceMetrics(api: ApiCall, device: Draft['device'], now: () => number = Date.now): Promise<MetricsResult> {
+  if (!device) return { metrics: [], ms: 0, error: null };
+  const t0 = now();
+  const r = await api<{ items: MetricValue[] }>('GET', `/devices/${encodeURIComponent(device.key_type)}/${encodeURIComponent(device.key)}/metrics`);
+  const ms = Math.round(now() - t0);
+  if (!r.ok) return { metrics: [], ms, error: r.error.message };
+  const seen = new Map<string, number | null>();
+  for (const m of r.data.items) if (!seen.has(m.metric)) seen.set(m.metric, Number.isNaN(m.value) ? null : m.value);
+  return { metrics: [...seen].map(([metric, value]) => ({ metric, value })), ms, error: null };
+}
+
+interface SiteView {
+  id: string;
+  name: string;
+  online: boolean;
+  status: { modem?: { signal_dbm?: number | null }; outbox?: { depth: number } } | null;
+}
+
+export async function actionData(api: ApiCall, deps: ApiDeps, platformId: string, draft: Draft, metrics: MetricRow[]): Promise<ActionData> {
+  const [sites, controls] = await Promise.all([api<{ items: SiteView[] }>('GET', '/sites'), api<{ items: ControlDevice[] }>('GET', '/control-devices')]);
+  const siteRows: SiteRow[] = sites.ok
+    ? sites.data.items.map((s) => ({ id: s.id, name: s.name, online: s.online, signal_dbm: s.status?.modem?.signal_dbm ?? null, outbox: s.status?.outbox?.depth ?? null }))
+    : [];
+  const controlList = controls.ok ? controls.data.items : [];
+  const controlRows: ControlRow[] = controlList.map((c) => ({ id: c.id, name: c.name, phone: c.phone, model: c.model, site_ids: c.site_ids }));
+  const control = controlList.find((c) => c.id === draft.control_device_id);
+  let catalog: Catalog | null = null;
+  if (control) {
+    const r = await api<Catalog>('GET', `/catalogs/${encodeURIComponent(control.model)}`);
+    catalog = r.ok ? r.data : null;
+  }
+  const values = Object.fromEntries(metrics.map((m) => [m.metric, m.value]));
+  const input = inputOf(draft, deps, platformId);
+  const ctx = { job: { name: draft.name, device: input.device ?? { key_type: 'device_id' as const, key: '', name: '' }, conditions: input.conditions }, values };
+  const tv = templateValues(ctx as Parameters<typeof templateValues>[0]);
+  let sms: ActionData['sms'] = null;
+  const step = input.steps[0];
+  if (control && step) {
+    const r = stepText({ ...step, expires_s: 900 } as Parameters<typeof stepText>[0], control, deps.catalogs, ctx as Parameters<typeof stepText>[3]);
+    if (r.ok) sms = { text: r.text, parts: r.parts, encoding: r.encoding };
+  }
+  return { sites: siteRows, controls: controlRows, catalog, templateValues: tv, sms };
+}

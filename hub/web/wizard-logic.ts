@@ -1,0 +1,143 @@
+// The wizard's server logic, without HTML: merging a step's form fields into the draft, and
+// validating the draft with the API's own schema (jobInput) and reference checks
+// (checkReferences), reporting only the fields of the steps asked for, by form field name.
+import { z } from 'zod';
+import type { FieldIssue } from '../api/errors.js';
+import { fieldPath } from '../api/errors.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { checkReferences } from '../jobs/service.js';
+import { type JobInput, jobInput } from '../model/job.js';
+import type { HubStore } from '../store/store.js';
+import { type Draft, formField, type StepNo, stepOf, toJobInput } from './draft.js';
+import type { FieldErrors } from './context.js';
+import { type Lang, translator } from './i18n.js';
+
+export type Form = Record<string, string | File | (string | File)[]>;
+
+export function one(f: Form, key: string): string | undefined {
+  const v = f[key];
+  const x = Array.isArray(v) ? v[0] : v;
+  return typeof x === 'string' ? x : undefined;
+}
+export function all(f: Form, key: string): string[] {
+  const v = f[key];
+  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
+}
+const txt = (f: Form, key: string, fallback: string): string => one(f, key) ?? fallback;
+
+/** Apply the fields a step's form sent to the draft. */
+export function mergeStep(d: Draft, step: StepNo, f: Form): Draft {
+  const n = { ...d };
+  if (step === 2) {
+    const chosen = all(f, 'metric');
+    const kept = d.conditions.filter((c) => chosen.includes(c.metric));
+    for (const m of chosen) if (!kept.some((c) => c.metric === m)) kept.push({ metric: m, op: '>', value: '' });
+    n.conditions = kept.slice(0, 10);
+  } else if (step === 3) {
+    n.conditions = d.conditions.map((c, i) => ({
+      metric: txt(f, `conditions[${i}].metric`, c.metric),
+      op: txt(f, `conditions[${i}].op`, c.op),
+      value: txt(f, `conditions[${i}].value`, c.value),
+    }));
+    n.combine = one(f, 'combine') === 'or' ? 'or' : 'and';
+    n.for_min = txt(f, 'for_min', d.for_min);
+    n.no_data_mode = one(f, 'no_data.mode') === 'fire' ? 'fire' : 'ignore';
+    n.no_data_min = txt(f, 'no_data_min', d.no_data_min);
+    n.cooldown_min = txt(f, 'cooldown_min', d.cooldown_min);
+    n.windows_on = one(f, 'windows_on') === 'on';
+    n.tz = txt(f, 'windows.tz', d.tz);
+    n.ranges = d.ranges.map((r, i) => ({
+      days: f[`windows.ranges[${i}].from`] === undefined ? r.days : all(f, `windows.ranges[${i}].days`).map(Number).filter((x) => Number.isInteger(x)),
+      from: txt(f, `windows.ranges[${i}].from`, r.from),
+      to: txt(f, `windows.ranges[${i}].to`, r.to),
+    }));
+  } else if (step === 4) {
+    n.site_id = txt(f, 'steps[0].site_id', d.site_id);
+    const control = txt(f, 'steps[0].control_device_id', d.control_device_id);
+    const kind = txt(f, 'steps[0].command.kind', d.command_kind);
+    n.command_kind = kind === 'text' ? 'text' : 'catalog';
+    const commandId = txt(f, 'steps[0].command.command_id', d.command_id);
+    // Another device model or command: earlier parameters no longer apply.
+    const changed = control !== d.control_device_id || commandId !== d.command_id;
+    n.control_device_id = control;
+    n.command_id = commandId;
+    const params: Record<string, string> = changed ? {} : { ...d.params };
+    const prefix = 'steps[0].command.params.';
+    for (const k of Object.keys(f)) if (k.startsWith(prefix) && !changed) params[k.slice(prefix.length)] = one(f, k) ?? '';
+    n.params = params;
+    n.text = txt(f, 'steps[0].command.text', d.text);
+  } else if (step === 5) {
+    n.name = txt(f, 'name', d.name);
+    n.enabled = f.name !== undefined ? one(f, 'enabled') === 'on' : d.enabled;
+  }
+  return n;
+}
+
+export interface ValidateDeps {
+  store: HubStore;
+  catalogs: ReadonlyMap<string, Catalog>;
+}
+
+const MINUTE_FIELDS = new Set(['for_s', 'cooldown_s', 'no_data.after_s']);
+
+/**
+ * The schema's messages in the user's language, with two operator-friendly changes: a number
+ * field holding something else says "enter a number", and durations entered in minutes state
+ * their bounds in minutes.
+ */
+function errorMap(lang: Lang): z.core.$ZodErrorMap {
+  const locale = (lang === 'ru' ? z.locales.ru() : z.locales.en()).localeError;
+  const t = translator(lang);
+  return (iss) => {
+    if (iss.code === 'invalid_type' && iss.expected === 'number' && typeof iss.input === 'number' && Number.isNaN(iss.input)) return t('not_a_number');
+    const path = (iss.path ?? []).map(String).join('.');
+    if (MINUTE_FIELDS.has(path) && (iss.code === 'too_big' || iss.code === 'too_small')) {
+      const bound = Number(iss.code === 'too_big' ? iss.maximum : iss.minimum) / 60;
+      return t(iss.code === 'too_big' ? 'at_most_min' : 'at_least_min', { n: Math.round(bound * 100) / 100 });
+    }
+    return locale(iss);
+  };
+}
+
+/** Catalog types of the chosen command's parameters (via the platform's control device). */
+export function paramTypes(d: Draft, deps: ValidateDeps, platformId: string): Record<string, string> {
+  const device = deps.store.controlDevice(d.control_device_id);
+  if (!device || device.platform_id !== platformId) return {};
+  const cmd = deps.catalogs.get(device.model)?.commands.find((c) => c.id === d.command_id);
+  return cmd ? Object.fromEntries(Object.entries(cmd.params).map(([k, spec]) => [k, spec.type])) : {};
+}
+
+/** The API input of a draft, with catalog parameters typed. */
+export function inputOf(d: Draft, deps: ValidateDeps, platformId: string): JobInput {
+  return toJobInput(d, paramTypes(d, deps, platformId));
+}
+
+/** Issues of the whole draft as the API would report them, by API field path. */
+export function draftIssues(d: Draft, lang: Lang, platformId: string, deps: ValidateDeps): FieldIssue[] {
+  const input = inputOf(d, deps, platformId);
+  const r = jobInput.safeParse(input, { error: errorMap(lang) });
+  if (!r.success) return r.error.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));
+  return checkReferences(r.data, platformId, deps.store, deps.catalogs);
+}
+
+/** Form errors of the steps `from`..`to` (one message per field, the first). */
+export function stepErrors(issues: readonly FieldIssue[], from: StepNo, to: StepNo): FieldErrors {
+  const out: FieldErrors = {};
+  for (const i of issues) {
+    const s = stepOf(i.field);
+    if (s < from || s > to) continue;
+    const name = formField(i.field);
+    out[name] ??= i.message;
+  }
+  return out;
+}
+
+/** The earliest step with an error, or null. */
+export function firstErrorStep(errors: FieldErrors): StepNo | null {
+  let best: StepNo | null = null;
+  for (const f of Object.keys(errors)) {
+    const s = stepOf(f);
+    if (best === null || s < best) best = s;
+  }
+  return best;
+}

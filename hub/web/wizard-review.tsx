@@ -1,0 +1,69 @@
+// Wizard step 5: the summary in plain words, the automatic name (editable), enabled, and a dry
+// run of the unsaved job against live data (the API's POST /jobs/dry-run).
+import type { DryRunResult } from '../jobs/dry-run.js';
+import { Field, fieldAttrs } from './components.js';
+import type { FieldErrors } from './context.js';
+import type { Draft } from './draft.js';
+import { formatNumber, type Lang, type T } from './i18n.js';
+import { duration } from './words.js';
+
+/** The dry run's verdict in the user's language, from its structured fields. */
+export function dryReason(t: T, lang: Lang, dry: DryRunResult, forS: number, enabled: boolean): string {
+  if (dry.prometheus_error) return t('dry_prometheus', { message: dry.prometheus_error });
+  if (dry.would_fire) return t(dry.conditions_hold === null ? 'dry_fire_no_data' : 'dry_fire_now');
+  if (!enabled) return t('dry_disabled');
+  if (dry.conditions_hold === null) return t('dry_no_data');
+  if (!dry.conditions_hold) return t('dry_not_hold');
+  if (!dry.in_window) return t('dry_outside');
+  if (dry.next_state === 'firing') return t('dry_firing');
+  if (dry.next_state === 'cooldown') return t('dry_cooldown');
+  return t('dry_pending', { for: duration(lang, forS) });
+}
+
+export function ReviewStep(p: { t: T; lang: Lang; draft: Draft; errors: FieldErrors; autoName: string; words: string; action: string; dry: DryRunResult | null; dryError: string | null; forS: number }) {
+  const { t, draft: d, errors, dry } = p;
+  return (
+    <div>
+      <dl class="summary">
+        <dt>{t('summary_device')}</dt>
+        <dd>{d.device ? `${d.device.name || d.device.key} (${d.device.key_type} ${d.device.key})` : '—'}</dd>
+        <dt>{t('step3')}</dt>
+        <dd>{p.words}</dd>
+        <dt>{t('summary_action')}</dt>
+        <dd>{p.action}</dd>
+      </dl>
+      <Field name="name" label={t('job_name')} hint={t('job_name_hint', { auto: p.autoName })} errors={errors}>
+        <input type="text" value={d.name} placeholder={p.autoName} maxlength={200} {...fieldAttrs('name', errors, true)} />
+      </Field>
+      <div class="field check">
+        <label>
+          <input type="checkbox" name="enabled" checked={d.enabled} /> {t('job_enabled')}
+        </label>
+      </div>
+      <section class="dry" aria-labelledby="dry-h">
+        <h3 id="dry-h">{t('dry_run')}</h3>
+        {p.dryError ? <p class="error">{p.dryError}</p> : null}
+        {dry ? (
+          <dl class="summary" id="dry-run">
+            <dt>{t('dry_values')}</dt>
+            <dd>
+              {Object.entries(dry.values)
+                .map(([m, v]) => `${m} = ${formatNumber(p.lang, v)}`)
+                .join('; ') || '—'}
+            </dd>
+            <dt>{t('dry_would_fire')}</dt>
+            <dd class={dry.would_fire ? 'fire' : ''}>{dry.would_fire ? t('yes') : t('no')}</dd>
+            <dt>{t('dry_reason')}</dt>
+            <dd>{dryReason(t, p.lang, dry, p.forS, d.enabled)}</dd>
+            {dry.sms && 'text' in dry.sms ? (
+              <>
+                <dt>{t('dry_sms')}</dt>
+                <dd>{`${dry.sms.to}: «${dry.sms.text}» (${dry.sms.parts} SMS, ${dry.sms.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS2'})`}</dd>
+              </>
+            ) : null}
+          </dl>
+        ) : null}
+      </section>
+    </div>
+  );
+}
