@@ -117,6 +117,8 @@ export class ModemDriver {
     for (let i = startAt; i < parts.length; i++) {
       const part = parts[i] as SubmitPdu;
       if (!this.isUp) throw Object.assign(new Error(`modem is ${this.current.state}${this.current.error ? `: ${this.current.error}` : ''}`), { code: 'modem_down' });
+      // A command timed out earlier: flush its late answer before trusting the next one.
+      if (this.d.engine.stale) await sync(this.d.engine, 3, undefined, this.d.config.syncTimeoutMs);
       await hooks.beforePart(i);
       const res = await this.d.engine.sendPdu(part.tpduLength, part.hex, { timeoutMs: this.d.config.sendTimeoutMs });
       const mr = parseCmgs(res.lines);
