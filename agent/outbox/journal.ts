@@ -23,6 +23,8 @@ export class Journal<R> {
   private batch: string[] = [];
   private waiters: Waiter[] = [];
   private flushing: Promise<void> | undefined;
+  /** Set while compacting: writes wait for the new file. */
+  private gate: Promise<void> | undefined;
   private bytes = 0;
   /** Lines that could not be parsed on load (torn or corrupt). */
   skipped = 0;
@@ -84,6 +86,7 @@ export class Journal<R> {
     // Let appends made in the same tick join this write.
     await new Promise<void>((r) => setImmediate(r));
     while (this.batch.length) {
+      if (this.gate) await this.gate.catch(() => undefined);
       const data = this.batch.join('');
       const waiters = this.waiters;
       this.batch = [];
@@ -105,6 +108,17 @@ export class Journal<R> {
   /** Replace the journal with these records (atomic rename, fsynced). */
   async compact(records: R[]): Promise<void> {
     await this.flushing;
+    let open_: () => void = () => undefined;
+    this.gate = new Promise<void>((r) => (open_ = r));
+    try {
+      await this.rewrite(records);
+    } finally {
+      this.gate = undefined;
+      open_();
+    }
+  }
+
+  private async rewrite(records: R[]): Promise<void> {
     const tmp = `${this.path}.tmp`;
     const data = records.map((r) => `${JSON.stringify(r)}\n`).join('');
     const fh = await open(tmp, 'w');

@@ -174,3 +174,20 @@ describe('Outbox', () => {
     writeFileSync(join(tmp(), 'unused'), '');
   });
 });
+
+describe('Journal', () => {
+  it('writes appends made during a compaction to the new file', async () => {
+    const path = join(tmp(), 'j');
+    const j = new Journal<{ n: number }>(path);
+    await j.open();
+    await j.append([{ n: 1 }, { n: 2 }]);
+    const compaction = j.compact([{ n: 2 }]);
+    const late = j.append([{ n: 3 }]);
+    await Promise.all([compaction, late]);
+    await j.append([{ n: 4 }]);
+    await j.close();
+    const again = new Journal<{ n: number }>(path);
+    expect((await again.open()).map((r) => r.n)).toEqual([2, 3, 4]);
+    await again.close();
+  });
+});
