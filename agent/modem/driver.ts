@@ -233,6 +233,13 @@ export class ModemDriver {
         failures = 0;
         const changed = radio.registration !== this.current.registration || radio.signal_dbm !== this.current.signal_dbm || radio.operator !== this.current.operator;
         if (changed) this.patch(radio);
+        // Multipart messages whose other parts never came: hand on what there is.
+        for (const m of this.reassembler.expire(this.clock.now())) {
+          this.enqueueRead(async () => {
+            await this.d.onInbound?.(m);
+            for (const i of m.indexes) await this.d.engine.run(`AT+CMGD=${i}`);
+          });
+        }
       } catch (err) {
         if (!(err instanceof AtTimeoutError) && !(err instanceof ModemSetupError)) throw err;
         failures++;
