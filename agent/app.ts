@@ -15,7 +15,7 @@ import { MqttAdapter } from './mqtt/adapter.js';
 import { Journal } from './outbox/journal.js';
 import { Outbox } from './outbox/outbox.js';
 import { Pacer } from './outbox/pacing.js';
-import { Sender } from './outbox/sender.js';
+import { Sender, unsendable } from './outbox/sender.js';
 import type { JournalRecord } from './outbox/state.js';
 import type { SerialBinding } from './serial/port.js';
 import { AGENT_VERSION } from './version.js';
@@ -75,7 +75,10 @@ export class Agent {
       config,
       log: this.log.child('mqtt'),
       onJob: async (job) => {
-        await this.outbox.accept(job);
+        if ((await this.outbox.accept(job)) !== 'accepted') return;
+        // A number or text that can never go out fails at once, modem or no modem.
+        const problem = unsendable(job, config.send.max_parts);
+        if (problem && this.outbox.stateOf(job.execution_id) === 'queued') await this.outbox.end(job.execution_id, 'failed', problem);
       },
       onMalformed: () => this.metrics.malformed.inc(),
       onUpdateAcked: (u) => this.outbox.ackUpdate(u.execution_id, u.seq),

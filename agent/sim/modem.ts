@@ -14,6 +14,8 @@ export interface SimSms {
   to: string;
   text: string;
   mr: number;
+  /** Parts of the whole message (1 unless concatenated). */
+  parts: number;
   encoding: string;
   status_report: boolean;
   concat?: { ref: number; total: number; seq: number };
@@ -239,6 +241,7 @@ export class SimModem {
         to: d.to,
         text: d.text,
         mr: 0,
+        parts: d.concat?.total ?? 1,
         encoding: d.alphabet,
         status_report: d.statusReport,
         ...(d.concat ? { concat: d.concat } : {}),

@@ -118,6 +118,24 @@ describe('agent over MQTT and a pty modem', () => {
     await waitFor(() => agent.outbox.pendingUpdates().length === 0, 5000, 'all updates acknowledged');
   }, 40_000);
 
+  it('fails a text too long for the part limit at once, before any modem work', async () => {
+    await hub.publishJob(job('int-6', { text: 'Ж'.repeat(67 * 6 + 1) }));
+    await waitFor(() => hub.statesOf('int-6').includes('failed'), 5000, 'failed');
+    expect(hub.statesOf('int-6')).toEqual(['accepted', 'failed']);
+    expect(hub.updates.find((u) => u.execution_id === 'int-6' && u.state === 'failed')?.reason).toMatchObject({ code: 'text_too_long', retryable: false });
+  });
+
+  it('reports a silent modem down and sends the queued job once it answers again', async () => {
+    sim.modem.silent = true;
+    await waitFor(() => agent.modemStatus().state === 'down', 15_000, 'modem down');
+    expect(agent.modemStatus().error).toMatch(/stopped answering|does not answer/);
+    await hub.publishJob(job('int-7', { text: 'after silence' }));
+    await waitFor(() => hub.statesOf('int-7').includes('accepted'), 5000, 'accepted');
+    sim.modem.silent = false;
+    await waitFor(() => hub.statesOf('int-7').includes('delivered'), 20_000, 'delivered after silence');
+    expect(sentTo('after silence')).toHaveLength(1);
+  }, 40_000);
+
   it('publishes inbound SMS', async () => {
     sim.modem.receive('+79161234567', 'Питание включено');
     await waitFor(() => hub.inbound.length > 0, 5000, 'inbound');
