@@ -40,7 +40,7 @@ export async function runDoctor(config: AgentConfig, binding: SerialBinding, log
       await stack.link.open();
       checks.push({ name: 'port', ok: true, detail: `${port} opened at ${config.modem.baud_rate} baud` });
     } catch (err) {
-      checks.push(fail('port', err, /EACCES|permission/i.test((err as Error).message) ? 'Add the agent user to the "dialout" group.' : 'Another program (ModemManager?) may hold the port: `systemctl disable --now ModemManager`.'));
+      checks.push(fail('port', err, /EACCES|permission/i.test((err as Error).message) ? 'Add the agent user to the "dialout" group.' : 'Another program may hold the port: the agent service (stop it before `doctor` or `send`) or ModemManager (`systemctl disable --now ModemManager`).'));
       return checks;
     }
     try {

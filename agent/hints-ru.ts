@@ -3,7 +3,7 @@
 // hint without a translation still shows in English.
 const RU: Record<string, string> = {
   'Add the agent user to the "dialout" group.': 'Добавьте пользователя агента в группу "dialout".',
-  'Another program (ModemManager?) may hold the port: `systemctl disable --now ModemManager`.': 'Порт может занимать другая программа (ModemManager?): `systemctl disable --now ModemManager`.',
+  'Another program may hold the port: the agent service (stop it before `doctor` or `send`) or ModemManager (`systemctl disable --now ModemManager`).': 'Порт может занимать другая программа: служба агента (остановите её перед `doctor` или `send`) или ModemManager (`systemctl disable --now ModemManager`).',
   'Check modem.pin. After three wrong PINs the SIM needs its PUK: unlock it in a phone.': 'Проверьте modem.pin. После трёх неверных PIN SIM-карте нужен PUK: разблокируйте её в телефоне.',
   'Check that the modem is plugged in and that modem.port names it (prefer /dev/serial/by-id/...); run `agent ports`.': 'Проверьте, что модем подключён и modem.port указывает на него (лучше /dev/serial/by-id/...); выполните `agent ports`.',
   'Check the SIM card.': 'Проверьте SIM-карту.',
