@@ -157,7 +157,8 @@ export class Outbox {
     const rec = this.must(id);
     const r: JournalRecord = reason ? { t: 'end', id, state, at: this.clock.now(), reason } : { t: 'end', id, state, at: this.clock.now() };
     const agentState = state === 'queued' || state === 'sending' ? 'failed' : state;
-    await this.commit(rec, [r], [agentState, reason, delivery ? { delivery, message_refs: rec.mrs.map((m) => m ?? 0), parts: rec.parts } : {}]);
+    const refs = rec.mrs.length ? { message_refs: rec.mrs.map((m) => m ?? 0), parts: rec.parts } : {};
+    await this.commit(rec, [r], [agentState, reason, delivery ? { delivery, ...refs } : refs]);
     this.onChange();
   }
 
@@ -198,6 +199,13 @@ export class Outbox {
     for (const rec of [...this.s.live.values()]) {
       if (rec.state === 'queued' && Date.parse(rec.job.expires_at) <= now) {
         await this.end(rec.job.execution_id, 'expired', { code: 'expired', message: `expired at ${rec.job.expires_at} before it could be sent${rec.lastError ? ` (last error: ${rec.lastError.message})` : ''}` });
+      }
+    }
+    for (const rec of [...this.s.live.values()]) {
+      // No status report came: close the execution as `sent` so the hub hears a last word.
+      if (rec.state === 'sent' && rec.job.status_report && rec.endedAt === undefined && now - (rec.sentAt ?? now) >= this.config.reportWaitMs) {
+        const waited = Math.round(this.config.reportWaitMs / 3_600_000);
+        await this.end(rec.job.execution_id, 'sent', { code: 'no_status_report', message: `sent, but no status report came within ${waited} h`, retryable: false }, undefined);
       }
     }
     for (const [id, t] of this.s.tombs) if (now - t.at > this.config.dedupRetentionMs) this.s.tombs.delete(id);

@@ -88,6 +88,20 @@ describe('Outbox', () => {
     expect(updates.map((u) => u.state)).toEqual(['accepted', 'sending', 'sent', 'delivered']);
   });
 
+  it('closes a sent execution whose status report never came, so the hub hears a last word', async () => {
+    const { o, updates } = await open(join(tmp(), 'j'), { reportWaitMs: 1000 });
+    await o.accept(job(1));
+    await o.markTry('exec-1', 0, 1);
+    await o.markPart('exec-1', 0, 9);
+    await o.housekeeping();
+    expect(updates.at(-1)?.state).toBe('sent');
+    t += 1000;
+    await o.housekeeping();
+    t -= 1000;
+    expect(updates.at(-1)).toMatchObject({ state: 'sent', seq: 3, message_refs: [9], reason: { code: 'no_status_report' } });
+    expect(o.get('exec-1')?.endedAt).toBeDefined();
+  });
+
   it('expires a job past its deadline instead of sending it', async () => {
     const { o, updates } = await open(join(tmp(), 'j'));
     await o.accept(job(1, { expires_at: '2026-11-25T08:31:00.000Z' }));
