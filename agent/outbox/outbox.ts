@@ -139,10 +139,13 @@ export class Outbox {
     this.byMr.set(mr, { id, part });
     await this.commit(rec, [r], done ? ['sent', undefined, { parts: rec.parts, message_refs: rec.mrs.map((m) => m ?? 0) }] : undefined, false);
     if (done) this.onChange();
-    const early = this.early.get(mr);
-    if (done && early && this.clock.now() - early.at < 600_000) {
-      this.early.delete(mr);
-      await this.report(mr, early.status, early.outcome, early.dischargeAt);
+    if (!done) return;
+    // Reports that came before the whole message was sent (any part's TP-MR).
+    for (const m of rec.mrs) {
+      const early = m == null ? undefined : this.early.get(m);
+      if (m == null || !early) continue;
+      this.early.delete(m);
+      if (this.clock.now() - early.at < 600_000) await this.report(m, early.status, early.outcome, early.dischargeAt);
     }
   }
 

@@ -88,6 +88,18 @@ describe('Outbox', () => {
     expect(updates.map((u) => u.state)).toEqual(['accepted', 'sending', 'sent', 'delivered']);
   });
 
+  it('applies a report for the first part that came while the second part was being sent', async () => {
+    const { o, updates } = await open(join(tmp(), 'j'));
+    await o.accept(job(1));
+    await o.markTry('exec-1', 0, 2);
+    await o.markPart('exec-1', 0, 40);
+    await o.markTry('exec-1', 1, 2);
+    await o.report(40, 0, 'delivered');
+    await o.markPart('exec-1', 1, 41);
+    await o.report(41, 0, 'delivered');
+    expect(updates.map((u) => u.state)).toEqual(['accepted', 'sending', 'sent', 'delivered']);
+  });
+
   it('closes a sent execution whose status report never came, so the hub hears a last word', async () => {
     const { o, updates } = await open(join(tmp(), 'j'), { reportWaitMs: 1000 });
     await o.accept(job(1));
