@@ -80,7 +80,13 @@ export class Agent {
         const problem = unsendable(job, config.send.max_parts);
         if (problem && this.outbox.stateOf(job.execution_id) === 'queued') await this.outbox.end(job.execution_id, 'failed', problem);
       },
-      onMalformed: () => this.metrics.malformed.inc(),
+      onMalformed: (reason, ids) => {
+        this.metrics.malformed.inc();
+        // The execution is named: tell the hub it failed here rather than let it wait.
+        if (ids && !this.outbox.stateOf(ids.execution_id)) {
+          this.mqtt.publishUpdate({ v: 1, type: 'update', ...ids, platform_id: config.platform_id, site_id: config.site_id, state: 'failed', at: new Date(this.clock.now()).toISOString(), seq: 0, reason: { code: 'invalid_job', message: reason, retryable: false } });
+        }
+      },
       onUpdateAcked: (u) => this.outbox.ackUpdate(u.execution_id, u.seq),
       onConnection: () => this.scheduleStatus(),
       pendingUpdates: () => this.outbox.pendingUpdates(),

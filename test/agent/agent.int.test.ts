@@ -58,7 +58,9 @@ describe('agent over MQTT and a pty modem', () => {
     await waitFor(() => hub.statesOf('int-2').includes('sent'), 10_000, 'sent after malformed');
     const metrics = await agent.registry.getSingleMetricAsString('gsmjobs_agent_mqtt_malformed_messages_total');
     expect(metrics).toMatch(/gsmjobs_agent_mqtt_malformed_messages_total 2/);
-    expect(hub.statesOf('int-bad')).toEqual([]);
+    // the bad job still named its execution, so the hub hears that it failed and why
+    await waitFor(() => hub.statesOf('int-bad').includes('failed'), 5000, 'bad job reported');
+    expect(hub.updates.find((u) => u.execution_id === 'int-bad')?.reason).toMatchObject({ code: 'invalid_job', message: expect.stringMatching(/^to: must be/) });
   });
 
   it('answers a re-sent execution as duplicate and does not send it again', async () => {
