@@ -69,9 +69,21 @@ export class Journal<R> {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     // A torn tail without newline: start the next record on a fresh line.
+    const created = this.bytes === 0;
     this.fh = await open(this.path, 'a');
     if (!endsWithNewline) await this.fh.write('\n');
+    // A new file's directory entry must be on disk too, or a power cut could lose the whole file.
+    if (created && this.options.fsync !== false) await this.syncDir();
     return out;
+  }
+
+  private async syncDir(): Promise<void> {
+    const dir = await open(dirname(this.path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 
   /** Append records; resolves when they are on disk (after fdatasync). */
@@ -130,12 +142,7 @@ export class Journal<R> {
     }
     await this.fh?.close();
     await rename(tmp, this.path);
-    const dir = await open(dirname(this.path), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await this.syncDir();
     this.fh = await open(this.path, 'a');
     this.bytes = Buffer.byteLength(data);
   }
