@@ -15,7 +15,7 @@ import { MqttAdapter } from './mqtt/adapter.js';
 import { Journal } from './outbox/journal.js';
 import { Outbox } from './outbox/outbox.js';
 import { Pacer } from './outbox/pacing.js';
-import { Sender } from './outbox/sender.js';
+import { Sender, unsendable } from './outbox/sender.js';
 import type { JournalRecord } from './outbox/state.js';
 import type { SerialBinding } from './serial/port.js';
 import { AGENT_VERSION } from './version.js';
@@ -75,9 +75,18 @@ export class Agent {
       config,
       log: this.log.child('mqtt'),
       onJob: async (job) => {
-        await this.outbox.accept(job);
+        if ((await this.outbox.accept(job)) !== 'accepted') return;
+        // A number or text that can never go out fails at once, modem or no modem.
+        const problem = unsendable(job, config.send.max_parts);
+        if (problem && this.outbox.stateOf(job.execution_id) === 'queued') await this.outbox.end(job.execution_id, 'failed', problem);
       },
-      onMalformed: () => this.metrics.malformed.inc(),
+      onMalformed: (reason, ids) => {
+        this.metrics.malformed.inc();
+        // The execution is named: tell the hub it failed here rather than let it wait.
+        if (ids && !this.outbox.stateOf(ids.execution_id)) {
+          this.mqtt.publishUpdate({ v: 1, type: 'update', ...ids, platform_id: config.platform_id, site_id: config.site_id, state: 'failed', at: new Date(this.clock.now()).toISOString(), seq: 0, reason: { code: 'invalid_job', message: reason, retryable: false } });
+        }
+      },
       onUpdateAcked: (u) => this.outbox.ackUpdate(u.execution_id, u.seq),
       onConnection: () => this.scheduleStatus(),
       pendingUpdates: () => this.outbox.pendingUpdates(),

@@ -11,6 +11,7 @@ import { createModemStack } from './modem/stack.js';
 import type { SerialBinding } from './serial/port.js';
 import { listSerialPorts } from './serial/list.js';
 import { systemClock } from '../hub/common/clock.js';
+import { hintRu } from './hints-ru.js';
 
 export interface Check {
   name: string;
@@ -39,7 +40,7 @@ export async function runDoctor(config: AgentConfig, binding: SerialBinding, log
       await stack.link.open();
       checks.push({ name: 'port', ok: true, detail: `${port} opened at ${config.modem.baud_rate} baud` });
     } catch (err) {
-      checks.push(fail('port', err, /EACCES|permission/i.test((err as Error).message) ? 'Add the agent user to the "dialout" group.' : 'Another program (ModemManager?) may hold the port: `systemctl disable --now ModemManager`.'));
+      checks.push(fail('port', err, /EACCES|permission/i.test((err as Error).message) ? 'Add the agent user to the "dialout" group.' : 'Another program may hold the port: the agent service (stop it before `doctor` or `send`) or ModemManager (`systemctl disable --now ModemManager`).'));
       return checks;
     }
     try {
@@ -90,8 +91,11 @@ export async function runDoctor(config: AgentConfig, binding: SerialBinding, log
 }
 
 export function formatChecks(checks: Check[]): string {
-  const lines = checks.map((c) => `${c.ok ? 'OK  ' : 'FAIL'} ${c.name.padEnd(8)} ${c.detail}${c.hint ? `\n              what to do: ${c.hint}` : ''}`);
+  const lines = checks.map((c) => {
+    const ru = c.hint ? hintRu(c.hint) : undefined;
+    return `${c.ok ? 'OK  ' : 'FAIL'} ${c.name.padEnd(8)} ${c.detail}${c.hint ? `\n              what to do: ${c.hint}` : ''}${ru ? `\n              что делать: ${ru}` : ''}`;
+  });
   const ok = checks.every((c) => c.ok);
-  lines.push(ok ? 'All checks passed: the modem is ready to send SMS. / Все проверки пройдены: модем готов отправлять SMS.' : 'Some checks failed: see "what to do" above. / Есть ошибки: см. "what to do" выше.');
+  lines.push(ok ? 'All checks passed: the modem is ready to send SMS. / Все проверки пройдены: модем готов отправлять SMS.' : 'Some checks failed: see "what to do" above. / Есть ошибки: см. "что делать" выше.');
   return lines.join('\n');
 }

@@ -200,6 +200,13 @@ export class AtEngine {
           this.log.debug('final result with no command in flight (late answer) ignored', { text: ev.text });
           return;
         }
+        if (p.stage === 'prompt' && p.pdu !== undefined) {
+          // A result before the prompt: either the modem refused AT+CMGS, or this is the late
+          // answer of an earlier command. The PDU never left, so it is safe to retry.
+          if (ev.kind === 'ok') this.stale = true;
+          this.settle(p, new AtCommandError(p.command, ev.kind === 'ok' ? 'other' : ev.kind, ev.kind === 'ok' ? 'OK before the "> " prompt (late answer of an earlier command?)' : ev.text, ev.code));
+          return;
+        }
         if (ev.kind === 'ok') this.settle(p, { lines: p.lines, ms: this.clock.now() - p.started });
         else this.settle(p, new AtCommandError(p.command, ev.kind, ev.text, ev.code));
         return;

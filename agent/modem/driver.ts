@@ -117,6 +117,8 @@ export class ModemDriver {
     for (let i = startAt; i < parts.length; i++) {
       const part = parts[i] as SubmitPdu;
       if (!this.isUp) throw Object.assign(new Error(`modem is ${this.current.state}${this.current.error ? `: ${this.current.error}` : ''}`), { code: 'modem_down' });
+      // A command timed out earlier: flush its late answer before trusting the next one.
+      if (this.d.engine.stale) await sync(this.d.engine, 3, undefined, this.d.config.syncTimeoutMs);
       await hooks.beforePart(i);
       const res = await this.d.engine.sendPdu(part.tpduLength, part.hex, { timeoutMs: this.d.config.sendTimeoutMs });
       const mr = parseCmgs(res.lines);
@@ -231,6 +233,13 @@ export class ModemDriver {
         failures = 0;
         const changed = radio.registration !== this.current.registration || radio.signal_dbm !== this.current.signal_dbm || radio.operator !== this.current.operator;
         if (changed) this.patch(radio);
+        // Multipart messages whose other parts never came: hand on what there is.
+        for (const m of this.reassembler.expire(this.clock.now())) {
+          this.enqueueRead(async () => {
+            await this.d.onInbound?.(m);
+            for (const i of m.indexes) await this.d.engine.run(`AT+CMGD=${i}`);
+          });
+        }
       } catch (err) {
         if (!(err instanceof AtTimeoutError) && !(err instanceof ModemSetupError)) throw err;
         failures++;

@@ -55,7 +55,8 @@ export async function sync(engine: AtEngine, attempts: number, signal?: AbortSig
   for (let i = 0; i < attempts; i++) {
     signal?.throwIfAborted();
     try {
-      await engine.run('AT', { timeoutMs: attemptTimeoutMs });
+      // ATV1 first: a modem left in numeric mode (V0) answers it in words again [V.250 6.2.6].
+      await engine.run(i === 0 ? 'ATV1' : 'AT', { timeoutMs: attemptTimeoutMs });
       // Make sure a late answer of an earlier command is not waiting: one more round trip.
       await engine.run('AT', { timeoutMs: attemptTimeoutMs });
       engine.stale = false;

@@ -18,7 +18,7 @@ export interface ModemStackDeps {
   observe?: (command: string, seconds: number, result: 'ok' | 'error' | 'timeout') => void;
   onStatus?: (s: ModemStatus) => void;
   onStatusReport?: (r: DecodedStatusReport) => void;
-  onInbound?: (m: InboundMessage) => void;
+  onInbound?: (m: InboundMessage) => Promise<void> | void;
 }
 
 export interface ModemStack {

@@ -4,6 +4,7 @@
 // on disk: mqtt.js sends the PUBACK when handleMessage's callback runs. A malformed payload is
 // logged, counted and acknowledged (dropped) so it never blocks the session.
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import {
   type AgentStatus,
@@ -16,18 +17,23 @@ import {
   executionUpdate,
   inboundSms,
   jobRequest,
+  opaqueId,
   siteTopic,
   usernames,
 } from '../../hub/common/contract/index.js';
 import type { Logger } from '../../hub/common/log.js';
 import type { AgentConfig } from '../config.js';
 
+/** Enough of a job to answer it even when the rest is invalid. */
+const jobIds = z.object({ execution_id: opaqueId, job_id: opaqueId, attempt: z.number().int().min(1).catch(1) });
+
 export interface MqttAdapterDeps {
   config: AgentConfig;
   log: Logger;
   /** Store the job durably; the message is acknowledged when this resolves. */
   onJob(job: JobRequest): Promise<void>;
-  onMalformed(reason: string): void;
+  /** A job refused as malformed; `ids` when the payload still names its execution (then the hub is told). */
+  onMalformed(reason: string, ids?: { execution_id: string; job_id: string; attempt: number }): void;
   onUpdateAcked(u: ExecutionUpdate): void;
   onConnection?(connected: boolean): void;
   /** Updates still to deliver (journaled, not acknowledged), published after each connect. */
@@ -112,7 +118,8 @@ export class MqttAdapter {
     }
     if (reason || !decoded.ok) {
       this.d.log.warn('malformed job message dropped', { topic, reason });
-      this.d.onMalformed(reason ?? 'invalid');
+      const ids = decodePayload(jobIds, packet.payload as Buffer);
+      this.d.onMalformed(reason ?? 'invalid', ids.ok && decoded.ok === false ? ids.value : undefined);
       done();
       return;
     }

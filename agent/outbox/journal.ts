@@ -23,6 +23,8 @@ export class Journal<R> {
   private batch: string[] = [];
   private waiters: Waiter[] = [];
   private flushing: Promise<void> | undefined;
+  /** Set while compacting: writes wait for the new file. */
+  private gate: Promise<void> | undefined;
   private bytes = 0;
   /** Lines that could not be parsed on load (torn or corrupt). */
   skipped = 0;
@@ -67,9 +69,21 @@ export class Journal<R> {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     // A torn tail without newline: start the next record on a fresh line.
+    const created = this.bytes === 0;
     this.fh = await open(this.path, 'a');
     if (!endsWithNewline) await this.fh.write('\n');
+    // A new file's directory entry must be on disk too, or a power cut could lose the whole file.
+    if (created && this.options.fsync !== false) await this.syncDir();
     return out;
+  }
+
+  private async syncDir(): Promise<void> {
+    const dir = await open(dirname(this.path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 
   /** Append records; resolves when they are on disk (after fdatasync). */
@@ -84,6 +98,7 @@ export class Journal<R> {
     // Let appends made in the same tick join this write.
     await new Promise<void>((r) => setImmediate(r));
     while (this.batch.length) {
+      if (this.gate) await this.gate.catch(() => undefined);
       const data = this.batch.join('');
       const waiters = this.waiters;
       this.batch = [];
@@ -105,6 +120,17 @@ export class Journal<R> {
   /** Replace the journal with these records (atomic rename, fsynced). */
   async compact(records: R[]): Promise<void> {
     await this.flushing;
+    let open_: () => void = () => undefined;
+    this.gate = new Promise<void>((r) => (open_ = r));
+    try {
+      await this.rewrite(records);
+    } finally {
+      this.gate = undefined;
+      open_();
+    }
+  }
+
+  private async rewrite(records: R[]): Promise<void> {
     const tmp = `${this.path}.tmp`;
     const data = records.map((r) => `${JSON.stringify(r)}\n`).join('');
     const fh = await open(tmp, 'w');
@@ -116,12 +142,7 @@ export class Journal<R> {
     }
     await this.fh?.close();
     await rename(tmp, this.path);
-    const dir = await open(dirname(this.path), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await this.syncDir();
     this.fh = await open(this.path, 'a');
     this.bytes = Buffer.byteLength(data);
   }

@@ -139,10 +139,13 @@ export class Outbox {
     this.byMr.set(mr, { id, part });
     await this.commit(rec, [r], done ? ['sent', undefined, { parts: rec.parts, message_refs: rec.mrs.map((m) => m ?? 0) }] : undefined, false);
     if (done) this.onChange();
-    const early = this.early.get(mr);
-    if (done && early && this.clock.now() - early.at < 600_000) {
-      this.early.delete(mr);
-      await this.report(mr, early.status, early.outcome, early.dischargeAt);
+    if (!done) return;
+    // Reports that came before the whole message was sent (any part's TP-MR).
+    for (const m of rec.mrs) {
+      const early = m == null ? undefined : this.early.get(m);
+      if (m == null || !early) continue;
+      this.early.delete(m);
+      if (this.clock.now() - early.at < 600_000) await this.report(m, early.status, early.outcome, early.dischargeAt);
     }
   }
 
@@ -157,7 +160,8 @@ export class Outbox {
     const rec = this.must(id);
     const r: JournalRecord = reason ? { t: 'end', id, state, at: this.clock.now(), reason } : { t: 'end', id, state, at: this.clock.now() };
     const agentState = state === 'queued' || state === 'sending' ? 'failed' : state;
-    await this.commit(rec, [r], [agentState, reason, delivery ? { delivery, message_refs: rec.mrs.map((m) => m ?? 0), parts: rec.parts } : {}]);
+    const refs = rec.mrs.length ? { message_refs: rec.mrs.map((m) => m ?? 0), parts: rec.parts } : {};
+    await this.commit(rec, [r], [agentState, reason, delivery ? { delivery, ...refs } : refs]);
     this.onChange();
   }
 
@@ -198,6 +202,13 @@ export class Outbox {
     for (const rec of [...this.s.live.values()]) {
       if (rec.state === 'queued' && Date.parse(rec.job.expires_at) <= now) {
         await this.end(rec.job.execution_id, 'expired', { code: 'expired', message: `expired at ${rec.job.expires_at} before it could be sent${rec.lastError ? ` (last error: ${rec.lastError.message})` : ''}` });
+      }
+    }
+    for (const rec of [...this.s.live.values()]) {
+      // No status report came: close the execution as `sent` so the hub hears a last word.
+      if (rec.state === 'sent' && rec.job.status_report && rec.endedAt === undefined && now - (rec.sentAt ?? now) >= this.config.reportWaitMs) {
+        const waited = Math.round(this.config.reportWaitMs / 3_600_000);
+        await this.end(rec.job.execution_id, 'sent', { code: 'no_status_report', message: `sent, but no status report came within ${waited} h`, retryable: false }, undefined);
       }
     }
     for (const [id, t] of this.s.tombs) if (now - t.at > this.config.dedupRetentionMs) this.s.tombs.delete(id);

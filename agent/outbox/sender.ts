@@ -36,6 +36,17 @@ export interface SenderDeps {
   onResult?: (r: SendResult, parts: number) => void;
 }
 
+/** Why a job can never be sent (bad number, too long), or undefined: checked on arrival. */
+export function unsendable(job: { to: string; text: string }, maxParts: number): { code: string; message: string; retryable: false } | undefined {
+  try {
+    encodeSubmit({ to: job.to, text: job.text, maxParts });
+    return undefined;
+  } catch (err) {
+    const code = err instanceof InvalidNumberError ? 'invalid_number' : err instanceof SmsTooLongError ? 'text_too_long' : 'invalid_text';
+    return { code, message: (err as Error).message, retryable: false };
+  }
+}
+
 export class Sender {
   private readonly clock: Clock;
   private abort: AbortController | undefined;

@@ -127,7 +127,7 @@ export function isSettled(rec: JobRecord, now: number, reportWaitMs: number): bo
   if (rec.unacked.length) return false;
   if (TERMINAL.has(rec.state)) return true;
   if (rec.state !== 'sent') return false;
-  if (!rec.job.status_report) return true;
+  if (!rec.job.status_report || rec.endedAt !== undefined) return true;
   return now - (rec.sentAt ?? now) >= reportWaitMs;
 }
 

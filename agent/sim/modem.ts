@@ -14,6 +14,8 @@ export interface SimSms {
   to: string;
   text: string;
   mr: number;
+  /** Parts of the whole message (1 unless concatenated). */
+  parts: number;
   encoding: string;
   status_report: boolean;
   concat?: { ref: number; total: number; seq: number };
@@ -46,6 +48,8 @@ export class SimModem {
   readonly spec: ModelSpec;
   readonly sent: SimSms[] = [];
   echo = true;
+  /** Verbose result codes (ATV1); false answers 0 / 4 as after ATV0. */
+  verbose = true;
   /** No answer at all while true (a hung modem). */
   silent = false;
   /** Accept the next AT+CMGS PDU (and log it) but never answer. */
@@ -146,6 +150,7 @@ export class SimModem {
   }
 
   private reply(body: string[], final = 'OK'): void {
+    if (!this.verbose) final = final === 'OK' ? '0' : final === 'ERROR' ? '4' : final;
     const spam = this.o.spam && this.spec.spam.length ? `\r\n${this.spec.spam[this.spamIndex++ % this.spec.spam.length]}\r\n` : '';
     this.out(`${spam}${body.map((l) => `\r\n${l}\r\n`).join('')}\r\n${final}\r\n`);
   }
@@ -153,6 +158,11 @@ export class SimModem {
   private command(line: string): void {
     const cmd = line.toUpperCase();
     const arg = line.includes('=') ? line.slice(line.indexOf('=') + 1) : '';
+    if (cmd === 'ATV0') {
+      this.verbose = false;
+      return this.reply([]);
+    }
+    if (cmd === 'ATV1') this.verbose = true;
     if (cmd === 'AT' || cmd === 'ATV1' || cmd.startsWith('AT+CMEE') || cmd.startsWith('AT+CSMP') || cmd === 'AT+CNMA') return this.reply([]);
     if (cmd === 'ATE0') {
       this.echo = false;
@@ -231,6 +241,7 @@ export class SimModem {
         to: d.to,
         text: d.text,
         mr: 0,
+        parts: d.concat?.total ?? 1,
         encoding: d.alphabet,
         status_report: d.statusReport,
         ...(d.concat ? { concat: d.concat } : {}),

@@ -58,7 +58,9 @@ describe('agent over MQTT and a pty modem', () => {
     await waitFor(() => hub.statesOf('int-2').includes('sent'), 10_000, 'sent after malformed');
     const metrics = await agent.registry.getSingleMetricAsString('gsmjobs_agent_mqtt_malformed_messages_total');
     expect(metrics).toMatch(/gsmjobs_agent_mqtt_malformed_messages_total 2/);
-    expect(hub.statesOf('int-bad')).toEqual([]);
+    // the bad job still named its execution, so the hub hears that it failed and why
+    await waitFor(() => hub.statesOf('int-bad').includes('failed'), 5000, 'bad job reported');
+    expect(hub.updates.find((u) => u.execution_id === 'int-bad')?.reason).toMatchObject({ code: 'invalid_job', message: expect.stringMatching(/^to: must be/) });
   });
 
   it('answers a re-sent execution as duplicate and does not send it again', async () => {
@@ -116,6 +118,24 @@ describe('agent over MQTT and a pty modem', () => {
     expect(hub.statesOf('int-5')).toEqual(['accepted', 'sending', 'sent', 'delivered']);
     expect(sentTo('during broker restart')).toHaveLength(1);
     await waitFor(() => agent.outbox.pendingUpdates().length === 0, 5000, 'all updates acknowledged');
+  }, 40_000);
+
+  it('fails a text too long for the part limit at once, before any modem work', async () => {
+    await hub.publishJob(job('int-6', { text: 'Ж'.repeat(67 * 6 + 1) }));
+    await waitFor(() => hub.statesOf('int-6').includes('failed'), 5000, 'failed');
+    expect(hub.statesOf('int-6')).toEqual(['accepted', 'failed']);
+    expect(hub.updates.find((u) => u.execution_id === 'int-6' && u.state === 'failed')?.reason).toMatchObject({ code: 'text_too_long', retryable: false });
+  });
+
+  it('reports a silent modem down and sends the queued job once it answers again', async () => {
+    sim.modem.silent = true;
+    await waitFor(() => agent.modemStatus().state === 'down', 15_000, 'modem down');
+    expect(agent.modemStatus().error).toMatch(/stopped answering|does not answer/);
+    await hub.publishJob(job('int-7', { text: 'after silence' }));
+    await waitFor(() => hub.statesOf('int-7').includes('accepted'), 5000, 'accepted');
+    sim.modem.silent = false;
+    await waitFor(() => hub.statesOf('int-7').includes('delivered'), 20_000, 'delivered after silence');
+    expect(sentTo('after silence')).toHaveLength(1);
   }, 40_000);
 
   it('publishes inbound SMS', async () => {

@@ -121,3 +121,20 @@ describe('AtEngine on binding-mock', () => {
     expect(commandName('AT^SYSCFGEX?')).toBe('^SYSCFGEX');
   });
 });
+
+describe('AtEngine late answers', () => {
+  it('does not take a late OK of an earlier command for the +CMGS answer', async () => {
+    const engine = new AtEngine();
+    const writes: string[] = [];
+    engine.attach({ write: async (d) => void writes.push(d) });
+    const p = engine.sendPdu(20, '00'.repeat(21), { promptTimeoutMs: 1000 });
+    await new Promise((r) => setImmediate(r));
+    engine.feed('\r\nOK\r\n');
+    const err = await p.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AtCommandError);
+    expect((err as Error).message).toMatch(/OK before the "> " prompt/);
+    expect((err as { uncertain?: boolean }).uncertain).toBeUndefined();
+    expect(engine.stale).toBe(true);
+    expect(writes).toEqual(['AT+CMGS=20\r']);
+  });
+});

@@ -78,6 +78,14 @@ describe('ModemDriver', () => {
     for (const c of ['ATE0\r', 'AT+CMEE=1\r', 'AT+CPIN="2468"\r', 'AT+CMGF=0\r', 'AT+CNMI=2,1,0,1,0\r', 'AT+CSCA?\r', 'AT+CREG?\r']) expect(w).toContain(c);
   }, 15_000);
 
+  it('brings back a modem left in numeric result mode (ATV0) [V.250 6.2.6]', async () => {
+    const { m, driver } = await rig({ model: 'EC25' });
+    m.sim.verbose = false;
+    driver.start();
+    await waitFor(() => driver.isUp, 5000, 'modem up');
+    expect(m.sim.verbose).toBe(true);
+  });
+
   it('says plainly when the SIM wants a PIN and none is configured', async () => {
     const { driver } = await rig({ pin: '2468' });
     driver.start();

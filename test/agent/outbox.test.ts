@@ -88,6 +88,32 @@ describe('Outbox', () => {
     expect(updates.map((u) => u.state)).toEqual(['accepted', 'sending', 'sent', 'delivered']);
   });
 
+  it('applies a report for the first part that came while the second part was being sent', async () => {
+    const { o, updates } = await open(join(tmp(), 'j'));
+    await o.accept(job(1));
+    await o.markTry('exec-1', 0, 2);
+    await o.markPart('exec-1', 0, 40);
+    await o.markTry('exec-1', 1, 2);
+    await o.report(40, 0, 'delivered');
+    await o.markPart('exec-1', 1, 41);
+    await o.report(41, 0, 'delivered');
+    expect(updates.map((u) => u.state)).toEqual(['accepted', 'sending', 'sent', 'delivered']);
+  });
+
+  it('closes a sent execution whose status report never came, so the hub hears a last word', async () => {
+    const { o, updates } = await open(join(tmp(), 'j'), { reportWaitMs: 1000 });
+    await o.accept(job(1));
+    await o.markTry('exec-1', 0, 1);
+    await o.markPart('exec-1', 0, 9);
+    await o.housekeeping();
+    expect(updates.at(-1)?.state).toBe('sent');
+    t += 1000;
+    await o.housekeeping();
+    t -= 1000;
+    expect(updates.at(-1)).toMatchObject({ state: 'sent', seq: 3, message_refs: [9], reason: { code: 'no_status_report' } });
+    expect(o.get('exec-1')?.endedAt).toBeDefined();
+  });
+
   it('expires a job past its deadline instead of sending it', async () => {
     const { o, updates } = await open(join(tmp(), 'j'));
     await o.accept(job(1, { expires_at: '2026-11-25T08:31:00.000Z' }));
@@ -172,5 +198,22 @@ describe('Outbox', () => {
     expect(await b.o.accept(job(3))).toBe('duplicate');
     expect(b.updates.at(-1)).toMatchObject({ state: 'duplicate', reason: { message: 'execution already sent' } });
     writeFileSync(join(tmp(), 'unused'), '');
+  });
+});
+
+describe('Journal', () => {
+  it('writes appends made during a compaction to the new file', async () => {
+    const path = join(tmp(), 'j');
+    const j = new Journal<{ n: number }>(path);
+    await j.open();
+    await j.append([{ n: 1 }, { n: 2 }]);
+    const compaction = j.compact([{ n: 2 }]);
+    const late = j.append([{ n: 3 }]);
+    await Promise.all([compaction, late]);
+    await j.append([{ n: 4 }]);
+    await j.close();
+    const again = new Journal<{ n: number }>(path);
+    expect((await again.open()).map((r) => r.n)).toEqual([2, 3, 4]);
+    await again.close();
   });
 });

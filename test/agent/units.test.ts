@@ -125,3 +125,18 @@ describe('CLI', () => {
     expect(out.length).toBeGreaterThan(0);
   });
 });
+
+describe('doctor output', () => {
+  it('gives every hint in English and Russian', async () => {
+    const { formatChecks } = await import('../../agent/doctor.js');
+    const { hintRu } = await import('../../agent/hints-ru.js');
+    const text = formatChecks([{ name: 'sim', ok: false, detail: 'the SIM asks for a PIN and none is configured', hint: 'Put the PIN in modem.pin (or GSMJOBS_AGENT_MODEM__PIN_FILE), or disable the PIN in a phone.' }]);
+    expect(text).toContain('what to do: Put the PIN');
+    expect(text).toContain('что делать: Укажите PIN');
+    // every hint string in the sources has a translation
+    const src = ['agent/modem/setup.ts', 'agent/modem/driver.ts', 'agent/doctor.ts'].map((f) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8')).join('\n');
+    const hints = [...src.matchAll(/(?:hint: |, )'([A-Z][^']{10,}[.)])'\)?[,;]?$/gm)].map((m) => m[1] as string).filter((h) => !h.startsWith('All checks') && !h.startsWith('Some checks'));
+    expect(hints.length).toBeGreaterThan(8);
+    for (const h of hints) expect(hintRu(h), h).toBeDefined();
+  });
+});
