@@ -47,9 +47,15 @@ let counted = false;
 try {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed += r.numPassedTests ?? 0;
-  failed += (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+  failed += r.numFailedTests ?? 0;
+  // A file that failed without a failing test (it did not load, or a hook threw) counts once.
+  const brokenFiles = (r.testResults ?? []).filter(
+    (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
+  );
+  for (const f of brokenFiles) console.error(`broken test file: ${f.name}: ${(f.message ?? '').split('\n')[0]}`);
+  failed += brokenFiles.length;
   counted = (r.numTotalTests ?? 0) > 0;
-  if (!vitestOk && (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0) === 0) failed++;
+  if (!vitestOk && (r.numFailedTests ?? 0) + brokenFiles.length === 0) failed++;
 } catch {
   failed++;
 }

@@ -95,13 +95,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 /**
  * `--port` / `--baud` override the config's modem section, so that a technician can run
  * `agent doctor --port /dev/ttyUSB2` (or `send`) before any config exists: without a config
- * file, doctor and send use placeholder site ids (they never touch MQTT).
+ * file and with --port, doctor and send use placeholder site ids (they never touch MQTT).
  */
 function cliEnv(cmd: string, values: { port?: string | undefined; baud?: string | undefined; config?: string | undefined }, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
   if (values.port) out.GSMJOBS_AGENT_MODEM__PORT = values.port;
   if (values.baud) out.GSMJOBS_AGENT_MODEM__BAUD_RATE = values.baud;
-  if (cmd !== 'run' && !values.config && !env.GSMJOBS_AGENT_CONFIG) {
+  if (cmd !== 'run' && values.port && !values.config && !env.GSMJOBS_AGENT_CONFIG) {
     out.GSMJOBS_AGENT_PLATFORM_ID ??= 'local';
     out.GSMJOBS_AGENT_SITE_ID ??= 'doctor';
   }
