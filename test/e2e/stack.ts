@@ -312,7 +312,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
       seed: { token, controlDeviceId: cd.id as string, jobId: job.id as string },
       async listenEvents() {
-        const c = await connectMqtt(hubHandle.mqttUrl, `events/${PLATFORM}`, PASSWORDS.events, { reconnectPeriod: 500, clean: true });
+        // A persistent session: events published while the broker restarts are not lost.
+        const c = await connectMqtt(hubHandle.mqttUrl, `events/${PLATFORM}`, PASSWORDS.events, { reconnectPeriod: 500, clean: false, clientId: `e2e-events-${process.pid}-${Date.now()}` });
         const events: EventListener['events'] = [];
         c.on('message', (topic, payload) => events.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> }));
         c.on('error', () => undefined);
@@ -331,8 +332,25 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   }
 }
 
-/** The hub's view of one execution. */
-export async function executions(stack: Stack): Promise<Array<Record<string, any>>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const r = await stack.hub.api('GET', `/api/v1/executions?job_id=${stack.seed.jobId}`);
+/** A job on another simulated device of the same site (each scenario watches its own device). */
+export async function addJob(stack: Stack, device: string, text: string): Promise<string> {
+  const job = await stack.hub.api('POST', '/api/v1/jobs', {
+    device: { key_type: 'device_id', key: device, name: `player ${device}` },
+    conditions: [{ metric: 'signage_device_online', op: '==', value: 0 }],
+    for_s: 0,
+    cooldown_s: stack.options.cooldownS,
+    steps: [{ type: 'send', site_id: SITE, control_device_id: stack.seed.controlDeviceId, command: { kind: 'text', text } }],
+  });
+  return job.id as string;
+}
+
+/** The hub's executions of one job (default: the seeded job). */
+export async function executions(stack: Stack, jobId = stack.seed.jobId): Promise<Array<Record<string, any>>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const r = await stack.hub.api('GET', `/api/v1/executions?job_id=${jobId}`);
   return (r.items ?? r) as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** The SMS parts the modem accepted that belong to one text (every scenario's text is unique). */
+export function partsOf(stack: Stack, text: string): SimSms[] {
+  return stack.modem.sms().filter((s) => s.text.length > 0 && text.includes(s.text));
 }
