@@ -94,10 +94,16 @@ async function request(base: string, token: string, method: string, path: string
 export function connectMqtt(url: string, username: string, password: string, extra: mqtt.IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const c = mqtt.connect(url, { username, password, reconnectPeriod: 0, connectTimeout: 5000, ...extra });
-    c.once('connect', () => resolve(c));
-    c.once('error', (err) => {
+    const onError = (err: Error) => {
       c.end(true);
       reject(err);
+    };
+    c.once('error', onError);
+    c.once('connect', () => {
+      // Later errors (a broker restart) must not end a client that reconnects.
+      c.off('error', onError);
+      c.on('error', () => undefined);
+      resolve(c);
     });
   });
 }
@@ -316,7 +322,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         const c = await connectMqtt(hubHandle.mqttUrl, `events/${PLATFORM}`, PASSWORDS.events, { reconnectPeriod: 500, clean: false, clientId: `e2e-events-${process.pid}-${Date.now()}` });
         const events: EventListener['events'] = [];
         c.on('message', (topic, payload) => events.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> }));
-        c.on('error', () => undefined);
         c.on('connect', () => void c.subscribeAsync(`gsmjobs/v1/events/${PLATFORM}/#`, { qos: 1 }).catch(() => undefined));
         await c.subscribeAsync(`gsmjobs/v1/events/${PLATFORM}/#`, { qos: 1 });
         return { events, close: () => c.endAsync(true) };

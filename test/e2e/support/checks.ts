@@ -41,9 +41,9 @@ export async function waitParts(stack: Stack, text: string, n: number, timeoutMs
   }, timeoutMs, `${n} part(s) of "${text.slice(0, 30)}..." at the modem`, 25);
 }
 
-/** Russian texts of 2 parts, unique per scenario (the device number is in them). */
+/** Russian texts of 2 parts, each part unique per scenario (the device number is in both). */
 export function scenarioText(device: string, what: string): string {
-  const t = `Экран ${device} не в сети (${what}). Выключите розетку на одну минуту и снова включите её, затем проверьте экран.`;
+  const t = `Экран ${device} не в сети (${what}). Выключите розетку на минуту, включите её и проверьте экран ${device}.`;
   if (t.length <= 70 || t.length > 134) throw new Error(`scenario text must take 2 UCS2 parts, has ${t.length} characters`);
   return t;
 }
