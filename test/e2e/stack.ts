@@ -69,7 +69,7 @@ export interface Stack {
   modem: { child: Child; control(line: string): void; sms(): SimSms[] };
   seed: { token: string; controlDeviceId: string; jobId: string };
   /** Subscribe as the platform's event listener (events/<platform>). */
-  listenEvents(): Promise<EventListener>;
+  listenEvents(onEvent?: (e: { topic: string; body: Record<string, unknown> }) => void): Promise<EventListener>;
   stop(): Promise<void>;
   /** Every process id the stack started (to check for orphans). */
   pids(): number[];
@@ -317,11 +317,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
             .map((l) => JSON.parse(l) as SimSms),
       },
       seed: { token, controlDeviceId: cd.id as string, jobId: job.id as string },
-      async listenEvents() {
+      async listenEvents(onEvent) {
         // A persistent session: events published while the broker restarts are not lost.
         const c = await connectMqtt(hubHandle.mqttUrl, `events/${PLATFORM}`, PASSWORDS.events, { reconnectPeriod: 500, clean: false, clientId: `e2e-events-${process.pid}-${Date.now()}` });
         const events: EventListener['events'] = [];
-        c.on('message', (topic, payload) => events.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> }));
+        c.on('message', (topic, payload) => {
+          const e = { topic, body: JSON.parse(payload.toString()) as Record<string, unknown> };
+          events.push(e);
+          onEvent?.(e);
+        });
         c.on('connect', () => void c.subscribeAsync(`gsmjobs/v1/events/${PLATFORM}/#`, { qos: 1 }).catch(() => undefined));
         await c.subscribeAsync(`gsmjobs/v1/events/${PLATFORM}/#`, { qos: 1 });
         return { events, close: () => c.endAsync(true) };
@@ -333,7 +337,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   } catch (err) {
     const tail = children.map((c) => `--- ${c.name}\n${c.output().slice(-2500)}`).join('\n');
     await stopAll();
-    throw new Error(`${(err as Error).message}\n${tail}`);
+    throw new Error(`${(err as Error).message}\n${tail}`, { cause: err });
   }
 }
 
