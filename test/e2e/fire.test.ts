@@ -61,7 +61,8 @@ describe('a device goes offline: one job, one SMS, delivered', () => {
 
     // Within poll interval + exporter refresh + scrape + a few seconds.
     const latencyMs = atModem - flippedAt;
-    const boundMs = (pollIntervalS + scrapeIntervalS + exporterRefreshS + 4) * 1000;
+    // A few seconds of slack: CI runs other suites on the same 2 cores.
+    const boundMs = (pollIntervalS + scrapeIntervalS + exporterRefreshS + 6) * 1000;
     expect(latencyMs).toBeGreaterThan(0);
     expect(latencyMs).toBeLessThan(boundMs);
     const figure = {
@@ -90,7 +91,8 @@ describe('a device goes offline: one job, one SMS, delivered', () => {
     expect(list.map((e) => e.id)).toEqual([firstExecutionId]);
     expectSentOnce(stack, JOB_TEXT);
     const job = await stack.hub.api('GET', `/api/v1/jobs/${stack.seed.jobId}`);
-    expect(JSON.stringify(job)).toMatch(/cooldown|firing/);
+    expect(job.status.state).toBe('cooldown');
+    expect(job.status.last_execution).toMatchObject({ id: firstExecutionId, state: 'delivered' });
   }, 60_000);
 });
 
