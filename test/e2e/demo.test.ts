@@ -35,6 +35,10 @@ describe('npm run demo', () => {
     // What it printed works.
     const jobs = (await (await fetch(`${hub}/api/v1/jobs`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: unknown[] };
     expect(jobs.items).toHaveLength(2);
+    // The web form when hub/main.ts mounts it (`/` leads to its sign-in page), the API otherwise.
+    const root = await fetch(`${hub}/`);
+    if (root.ok && (root.headers.get('content-type') ?? '').includes('html')) expect(out).toContain(`${hub}/   (web form`);
+    else expect(out).toContain(`${hub}/api/v1`);
     const page = await fetch(`${sim}/_sim/ui`);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/30001/);

@@ -84,6 +84,7 @@ await addJob(s, TEXT_DEVICE, TEXT_JOB);
 running.events = await s.listenEvents((e) => {
   if (e.topic.endsWith('/execution')) say(`${time()}  execution ${String(e.body.execution_id)} (${String(e.body.job_name)}): ${String(e.body.state)}`);
 });
+// The web form, when hub/main.ts mounts it, answers / (a redirect to its sign-in page).
 const webForm = await fetch(`${s.hub.url}/`).then((r) => r.ok && (r.headers.get('content-type') ?? '').includes('html'), () => false);
 const latency = `${pollS + 2 * scrapeS} s`;
 
@@ -91,7 +92,7 @@ say(`
 ================================================================================
  gsmjobs demo is running / демо работает
 
- Hub / хаб:                ${s.hub.url}${webForm ? '/   (web form / веб-форма)' : '/api/v1   (API; OpenAPI at /api/v1/openapi.json)'}
+ Hub / хаб:                ${s.hub.url}${webForm ? '/   (web form: sign in with the token / веб-форма: вход по токену)' : '/api/v1   (API; OpenAPI at /api/v1/openapi.json)'}
  Sign-in token / токен:    ${s.seed.token}
  Simulator page / страница симулятора:  ${s.sim.url}/_sim/ui
  Prometheus:               ${s.prometheus.url}
