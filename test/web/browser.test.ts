@@ -7,6 +7,9 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveHub, startLiveHub } from './live-hub.js';
 
+// Live parts (debounced fetches) can take seconds on a loaded 2-core CI machine: poll patiently.
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+
 const SHOTS = new URL('../../test-artifacts/web/', import.meta.url).pathname;
 let live: LiveHub;
 let browser: Browser;
@@ -94,66 +97,66 @@ describe('web form in chromium', () => {
 
     // 1: live search by name.
     await page.getByLabel('Поиск устройства').fill('Холл 1');
-    await expect.poll(() => page.locator('#device-results li').count()).toBe(1);
-    await expect.poll(() => page.locator('#device-results').innerText()).toContain('в сети');
+    await poll(() => page.locator('#device-results li').count()).toBe(1);
+    await poll(() => page.locator('#device-results').innerText()).toContain('в сети');
     await shot(page, '01-device');
     await page.getByRole('button', { name: 'Выбрать: Плеер Холл 1' }).click();
 
     // 2: metrics with current values.
-    await expect.poll(() => page.locator('h2').innerText()).toContain('Шаг 2 из 5');
+    await poll(() => page.locator('h2').innerText()).toContain('Шаг 2 из 5');
     const temp = page.locator('label', { hasText: 'node_cpu_temperature_celsius' });
-    await expect.poll(() => temp.innerText()).toContain('сейчас: 71,5');
+    await poll(() => temp.innerText()).toContain('сейчас: 71,5');
     await shot(page, '02-metric');
     await temp.locator('input').check();
     await page.getByRole('button', { name: /Далее/ }).click();
 
     // 3: a wrong threshold is refused as you type, then fixed; the preview follows.
-    await expect.poll(() => page.locator('h2').innerText()).toContain('Шаг 3 из 5');
-    await expect.poll(() => page.locator('#cur-0').innerText()).toContain('71,5');
+    await poll(() => page.locator('h2').innerText()).toContain('Шаг 3 из 5');
+    await poll(() => page.locator('#cur-0').innerText()).toContain('71,5');
     const threshold = page.getByLabel('Порог');
     await threshold.fill('восемьдесят');
     const err = page.locator('[data-error-for="conditions[0].value"]');
-    await expect.poll(() => err.isVisible()).toBe(true);
+    await poll(() => err.isVisible()).toBe(true);
     expect(await threshold.getAttribute('aria-invalid')).toBe('true');
     await shot(page, '03-condition-error');
     await threshold.fill('80');
-    await expect.poll(() => err.isVisible()).toBe(false);
+    await poll(() => err.isVisible()).toBe(false);
     await page.getByLabel('Держится не меньше, мин').fill('5');
-    await expect.poll(() => page.locator('#preview').innerText()).toContain('Срабатывает, когда node_cpu_temperature_celsius выше 80 в течение 5 мин');
+    await poll(() => page.locator('#preview').innerText()).toContain('Срабатывает, когда node_cpu_temperature_celsius выше 80 в течение 5 мин');
     await shot(page, '03-condition');
     await page.getByRole('button', { name: /Далее/ }).click();
 
     // 4: site with its online state and signal; free text with a live counter.
-    await expect.poll(() => page.locator('h2').innerText()).toContain('Шаг 4 из 5');
+    await poll(() => page.locator('h2').innerText()).toContain('Шаг 4 из 5');
     const site = page.locator('label.site', { hasText: 'Москва' });
-    await expect.poll(() => site.innerText()).toMatch(/в сети[\s\S]*сигнал -71 дБм/);
+    await poll(() => site.innerText()).toMatch(/в сети[\s\S]*сигнал -71 дБм/);
     await site.locator('input').check();
     await page.getByLabel('Управляемое устройство').selectOption({ label: 'Розетка Холл (SIMPAL_D210)' });
-    await expect.poll(() => page.locator('#control-area').innerText()).toContain('+79161234567');
+    await poll(() => page.locator('#control-area').innerText()).toContain('+79161234567');
     await page.getByLabel('свой текст').check();
     const text = page.getByLabel('Текст SMS');
     await text.fill('Reboot {device}');
-    await expect.poll(() => page.locator('#sms-counter').innerText()).toMatch(/^\d+ симв\. · 1 SMS · UCS2$/);
+    await poll(() => page.locator('#sms-counter').innerText()).toMatch(/^\d+ симв\. · 1 SMS · UCS2$/);
     await text.fill('Reboot player now');
-    await expect.poll(() => page.locator('#sms-counter').innerText()).toBe('17 симв. · 1 SMS · GSM 7-bit');
+    await poll(() => page.locator('#sms-counter').innerText()).toBe('17 симв. · 1 SMS · GSM 7-bit');
     await text.fill('x'.repeat(161));
-    await expect.poll(() => page.locator('#sms-counter').innerText()).toBe('161 симв. · 2 SMS · GSM 7-bit');
+    await poll(() => page.locator('#sms-counter').innerText()).toBe('161 симв. · 2 SMS · GSM 7-bit');
     await text.fill('Перезагрузка {device}, t={value}');
-    await expect.poll(() => page.locator('#sms-rendered').innerText()).toContain('Перезагрузка Плеер Холл 1, t=71.5');
+    await poll(() => page.locator('#sms-rendered').innerText()).toContain('Перезагрузка Плеер Холл 1, t=71.5');
     await shot(page, '04-action');
     await page.getByRole('button', { name: /Далее/ }).click();
 
     // 5: automatic name, dry run on live data, save.
-    await expect.poll(() => page.locator('h2').innerText()).toContain('Шаг 5 из 5');
+    await poll(() => page.locator('h2').innerText()).toContain('Шаг 5 из 5');
     const name = page.getByLabel('Название');
     expect(await name.getAttribute('placeholder')).toBe('Мониторинг Плеер Холл 1 - node_cpu_temperature_celsius > 80');
-    await expect.poll(() => page.locator('#dry-run').innerText()).toContain('node_cpu_temperature_celsius = 71,5');
+    await poll(() => page.locator('#dry-run').innerText()).toContain('node_cpu_temperature_celsius = 71,5');
     await shot(page, '05-review');
     await name.fill('Перегрев Холл 1');
     await page.getByRole('button', { name: 'Сохранить задание' }).click();
 
     await page.waitForURL(/\/ui\/jobs\?msg=saved/);
-    await expect.poll(() => page.locator('table.jobs').innerText()).toContain('Перегрев Холл 1');
+    await poll(() => page.locator('table.jobs').innerText()).toContain('Перегрев Холл 1');
     await shot(page, '06-list');
     const job = live.hub.store.jobs('a').find((j) => j.name === 'Перегрев Холл 1');
     expect(job).toMatchObject({ for_s: 300, conditions: [{ metric: 'node_cpu_temperature_celsius', op: '>', value: 80 }], steps: [{ site_id: 'moscow-1', command: { kind: 'text', text: 'Перезагрузка {device}, t={value}' } }] });
@@ -180,15 +183,15 @@ describe('web form in chromium', () => {
     await page.waitForURL(/\/jobs\/new/);
     // Step 1: the search field has focus.
     await page.keyboard.type('Касса');
-    await expect.poll(() => page.locator('#device-results li').count()).toBe(1);
+    await poll(() => page.locator('#device-results li').count()).toBe(1);
     await tabTo(page, (el) => el.name === 'pick');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('h2').innerText()).toContain('Step 2 of 5');
+    await poll(() => page.locator('h2').innerText()).toContain('Step 2 of 5');
     await tabTo(page, (el) => el.name === 'metric' && el.value === 'signage_device_online');
     await page.keyboard.press('Space');
     await tabTo(page, (el) => el.text.startsWith('Next'));
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('h2').innerText()).toContain('Step 3 of 5');
+    await poll(() => page.locator('h2').innerText()).toContain('Step 3 of 5');
     await tabTo(page, (el) => el.name === 'conditions[0].op');
     await page.keyboard.press('Home'); // first operator in the list: >
     await page.keyboard.press('ArrowDown');
@@ -197,14 +200,14 @@ describe('web form in chromium', () => {
     await page.keyboard.press('ArrowDown'); // ==
     await page.keyboard.press('Tab');
     await page.keyboard.type('0');
-    await expect.poll(() => page.locator('#preview').innerText()).toContain('Fires when online equals 0');
+    await poll(() => page.locator('#preview').innerText()).toContain('Fires when online equals 0');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('h2').innerText()).toContain('Step 4 of 5');
+    await poll(() => page.locator('h2').innerText()).toContain('Step 4 of 5');
     await tabTo(page, (el) => el.name === 'steps[0].site_id');
     await page.keyboard.press('Space');
     await tabTo(page, (el) => el.name === 'steps[0].control_device_id');
     await page.keyboard.press('ArrowDown');
-    await expect.poll(() => page.locator('#control-area').innerText()).toContain('+79161234567');
+    await poll(() => page.locator('#control-area').innerText()).toContain('+79161234567');
     expect(await page.evaluate(() => (document.activeElement as HTMLSelectElement | null)?.name)).toBe('steps[0].control_device_id');
     await tabTo(page, (el) => el.name === 'steps[0].command.command_id');
     // Arrow keys walk the catalog (Cyrillic type-ahead is not typed as key events here).
@@ -213,15 +216,15 @@ describe('web form in chromium', () => {
     expect(await command.inputValue()).toBe('12_0_minutes_1');
     await tabTo(page, (el) => el.name === 'steps[0].command.params.minutes');
     await page.keyboard.type('5');
-    await expect.poll(() => page.locator('#sms-rendered').innerText()).toContain('#12#0#5#1#');
+    await poll(() => page.locator('#sms-rendered').innerText()).toContain('#12#0#5#1#');
     await shot(page, '08-keyboard-action');
     await tabTo(page, (el) => el.text.startsWith('Next'));
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('h2').innerText()).toContain('Step 5 of 5');
+    await poll(() => page.locator('h2').innerText()).toContain('Step 5 of 5');
     await tabTo(page, (el) => el.text.startsWith('Save'));
     await page.keyboard.press('Enter');
     await page.waitForURL(/msg=saved/);
-    await expect.poll(() => page.locator('table.jobs').innerText()).toContain('Плеер Касса 3');
+    await poll(() => page.locator('table.jobs').innerText()).toContain('Плеер Касса 3');
     await page.context().close();
   });
 
@@ -237,7 +240,7 @@ describe('web form in chromium', () => {
     await page.getByRole('button', { name: 'Выбрать: Плеер Холл 2' }).click();
     await page.locator('input[name=metric]').first().check();
     await page.getByRole('button', { name: /Далее/ }).click();
-    await expect.poll(() => page.locator('h2').innerText()).toContain('Шаг 3 из 5');
+    await poll(() => page.locator('h2').innerText()).toContain('Шаг 3 из 5');
     await shot(page, '11-phone-condition');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await page.goto(`${live.url}/ui/executions`);
