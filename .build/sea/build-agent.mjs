@@ -3,6 +3,7 @@
 //
 //   node .build/sea/build-agent.mjs [--entry agent/main.ts] [--arch arm64,x64] [--out dist]
 //        [--cache .data/sea-cache] [--no-tarball] [--no-smoke] [--gzip 1..9] [--format auto|cjs|esm]
+//        [--exec-argv '--max-semi-space-size=1']
 //   node .build/sea/build-agent.mjs --pin-node 24.x.y     re-pin node-binaries.json (registry lookup)
 //
 // Steps: bundle the ESM entry as CommonJS (esbuild) -> fetch and verify the pinned official Node
@@ -31,6 +32,10 @@ const { values } = parseArgs({
     'no-smoke': { type: 'boolean', default: false },
     gzip: { type: 'string', default: '6' },
     format: { type: 'string', default: 'auto' },
+    // Embedded in the executable (a SEA takes no node flags on its command line). A 1 MiB
+    // semi-space keeps V8's young generation from growing to tens of MiB of resident memory on
+    // a Pi; see test/bench/agent-process.bench.ts for the figures. Empty string: none.
+    'exec-argv': { type: 'string', default: '--max-semi-space-size=1' },
     'pin-node': { type: 'string' },
   },
 });
@@ -78,8 +83,9 @@ if (reported !== `v${pins.version}`) throw new Error(`${hostNode} reports ${repo
 log(`Node ${reported} binaries ready (${Object.keys(binaries).join(', ')}), cache ${relative(root, cacheDir) || cacheDir}`);
 
 // 3. blob, made by the same Node version that runs it
-const blob = makeBlob({ hostNode, mainScript: b.mainScript, assets: b.assets, workDir });
-log(`SEA blob ${(readFileSync(blob).length / 1024).toFixed(0)} KiB`);
+const execArgv = values['exec-argv'].split(/\s+/).filter(Boolean);
+const blob = makeBlob({ hostNode, mainScript: b.mainScript, assets: b.assets, workDir, execArgv });
+log(`SEA blob ${(readFileSync(blob).length / 1024).toFixed(0)} KiB${execArgv.length ? `, execArgv ${execArgv.join(' ')}` : ''}`);
 
 // 4. inject + addon beside the executable
 const addonRoot = join(root, 'node_modules', '@serialport', 'bindings-cpp', 'prebuilds');

@@ -12,14 +12,15 @@ export const SEA_RESOURCE = 'NODE_SEA_BLOB';
 /**
  * Build the blob with `hostNode` (the downloaded Node binary for this machine's architecture).
  * No snapshot and no code cache: both are specific to the architecture that makes them, and one
- * blob without them runs on every architecture of the same Node version.
+ * blob without them runs on every architecture of the same Node version. `execArgv` (Node >= 24.6):
+ * V8/Node flags the executable always starts with (NODE_OPTIONS still applies on top of them).
  */
-export function makeBlob({ hostNode, mainScript, assets = {}, workDir }) {
+export function makeBlob({ hostNode, mainScript, assets = {}, workDir, execArgv = [] }) {
   const config = join(workDir, 'sea-config.json');
   const blob = join(workDir, 'sea-prep.blob');
   writeFileSync(
     config,
-    JSON.stringify({ main: mainScript, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets }, null, 2),
+    JSON.stringify({ main: mainScript, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets, ...(execArgv.length ? { execArgv } : {}) }, null, 2),
   );
   const r = spawnSync(hostNode, ['--experimental-sea-config', config], { cwd: workDir, encoding: 'utf8' });
   if (r.error || r.status !== 0) {

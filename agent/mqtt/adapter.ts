@@ -67,6 +67,9 @@ export class MqttAdapter {
       username: m.username ?? usernames.site(this.ref),
       will: { topic: siteTopic(this.ref, 'status'), payload: Buffer.from(encodePayload(agentStatus, will)), qos: 1, retain: true },
       resubscribe: true,
+      // mqtt-packet otherwise pre-allocates 65,536 two-byte Buffers (about 6.5 MiB of heap) to
+      // write packet ids and lengths; the agent writes a few packets a minute.
+      writeCache: false,
     };
     if (m.password !== undefined) opts.password = m.password;
     const ca = read(m.tls.ca_file);

@@ -52,6 +52,8 @@ export class Sender {
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** `part` records journaled in the background (see sendOne); awaited by stop(). */
+  private readonly durable = new Set<Promise<void>>();
 
   constructor(private readonly d: SenderDeps) {
     this.clock = d.clock ?? systemClock;
@@ -68,6 +70,28 @@ export class Sender {
     this.wake?.();
     await this.loop?.catch(() => undefined);
     this.loop = undefined;
+    await this.settled();
+  }
+
+  /** Resolves when every `part` record started so far is on disk (or failed and was logged). */
+  async settled(): Promise<void> {
+    while (this.durable.size) await Promise.all([...this.durable]);
+  }
+
+  /**
+   * The modem accepted a part: record it without holding the send loop until it is on disk.
+   * Safe because the journal writes records in append order: the next part's or the next job's
+   * `try` record is appended after this one, and that `try` is awaited (fsynced) before its PDU
+   * goes to the modem, so no PDU leaves before this record is durable, and a crash leaves
+   * exactly the states it could leave before (this part `uncertain` at worst, never resent
+   * unless send.resend_uncertain says so). The `sent` update is still published only once it
+   * is on disk (Outbox.commit). One SMS then costs one disk flush instead of two.
+   */
+  private recordPart(id: string, part: number, mr: number): Promise<void> {
+    const p = this.d.outbox.markPart(id, part, mr).catch((err: unknown) => this.d.log.error('journal write failed for an accepted part', { execution_id: id, part, err: (err as Error).message }));
+    this.durable.add(p);
+    void p.finally(() => this.durable.delete(p));
+    return Promise.resolve();
   }
 
   /** Something changed (a new job, the modem came up): look again now. */
@@ -145,7 +169,7 @@ export class Sender {
     const from = startAt < 0 ? rec.mrs.length : startAt;
     this.d.pacer.record(rec.job.to, now);
     try {
-      await this.d.modem.sendParts(parts, { beforePart: (i) => o.markTry(id, i, parts.length), afterPart: (i, mr) => o.markPart(id, i, mr) }, from);
+      await this.d.modem.sendParts(parts, { beforePart: (i) => o.markTry(id, i, parts.length), afterPart: (i, mr) => this.recordPart(id, i, mr) }, from);
       this.d.log.info('sms sent', { execution_id: id, parts: parts.length, message_refs: rec.mrs });
       return this.result('sent', parts.length);
     } catch (err) {

@@ -63,7 +63,7 @@ describe('MQTT adapter options', () => {
       });
       const a = new MqttAdapter({ config, log: silentLogger, onJob: async () => undefined, onMalformed: () => undefined, onUpdateAcked: () => undefined, pendingUpdates: () => [] });
       const o = a.clientOptions();
-      expect(o).toMatchObject({ clientId: 'gsmjobs-agent-addreality-arzamas', clean: false, username: 'site/addreality/arzamas', password: 'pw', rejectUnauthorized: true });
+      expect(o).toMatchObject({ clientId: 'gsmjobs-agent-addreality-arzamas', clean: false, username: 'site/addreality/arzamas', password: 'pw', rejectUnauthorized: true, writeCache: false });
       expect(o.will).toMatchObject({ topic: 'gsmjobs/v1/site/addreality/arzamas/status', qos: 1, retain: true });
       expect(JSON.parse(String(o.will?.payload))).toMatchObject({ type: 'status', state: 'offline' });
       expect(String(o.ca)).toBe('CA');

@@ -118,7 +118,7 @@ describe('CLI', () => {
     expect(out.trim()).toBe(pkg.version);
     expect(await runCli(['fly'], io)).toBe(2);
     expect(err).toMatch(/unknown command "fly"/);
-    expect(await runCli(['doctor'], io)).toBe(78);
+    expect(await runCli(['run'], io)).toBe(78);
     expect(err).toMatch(/platform_id/);
     out = '';
     expect(await runCli(['ports'], io)).toBe(0);
