@@ -33,10 +33,21 @@ function init(form) {
 
   // Dependent fields: the server renders the step again and only the part that depends on the
   // changed field is replaced, so focus (and a select's type-ahead) stay where they are.
-  // Refreshes run one after another, each sending the form as it is when its turn comes.
+  // Refreshes run one after another, each sending the form as it is when its turn comes, so
+  // one queued refresh per area is enough: a burst of changes (arrow keys walking a select)
+  // costs at most two requests, and a slow answer can never overwrite a newer state.
   let chain = Promise.resolve();
+  const queued = new Map();
   function refresh(el) {
-    chain = chain.then(function () { return refreshNow(el); });
+    const key = el.getAttribute('data-refresh');
+    const waiting = queued.has(key);
+    queued.set(key, el);
+    if (waiting) return;
+    chain = chain.then(function () {
+      const latest = queued.get(key);
+      queued.delete(key);
+      return refreshNow(latest);
+    });
   }
   function refreshNow(el) {
     const body = new FormData(form);
@@ -53,6 +64,8 @@ function init(form) {
         const draft = doc.querySelector('input[name="draft"]');
         if (draft) form.querySelector('input[name="draft"]').value = draft.value;
         count();
+        // The replaced part may hold live texts (rendered SMS, errors): validate again.
+        check();
         form.dataset.refreshed = String(Number(form.dataset.refreshed || 0) + 1);
       })
       .catch(function () { form.submit(); });
