@@ -186,6 +186,9 @@ export class Hub {
         if (!this.store.job(job.id)) this.poller.forget(job.id);
         this.pollTask.soon(1000);
       },
+      onSiteDeleted: async (platform_id, site_id) => {
+        await this.sites.forget({ platform_id, site_id }).catch((err: Error) => this.log.warn('retained site messages not cleared', { platform_id, site_id, error: err.message }));
+      },
     };
     this.app = createApp(deps);
     options.extend?.(this.app, deps);
