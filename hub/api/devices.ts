@@ -10,6 +10,8 @@ import { ApiError, parseQuery, parseWith } from './errors.js';
 const listQuery = z.object({
   q: z.string().max(200).optional(),
   key_type: deviceKeyType.optional(),
+  /** Only devices whose signage_device_online is 1 (true) or 0 (false). */
+  online: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -29,7 +31,7 @@ export function devicesApi(): Hono<HubEnv> {
     const q = parseQuery(c, listQuery);
     const all = await upstream(() => c.get('deps').devices.devices(platform.id, platform.prometheus));
     const needle = q.q?.toLowerCase();
-    const items = all.filter((d) => (!q.key_type || d.key_type === q.key_type) && (!needle || d.name.toLowerCase().includes(needle) || d.key.toLowerCase().includes(needle)));
+    const items = all.filter((d) => (!q.key_type || d.key_type === q.key_type) && (q.online === undefined || d.online === (q.online === 'true')) && (!needle || d.name.toLowerCase().includes(needle) || d.key.toLowerCase().includes(needle)));
     return c.json({ total: items.length, items: items.slice(q.offset, q.offset + q.limit) });
   });
   app.get('/metric-names', async (c) => {

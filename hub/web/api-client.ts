@@ -15,9 +15,11 @@ export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; 
 
 export type ApiCall = <T = unknown>(method: string, path: string, body?: unknown) => Promise<ApiResult<T>>;
 
-export function apiCaller(app: Hono<HubEnv>, token: string): ApiCall {
+/** `lang`: the user's language, sent as Accept-Language (automatic names, dry-run reasons). */
+export function apiCaller(app: Hono<HubEnv>, token: string, lang?: 'ru' | 'en'): ApiCall {
   return async <T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (lang) headers['accept-language'] = lang;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await app.request(`/api/v1${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     const text = await res.text();

@@ -68,7 +68,7 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
       if (!sameSecret(sent, session.csrf)) return errorPage(c, w, 403, c.get('web').t('csrf_refused'));
     }
     c.set('session', session);
-    c.set('api', apiCaller(app, session.token));
+    c.set('api', apiCaller(app, session.token, c.get('web').lang));
     await next();
   });
 

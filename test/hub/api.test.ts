@@ -84,6 +84,9 @@ describe('API', () => {
       ['aa:bb:cc:dd:ee:ff', 1, false],
     ]);
     expect((await api('GET', '/api/v1/devices?q=cubic')).body.total).toBe(1);
+    expect((await api('GET', '/api/v1/devices?online=false')).body.items.map((d: { key: string }) => d.key)).toEqual(['aa:bb:cc:dd:ee:ff']);
+    expect((await api('GET', '/api/v1/devices?online=true')).body.items.map((d: { key: string }) => d.key)).toEqual(['30785']);
+    expect((await api('GET', '/api/v1/devices?online=maybe')).body.error.field).toBe('online');
     const metrics = await api('GET', '/api/v1/devices/device_id/30785/metrics');
     expect(metrics.body.items.map((m: { metric: string; value: number }) => [m.metric, m.value])).toEqual([
       ['signage_device_last_seen_timestamp_seconds', 1.7e9],
