@@ -16,6 +16,8 @@ describe('jobs/validate', () => {
     expect((await api('POST', '/api/v1/jobs/validate?lang=en', jobBody())).body.name).toBe('Monitoring Player a - online = 0');
     expect((await api('POST', '/api/v1/jobs/validate', jobBody({ name: '  Mine ' }))).body).toMatchObject({ name: 'Mine', name_auto: false });
     expect(w.store.jobs()).toHaveLength(0);
+    const doc = (await caller(w, null)('GET', '/api/v1/openapi.json')).body;
+    expect(doc.paths['/api/v1/jobs/validate'].post.requestBody.content['application/json'].schema.properties.conditions).toBeDefined();
   });
 
   it('refuses like create: schema errors and references by field, another platform included', async () => {

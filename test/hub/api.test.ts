@@ -59,7 +59,7 @@ describe('API', () => {
     expect(unsaved.body).toMatchObject({ values: { signage_device_online: 0 }, conditions_hold: true, would_fire: true, sms: { to: '+79160000001', text: '#12#0#1#1#', parts: 1, encoding: 'gsm7', site_online: null } });
     const created = await api('POST', '/api/v1/jobs', jobBody());
     const dry = await api('POST', `/api/v1/jobs/${created.body.id}/dry-run`);
-    expect(dry.body).toMatchObject({ would_fire: false, next_state: 'pending', reason: 'conditions hold, waiting for 60 s' });
+    expect(dry.body).toMatchObject({ would_fire: false, next_state: 'pending', reason: 'Условия выполняются, ждём 1 мин', reason_detail: { code: 'pending', params: { for_s: 60 } } });
     expect(w.store.executionList()).toHaveLength(0);
     const trig = await api('POST', `/api/v1/jobs/${created.body.id}/trigger`, {});
     expect(trig.status).toBe(202);
