@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../hub/api/app.js';
 import { dryReason } from '../../hub/jobs/dry-reasons.js';
+import { hashToken } from '../../hub/mqtt/passwords.js';
 import { caller, jobBody } from './api-helpers.js';
 import { createWorld, TOKENS } from './world.js';
 
@@ -80,5 +81,18 @@ describe('dry-run reason', () => {
       expect(r.text.ru).not.toBe(r.text.en);
     }
     expect(dryReason('pending', { for_s: 90 }).text).toEqual({ ru: 'Условия выполняются, ждём 1 мин 30 с', en: 'Conditions hold, waiting for 1 min 30 s' });
+  });
+});
+
+describe('in-process authentication by token hash', () => {
+  it('works only through the env of app.request, never from a header', async () => {
+    const w = await createWorld();
+    const app = createApp(w.deps);
+    expect((await app.request('/api/v1/jobs', {}, { gsmjobsTokenHash: hashToken(TOKENS.a) })).status).toBe(200);
+    expect((await app.request('/api/v1/jobs', {}, { gsmjobsTokenHash: hashToken('revoked-or-unknown') })).status).toBe(401);
+    expect((await app.request('/api/v1/jobs', { headers: { gsmjobsTokenHash: hashToken(TOKENS.a) } })).status).toBe(401);
+    // Scoped like the token itself.
+    await w.store.putJob(w.job('b'));
+    expect(((await (await app.request('/api/v1/jobs', {}, { gsmjobsTokenHash: hashToken(TOKENS.a) })).json()) as { total: number }).total).toBe(0);
   });
 });
