@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { loadConfig } from './common/config.js';
 import { platformId } from './common/contract/index.js';
 import { prometheusEndpoint } from './model/entities.js';
+import { staleRule } from './core/freshness.js';
 
 export const ENV_PREFIX = 'GSMJOBS_HUB';
 
@@ -33,7 +34,7 @@ export const hubConfigSchema = z.object({
   admin_token: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Platforms declared in the file (created or updated at start); more can be added by API. */
   platforms: z
-    .array(z.object({ id: platformId, name: z.string().min(1), prometheus: prometheusEndpoint }))
+    .array(z.object({ id: platformId, name: z.string().min(1), prometheus: prometheusEndpoint, stale_when: staleRule.nullable().optional() }))
     .default([]),
   prometheus: z
     .object({

@@ -180,6 +180,15 @@ export class Hub {
       site: (p, s) => this.sites.get(p, s),
       health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk() },
       registry: this.registry,
+      // A job created, changed, enabled or deleted is evaluated within a second, not at the next
+      // poll (up to poll_interval_s later); a deleted job's last values are dropped.
+      onJobsChanged: (job) => {
+        if (!this.store.job(job.id)) this.poller.forget(job.id);
+        this.pollTask.soon(1000);
+      },
+      onSiteDeleted: async (platform_id, site_id) => {
+        await this.sites.forget({ platform_id, site_id }).catch((err: Error) => this.log.warn('retained site messages not cleared', { platform_id, site_id, error: err.message }));
+      },
     };
     this.app = createApp(deps);
     options.extend?.(this.app, deps);

@@ -1,5 +1,6 @@
 // gsmjobs hub entry point: load the config, start, stop on SIGINT/SIGTERM.
 // Exit codes: 0 clean stop, 1 runtime failure, 2 invalid configuration.
+import { join } from 'node:path';
 import { ConfigError } from './common/config.js';
 import { createLogger } from './common/log.js';
 import { loadHubConfig } from './config.js';
@@ -12,8 +13,9 @@ let hub: Hub;
 try {
   const config = loadHubConfig(fileArg > 0 ? process.argv[fileArg + 1] : undefined);
   const hubLog = createLogger('hub', { secrets: config.admin_token ? [config.admin_token] : [] });
-  // The web form (hub/web/) is served under /ui by the same process, on the same API.
-  hub = new Hub(config, { log: hubLog, extend: (app, deps) => mountWeb(app, deps, { log: hubLog.child('web') }) });
+  // The web form (hub/web/) is served under /ui by the same process, on the same API; its
+  // sessions (hashes only) are kept in the data dir so a restart does not sign everyone out.
+  hub = new Hub(config, { log: hubLog, extend: (app, deps) => mountWeb(app, deps, { log: hubLog.child('web'), sessionFile: join(config.data_dir, 'web-sessions.json') }) });
 } catch (err) {
   log.error(err instanceof ConfigError ? err.message : `cannot start: ${(err as Error).message}`);
   process.exit(2);

@@ -24,6 +24,8 @@ export interface ApiDeps {
   registry: Registry;
   /** Called after a job is created, changed or deleted (e.g. nothing, or schedule a cycle). */
   onJobsChanged?: (job: Job) => void;
+  /** Called after a site is deleted (clear its live state and retained MQTT messages). */
+  onSiteDeleted?: (platformId: string, siteId: string) => Promise<void> | void;
 }
 
 export interface Auth {

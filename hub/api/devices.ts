@@ -7,9 +7,11 @@ import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
 import { ApiError, parseQuery, parseWith } from './errors.js';
 
-const listQuery = z.object({
+export const deviceListQuery = z.object({
   q: z.string().max(200).optional(),
   key_type: deviceKeyType.optional(),
+  /** Only devices whose signage_device_online is 1 (true) or 0 (false). */
+  online: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -26,10 +28,10 @@ export function devicesApi(): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
   app.get('/', async (c) => {
     const platform = scope(c);
-    const q = parseQuery(c, listQuery);
+    const q = parseQuery(c, deviceListQuery);
     const all = await upstream(() => c.get('deps').devices.devices(platform.id, platform.prometheus));
     const needle = q.q?.toLowerCase();
-    const items = all.filter((d) => (!q.key_type || d.key_type === q.key_type) && (!needle || d.name.toLowerCase().includes(needle) || d.key.toLowerCase().includes(needle)));
+    const items = all.filter((d) => (!q.key_type || d.key_type === q.key_type) && (q.online === undefined || d.online === (q.online === 'true')) && (!needle || d.name.toLowerCase().includes(needle) || d.key.toLowerCase().includes(needle)));
     return c.json({ total: items.length, items: items.slice(q.offset, q.offset + q.limit) });
   });
   app.get('/metric-names', async (c) => {

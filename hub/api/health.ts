@@ -16,6 +16,8 @@ export function healthApi(deps: ApiDeps): Hono<HubEnv> {
         status: ready ? 'ready' : 'degraded',
         prometheus: prometheus ? 'up' : 'down',
         mqtt: mqtt ? 'up' : 'down',
+        // Per-platform probe results of the last cycle (cached: a request never waits on Prometheus).
+        platforms: cycle ? countPlatforms(cycle.platforms) : null,
         last_cycle: cycle ? { at: new Date(cycle.at).toISOString(), duration_ms: Math.round(cycle.durationMs), degraded: cycle.degraded, evaluated: cycle.evaluated, skipped: cycle.skipped } : null,
       },
       ready ? 200 : 503,
@@ -26,4 +28,9 @@ export function healthApi(deps: ApiDeps): Hono<HubEnv> {
     return c.body(body, 200, { 'content-type': contentType });
   });
   return app;
+}
+
+function countPlatforms(platforms: Record<string, { prometheus: 'up' | 'down'; stale: boolean }>) {
+  const all = Object.values(platforms);
+  return { total: all.length, prometheus_down: all.filter((p) => p.prometheus === 'down').length, stale: all.filter((p) => p.stale).length };
 }

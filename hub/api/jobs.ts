@@ -4,7 +4,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { autoName } from '../core/names.js';
 import { dryRun } from '../jobs/dry-run.js';
-import { buildJob } from '../jobs/service.js';
+import { buildJob, jobName, validateJobInput } from '../jobs/service.js';
+import { pickLang } from '../core/lang.js';
 import { initialRuntime, type Job, jobInput, jobListQuery } from '../model/job.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
@@ -28,8 +29,12 @@ function view(c: { get(k: 'deps'): HubEnv['Variables']['deps'] }, job: Job) {
   };
 }
 
-const dryDeps = (deps: HubEnv['Variables']['deps']) => ({
+/** The caller's language: ?lang=ru|en, else Accept-Language, else Russian (names, dry-run reasons). */
+const requestLang = (c: { req: { query(k: string): string | undefined; header(k: string): string | undefined } }) => pickLang(c.req.query('lang'), c.req.header('accept-language'));
+
+const dryDeps = (deps: HubEnv['Variables']['deps'], lang: 'ru' | 'en') => ({
   ...deps,
+  lang,
   now: deps.now(),
   siteOnline: (p: string, s: string) => {
     const live = deps.site(p, s);
@@ -79,11 +84,26 @@ export function jobsApi(): Hono<HubEnv> {
     const platform = scope(c);
     const deps = c.get('deps');
     const input = await parseBody(c, jobInput);
-    const r = buildJob(input, platform.id, deps.store, deps.catalogs, deps.now());
+    const r = buildJob(input, platform.id, deps.store, deps.catalogs, deps.now(), undefined, requestLang(c));
     if (!r.ok) throw invalid(r.issues);
     await deps.store.putJob(r.job);
     deps.onJobsChanged?.(r.job);
     return c.json(view(c, r.job), 201);
+  });
+
+  // Validate a job as create would (schema + references in the caller's platform), writing
+  // nothing: 200 with the name it would get, or the usual 400 naming the fields.
+  app.post('/validate', async (c) => {
+    const platform = scope(c);
+    const deps = c.get('deps');
+    const r = validateJobInput(await readJson(c), platform.id, deps.store, deps.catalogs);
+    if (!r.ok) throw invalid(r.issues);
+    const { device, conditions, combine } = r.input;
+    return c.json({
+      valid: true,
+      ...jobName(r.input, requestLang(c)),
+      auto_names: { ru: autoName(device, conditions, combine, 'ru'), en: autoName(device, conditions, combine, 'en') },
+    });
   });
 
   // Dry run of an unsaved job (the wizard's review step).
@@ -93,7 +113,7 @@ export function jobsApi(): Hono<HubEnv> {
     const input = await parseBody(c, jobInput);
     const r = buildJob(input, platform.id, deps.store, deps.catalogs, deps.now());
     if (!r.ok) throw invalid(r.issues);
-    return c.json(await dryRun(r.job, platform, dryDeps(deps)));
+    return c.json(await dryRun(r.job, platform, dryDeps(deps, requestLang(c))));
   });
 
   app.get('/:id', (c) => c.json(view(c, load(c))));
@@ -102,7 +122,7 @@ export function jobsApi(): Hono<HubEnv> {
     const existing = load(c);
     const deps = c.get('deps');
     const input = await parseBody(c, jobInput);
-    const r = buildJob(input, existing.platform_id, deps.store, deps.catalogs, deps.now(), existing);
+    const r = buildJob(input, existing.platform_id, deps.store, deps.catalogs, deps.now(), existing, requestLang(c));
     if (!r.ok) throw invalid(r.issues);
     // What is watched changed: start its evaluation afresh (the old state is about another thing).
     const watched = (j: Job) => JSON.stringify([j.device.key_type, j.device.key, j.conditions, j.combine]);
@@ -138,7 +158,7 @@ export function jobsApi(): Hono<HubEnv> {
   app.post('/:id/dry-run', async (c) => {
     const job = load(c);
     const deps = c.get('deps');
-    return c.json(await dryRun(job, scope(c), dryDeps(deps)));
+    return c.json(await dryRun(job, scope(c), dryDeps(deps, requestLang(c))));
   });
 
   // Run the job's action now, whatever its conditions say (operators testing a socket).

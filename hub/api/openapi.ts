@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { executionListQuery } from '../model/execution.js';
 import { controlDeviceInput, platformInput, siteInput, tokenInput } from '../model/entities.js';
 import { jobInput, jobListQuery } from '../model/job.js';
+import { deviceListQuery } from './devices.js';
 
 type Op = { summary: string; body?: z.ZodType; query?: z.ZodObject; admin?: boolean; ok?: number };
 
@@ -21,7 +22,8 @@ const ROUTES: Record<string, Record<string, Op>> = {
   '/catalogs': { get: { summary: 'List command catalogs' } },
   '/catalogs/{model}': { get: { summary: 'Commands of a model with typed parameters' } },
   '/jobs': { get: { summary: 'List jobs with filters', query: jobListQuery }, post: { summary: 'Create a job', body: jobInput, ok: 201 } },
-  '/jobs/dry-run': { post: { summary: 'Evaluate an unsaved job now', body: jobInput } },
+  '/jobs/validate': { post: { summary: 'Validate a job as create would (schema and references), without storing it; ?lang=ru|en or Accept-Language picks the automatic name', body: jobInput } },
+  '/jobs/dry-run': { post: { summary: 'Evaluate an unsaved job now; reason in ?lang= / Accept-Language, reason_detail with code and ru/en', body: jobInput } },
   '/jobs/{id}': { get: { summary: 'Read a job with its state' }, put: { summary: 'Replace a job', body: jobInput }, delete: { summary: 'Delete a job', ok: 204 } },
   '/jobs/{id}/enable': { post: { summary: 'Enable' } },
   '/jobs/{id}/disable': { post: { summary: 'Disable' } },
@@ -30,7 +32,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   '/executions': { get: { summary: 'List executions with filters', query: executionListQuery } },
   '/executions/inbound': { get: { summary: 'Inbound SMS log' } },
   '/executions/{id}': { get: { summary: 'One execution with its steps and timeline' } },
-  '/devices': { get: { summary: 'Devices of the platform from Prometheus' } },
+  '/devices': { get: { summary: 'Devices of the platform from Prometheus, with their online state (signage_device_online)', query: deviceListQuery } },
   '/devices/metric-names': { get: { summary: 'Metric names carrying device labels' } },
   '/devices/{key_type}/{key}/metrics': { get: { summary: 'Metrics of a device with current values' } },
 };

@@ -63,6 +63,7 @@ export function sitesApi(): Hono<HubEnv> {
     const users = deps.store.jobs(platform.id).filter((j) => j.steps.some((s) => s.site_id === id));
     if (users.length) throw new ApiError(409, 'in_use', `site is used by ${users.length} job(s)`);
     await deps.store.deleteSite(platform.id, id);
+    await deps.onSiteDeleted?.(platform.id, id);
     return c.body(null, 204);
   });
   return app;

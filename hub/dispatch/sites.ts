@@ -1,6 +1,6 @@
 // Sites' live state from their agents' retained status (online/offline with the last will,
 // modem signal, outbox depth), republished as the platform's retained public site event.
-import { type AgentStatus, agentStatus, decodePayload, encodePayload, eventTopic, siteEvent, type SiteRef } from '../common/contract/index.js';
+import { type AgentStatus, agentStatus, decodePayload, encodePayload, eventTopic, siteEvent, type SiteRef, siteTopic } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
 import type { MqttPublisher } from '../mqtt/adapter.js';
 import type { HubStore } from '../store/store.js';
@@ -37,7 +37,26 @@ export class SiteMonitor {
     return this.deps.store.sites(platformId).filter((s) => this.isOnline(platformId, s.id)).length;
   }
 
+  /**
+   * A deleted site: drop its live state and clear the retained messages that would otherwise
+   * describe it forever (the public site event, and the agent's retained status, so a new site
+   * with the same id does not inherit it).
+   */
+  async forget(ref: SiteRef): Promise<void> {
+    this.live.delete(`${ref.platform_id}/${ref.site_id}`);
+    if (!this.deps.mqtt) return;
+    await Promise.all([
+      this.deps.mqtt.publish(eventTopic(ref.platform_id, 'site', ref.site_id), '', { retain: true }),
+      this.deps.mqtt.publish(siteTopic(ref, 'status'), '', { retain: true }),
+    ]);
+  }
+
   async handleStatus(ref: SiteRef, payload: Buffer): Promise<void> {
+    // An empty payload clears a retained status (our own forget(), or an operator): not an error.
+    if (payload.length === 0) {
+      this.live.delete(`${ref.platform_id}/${ref.site_id}`);
+      return;
+    }
     const decoded = decodePayload(agentStatus, payload);
     if (!decoded.ok || decoded.value.platform_id !== ref.platform_id || decoded.value.site_id !== ref.site_id || !this.deps.store.site(ref.platform_id, ref.site_id)) {
       this.rejected++;

@@ -2,7 +2,10 @@
 // platform (site, control device, catalog command, rendered SMS text), automatic name.
 import type { Catalog } from '../catalog/catalog.js';
 import { stepText } from '../core/action.js';
-import { autoName } from '../core/names.js';
+import { autoName, type Lang } from '../core/names.js';
+import { fieldPath } from '../api/errors.js';
+import { jobInput } from '../model/job.js';
+import type { z } from 'zod';
 import { newId } from '../dispatch/dispatcher.js';
 import type { Job, JobInputParsed } from '../model/job.js';
 import type { HubStore } from '../store/store.js';
@@ -31,18 +34,36 @@ export function checkReferences(input: JobInputParsed, platformId: string, store
   return issues;
 }
 
-export function buildJob(input: JobInputParsed, platformId: string, store: HubStore, catalogs: ReadonlyMap<string, Catalog>, now: number, existing?: Job): BuildResult {
+export type ValidateResult = { ok: true; input: JobInputParsed } | { ok: false; issues: FieldIssue[] };
+
+/**
+ * The whole validation of a job input, without writing: the jobInput schema, then the reference
+ * checks within the platform. Used by POST /jobs, PUT, POST /jobs/validate and the web form
+ * (which passes its own error map for messages in the user's language).
+ */
+export function validateJobInput(raw: unknown, platformId: string, store: HubStore, catalogs: ReadonlyMap<string, Catalog>, error?: z.core.$ZodErrorMap): ValidateResult {
+  const r = error ? jobInput.safeParse(raw, { error }) : jobInput.safeParse(raw);
+  if (!r.success) return { ok: false, issues: r.error.issues.map((i) => ({ field: fieldPath(i.path), message: i.message })) };
+  const issues = checkReferences(r.data, platformId, store, catalogs);
+  return issues.length ? { ok: false, issues } : { ok: true, input: r.data };
+}
+
+/** The name a job gets: the given one, else the automatic one in the user's language. */
+export function jobName(input: Pick<JobInputParsed, 'name' | 'device' | 'conditions' | 'combine'>, lang: Lang = 'ru'): { name: string; name_auto: boolean } {
+  const named = input.name !== undefined && input.name.trim() !== '';
+  return named ? { name: (input.name as string).trim(), name_auto: false } : { name: autoName(input.device, input.conditions, input.combine, lang), name_auto: true };
+}
+
+export function buildJob(input: JobInputParsed, platformId: string, store: HubStore, catalogs: ReadonlyMap<string, Catalog>, now: number, existing?: Job, lang: Lang = 'ru'): BuildResult {
   const issues = checkReferences(input, platformId, store, catalogs);
   if (issues.length) return { ok: false, issues };
   const at = new Date(now).toISOString();
-  const named = input.name !== undefined && input.name.trim() !== '';
   const { name: _name, ...rest } = input;
   const job: Job = {
     ...rest,
     id: existing?.id ?? newId(now),
     platform_id: platformId,
-    name: named ? (input.name as string).trim() : autoName(input.device, input.conditions, input.combine, 'ru'),
-    name_auto: !named,
+    ...jobName(input, lang),
     created_at: existing?.created_at ?? at,
     updated_at: at,
   };

@@ -1,6 +1,7 @@
 // Platforms (tenants), sites and control devices.
 import { z } from 'zod';
 import { opaqueId, phoneNumber, platformId, siteId } from '../common/contract/index.js';
+import { staleRule } from '../core/freshness.js';
 
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an HTTP header name');
 
@@ -16,6 +17,11 @@ export const platformInput = z
     id: platformId,
     name: z.string().min(1).max(200),
     prometheus: prometheusEndpoint,
+    /**
+     * While the source is stale the platform's data counts as no data. Omitted: the gsmjobs
+     * exporter's rule (signage_exporter_account_up == 0); null: no freshness check.
+     */
+    stale_when: staleRule.nullable().optional(),
   })
   .strict();
 export type PlatformInput = z.input<typeof platformInput>;

@@ -9,7 +9,10 @@ import { advance, type FireReason, significantChange } from '../core/machine.js'
 import { type Job, type JobState, initialRuntime } from '../model/job.js';
 import type { QueryFn } from '../prometheus/client.js';
 import type { HubStore } from '../store/store.js';
-import { collect, deviceKey, queryKey } from './collect.js';
+import { type Freshness } from '../core/freshness.js';
+import type { Platform } from '../model/entities.js';
+import { collect, deviceKey, type Snapshot, queryKey } from './collect.js';
+import { probePlatform } from './probe.js';
 
 const YIELD_EVERY = 1000;
 
@@ -27,6 +30,17 @@ export interface CycleReport {
   fired: number;
   degraded: boolean;
   errors: string[];
+  /** Probe/freshness queries (one per platform), beside the metric `requests`. */
+  probes: number;
+  /** Per platform: its Prometheus answered this cycle, and whether its source was stale. */
+  platforms: Record<string, PlatformHealth>;
+}
+
+export interface PlatformHealth {
+  prometheus: 'up' | 'down';
+  stale: boolean;
+  freshness: Freshness | null;
+  error: string | null;
 }
 
 export interface PollerHooks {
@@ -55,26 +69,43 @@ export class Poller {
       list.push(j);
       byPlatform.set(j.platform_id, list);
     }
-    const report: CycleReport = { at: now, durationMs: 0, requests: 0, evaluated: 0, skipped: 0, fired: 0, degraded: false, errors: [] };
+    const report: CycleReport = { at: now, durationMs: 0, requests: 0, evaluated: 0, skipped: 0, fired: 0, degraded: false, errors: [], probes: 0, platforms: {} };
+    // Every known platform is probed each cycle (its freshness rule, or vector(1)), so
+    // readiness reflects each Prometheus even when the platform has no jobs.
+    const targets = new Map<string, Platform | undefined>(store.platforms().map((p) => [p.id, p]));
+    for (const id of byPlatform.keys()) if (!targets.has(id)) targets.set(id, undefined);
     const snapshots = await Promise.all(
-      [...byPlatform].map(async ([platformId, jobs]) => {
-        const platform = store.platform(platformId);
-        if (!platform) return { platformId, jobs, snap: null };
-        return { platformId, jobs, snap: await collect(platformId, platform.prometheus, jobs, this.deps.query) };
+      [...targets].map(async ([platformId, platform]) => {
+        const jobs = byPlatform.get(platformId) ?? [];
+        if (!platform) return { platformId, jobs, snap: null as Snapshot | null, health: null };
+        const [snap, health] = await Promise.all([jobs.length ? collect(platformId, platform.prometheus, jobs, this.deps.query) : null, probePlatform(platform, this.deps.query)]);
+        return { platformId, jobs, snap, health };
       }),
     );
     if (signal?.aborted) throw new Error('cycle aborted');
     let changed = false;
     let slice = 0;
     const fires: Array<Promise<void>> = [];
-    for (const { platformId, jobs, snap } of snapshots) {
-      if (!snap) {
+    for (const { platformId, jobs, snap, health } of snapshots) {
+      if (!health) {
         report.skipped += jobs.length;
         report.errors.push(`${platformId}: platform not found`);
         continue;
       }
+      report.probes++;
+      const up = health.ok && (!snap || snap.failed.size < snap.requests || snap.requests === 0);
+      report.platforms[platformId] = { prometheus: up ? 'up' : 'down', stale: health.freshness?.stale ?? false, freshness: health.freshness, error: health.error };
+      if (health.error) report.errors.push(`${platformId}: ${health.error}`);
+      if (!snap) continue;
       report.requests += snap.requests;
       report.errors.push(...snap.errors.map((e) => `${platformId}: ${e}`));
+      // Freshness unknown (its query failed): nothing of this platform is evaluated.
+      if (!health.ok) {
+        report.skipped += jobs.length;
+        continue;
+      }
+      // Stale source: its last-known values are not evidence; every device counts as no data.
+      const samples = health.freshness?.stale ? new Map<string, Map<string, number>>() : snap.samples;
       for (const job of jobs) {
         // Let HTTP requests in between slices of a large evaluation.
         if (++slice % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
@@ -83,7 +114,7 @@ export class Poller {
           continue;
         }
         report.evaluated++;
-        const sample = snap.samples.get(deviceKey(job.device.key_type, job.device.key)) ?? new Map<string, number>();
+        const sample = samples.get(deviceKey(job.device.key_type, job.device.key)) ?? new Map<string, number>();
         const values: Record<string, number | null> = {};
         for (const c of job.conditions) values[c.metric] = sample.get(c.metric) ?? null;
         this.lastValues.set(job.id, values);
@@ -110,7 +141,7 @@ export class Poller {
     }
     await Promise.all(fires);
     if (changed || fires.length > 0) await store.saveRuntime();
-    report.degraded = report.skipped > 0;
+    report.degraded = report.skipped > 0 || Object.values(report.platforms).some((p) => p.prometheus === 'down');
     if (report.degraded) {
       this.degradedCycles++;
       log.warn('cycle degraded: some jobs not evaluated', { skipped: report.skipped, errors: report.errors.slice(0, 5) });
@@ -119,6 +150,12 @@ export class Poller {
     this.lastReport = report;
     this.deps.hooks?.onCycle?.(report);
     return report;
+  }
+
+  /** Drop what the poller remembers of a job (deleted, or what it watches changed). */
+  forget(jobId: string): void {
+    this.lastValues.delete(jobId);
+    this.seen.delete(jobId);
   }
 
   /** Count of enabled jobs per platform and state, for /metrics. */

@@ -14,6 +14,7 @@ export interface PeriodicTaskOptions {
 
 export class PeriodicTask {
   private timer: TimerHandle | null = null;
+  private soonTimer: TimerHandle | null = null;
   private running: Promise<void> | null = null;
   private controller: AbortController | null = null;
   private nextAt = 0;
@@ -37,6 +38,8 @@ export class PeriodicTask {
   async stop(): Promise<void> {
     if (this.timer) this.options.clock.clearTimeout(this.timer);
     this.timer = null;
+    if (this.soonTimer) this.options.clock.clearTimeout(this.soonTimer);
+    this.soonTimer = null;
     this.controller?.abort(new Error('stopped'));
     this.controller = null;
     await this.running?.catch(() => undefined);
@@ -45,6 +48,23 @@ export class PeriodicTask {
   /** Run now unless a run is in progress (then wait for it); for tests and manual triggers. */
   async runNow(): Promise<void> {
     await this.execute();
+  }
+
+  /**
+   * Run once more after `delayMs` (something changed, e.g. a job was created): requests within
+   * the delay coalesce into one run; a run already in progress is followed by a fresh one, since
+   * it may have started before the change. The regular schedule is not moved.
+   */
+  soon(delayMs = 0): void {
+    if (!this.controller || this.soonTimer) return;
+    this.soonTimer = this.options.clock.setTimeout(() => {
+      this.soonTimer = null;
+      void (async () => {
+        await this.running?.catch(() => undefined);
+        if (this.controller) await this.execute();
+      })();
+    }, delayMs);
+    this.soonTimer.unref?.();
   }
 
   private schedule(): void {

@@ -3,6 +3,7 @@
 import type { Hono } from 'hono';
 import type { HubEnv } from '../api/context.js';
 import type { FieldIssue } from '../api/errors.js';
+import { INTERNAL_TOKEN_HASH } from '../api/auth.js';
 
 export interface ApiError {
   code: string;
@@ -15,11 +16,19 @@ export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; 
 
 export type ApiCall = <T = unknown>(method: string, path: string, body?: unknown) => Promise<ApiResult<T>>;
 
-export function apiCaller(app: Hono<HubEnv>, token: string): ApiCall {
+/** Who calls: a bearer token, or a token's hash (sessions) with the platform an admin chose. */
+export type ApiAuth = string | { tokenHash: string; platformId?: string | undefined };
+
+/** `lang`: the user's language, sent as Accept-Language (automatic names, dry-run reasons). */
+export function apiCaller(app: Hono<HubEnv>, auth: ApiAuth, lang?: 'ru' | 'en'): ApiCall {
   return async <T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = typeof auth === 'string' ? { authorization: `Bearer ${auth}` } : {};
+    if (lang) headers['accept-language'] = lang;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await app.request(`/api/v1${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    let url = `/api/v1${path}`;
+    if (typeof auth !== 'string' && auth.platformId) url += `${url.includes('?') ? '&' : '?'}platform_id=${encodeURIComponent(auth.platformId)}`;
+    const env = typeof auth === 'string' ? undefined : { [INTERNAL_TOKEN_HASH]: auth.tokenHash };
+    const res = await app.request(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }, env);
     const text = await res.text();
     let parsed: unknown;
     try {

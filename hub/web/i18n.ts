@@ -9,25 +9,7 @@ export type MessageKey = keyof typeof MESSAGES_RU;
 
 const TABLES: Record<Lang, Record<MessageKey, string>> = { ru: MESSAGES_RU, en: MESSAGES_EN };
 
-export function isLang(v: unknown): v is Lang {
-  return v === 'ru' || v === 'en';
-}
-
-/** Pick the language: explicit choice first, then the first supported Accept-Language entry. */
-export function pickLang(chosen: string | undefined | null, acceptLanguage: string | undefined): Lang {
-  if (isLang(chosen)) return chosen;
-  const ranked = (acceptLanguage ?? '')
-    .split(',')
-    .map((part, i) => {
-      const [tag, ...params] = part.trim().split(';');
-      const q = params.map((p) => /^q=([0-9.]+)$/.exec(p.trim())).find(Boolean);
-      return { lang: (tag ?? '').toLowerCase().split('-')[0] ?? '', q: q ? Number(q[1]) : 1, i };
-    })
-    .filter((x) => x.q > 0)
-    .sort((a, b) => b.q - a.q || a.i - b.i);
-  for (const r of ranked) if (isLang(r.lang)) return r.lang;
-  return 'ru';
-}
+export { isLang, pickLang } from '../core/lang.js';
 
 export type T = (key: MessageKey, vars?: Record<string, string | number>) => string;
 

@@ -6,6 +6,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { ApiDeps, HubEnv } from '../api/context.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { apiCaller } from './api-client.js';
+import { authenticateHash } from '../api/auth.js';
 import { assetsRoutes } from './assets.js';
 import type { WebDeps, WebEnv } from './context.js';
 import { errorPage } from './errors.js';
@@ -22,13 +23,15 @@ export interface WebOptions {
   /** Where the pages live; default /ui. */
   base?: string;
   sessions?: SessionStore;
+  /** Keep sessions in this file across restarts (e.g. <data_dir>/web-sessions.json). */
+  sessionFile?: string;
   log?: Logger;
 }
 
 /** Build the web sub-app (exported for tests that want it alone). */
 export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions = {}): Hono<WebEnv> {
   const base = options.base ?? '/ui';
-  const w: WebDeps = { deps, base, sessions: options.sessions ?? new SessionStore(deps.now) };
+  const w: WebDeps = { deps, base, sessions: options.sessions ?? new SessionStore(deps.now, undefined, undefined, options.sessionFile ?? null) };
   const web = new Hono<WebEnv>();
   const log = options.log ?? createLogger('hub').child('web');
 
@@ -38,7 +41,10 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
     const asked = c.req.query('lang');
     if (isLang(asked)) {
       setCookie(c, LANG_COOKIE, asked, { ...cookieOptions(c, base), maxAge: 365 * 86400 });
-      if (session) session.lang = asked;
+      if (session) {
+        session.lang = asked;
+        w.sessions.touch();
+      }
     }
     const lang = pickLang(isLang(asked) ? asked : (session?.lang ?? getCookie(c, LANG_COOKIE)), c.req.header('accept-language'));
     const url = new URL(c.req.url);
@@ -57,7 +63,15 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
 
   // Everything below needs a session; every POST needs the session's CSRF token.
   web.use('*', async (c, next) => {
-    const { session } = c.get('web');
+    let { session } = c.get('web');
+    // The token signed in with was revoked (or the platform removed): the session ends.
+    if (session) {
+      const auth = authenticateHash(deps, session.token_hash);
+      if (!auth || (!auth.admin && auth.platform_id !== session.platform_id) || !deps.store.platform(session.platform_id)) {
+        w.sessions.destroy(c.get('web').sid ?? undefined);
+        session = null;
+      }
+    }
     if (!session) {
       if (c.req.method === 'GET') return c.redirect(`${base}/signin?next=${encodeURIComponent(c.get('web').path)}`, 303);
       return errorPage(c, w, 401, c.get('web').t('session_expired'));
@@ -68,7 +82,7 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
       if (!sameSecret(sent, session.csrf)) return errorPage(c, w, 403, c.get('web').t('csrf_refused'));
     }
     c.set('session', session);
-    c.set('api', apiCaller(app, session.token));
+    c.set('api', apiCaller(app, { tokenHash: session.token_hash, platformId: session.admin ? session.platform_id : undefined }, c.get('web').lang));
     await next();
   });
 

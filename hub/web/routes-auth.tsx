@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { CookieOptions } from 'hono/utils/cookie';
 import { authenticate } from '../api/auth.js';
+import { hashToken } from '../mqtt/passwords.js';
 import { Banner, CsrfField } from './components.js';
 import type { WebDeps, WebEnv } from './context.js';
 import { Page } from './layout.js';
@@ -42,6 +43,13 @@ export function authRoutes(w: WebDeps): Hono<WebEnv> {
               {t('signin_token_hint')}
             </p>
           </div>
+          <div class="field">
+            <label for="f-platform">{t('signin_platform')}</label>
+            <input id="f-platform" name="platform_id" type="text" autocomplete="off" aria-describedby="f-platform-hint" />
+            <p class="hint" id="f-platform-hint">
+              {t('signin_platform_hint')}
+            </p>
+          </div>
           <button type="submit" class="primary">
             {t('signin_submit')}
           </button>
@@ -62,11 +70,15 @@ export function authRoutes(w: WebDeps): Hono<WebEnv> {
     const token = typeof body.token === 'string' ? body.token.trim() : '';
     const auth = token && token.length <= 512 ? authenticate(w.deps, token) : null;
     if (!auth) return form(c, t('signin_bad'), next, 401);
-    if (auth.admin || !auth.platform_id) return form(c, t('signin_admin'), next, 403);
-    const platform = w.deps.store.platform(auth.platform_id);
+    // The admin token works on the platform named in the form (platform tokens ignore the field).
+    const chosen = typeof body.platform_id === 'string' ? body.platform_id.trim() : '';
+    const platformId = auth.admin ? chosen : auth.platform_id;
+    if (!platformId) return form(c, t('signin_admin'), next, 403);
+    const platform = w.deps.store.platform(platformId);
+    if (!platform) return form(c, t('signin_no_platform'), next, 403);
     const old = getCookie(c, SESSION_COOKIE);
     w.sessions.destroy(old);
-    const { id } = w.sessions.create({ token, platform_id: auth.platform_id, platform_name: platform?.name ?? auth.platform_id, lang: c.get('web').lang });
+    const { id } = w.sessions.create({ token_hash: hashToken(token), admin: auth.admin, platform_id: platform.id, platform_name: platform.name, lang: c.get('web').lang });
     deleteCookie(c, LOGIN_CSRF_COOKIE, { path: w.base });
     setCookie(c, SESSION_COOKIE, id, cookieOptions(c, w.base));
     return c.redirect(next, 303);

@@ -72,7 +72,7 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
     } else {
       const input = inputOf(d, w.deps, session.platform_id);
       const dry = await api<DryRunResult>('POST', '/jobs/dry-run', input);
-      const auto = d.device ? autoName(d.device as Job['device'], decisionOf(d).conditions as Job['conditions'], d.combine, 'ru') : '';
+      const auto = d.device ? autoName(d.device as Job['device'], decisionOf(d).conditions as Job['conditions'], d.combine, lang) : '';
       const control = w.deps.store.controlDevice(d.control_device_id);
       const sms = dry.ok && dry.data.sms && 'text' in dry.data.sms ? dry.data.sms : null;
       const action = control ? `${control.name} (${control.phone}) ← ${d.site_id}${sms ? `: «${sms.text}»` : ''}` : '—';

@@ -1,13 +1,18 @@
 // Web sessions: an opaque random id in an HttpOnly, SameSite=Strict cookie; the session itself
-// (the platform token, the CSRF token, the language) stays in server memory, keyed by the
-// SHA-256 of the id, so neither the token nor a usable id is ever rendered or logged.
-// Sessions do not survive a hub restart (operators sign in again).
+// (the SHA-256 of the sign-in token, the platform, the CSRF token, the language) is keyed by the
+// SHA-256 of the id, so neither a token nor a usable id is ever rendered, logged or written.
+// With a file (the hub's data dir) sessions survive a hub restart: written atomically on
+// sign-in/out and at most once a minute for the sliding expiry; expired ones are dropped.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Lang } from './i18n.js';
 
 export interface Session {
-  /** The platform's bearer token: used only for in-process API calls, never rendered. */
-  token: string;
+  /** SHA-256 of the token signed in with: in-process API calls authenticate by it (a revoked token ends the session). */
+  token_hash: string;
+  /** Signed in with the admin token; platform_id is the platform chosen at sign-in. */
+  admin: boolean;
   platform_id: string;
   platform_name: string;
   csrf: string;
@@ -34,15 +39,51 @@ export function sameSecret(a: string | undefined, b: string | undefined): boolea
 
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  private loaded = false;
+  private savedAt = 0;
 
   constructor(
     private readonly now: () => number,
     private readonly ttlMs = 12 * 3600_000,
     private readonly max = 10_000,
+    /** JSON file to keep sessions across restarts (only hashes); none = memory only. */
+    private readonly file: string | null = null,
   ) {}
+
+  private load(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    if (!this.file) return;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch {
+      return; // none yet, or unreadable: start empty (everyone signs in again)
+    }
+    const list = (doc as { version?: number; sessions?: unknown }).version === 1 ? (doc as { sessions: unknown }).sessions : null;
+    if (!Array.isArray(list)) return;
+    const t = this.now();
+    for (const e of list as Array<Partial<Session> & { id_hash?: unknown }>) {
+      if (typeof e.id_hash !== 'string' || typeof e.token_hash !== 'string' || typeof e.platform_id !== 'string' || typeof e.csrf !== 'string' || typeof e.expires_at !== 'number') continue;
+      if (e.expires_at <= t) continue;
+      this.sessions.set(e.id_hash, { token_hash: e.token_hash, admin: e.admin === true, platform_id: e.platform_id, platform_name: typeof e.platform_name === 'string' ? e.platform_name : e.platform_id, csrf: e.csrf, lang: e.lang === 'ru' || e.lang === 'en' ? e.lang : null, expires_at: e.expires_at });
+    }
+  }
+
+  /** Write the live sessions (temp file + rename); no-op without a file. */
+  save(): void {
+    if (!this.file) return;
+    this.savedAt = this.now();
+    const sessions = [...this.sessions].map(([id_hash, s]) => ({ id_hash, ...s }));
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: 1, sessions }), { mode: 0o600 });
+    renameSync(tmp, this.file);
+  }
 
   /** Create a session; returns the opaque id for the cookie. */
   create(fields: Omit<Session, 'csrf' | 'expires_at'>): { id: string; session: Session } {
+    this.load();
     this.sweep();
     if (this.sessions.size >= this.max) {
       const oldest = this.sessions.keys().next().value;
@@ -51,12 +92,14 @@ export class SessionStore {
     const id = newToken();
     const session: Session = { ...fields, csrf: newToken(24), expires_at: this.now() + this.ttlMs };
     this.sessions.set(digest(id), session);
+    this.save();
     return { id, session };
   }
 
   /** The live session of a cookie value; sliding expiry. */
   get(id: string | undefined): Session | undefined {
     if (!id || id.length > 100) return undefined;
+    this.load();
     const key = digest(id);
     const s = this.sessions.get(key);
     if (!s) return undefined;
@@ -65,14 +108,22 @@ export class SessionStore {
       return undefined;
     }
     s.expires_at = this.now() + this.ttlMs;
+    if (this.now() - this.savedAt > 60_000) this.save();
     return s;
   }
 
   destroy(id: string | undefined): void {
-    if (id) this.sessions.delete(digest(id));
+    this.load();
+    if (id && this.sessions.delete(digest(id))) this.save();
+  }
+
+  /** Save the language change of a session (kept in memory at once). */
+  touch(): void {
+    this.save();
   }
 
   get size(): number {
+    this.load();
     return this.sessions.size;
   }
 

@@ -1,9 +1,8 @@
-// What each wizard step shows, loaded through the hub's API (and, for the devices' online state,
-// which the API does not give, one Prometheus query scoped to the platform through ApiDeps).
+// What each wizard step shows, loaded through the hub's API (devices with their online state,
+// metrics with current values, sites, control devices, catalogs).
 import type { ApiDeps } from '../api/context.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { stepText, templateValues } from '../core/action.js';
-import { selector } from '../core/promql.js';
 import type { ControlDevice } from '../model/entities.js';
 import type { Device, MetricValue } from '../prometheus/devices.js';
 import type { ApiCall } from './api-client.js';
@@ -13,32 +12,18 @@ import { inputOf } from './wizard-logic.js';
 import type { ActionData, ControlRow, SiteRow } from './wizard-action.js';
 import type { DeviceList, MetricRow } from './wizard-device.js';
 
-/** The metric whose value 1 means a signage device is online (the exporter's). */
-export const ONLINE_METRIC = 'signage_device_online';
 export const DEVICE_PAGE = 20;
 
-export async function onlineStates(deps: ApiDeps, platformId: string): Promise<Map<string, boolean>> {
-  const out = new Map<string, boolean>();
-  const platform = deps.store.platform(platformId);
-  if (!platform) return out;
-  const rows = await deps.query(platform.prometheus, selector(platformId, ONLINE_METRIC));
-  for (const r of rows) {
-    if (r.metric.platform_id !== platformId) continue;
-    for (const kt of ['device_id', 'mac']) if (r.metric[kt]) out.set(`${kt}:${r.metric[kt]}`, r.value === 1);
-  }
-  return out;
-}
-
-export async function deviceList(api: ApiCall, deps: ApiDeps, platformId: string, q: string, offset: number): Promise<DeviceList> {
+/** A page of the platform's devices with their online state, both from GET /api/v1/devices. */
+export async function deviceList(api: ApiCall, _deps: ApiDeps, _platformId: string, q: string, offset: number): Promise<DeviceList> {
   const r = await api<{ total: number; items: Device[] }>('GET', `/devices${qs({ q: q.trim(), limit: DEVICE_PAGE, offset })}`);
   if (!r.ok) return { total: 0, items: [], offset, limit: DEVICE_PAGE, error: r.error.message };
-  const online = await onlineStates(deps, platformId).catch(() => new Map<string, boolean>());
   return {
     total: r.data.total,
     offset,
     limit: DEVICE_PAGE,
     error: null,
-    items: r.data.items.map((d) => ({ key_type: d.key_type, key: d.key, name: d.name, online: online.get(`${d.key_type}:${d.key}`) ?? null })),
+    items: r.data.items.map((d) => ({ key_type: d.key_type, key: d.key, name: d.name, online: d.online })),
   };
 }
 

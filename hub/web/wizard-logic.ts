@@ -1,12 +1,11 @@
 // The wizard's server logic, without HTML: merging a step's form fields into the draft, and
 // validating the draft with the API's own schema (jobInput) and reference checks
-// (checkReferences), reporting only the fields of the steps asked for, by form field name.
+// (validateJobInput, as POST /api/v1/jobs/validate), reporting only the fields of the steps asked for, by form field name.
 import { z } from 'zod';
 import type { FieldIssue } from '../api/errors.js';
-import { fieldPath } from '../api/errors.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { checkReferences } from '../jobs/service.js';
-import { type JobInput, jobInput } from '../model/job.js';
+import { validateJobInput } from '../jobs/service.js';
+import type { JobInput } from '../model/job.js';
 import type { HubStore } from '../store/store.js';
 import { type Draft, formField, type StepNo, stepOf, toJobInput } from './draft.js';
 import type { FieldErrors } from './context.js';
@@ -114,10 +113,9 @@ export function inputOf(d: Draft, deps: ValidateDeps, platformId: string): JobIn
 
 /** Issues of the whole draft as the API would report them, by API field path. */
 export function draftIssues(d: Draft, lang: Lang, platformId: string, deps: ValidateDeps): FieldIssue[] {
-  const input = inputOf(d, deps, platformId);
-  const r = jobInput.safeParse(input, { error: errorMap(lang) });
-  if (!r.success) return r.error.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));
-  return checkReferences(r.data, platformId, deps.store, deps.catalogs);
+  // The API's own validation (POST /jobs/validate runs the same function), messages in `lang`.
+  const r = validateJobInput(inputOf(d, deps, platformId), platformId, deps.store, deps.catalogs, errorMap(lang));
+  return r.ok ? [] : r.issues;
 }
 
 /** Form errors of the steps `from`..`to` (one message per field, the first). */

@@ -5,19 +5,10 @@ import { Field, fieldAttrs } from './components.js';
 import type { FieldErrors } from './context.js';
 import type { Draft } from './draft.js';
 import { formatNumber, type Lang, type T } from './i18n.js';
-import { duration } from './words.js';
 
-/** The dry run's verdict in the user's language, from its structured fields. */
-export function dryReason(t: T, lang: Lang, dry: DryRunResult, forS: number, enabled: boolean): string {
-  if (dry.prometheus_error) return t('dry_prometheus', { message: dry.prometheus_error });
-  if (dry.would_fire) return t(dry.conditions_hold === null ? 'dry_fire_no_data' : 'dry_fire_now');
-  if (!enabled) return t('dry_disabled');
-  if (dry.conditions_hold === null) return t('dry_no_data');
-  if (!dry.conditions_hold) return t('dry_not_hold');
-  if (!dry.in_window) return t('dry_outside');
-  if (dry.next_state === 'firing') return t('dry_firing');
-  if (dry.next_state === 'cooldown') return t('dry_cooldown');
-  return t('dry_pending', { for: duration(lang, forS) });
+/** The dry run's verdict in the user's language: the API's own sentence (reason_detail.text). */
+export function dryReason(_t: T, lang: Lang, dry: DryRunResult, _forS: number, _enabled: boolean): string {
+  return dry.reason_detail?.text[lang] ?? dry.reason;
 }
 
 export function ReviewStep(p: { t: T; lang: Lang; draft: Draft; errors: FieldErrors; autoName: string; words: string; action: string; dry: DryRunResult | null; dryError: string | null; forS: number }) {

@@ -20,19 +20,9 @@ export function dayName(lang: Lang, isoDay: number): string {
 }
 
 /** "5 мин", "1 ч 30 мин", "45 с" */
-export function duration(lang: Lang, seconds: number): string {
-  const u = lang === 'ru' ? { d: 'сут', h: 'ч', m: 'мин', s: 'с' } : { d: 'd', h: 'h', m: 'min', s: 's' };
-  if (seconds <= 0) return `0 ${u.s}`;
-  const parts: string[] = [];
-  let rest = Math.round(seconds);
-  for (const [size, unit] of [[86400, u.d], [3600, u.h], [60, u.m], [1, u.s]] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)} ${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join(' ');
-}
+import { duration } from '../core/lang.js';
+
+export { duration };
 
 export function conditionWords(lang: Lang, c: Partial<Condition>): string {
   const metric = c.metric ? metricLabel(c.metric, lang) : '…';

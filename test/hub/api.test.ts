@@ -59,7 +59,7 @@ describe('API', () => {
     expect(unsaved.body).toMatchObject({ values: { signage_device_online: 0 }, conditions_hold: true, would_fire: true, sms: { to: '+79160000001', text: '#12#0#1#1#', parts: 1, encoding: 'gsm7', site_online: null } });
     const created = await api('POST', '/api/v1/jobs', jobBody());
     const dry = await api('POST', `/api/v1/jobs/${created.body.id}/dry-run`);
-    expect(dry.body).toMatchObject({ would_fire: false, next_state: 'pending', reason: 'conditions hold, waiting for 60 s' });
+    expect(dry.body).toMatchObject({ would_fire: false, next_state: 'pending', reason: 'Условия выполняются, ждём 1 мин', reason_detail: { code: 'pending', params: { for_s: 60 } } });
     expect(w.store.executionList()).toHaveLength(0);
     const trig = await api('POST', `/api/v1/jobs/${created.body.id}/trigger`, {});
     expect(trig.status).toBe(202);
@@ -84,6 +84,9 @@ describe('API', () => {
       ['aa:bb:cc:dd:ee:ff', 1, false],
     ]);
     expect((await api('GET', '/api/v1/devices?q=cubic')).body.total).toBe(1);
+    expect((await api('GET', '/api/v1/devices?online=false')).body.items.map((d: { key: string }) => d.key)).toEqual(['aa:bb:cc:dd:ee:ff']);
+    expect((await api('GET', '/api/v1/devices?online=true')).body.items.map((d: { key: string }) => d.key)).toEqual(['30785']);
+    expect((await api('GET', '/api/v1/devices?online=maybe')).body.error.field).toBe('online');
     const metrics = await api('GET', '/api/v1/devices/device_id/30785/metrics');
     expect(metrics.body.items.map((m: { metric: string; value: number }) => [m.metric, m.value])).toEqual([
       ['signage_device_last_seen_timestamp_seconds', 1.7e9],

@@ -61,6 +61,7 @@ export class FakePrometheus {
   readonly query: QueryFn = async (endpoint, promql) => {
     this.queries.push({ endpoint, promql });
     if (this.failing) throw this.failing;
+    if (promql === 'vector(1)') return [{ metric: {}, value: 1, at: Date.now() }];
     const agg = /^(count|max) by \(([^)]*)\) \((.*)\)$/s.exec(promql);
     if (agg) {
       const op = agg[1] as 'count' | 'max';

@@ -6,6 +6,8 @@ import { HubStore } from '../../hub/store/store.js';
 import { silentLogger } from '../../hub/common/log.js';
 import { createWorld } from './world.js';
 
+const metricQueries = <T extends { promql: string }>(qs: T[]) => qs.filter((q) => !q.promql.startsWith('signage_exporter_account_up{'));
+
 describe('poller', () => {
   it('asks Prometheus once per distinct (platform, metric, key type), not per job', async () => {
     const w = await createWorld();
@@ -17,7 +19,9 @@ describe('poller', () => {
     await w.store.putJobs(jobs);
     const report = await w.poller.cycle();
     expect(report.requests).toBe(3); // a: m1, m2 (device_id); b: m1 (mac)
-    expect(w.prom.queries.map((q) => q.promql).sort()).toEqual([
+    // Beside them, one freshness probe per platform (the exporter's account_up, see freshness.test.ts).
+    expect(report.probes).toBe(2);
+    expect(metricQueries(w.prom.queries).map((q) => q.promql).sort()).toEqual([
       'max by (platform_id, device_id) (m1{platform_id="a",device_id!=""})',
       'max by (platform_id, device_id) (m2{platform_id="a",device_id!=""})',
       'max by (platform_id, mac) (m1{platform_id="b",mac!=""})',
@@ -97,7 +101,7 @@ describe('poller', () => {
     await w.store.putJob(w.job('a', { enabled: false }));
     const r = await w.poller.cycle();
     expect(r.requests).toBe(0);
-    expect(w.prom.queries).toHaveLength(0);
+    expect(metricQueries(w.prom.queries)).toHaveLength(0);
   });
 
   it('a series of another platform in the answer is ignored', async () => {

@@ -102,3 +102,37 @@ describe('PeriodicTask', () => {
     expect(errors).toHaveLength(3);
   });
 });
+
+describe('PeriodicTask.soon', () => {
+  it('runs once after the delay for a burst of requests, and after a run in progress', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const starts: number[] = [];
+    const task = new PeriodicTask({
+      intervalMs: 60_000,
+      clock,
+      run: async () => {
+        starts.push(Date.now());
+        await new Promise((r) => setTimeout(r, 500));
+      },
+    });
+    task.soon(); // not started: ignored
+    task.start(); // immediate run at 0 (until 500)
+    await vi.advanceTimersByTimeAsync(100);
+    task.soon(200);
+    task.soon(200);
+    task.soon(200);
+    await vi.advanceTimersByTimeAsync(5_000);
+    // The requests at 100 coalesce; due at 300 while the first run is busy, it follows it at 500.
+    expect(starts).toEqual([0, 500]);
+    task.soon(1000);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(starts).toEqual([0, 500, 6100]);
+    // The regular schedule is unchanged.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(starts).toEqual([0, 500, 6100, 60_000]);
+    task.soon(1000);
+    await task.stop();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(starts).toHaveLength(4);
+  });
+});

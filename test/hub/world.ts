@@ -19,7 +19,7 @@ export class RecordingPublisher implements MqttPublisher {
   up = true;
   messages: Array<{ topic: string; payload: unknown; retain: boolean }> = [];
   async publish(topic: string, payload: string, opts: { retain?: boolean }): Promise<void> {
-    this.messages.push({ topic, payload: JSON.parse(payload) as unknown, retain: opts.retain ?? false });
+    this.messages.push({ topic, payload: payload === '' ? null : (JSON.parse(payload) as unknown), retain: opts.retain ?? false });
   }
   on(suffix: string): Array<Record<string, unknown>> {
     return this.messages.filter((m) => m.topic.endsWith(suffix)).map((m) => m.payload as Record<string, unknown>);
@@ -90,6 +90,7 @@ export async function createWorld(): Promise<World> {
     site: (p, s) => siteMonitor.get(p, s),
     health: { mqttUp: () => pub.up, prometheusOk: () => poller.lastReport !== null && !poller.lastReport.degraded },
     registry: createRegistry(),
+    onSiteDeleted: (p, s) => siteMonitor.forget({ platform_id: p, site_id: s }),
   };
   let n = 0;
   const job = (platform: 'a' | 'b', over: Partial<Job> = {}): Job => ({

@@ -1,6 +1,11 @@
 // Sign-in, session cookie flags, CSRF refusal, language choice, secrets never rendered.
 import { describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, TOKENS } from '../hub/world.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createApp } from '../../hub/api/app.js';
+import { mountWeb } from '../../hub/web/index.js';
+import { tempDir } from '../hub/fixtures.js';
 import { createWebWorld, WebClient } from './helpers.js';
 
 describe('web sign-in and sessions', () => {
@@ -41,6 +46,7 @@ describe('web sign-in and sessions', () => {
     expect(bad.status).toBe(401);
     expect(bad.text).toContain('Токен не подходит');
     expect(bad.text).not.toContain('nope-not-a-token');
+    // The admin token without a platform (or with an unknown one) is refused.
     const admin = await b.signIn(ADMIN_TOKEN);
     expect(admin.status).toBe(403);
     const c = new WebClient(w.app);
@@ -102,4 +108,65 @@ describe('web sign-in and sessions', () => {
     expect((await new WebClient(w.app).get('/')).location).toBe('/ui/jobs');
     expect((await new WebClient(w.app).get('/ui/')).location).toBe('/ui/jobs');
   });
+
+  it('the admin token works on the platform chosen at sign-in', async () => {
+    const w = await createWebWorld();
+    await w.store.putJob(w.job('b', { name: 'job of b' }));
+    await w.store.putJob(w.job('a', { name: 'job of a' }));
+    const b = new WebClient(w.app);
+    const unknown = await b.post('/ui/signin', { _csrf: await loginCsrf(b), token: ADMIN_TOKEN, platform_id: 'zz' });
+    expect(unknown.status).toBe(403);
+    const ok = await b.post('/ui/signin', { _csrf: await loginCsrf(b), token: ADMIN_TOKEN, platform_id: 'b' });
+    expect(ok.status).toBe(303);
+    const jobs = await b.get('/ui/jobs');
+    expect(jobs.text).toContain('job of b');
+    expect(jobs.text).not.toContain('job of a');
+  });
+
+  it('a revoked token ends its session', async () => {
+    const w = await createWebWorld();
+    const b = new WebClient(w.app);
+    await b.signIn(TOKENS.a);
+    expect((await b.get('/ui/jobs')).status).toBe(200);
+    const p = w.store.platform('a')!;
+    await w.store.putPlatform({ ...p, tokens: [] });
+    const r = await b.get('/ui/jobs');
+    expect(r.status).toBe(303);
+    expect(r.location).toContain('/ui/signin');
+  });
 });
+
+describe('sessions across a restart', () => {
+  it('a session file lets a new web app (a restarted hub) accept the same cookie', async () => {
+    const w = await createWebWorld();
+    const file = join(tempDir('web-sessions'), 'web-sessions.json');
+    const mk = () => {
+      const app = createApp(w.deps);
+      mountWeb(app, w.deps, { sessionFile: file });
+      return app;
+    };
+    const before = new WebClient(mk());
+    await before.signIn(TOKENS.a);
+    expect((await before.get('/ui/jobs')).status).toBe(200);
+    const after = new WebClient(mk());
+    after.cookies = new Map(before.cookies);
+    const page = await after.get('/ui/jobs');
+    expect(page.status).toBe(200);
+    expect(readFileSync(file, 'utf8')).not.toContain(TOKENS.a);
+    // Without the file the restarted app knows nobody.
+    const fresh = new WebClient(createWebApp(w));
+    fresh.cookies = new Map(before.cookies);
+    expect((await fresh.get('/ui/jobs')).status).toBe(303);
+  });
+});
+
+function createWebApp(w: Awaited<ReturnType<typeof createWebWorld>>) {
+  const app = createApp(w.deps);
+  mountWeb(app, w.deps);
+  return app;
+}
+
+async function loginCsrf(b: WebClient): Promise<string> {
+  const page = await b.get('/ui/signin');
+  return /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+}

@@ -5,6 +5,9 @@ import { jobInput } from '../../hub/model/job.js';
 import { draftFromJob, formField, stepOf } from '../../hub/web/draft.js';
 import { pickLang } from '../../hub/web/i18n.js';
 import { SessionStore } from '../../hub/web/session.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../hub/fixtures.js';
 import { draftIssues, inputOf, stepErrors } from '../../hub/web/wizard-logic.js';
 import { decisionWords, duration } from '../../hub/web/words.js';
 import { createWorld } from '../hub/world.js';
@@ -105,7 +108,7 @@ describe('sessions', () => {
   it('expire after idle time, slide on use and are found only by their id', () => {
     let now = 0;
     const store = new SessionStore(() => now, 1000);
-    const { id, session } = store.create({ token: 't', platform_id: 'a', platform_name: 'A', lang: null });
+    const { id, session } = store.create({ token_hash: 'h', admin: false, platform_id: 'a', platform_name: 'A', lang: null });
     expect(session.csrf.length).toBeGreaterThanOrEqual(32);
     expect(store.get(id)).toBe(session);
     expect(store.get(`${id}x`)).toBeUndefined();
@@ -117,11 +120,33 @@ describe('sessions', () => {
     expect(store.get(id)).toBeUndefined();
     expect(store.size).toBe(0);
   });
+  it('survive a restart through their file, which holds only hashes, and drop expired ones', () => {
+    let now = 0;
+    const file = join(tempDir('sessions'), 'web-sessions.json');
+    const first = new SessionStore(() => now, 1000, 10, file);
+    const { id, session } = first.create({ token_hash: 'a'.repeat(64), admin: false, platform_id: 'a', platform_name: 'A', lang: 'en' });
+    const stale = first.create({ token_hash: 'b'.repeat(64), admin: false, platform_id: 'b', platform_name: 'B', lang: null });
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain(id);
+    expect(text).toContain('"id_hash"');
+    now = 500;
+    // A "restarted" store reads the file: the same session, by the same cookie id.
+    const second = new SessionStore(() => now, 1000, 10, file);
+    expect(second.get(id)).toMatchObject({ platform_id: 'a', lang: 'en', csrf: session.csrf, admin: false, expires_at: 1500 });
+    second.destroy(stale.id); // written, with the slid expiry of `id`
+    now = 1200;
+    const third = new SessionStore(() => now, 1000, 10, file);
+    expect(third.get(id)?.platform_id).toBe('a');
+    expect(third.get(stale.id)).toBeUndefined();
+    now = 5000;
+    expect(new SessionStore(() => now, 1000, 10, file).size).toBe(0);
+  });
+
   it('keeps at most the configured number of sessions', () => {
     const store = new SessionStore(() => 0, 1000, 2);
-    const first = store.create({ token: 't', platform_id: 'a', platform_name: 'A', lang: null }).id;
-    store.create({ token: 't', platform_id: 'a', platform_name: 'A', lang: null });
-    store.create({ token: 't', platform_id: 'a', platform_name: 'A', lang: null });
+    const first = store.create({ token_hash: 'h', admin: false, platform_id: 'a', platform_name: 'A', lang: null }).id;
+    store.create({ token_hash: 'h', admin: false, platform_id: 'a', platform_name: 'A', lang: null });
+    store.create({ token_hash: 'h', admin: false, platform_id: 'a', platform_name: 'A', lang: null });
     expect(store.size).toBe(2);
     expect(store.get(first)).toBeUndefined();
   });
