@@ -99,3 +99,27 @@ describe('the AddReality API fails', () => {
     expect(await executions(stack)).toHaveLength(0);
   }, 90_000);
 });
+
+describe('the AddReality API fails while the cached state says offline', () => {
+  it('a job does not fire on the stale offline state (staleness guard), nor after the device is back', async () => {
+    const poll = stack.options.pollIntervalS * 1000;
+    const text = scenarioText('30008', 'устаревшие данные');
+    // The device is offline when the API goes away, and comes back during the outage: the
+    // exporter's cache (and so Prometheus) still says offline, marked by account_up 0.
+    await stack.sim.setOnline('30008', false);
+    await until(async () => (await stack.prometheus.query(`signage_device_online{platform_id="${PLATFORM}",device_id="30008"}`)).some((s) => s.value[1] === '0'), 20_000, 'offline seen by Prometheus');
+    await stack.sim.fail({ mode: 'http', status: 503 });
+    await until(async () => (await stack.prometheus.query(`signage_exporter_account_up{platform_id="${PLATFORM}"}`)).some((s) => s.value[1] === '0'), 20_000, 'account down seen by Prometheus');
+    await stack.sim.setOnline('30008', true);
+    const jobId = await addJob(stack, '30008', text);
+    await sleep(poll * 4 + 1000);
+    expect((await stack.prometheus.query(`signage_device_online{platform_id="${PLATFORM}",device_id="30008"}`)).map((s) => s.value[1])).toEqual(['0']);
+    expect(await executions(stack, jobId)).toHaveLength(0);
+
+    await stack.sim.fail('off');
+    await until(async () => (await stack.prometheus.query(`signage_device_online{platform_id="${PLATFORM}",device_id="30008"}`)).some((s) => s.value[1] === '1'), 20_000, 'fresh online state');
+    await sleep(poll * 2);
+    expect(await executions(stack, jobId)).toHaveLength(0);
+    expect(partsOf(stack, text)).toHaveLength(0);
+  }, 90_000);
+});
