@@ -1,5 +1,5 @@
 // Faults on the data path, in the full setup (real Mosquitto, real Prometheus, exporter over the
-// AddReality simulator, hub, agent over a pty modem): Prometheus stopped for a while (nothing
+// AddReality simulator, hub, agent over a pty modem): Prometheus stopped for a minute (nothing
 // fires falsely, the hub says degraded, then recovers and fires what it missed, once), and the
 // AddReality API failing (the exporter serves its cache; nothing fires on the stale state; the
 // outage's change fires once when the API returns). Checked from the modem's SMS log.
@@ -45,8 +45,8 @@ describe('Prometheus stops for a while', () => {
     }, poll * 3 + 5000, '/readyz 503');
     expect(down.body).toMatchObject({ status: 'degraded', prometheus: 'down', mqtt: 'up' });
     await stack.sim.setOnline('30006', false);
-    // Several cycles without Prometheus: no data is not "offline", nothing fires.
-    await sleep(poll * 3 + 1000);
+    // A minute without Prometheus (as the issue asks): no data is not "offline", nothing fires.
+    await sleep(60_000);
     expect(await hubMetric('gsmjobs_hub_prometheus_up')).toBe(0);
     expect(await hubMetric('gsmjobs_hub_degraded_cycles_total')).toBeGreaterThanOrEqual((Number.isNaN(degradedBefore) ? 0 : degradedBefore) + 2);
     expect(await executions(stack, jobId)).toHaveLength(0);
@@ -62,7 +62,7 @@ describe('Prometheus stops for a while', () => {
     expect(await executions(stack, jobId)).toHaveLength(1);
     // The watched device of the seeded job stayed online: the gap fired nothing.
     expect(await executions(stack)).toHaveLength(0);
-  }, 90_000);
+  }, 150_000);
 });
 
 describe('the AddReality API fails', () => {
