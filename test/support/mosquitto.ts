@@ -43,14 +43,10 @@ function canConnect(port: number): Promise<boolean> {
 
 async function launch(conf: string, port: number): Promise<Proc> {
   const proc = startProcess(MOSQUITTO_BIN, ['-c', conf], { name: 'mosquitto' });
-  let exited = false;
-  void proc.exited.then(() => {
-    exited = true;
-  });
   // Mosquitto block-buffers its log on a pipe, so readiness is a successful TCP connect.
   await waitFor(
     async () => {
-      if (exited) throw new Error(`mosquitto exited:\n${proc.output().slice(-3000)}`);
+      if (proc.done) throw new Error(`mosquitto exited:\n${proc.output().slice(-3000)}`);
       return canConnect(port);
     },
     10_000,

@@ -73,8 +73,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     const proc = startProcess(PROMETHEUS_BIN, args, { name: 'prometheus' });
     await waitFor(
       async () => {
-        const exit = await Promise.race([proc.exited.then(() => true), Promise.resolve(false)]);
-        if (exit) throw new Error(`prometheus exited:\n${proc.output().slice(-3000)}`);
+        if (proc.done) throw new Error(`prometheus exited:\n${proc.output().slice(-3000)}`);
         const res = await fetch(`${url}/-/ready`).catch(() => undefined);
         return res?.ok ?? false;
       },
