@@ -34,7 +34,7 @@ function sendKey(s: Draft, i: number): string {
   return `${s.id}:${i}:send`;
 }
 
-function notifyEffects(s: Draft, i: number, step: NotifyStep, now: number): Effect[] {
+export function notifyEffects(s: Draft, i: number, step: NotifyStep, now: number): Effect[] {
   const ttr_s = s.ttr_ms === null ? null : Math.round(s.ttr_ms / 1000);
   const outcome = s.outcome ?? (s.escalated ? 'escalated' : null);
   const text = renderTemplate(step.text, {
