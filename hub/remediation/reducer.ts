@@ -199,9 +199,18 @@ function draft(s: RunState): Draft {
   return { ...s, pending: [...s.pending], acked: [...s.acked], timeline: [...s.timeline] };
 }
 
+/** A sample that changes nothing: not verifying, stale or no data, or "still down" again. */
+function sampleIsNoop(s: RunState, ev: Extract<RunEvent, { type: 'sample' }>): boolean {
+  if (s.phase !== 'running' || s.step_at === null || s.steps[s.idx]?.type !== 'verify') return true;
+  if (ev.holds === undefined || ev.data_at < s.step_at) return true;
+  return ev.holds === false && s.verify_seen && s.verify_holds_since === null;
+}
+
 export function reduce(prev: RunState, ev: RunEvent, now: number): Reduced {
-  // Fast path: a tick before the deadline changes nothing (most of 10,000 runs each cycle).
+  // Fast paths: a tick before the deadline and a sample that changes nothing return the same
+  // object (most of 10,000 runs each cycle), so the shell persists only what changed.
   if (ev.type === 'tick' && (prev.phase !== 'running' || prev.deadline_at === null || now < prev.deadline_at)) return { state: prev, effects: [] };
+  if (ev.type === 'sample' && sampleIsNoop(prev, ev)) return { state: prev, effects: [] };
   if (prev.phase === 'done') return { state: prev, effects: [] };
   const s = draft(prev);
   const fx: Effect[] = [];
