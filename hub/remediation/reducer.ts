@@ -159,7 +159,7 @@ function onAck(s: Draft, key: string, now: number, fx: Effect[]): void {
   if (step?.type === 'send') {
     s.last_send_at = now;
     log(s, now, s.idx, 'dispatched');
-  } else if (step?.type === 'notify' && s.pending.length === 0) {
+  } else if (step?.type === 'notify' && s.pending.length === 0 && s.phase === 'running') {
     log(s, now, s.idx, 'notified');
     enterStep(s, s.idx + 1, now, fx);
   }
@@ -237,12 +237,13 @@ export function reduce(prev: RunState, ev: RunEvent, now: number): Reduced {
       if (s.phase === 'running' || s.phase === 'held') onAck(s, ev.key, now, fx);
       break;
     case 'send_result': {
-      if (s.phase !== 'running' || ev.step !== s.idx || current(s)?.type !== 'send' || s.step_at === null) break;
+      if (s.phase === 'armed' || ev.step !== s.idx || current(s)?.type !== 'send' || s.step_at === null || s.send_state !== null) break;
       const key = sendKey(s, s.idx);
       if (s.pending.includes(key)) onAck(s, key, now, fx);
       s.send_state = ev.state;
       log(s, now, s.idx, ev.state, ev.detail);
-      enterStep(s, s.idx + 1, now, fx);
+      // While held the result is recorded; the next step waits for the release.
+      if (s.phase === 'running') enterStep(s, s.idx + 1, now, fx);
       break;
     }
     case 'sample':
@@ -263,6 +264,7 @@ export function reduce(prev: RunState, ev: RunEvent, now: number): Reduced {
       // Time passed while held: a settle delay, wait or verify starts afresh; a send that was
       // handed over is not repeated, one that was not is re-emitted with the same key.
       if (s.step_at === null || step?.type === 'wait' || step?.type === 'verify') enterStep(s, s.idx, now, fx);
+      else if ((step?.type === 'send' && s.send_state !== null) || (step?.type === 'notify' && s.pending.length === 0)) enterStep(s, s.idx + 1, now, fx);
       else resume(s, now, fx);
       break;
     }

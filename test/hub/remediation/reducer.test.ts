@@ -257,3 +257,31 @@ describe('escalation, hold, release, cancel', () => {
     expect(r.effects.at(-1)).toEqual({ type: 'finished', outcome: null, ttr_ms: null, escalated: false });
   });
 });
+
+describe('events while held', () => {
+  it('a send result that arrives while held is kept; release goes on to the next step', () => {
+    let r = reduceAll(newRun(), [
+      [{ type: 'start' }, T0],
+      [{ type: 'ack', key: 'ex1:0:send' }, T0 + S],
+      [{ type: 'hold', incident_id: 'inc' }, T0 + 2 * S],
+      [{ type: 'send_result', step: 0, state: 'delivered', ok: true }, T0 + 3 * S],
+    ]);
+    expect(r.state).toMatchObject({ phase: 'held', idx: 0, send_state: 'delivered' });
+    r = reduce(r.state, { type: 'release', by: 'ops' }, T0 + 60 * S);
+    expect(r.effects.some((e) => e.type === 'dispatch_sms')).toBe(false);
+    expect(r.state.steps[r.state.idx]?.type).toBe('wait');
+  });
+
+  it('a notify step fully taken by the outbox while held ends at the release', () => {
+    const p = playbook.parse([{ type: 'notify', webhooks: ['w'] }]);
+    let r = reduceAll(newRun(p), [
+      [{ type: 'start' }, T0],
+      [{ type: 'hold', incident_id: 'inc' }, T0 + S],
+      [{ type: 'ack', key: 'ex1:0:wh:w' }, T0 + 2 * S],
+    ]);
+    expect(r.state.phase).toBe('held');
+    r = reduce(r.state, { type: 'release', by: 'ops' }, T0 + 3 * S);
+    expect(r.state.phase).toBe('done');
+    expect(r.effects.some((e) => e.type === 'webhook')).toBe(false);
+  });
+});
