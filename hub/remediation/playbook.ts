@@ -94,7 +94,14 @@ export interface PowerCycleOptions {
   /** Metric that says the device is up (default signage_device_online == 1). */
   online_metric?: string;
   notify: { sms: { site_id: string; to: 'on_call' | string[] } | null; webhooks: string[] };
+  /** Language of the people notification (default en). */
+  lang?: 'ru' | 'en';
 }
+
+const NOT_RECOVERED_TEXT = {
+  en: '{job}: {device} not recovered after power-cycles ({outcome})',
+  ru: '{job}: {device} не восстановлен после перезагрузок питания ({outcome})',
+};
 
 function powerCycle(o: PowerCycleOptions, minutes: number): z.input<typeof sendStep>[] {
   const base = { type: 'send' as const, site_id: o.site_id, control_device_id: o.control_device_id };
@@ -130,7 +137,7 @@ export function powerCycleTemplate(o: PowerCycleOptions): Playbook {
     ...powerCycle(o, longOff),
     { type: 'wait', duration_s: longOff * 60 },
     verify,
-    { type: 'notify', sms: o.notify.sms, webhooks: o.notify.webhooks, text: '{job}: {device} not recovered after power-cycles ({outcome})' },
+    { type: 'notify', sms: o.notify.sms, webhooks: o.notify.webhooks, text: NOT_RECOVERED_TEXT[o.lang ?? 'en'] },
   ];
   return playbook.parse(steps);
 }

@@ -42,6 +42,12 @@ describe('power-cycle template', () => {
     const p = powerCycleTemplate({ model: 'SIMPAL_D210', site_id: 's', control_device_id: 'c', boot_s: 420, notify });
     expect(p.find((s) => s.type === 'verify')).toMatchObject({ conditions: [{ metric: 'signage_device_online', op: '==', value: 1 }], within_s: 420, on_unknown: 'notify_only' });
   });
+
+  it('the people notification exists in Russian and English', () => {
+    const text = (lang: 'ru' | 'en') => powerCycleTemplate({ model: 'SIMPAL_D210', site_id: 's', control_device_id: 'c', notify, lang }).at(-1);
+    expect(text('ru')).toMatchObject({ type: 'notify', text: '{job}: {device} не восстановлен после перезагрузок питания ({outcome})' });
+    expect(text('en')).toMatchObject({ type: 'notify', text: '{job}: {device} not recovered after power-cycles ({outcome})' });
+  });
 });
 
 describe('schemas', () => {
