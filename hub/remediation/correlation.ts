@@ -1,0 +1,127 @@
+// Correlated-failure detection (issue 10, "Guardrails"): when many devices of one platform trip
+// at once (a platform or network outage, the AddReality API down, Prometheus gaps), power-cycling
+// them all is wrong. Above a configurable count or share of the platform's devices within a short
+// window, the trips are held, one incident is raised (people are notified instead) and one call
+// releases them. Pure; state is plain JSON, times in epoch ms.
+import { z } from 'zod';
+
+export const correlationConfig = z.object({
+  window_s: z.number().int().min(10).max(3600).default(300),
+  /** Trips within the window that make an incident (null: count alone never does). */
+  min_count: z.number().int().min(2).max(100000).nullable().default(10),
+  /** Share of the platform's devices tripping within the window (null: share alone never does). */
+  min_share: z.number().gt(0).max(1).nullable().default(0.2),
+  /** The share rule needs at least this many trips (5 % of 20 devices is one device, not an outage). */
+  share_min_count: z.number().int().min(2).default(3),
+});
+export type CorrelationConfig = z.infer<typeof correlationConfig>;
+
+export interface Trip {
+  execution_id: string;
+  device_key: string;
+  at: number;
+}
+
+export interface Incident {
+  id: string;
+  platform_id: string;
+  opened_at: number;
+  /** Trips held by this incident (the burst and every trip while it is open). */
+  held: Trip[];
+  /** Devices of the platform when it opened, and the figure that tripped it. */
+  fleet: number;
+  rule: string;
+  status: 'open' | 'released';
+  released_at: number | null;
+  released_by: string | null;
+}
+
+export interface CorrelationState {
+  /** Recent trips per platform, inside the window. */
+  recent: Record<string, Trip[]>;
+  incidents: Incident[];
+}
+
+export function emptyCorrelation(): CorrelationState {
+  return { recent: {}, incidents: [] };
+}
+
+export interface Observed {
+  state: CorrelationState;
+  /** Execution ids that may act now. */
+  proceed: string[];
+  /** Execution ids to hold (the new trips and, when an incident opens, the earlier ones of the burst). */
+  hold: string[];
+  /** The incident these trips were held by. */
+  incident: Incident | null;
+  /** The incident was opened by this call: notify people once. */
+  opened: boolean;
+}
+
+/** Which rule the figures trip, or null. */
+export function trips(count: number, fleet: number, cfg: CorrelationConfig): string | null {
+  if (cfg.min_count !== null && count >= cfg.min_count) return `${count} devices within ${cfg.window_s} s (count >= ${cfg.min_count})`;
+  if (cfg.min_share !== null && fleet > 0 && count >= cfg.share_min_count && count / fleet >= cfg.min_share) {
+    return `${count} of ${fleet} devices within ${cfg.window_s} s (share >= ${Math.round(cfg.min_share * 100)} %)`;
+  }
+  return null;
+}
+
+export function openIncident(state: CorrelationState, platform_id: string): Incident | undefined {
+  return state.incidents.find((i) => i.platform_id === platform_id && i.status === 'open');
+}
+
+/**
+ * Observe the trips of one platform in one cycle, all at once (so a burst seen in one poll is
+ * judged as a whole before anything acts). `fleet` is the platform's device count now;
+ * `newId` names the incident if one opens.
+ */
+export function observeTrips(state: CorrelationState, platform_id: string, batch: readonly Trip[], fleet: number, now: number, cfg: CorrelationConfig, newId: string): Observed {
+  const from = now - cfg.window_s * 1000;
+  const known = new Set(batch.map((t) => t.device_key));
+  // One device counts once: a repeat trip replaces its older one.
+  const recent = [...(state.recent[platform_id] ?? []).filter((t) => t.at > from && !known.has(t.device_key)), ...batch];
+  const open = openIncident(state, platform_id);
+  if (open) {
+    const joined: Incident = { ...open, held: [...open.held, ...batch] };
+    const incidents = state.incidents.map((i) => (i === open ? joined : i));
+    return { state: { recent: { ...state.recent, [platform_id]: recent }, incidents }, proceed: [], hold: batch.map((t) => t.execution_id), incident: joined, opened: false };
+  }
+  const rule = trips(recent.length, fleet, cfg);
+  if (rule === null) {
+    return { state: { ...state, recent: { ...state.recent, [platform_id]: recent } }, proceed: batch.map((t) => t.execution_id), hold: [], incident: null, opened: false };
+  }
+  const incident: Incident = { id: newId, platform_id, opened_at: now, held: recent, fleet, rule, status: 'open', released_at: null, released_by: null };
+  return {
+    state: { recent: { ...state.recent, [platform_id]: recent }, incidents: [...state.incidents, incident] },
+    proceed: [],
+    hold: recent.map((t) => t.execution_id),
+    incident,
+    opened: true,
+  };
+}
+
+/**
+ * Release an incident by one call: the held executions resume (the caller sends them `release`).
+ * The burst's trips are forgotten so the same burst does not open a new incident at once.
+ */
+export function releaseIncident(state: CorrelationState, id: string, by: string, now: number): { state: CorrelationState; resume: string[] } | { error: string } {
+  const inc = state.incidents.find((i) => i.id === id);
+  if (!inc) return { error: `incident ${id} does not exist` };
+  if (inc.status !== 'open') return { error: `incident ${id} is already released` };
+  const released: Incident = { ...inc, status: 'released', released_at: now, released_by: by };
+  const heldDevices = new Set(inc.held.map((t) => t.device_key));
+  const recent = (state.recent[inc.platform_id] ?? []).filter((t) => !heldDevices.has(t.device_key));
+  return {
+    state: { recent: { ...state.recent, [inc.platform_id]: recent }, incidents: state.incidents.map((i) => (i.id === id ? released : i)) },
+    resume: inc.held.map((t) => t.execution_id),
+  };
+}
+
+/** The people notification for a new incident, in Russian and English. */
+export function incidentText(inc: Incident, lang: 'ru' | 'en'): string {
+  const n = new Set(inc.held.map((t) => t.device_key)).size;
+  return lang === 'ru'
+    ? `Инцидент ${inc.id}: ${n} из ${inc.fleet} устройств платформы ${inc.platform_id} отказали одновременно. Перезагрузки приостановлены до решения оператора.`
+    : `Incident ${inc.id}: ${n} of ${inc.fleet} devices of platform ${inc.platform_id} failed at once. Power-cycles are held until an operator releases them.`;
+}
