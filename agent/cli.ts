@@ -13,7 +13,7 @@ import { AGENT_VERSION } from './version.js';
 
 const USAGE = `gsmjobs agent ${AGENT_VERSION}
 
-usage: agent <command> [--config agent.yaml]
+usage: agent [command] [--config agent.yaml]    (no command with --config: run)
   run                     run the site gateway (MQTT jobs -> SMS)
   send --to N --text T    send one SMS through the modem and print its TP-MR
   doctor                  check port, modem, SIM/PIN, SMSC, network and signal; say what to fix
@@ -50,7 +50,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.out(`${AGENT_VERSION}\n`);
     return 0;
   }
-  const cmd = positionals[0] ?? (values.help ? 'help' : undefined);
+  // `agent --config agent.yaml` alone runs the service (what `npm run agent -- --config ...` does).
+  const cmd = positionals[0] ?? (values.help ? 'help' : values.config ? 'run' : undefined);
   if (!cmd || cmd === 'help') {
     io.out(USAGE);
     return cmd ? 0 : 2;

@@ -120,6 +120,13 @@ describe('CLI', () => {
     expect(err).toMatch(/unknown command "fly"/);
     expect(await runCli(['run'], io)).toBe(78);
     expect(err).toMatch(/platform_id/);
+    // `agent --config file` with no command means run: it loads that file (missing here).
+    err = '';
+    expect(await runCli(['--config', '/nonexistent/agent.yaml'], io)).toBe(78);
+    expect(err).toMatch(/cannot read config file \/nonexistent\/agent.yaml/);
+    out = '';
+    expect(await runCli([], io)).toBe(2);
+    expect(out).toMatch(/usage: agent/);
     out = '';
     expect(await runCli(['ports'], io)).toBe(0);
     expect(out.length).toBeGreaterThan(0);
