@@ -3,19 +3,10 @@
 // unknown, which fit here without a new shape).
 import { z } from 'zod';
 import { deviceRef } from './job.js';
-import { executionState, failureReason, type ExecutionState } from '../common/contract/index.js';
+import { AGENT_TERMINAL_STATES, executionState, failureReason, type ExecutionState } from '../common/contract/index.js';
 
 /** Hub-side states after which nothing more happens to a send step. */
-export const TERMINAL_STATES: ReadonlySet<ExecutionState> = new Set([
-  'sent',
-  'delivered',
-  'not_delivered',
-  'failed',
-  'expired',
-  'duplicate',
-  'uncertain',
-  'unacknowledged',
-]);
+export const TERMINAL_STATES: ReadonlySet<ExecutionState> = new Set<ExecutionState>([...AGENT_TERMINAL_STATES, 'unacknowledged']);
 
 /** States at which the agent holds the job durably, so re-sending stops. */
 export const ACKNOWLEDGED_STATES: ReadonlySet<ExecutionState> = new Set(['accepted', 'sending', ...TERMINAL_STATES].filter((s) => s !== 'unacknowledged') as ExecutionState[]);

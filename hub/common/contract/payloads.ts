@@ -68,6 +68,9 @@ export const agentState = z.enum([
 ]);
 export type AgentState = z.infer<typeof agentState>;
 
+/** Agent states after which the agent publishes nothing more for an execution (`sent` only ends it when no status report was asked, or none came in time). */
+export const AGENT_TERMINAL_STATES: readonly AgentState[] = ['sent', 'delivered', 'not_delivered', 'failed', 'expired', 'duplicate', 'uncertain'];
+
 export const failureReason = z.object({
   /** Machine-readable: invalid_number, text_too_long, cms_error, cme_error, timeout, modem_down, ... */
   code: z.string().min(1),
