@@ -19,16 +19,26 @@ export type ApiCall = <T = unknown>(method: string, path: string, body?: unknown
 /** Who calls: a bearer token, or a token's hash (sessions) with the platform an admin chose. */
 export type ApiAuth = string | { tokenHash: string; platformId?: string | undefined };
 
-/** `lang`: the user's language, sent as Accept-Language (automatic names, dry-run reasons). */
-export function apiCaller(app: Hono<HubEnv>, auth: ApiAuth, lang?: 'ru' | 'en'): ApiCall {
-  return async <T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> => {
+/** The raw response of an API call (e.g. CSV downloads proxied through the pages). */
+export type ApiRaw = (method: string, path: string, body?: unknown) => Promise<Response>;
+
+export function apiRequester(app: Hono<HubEnv>, auth: ApiAuth, lang?: 'ru' | 'en'): ApiRaw {
+  return async (method, path, body) => {
     const headers: Record<string, string> = typeof auth === 'string' ? { authorization: `Bearer ${auth}` } : {};
     if (lang) headers['accept-language'] = lang;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let url = `/api/v1${path}`;
     if (typeof auth !== 'string' && auth.platformId) url += `${url.includes('?') ? '&' : '?'}platform_id=${encodeURIComponent(auth.platformId)}`;
     const env = typeof auth === 'string' ? undefined : { [INTERNAL_TOKEN_HASH]: auth.tokenHash };
-    const res = await app.request(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }, env);
+    return app.request(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }, env);
+  };
+}
+
+/** `lang`: the user's language, sent as Accept-Language (automatic names, dry-run reasons). */
+export function apiCaller(app: Hono<HubEnv>, auth: ApiAuth, lang?: 'ru' | 'en'): ApiCall {
+  const raw = apiRequester(app, auth, lang);
+  return async <T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> => {
+    const res = await raw(method, path, body);
     const text = await res.text();
     let parsed: unknown;
     try {
@@ -38,6 +48,7 @@ export function apiCaller(app: Hono<HubEnv>, auth: ApiAuth, lang?: 'ru' | 'en'):
     }
     if (res.ok) return { ok: true, status: res.status, data: parsed as T };
     const error = (parsed as { error?: ApiError } | null)?.error ?? { code: 'http', message: `HTTP ${res.status}` };
+    if (error.issues) error.issues = error.issues.map(normalIssue);
     return { ok: false, status: res.status, error };
   };
 }
@@ -48,4 +59,13 @@ export function qs(params: Record<string, string | number | undefined | null>): 
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
   const s = u.toString();
   return s ? `?${s}` : '';
+}
+
+/** Issues name their field as `field` (jobs) or `path` (string or array, remediation routes): one shape. */
+export function normalIssue(i: unknown): FieldIssue {
+  const o = (i ?? {}) as { field?: unknown; path?: unknown; message?: unknown };
+  let field = typeof o.field === 'string' ? o.field : '';
+  if (!field && typeof o.path === 'string') field = o.path;
+  if (!field && Array.isArray(o.path)) field = o.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return { field, message: typeof o.message === 'string' ? o.message : String(o.message ?? '') };
 }

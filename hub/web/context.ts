@@ -2,7 +2,7 @@
 // signed in) and an API caller bound to the session's platform token.
 import type { Context } from 'hono';
 import type { ApiDeps } from '../api/context.js';
-import type { ApiCall } from './api-client.js';
+import type { ApiCall, ApiRaw } from './api-client.js';
 import type { Lang, T } from './i18n.js';
 import type { Session, SessionStore } from './session.js';
 
@@ -16,7 +16,7 @@ export interface WebState {
 }
 
 export interface WebEnv {
-  Variables: { web: WebState; api: ApiCall; session: Session };
+  Variables: { web: WebState; api: ApiCall; apiRaw: ApiRaw; session: Session };
 }
 
 export type WebContext = Context<WebEnv>;

@@ -4,6 +4,7 @@
 // (conditions[0].value, steps[0].command.text ...) except the minute fields, mapped below.
 import { z } from 'zod';
 import type { Job, JobInput } from '../model/job.js';
+import { isSimple, type Playbook, powerCycleTemplate, type PowerCycleOptions, type StepV2 } from '../remediation/playbook.js';
 
 export interface DraftCondition {
   metric: string;
@@ -14,6 +15,20 @@ export interface DraftRange {
   days: number[];
   from: string;
   to: string;
+}
+
+/** What the action step builds: one command, the SimPal power-cycle template, or kept steps. */
+export type ActionMode = 'command' | 'power_cycle' | 'playbook';
+
+/** The power-cycle template's options as typed (PowerCycleOptions in hub/remediation/playbook.ts). */
+export interface DraftPowerCycle {
+  off_min: string;
+  long_off_min: string;
+  boot_s: string;
+  line: string;
+  notify_sms: boolean;
+  notify_site_id: string;
+  webhooks: string[];
 }
 
 export interface Draft {
@@ -37,6 +52,12 @@ export interface Draft {
   expires_s: number | null;
   name: string;
   enabled: boolean;
+  action_mode: ActionMode;
+  pc: DraftPowerCycle;
+  /** Steps built by POST /playbooks/templates/power-cycle from `pc` (null until built or when refused). */
+  playbook: unknown[] | null;
+  /** Steps of an edited job the wizard cannot edit: kept as they are (mode `playbook`). */
+  kept: unknown[] | null;
 }
 
 export const STEPS = [1, 2, 3, 4, 5] as const;
@@ -64,15 +85,69 @@ export function emptyDraft(): Draft {
     expires_s: null,
     name: '',
     enabled: true,
+    action_mode: 'command',
+    pc: { off_min: '1', long_off_min: '5', boot_s: '300', line: '0', notify_sms: true, notify_site_id: '', webhooks: [] },
+    playbook: null,
+    kept: null,
   };
+}
+
+export const SIMPAL_MODELS: ReadonlySet<string> = new Set(['SIMPAL_D210', 'SIMPAL_D410']);
+
+/** JSON with sorted keys, to compare step lists whatever their key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
+}
+
+/**
+ * The template options a step list was built from, when it is exactly what the power-cycle
+ * template makes of them (so the wizard can show its fields again); null otherwise.
+ */
+export function recognizePowerCycle(steps: readonly StepV2[]): PowerCycleOptions | null {
+  const sends = steps.filter((s): s is Extract<StepV2, { type: 'send' }> => s.type === 'send');
+  const first = sends[0];
+  const notify = steps.at(-1);
+  const verify = steps.find((s) => s.type === 'verify');
+  if (!first || first.command.kind !== 'catalog' || notify?.type !== 'notify' || verify?.type !== 'verify') return null;
+  const id = first.command.command_id;
+  const m = /^11_([012])_1_minutes$/.exec(id);
+  const model = id === '12_0_minutes_1' ? 'SIMPAL_D210' : m ? 'SIMPAL_D410' : null;
+  if (!model) return null;
+  const longSend = sends[model === 'SIMPAL_D210' ? 1 : 2];
+  const minutesOf = (s: typeof first | undefined) => (s?.command.kind === 'catalog' ? Number(s.command.params.minutes) : Number.NaN);
+  const base = {
+    model,
+    site_id: first.site_id,
+    control_device_id: first.control_device_id,
+    off_min: minutesOf(first),
+    long_off_min: minutesOf(longSend),
+    boot_s: verify.within_s,
+    ...(model === 'SIMPAL_D410' ? { line: Number(m?.[1]) as 0 | 1 | 2 } : {}),
+    online_metric: verify.conditions[0]?.metric ?? 'signage_device_online',
+    notify: { sms: notify.sms, webhooks: [...notify.webhooks] },
+  } as PowerCycleOptions;
+  for (const lang of ['ru', 'en'] as const) {
+    try {
+      const opts = { ...base, lang };
+      if (canonical(powerCycleTemplate(opts)) === canonical(steps)) return opts;
+    } catch {
+      // not buildable from these options: not a template
+    }
+  }
+  return null;
 }
 
 const minutes = (s: number) => String(Math.round((s / 60) * 100) / 100);
 
 /** A draft from a stored job (edit), or a copy of it (clone: no id, automatic name). */
 export function draftFromJob(job: Job, clone: boolean): Draft {
-  const step = job.steps[0];
+  const steps = job.steps as unknown as Playbook;
+  const first = steps.find((s) => s.type === 'send');
+  const step = first?.type === 'send' ? first : undefined;
   const cmd = step?.command;
+  const simple = isSimple(steps);
+  const pc = simple ? null : recognizePowerCycle(steps);
+  const E = emptyDraft();
   return {
     ...emptyDraft(),
     edit_id: clone ? null : job.id,
@@ -95,6 +170,20 @@ export function draftFromJob(job: Job, clone: boolean): Draft {
     expires_s: step?.expires_s ?? null,
     name: clone || job.name_auto ? '' : job.name,
     enabled: job.enabled,
+    action_mode: simple || steps.length === 0 ? 'command' : pc ? 'power_cycle' : 'playbook',
+    pc: pc
+      ? {
+          off_min: String(pc.off_min),
+          long_off_min: String(pc.long_off_min),
+          boot_s: String(pc.boot_s),
+          line: String(pc.line ?? 0),
+          notify_sms: pc.notify.sms !== null,
+          notify_site_id: pc.notify.sms?.site_id ?? '',
+          webhooks: pc.notify.webhooks,
+        }
+      : E.pc,
+    playbook: pc ? [...steps] : null,
+    kept: !simple && !pc && steps.length ? [...steps] : null,
   };
 }
 
@@ -133,6 +222,8 @@ export function toJobInput(d: Draft, paramTypes: Readonly<Record<string, string>
     cooldown_s: secs(d.cooldown_min),
     steps: d.site_id || d.control_device_id ? [{ type: 'send', site_id: d.site_id, control_device_id: d.control_device_id, command, ...(d.expires_s ? { expires_s: d.expires_s } : {}) }] : [],
   };
+  if (d.action_mode === 'power_cycle') input.steps = (d.playbook ?? []) as JobInput['steps'];
+  if (d.action_mode === 'playbook') input.steps = (d.kept ?? []) as JobInput['steps'];
   if (d.name.trim()) input.name = d.name.trim();
   return input;
 }
@@ -150,7 +241,7 @@ export function stepOf(field: string): StepNo {
   if (field === 'device' || field.startsWith('device.')) return 1;
   if (field === 'conditions') return 2;
   if (/^(conditions\[|combine|for_|no_data|windows|cooldown_)/.test(field)) return 3;
-  if (field.startsWith('steps')) return 4;
+  if (field.startsWith('steps') || field.startsWith('pc.') || field === 'pc' || field === 'action_mode') return 4;
   return 5;
 }
 
@@ -183,6 +274,21 @@ const draftShape = z.object({
   expires_s: z.number().int().nullable().catch(null),
   name: str(300),
   enabled: z.boolean().catch(true),
+  action_mode: z.enum(['command', 'power_cycle', 'playbook']).catch('command'),
+  pc: z
+    .object({
+      off_min: str(20),
+      long_off_min: str(20),
+      boot_s: str(20),
+      line: str(2),
+      notify_sms: z.boolean().catch(true),
+      notify_site_id: str(100),
+      webhooks: z.array(z.string().max(64)).max(10).catch([]),
+    })
+    .catch(E.pc),
+  // Checked by the API's schema when validated and saved; here only bounded.
+  playbook: z.array(z.unknown()).max(20).nullable().catch(null),
+  kept: z.array(z.unknown()).max(20).nullable().catch(null),
 });
 
 /** Parse the hidden draft field; anything malformed starts over rather than failing. */

@@ -5,13 +5,17 @@ import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { ApiDeps, HubEnv } from '../api/context.js';
 import { createLogger, type Logger } from '../common/log.js';
-import { apiCaller } from './api-client.js';
+import { apiCaller, apiRequester } from './api-client.js';
 import { authenticateHash } from '../api/auth.js';
 import { assetsRoutes } from './assets.js';
 import type { WebDeps, WebEnv } from './context.js';
 import { errorPage } from './errors.js';
 import { isLang, pickLang, translator } from './i18n.js';
 import { historyRoutes } from './routes-history.js';
+import { executionRoutes } from './routes-execution.js';
+import { incidentRoutes } from './routes-incidents.js';
+import { fleetRoutes } from './routes-fleet.js';
+import { remediationRoutes } from './routes-remediation.js';
 import { jobsRoutes } from './routes-jobs.js';
 import { authRoutes, cookieOptions } from './routes-auth.js';
 import { wizardRoutes } from './routes-wizard.js';
@@ -82,7 +86,9 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
       if (!sameSecret(sent, session.csrf)) return errorPage(c, w, 403, c.get('web').t('csrf_refused'));
     }
     c.set('session', session);
-    c.set('api', apiCaller(app, { tokenHash: session.token_hash, platformId: session.admin ? session.platform_id : undefined }, c.get('web').lang));
+    const auth = { tokenHash: session.token_hash, platformId: session.admin ? session.platform_id : undefined };
+    c.set('api', apiCaller(app, auth, c.get('web').lang));
+    c.set('apiRaw', apiRequester(app, auth, c.get('web').lang));
     await next();
   });
 
@@ -90,6 +96,10 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
   web.route('/jobs', wizardRoutes(w));
   web.route('/jobs', jobsRoutes(w));
   web.route('/', historyRoutes(w));
+  web.route('/', executionRoutes(w));
+  web.route('/', incidentRoutes(w));
+  web.route('/', fleetRoutes(w));
+  web.route('/', remediationRoutes(w));
   web.all('*', (c) => errorPage(c, w, 404, c.get('web').t('not_found')));
   web.onError((err, c) => {
     log.error('page failed', { path: c.req.path, error: err.message });

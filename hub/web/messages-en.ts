@@ -1,5 +1,6 @@
 // User-facing texts of the web form in English: every key of the Russian table.
 import type { MESSAGES_RU } from './messages.js';
+import { REMEDIATION_EN } from './messages-remediation.js';
 
 export const MESSAGES_EN: Record<keyof typeof MESSAGES_RU, string> = {
   app: 'gsmjobs',
@@ -186,4 +187,5 @@ export const MESSAGES_EN: Record<keyof typeof MESSAGES_RU, string> = {
   modem_down: 'not answering',
   at_most_min: 'At most {n} min',
   at_least_min: 'At least {n} min',
+  ...REMEDIATION_EN,
 };

@@ -1,4 +1,6 @@
 // User-facing texts of the web form in Russian: the reference table (English must have every key).
+import { REMEDIATION_RU } from './messages-remediation.js';
+
 export const MESSAGES_RU = {
   app: 'gsmjobs',
   skip: 'Перейти к содержимому',
@@ -184,4 +186,5 @@ export const MESSAGES_RU = {
   modem_down: 'не отвечает',
   at_most_min: 'Не больше {n} мин',
   at_least_min: 'Не меньше {n} мин',
+  ...REMEDIATION_RU,
 } as const;

@@ -1,14 +1,14 @@
-// Executions (history with filters, each with its timeline) and sites (online, signal, outbox),
-// read through GET /api/v1/executions and /api/v1/sites.
+// Executions (history with filters; one execution is routes-execution.tsx) and sites (online,
+// signal, outbox), read through GET /api/v1/executions and /api/v1/sites.
 import { Hono } from 'hono';
 import { executionState } from '../common/contract/index.js';
-import type { Execution } from '../model/execution.js';
 import { qs } from './api-client.js';
 import { Banner, OnlineBadge, Pager } from './components.js';
 import type { WebDeps, WebEnv } from './context.js';
-import { errorPage } from './errors.js';
 import { formatTime, type MessageKey } from './i18n.js';
 import { Page } from './layout.js';
+import type { ExecutionView } from './remediation-types.js';
+import { messagesOf, stateName } from './routes-execution.js';
 
 const PAGE = 25;
 
@@ -41,7 +41,7 @@ export function historyRoutes(w: WebDeps): Hono<WebEnv> {
       until: c.req.query('until') ?? '',
     };
     const offset = Math.max(0, Math.floor(Number(c.req.query('offset') ?? 0)) || 0);
-    const r = await c.get('api')<{ total: number; items: Execution[] }>(
+    const r = await c.get('api')<{ total: number; items: ExecutionView[] }>(
       'GET',
       `/executions${qs({ job_id: f.job_id, key: f.key, site_id: f.site_id, state: f.state, since: dayBound(f.since, false), until: dayBound(f.until, true), limit: PAGE, offset })}`,
     );
@@ -98,9 +98,11 @@ export function historyRoutes(w: WebDeps): Hono<WebEnv> {
                     <td data-label={t('col_job')}>{e.job_name}</td>
                     <td data-label={t('col_device')}>{e.device.name || e.device.key}</td>
                     <td data-label={t('col_trigger')}>{t(`trigger_${e.trigger.reason}`)}</td>
-                    <td data-label={t('col_site')}>{e.steps.map((s) => s.site_id).join(', ')}</td>
+                    <td data-label={t('col_site')}>{[...new Set(messagesOf(e).map((m) => m.site_id))].join(', ')}</td>
                     <td data-label={t('col_state')}>
-                      <span class={`badge ex-${e.state}`}>{e.state}</span>
+                      <span class={`badge ex-${e.state}`}>{stateName(t, e.state)}</span>
+                      {e.outcome ? <span class={`badge oc-${e.outcome}`}>{t(`outcome_${e.outcome}`)}</span> : null}
+                      {e.phase && e.phase !== 'done' ? <span class={`badge ph-${e.phase}`}>{t(`phase_${e.phase}`)}</span> : null}
                     </td>
                   </tr>
                 ))}
@@ -109,61 +111,6 @@ export function historyRoutes(w: WebDeps): Hono<WebEnv> {
           </div>
         )}
         <Pager t={t} total={data.total} limit={PAGE} offset={offset} href={(o) => `${w.base}/executions${qs({ ...f, offset: o || undefined })}`} />
-      </Page>,
-    );
-  });
-
-  app.get('/executions/:id', async (c) => {
-    const web = c.get('web');
-    const { t, lang } = web;
-    const r = await c.get('api')<Execution>('GET', `/executions/${encodeURIComponent(c.req.param('id'))}`);
-    if (!r.ok) return errorPage(c, w, 404, t('not_found'));
-    const e = r.data;
-    return c.html(
-      <Page web={web} base={w.base} title={t('exec_detail', { id: e.id })} current="executions">
-        <dl class="summary">
-          <dt>{t('col_job')}</dt>
-          <dd>{e.job_name}</dd>
-          <dt>{t('col_device')}</dt>
-          <dd>{`${e.device.name || e.device.key} (${e.device.key})`}</dd>
-          <dt>{t('col_trigger')}</dt>
-          <dd>{`${t(`trigger_${e.trigger.reason}`)}: ${Object.entries(e.trigger.values).map(([m, v]) => `${m} = ${v ?? '—'}`).join('; ')}`}</dd>
-          <dt>{t('col_state')}</dt>
-          <dd>
-            <span class={`badge ex-${e.state}`}>{e.state}</span>
-          </dd>
-          {e.steps.map((s) => (
-            <>
-              <dt>{t('exec_to')}</dt>
-              <dd>{`${s.to} ← ${s.site_id}`}</dd>
-              <dt>{t('exec_text')}</dt>
-              <dd>
-                <code>{s.text}</code>
-              </dd>
-            </>
-          ))}
-        </dl>
-        <h2>{t('timeline')}</h2>
-        <ol class="timeline">
-          {e.timeline.map((x) => (
-            <li>
-              <time datetime={x.at}>{formatTime(lang, x.at)}</time> <strong>{x.state}</strong>
-              {x.detail ? <span> — {x.detail}</span> : null}
-            </li>
-          ))}
-        </ol>
-        {e.replies.length ? (
-          <>
-            <h2>{t('replies')}</h2>
-            <ul>
-              {e.replies.map((x) => (
-                <li>
-                  <time datetime={x.at}>{formatTime(lang, x.at)}</time> {x.from}: <code>{x.text}</code>
-                </li>
-              ))}
-            </ul>
-          </>
-        ) : null}
       </Page>,
     );
   });

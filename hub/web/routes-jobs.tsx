@@ -8,6 +8,7 @@ import type { WebContext, WebDeps, WebEnv } from './context.js';
 import { errorPage } from './errors.js';
 import { formatNumber, formatTime } from './i18n.js';
 import { Page } from './layout.js';
+import { IncidentBanner, openIncidents } from './routes-incidents.js';
 
 const PAGE = 20;
 
@@ -37,7 +38,7 @@ export function jobsRoutes(w: WebDeps): Hono<WebEnv> {
     const sites = sitesRes.ok ? sitesRes.data.items : [];
     const siteQ = c.req.query('site_id') ?? '';
     const site_id = sites.some((s) => s.id === siteQ) ? siteQ : '';
-    const r = await c.get('api')<{ total: number; items: JobView[] }>('GET', `/jobs${qs({ q, state, enabled, site_id, limit: PAGE, offset })}`);
+    const [r, incidents] = await Promise.all([c.get('api')<{ total: number; items: JobView[] }>('GET', `/jobs${qs({ q, state, enabled, site_id, limit: PAGE, offset })}`), openIncidents(c.get('api'))]);
     const data = r.ok ? r.data : { total: 0, items: [] };
     const href = (o: number) => `${w.base}/jobs${qs({ q, state, enabled, site_id, offset: o || undefined })}`;
     const flash = FLASH[c.req.query('msg') as keyof typeof FLASH];
@@ -45,6 +46,7 @@ export function jobsRoutes(w: WebDeps): Hono<WebEnv> {
     const back = web.path;
     return c.html(
       <Page web={web} base={w.base} title={t('jobs_title')} current="jobs">
+        <IncidentBanner t={t} base={w.base} open={incidents} />
         {flash ? <Banner kind="ok">{t(flash)}</Banner> : null}
         {!r.ok ? <Banner kind="error">{t('server_refused', { message: r.error.message })}</Banner> : null}
         <p>

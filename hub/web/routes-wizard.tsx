@@ -16,6 +16,9 @@ import { DeviceResults, DeviceStep, MetricStep } from './wizard-device.js';
 import { draftIssues, firstErrorStep, type Form, inputOf, mergeStep, one, stepErrors } from './wizard-logic.js';
 import { ReviewStep } from './wizard-review.js';
 import { WizardShell } from './wizard-shell.js';
+import type { DryRun } from '../remediation/dryrun.js';
+import { buildPlaybook, PlaybookDryRun, PlaybookList } from './wizard-playbook.js';
+import { safeWords, webhookList, wordsContext } from './wizard-data.js';
 import { decisionWords } from './words.js';
 
 interface RenderOpts {
@@ -37,6 +40,14 @@ export function decisionOf(d: Draft) {
     windows: i.windows ? { tz: i.windows.tz, ranges: i.windows.ranges } : null,
     cooldown_s: n(i.cooldown_s, 0),
   };
+}
+
+/** Errors of the power-cycle template replace the "no steps" error they cause. */
+function withBuilt(errors: FieldErrors, built: FieldErrors | undefined): FieldErrors {
+  if (!built || Object.keys(built).length === 0) return errors;
+  const out: FieldErrors = { ...errors, ...built };
+  delete out.steps;
+  return out;
 }
 
 const clampStep = (v: string | undefined): StepNo => {
@@ -68,14 +79,31 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
       body = <ConditionStep t={t} lang={lang} draft={d} metrics={m.metrics} errors={errors} preview={decisionWords(lang, decisionOf(d))} />;
     } else if (step === 4) {
       const m = await deviceMetrics(api, d.device);
-      body = <ActionStep t={t} draft={d} data={await actionData(api, w.deps, session.platform_id, d, m.metrics)} errors={errors} />;
+      body = <ActionStep t={t} draft={d} data={await actionData(api, w.deps, session.platform_id, d, m.metrics, lang)} errors={errors} base={w.base} />;
     } else {
       const input = inputOf(d, w.deps, session.platform_id);
       const dry = await api<DryRunResult>('POST', '/jobs/dry-run', input);
       const auto = d.device ? autoName(d.device as Job['device'], decisionOf(d).conditions as Job['conditions'], d.combine, lang) : '';
       const control = w.deps.store.controlDevice(d.control_device_id);
       const sms = dry.ok && dry.data.sms && 'text' in dry.data.sms ? dry.data.sms : null;
-      const action = control ? `${control.name} (${control.phone}) ← ${d.site_id}${sms ? `: «${sms.text}»` : ''}` : '—';
+      const steps = d.action_mode === 'power_cycle' ? d.playbook : d.action_mode === 'playbook' ? d.kept : null;
+      let playbookPart = null;
+      if (steps) {
+        const [pdry, hooks] = await Promise.all([api<DryRun>('POST', '/playbooks/dry-run', { job: input }), webhookList(api)]);
+        const controls = w.deps.store.controlDevices(session.platform_id);
+        const words = safeWords(steps, lang, wordsContext(w.deps, controls, hooks));
+        playbookPart = (
+          <>
+            <PlaybookList t={t} words={words} id="review-steps" />
+            <PlaybookDryRun t={t} dry={pdry.ok ? pdry.data : null} error={pdry.ok ? null : t('server_refused', { message: pdry.error.message })} />
+          </>
+        );
+      }
+      const action = steps
+        ? `${t(d.action_mode === 'power_cycle' ? 'mode_power_cycle' : 'mode_kept', { n: steps.length })}${control ? ` · ${control.name} (${control.phone})` : ''}`
+        : control
+          ? `${control.name} (${control.phone}) ← ${d.site_id}${sms ? `: «${sms.text}»` : ''}`
+          : '—';
       body = (
         <ReviewStep
           t={t}
@@ -88,6 +116,7 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
           dry={dry.ok ? dry.data : null}
           dryError={dry.ok ? null : t('server_refused', { message: dry.error.message })}
           forS={decisionOf(d).for_s}
+          playbook={playbookPart}
         />
       );
     }
@@ -128,10 +157,11 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
     const { lang, t } = c.get('web');
     const f = (await c.req.parseBody({ all: true })) as Form;
     const step = clampStep(one(f, 'step'));
-    const d = mergeStep(decodeDraft(one(f, 'draft')), step, f);
-    const errors = stepErrors(draftIssues(d, lang, c.get('session').platform_id, w.deps), step, step);
+    const built = step === 4 ? await buildPlaybook(c.get('api'), w.deps, c.get('session').platform_id, mergeStep(decodeDraft(one(f, 'draft')), step, f), lang, t) : null;
+    const d = built ? built.draft : mergeStep(decodeDraft(one(f, 'draft')), step, f);
+    const errors = withBuilt(stepErrors(draftIssues(d, lang, c.get('session').platform_id, w.deps), step, step), built?.errors);
     let sms = null;
-    if (step === 4) {
+    if (step === 4 && d.action_mode === 'command') {
       const m = d.command_kind === 'text' ? await deviceMetrics(c.get('api'), d.device) : { metrics: [] };
       sms = (await actionData(c.get('api'), w.deps, c.get('session').platform_id, d, m.metrics)).sms;
     }
@@ -144,10 +174,17 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
     const f = (await c.req.parseBody({ all: true })) as Form;
     const step = clampStep(one(f, 'step'));
     let d = mergeStep(decodeDraft(one(f, 'draft')), step, f);
+    // Power-cycle: the API's template builds the steps from the fields of step 4.
+    let built: FieldErrors = {};
+    if (step === 4) {
+      const b = await buildPlaybook(c.get('api'), w.deps, c.get('session').platform_id, d, lang, t);
+      d = b.draft;
+      built = b.errors;
+    }
     const go = one(f, 'go') ?? 'next';
     const pick = one(f, 'pick');
     const q = one(f, 'q') ?? '';
-    const issuesUpTo = (last: StepNo) => stepErrors(draftIssues(d, lang, c.get('session').platform_id, w.deps), 1, last);
+    const issuesUpTo = (last: StepNo) => withBuilt(stepErrors(draftIssues(d, lang, c.get('session').platform_id, w.deps), 1, last), last >= 4 ? built : undefined);
 
     if (step === 1 && pick) {
       let parsed: unknown;

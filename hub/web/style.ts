@@ -92,6 +92,33 @@ dd.fire { color: var(--bad); font-weight: 700; }
 .actions .primary { margin-left: auto; }
 ol.timeline { padding-left: 1.2rem; }
 ol.timeline li { margin: .3rem 0; }
+.oc-recovered, .dl-delivered, .ph-done { background: #e6f4ea; border-color: var(--ok); }
+.oc-not_recovered, .dl-failed, .ph-held { background: #fdecea; border-color: var(--bad); }
+.oc-unknown, .ph-armed, .dl-pending { background: var(--soft); }
+.ph-running, .dl-retrying { background: #fff8c5; border-color: var(--warn); }
+ol.playbook { padding-left: 1.4rem; }
+ol.playbook li { margin: .3rem 0; }
+ul.devices { list-style: none; padding: 0; margin: .2rem 0 0; display: flex; flex-wrap: wrap; gap: .25rem .75rem; }
+ul.webhooks { list-style: none; padding: 0; display: grid; gap: .75rem; }
+ul.deliveries { padding-left: 1.2rem; margin: .2rem 0; }
+.acts { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; }
+#webhook-add { margin-top: 1rem; max-width: 40rem; }
+.settings fieldset .row > .field { flex: 1 1 12rem; }
+dl.tiles { display: flex; flex-wrap: wrap; gap: .75rem; margin: 1rem 0; }
+dl.tiles > div { border: 1px solid var(--line); border-radius: 8px; padding: .5rem 1rem; min-width: 10rem; }
+dl.tiles dt { color: var(--muted); font-size: .9rem; }
+dl.tiles dd { margin: 0; font-size: 1.4rem; font-weight: 700; font-variant-numeric: tabular-nums; }
+figure.chart { margin: 0 0 1rem; overflow-x: auto; }
+svg.bars { max-width: 100%; height: auto; }
+svg .axis { stroke: var(--muted); stroke-width: 1; }
+svg .tick { font-size: 9px; fill: var(--muted); }
+.o-recovered { fill: #1a7f37; }
+.o-not_recovered { fill: #b3261e; }
+.o-unknown { fill: #8c959f; }
+.o-escalated { fill: #9a6700; }
+.o-cancelled { fill: #0b5cad; }
+ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; padding: 0; margin: .25rem 0; }
+a.csv { font-size: .9rem; font-weight: 400; margin-left: .5rem; }
 code { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: .9em; overflow-wrap: anywhere; }
 @media (max-width: 40rem) {
   table, thead, tbody, tr, th, td { display: block; }

@@ -1,6 +1,7 @@
-// Wizard step 4: the action. Today one `send` step (site, control device, catalog command with
-// typed parameters or free text with a live SMS counter); issue 10's playbooks add more step
-// kinds: render each with its own component from ActionStep's switch.
+// Wizard step 4: the action. The default is one `send` step (site, control device, catalog command
+// with typed parameters or free text with a live SMS counter); for SimPal sockets the operator may
+// choose "power-cycle and verify" (wizard-playbook.tsx), and an edited job's steps the wizard
+// cannot edit are shown read-only and kept.
 import type { Catalog, CatalogCommand } from '../catalog/catalog.js';
 import { planSms } from '../common/sms/index.js';
 import { renderTemplate } from '../core/template.js';
@@ -8,6 +9,8 @@ import { Field, fieldAttrs, OnlineBadge } from './components.js';
 import type { FieldErrors } from './context.js';
 import type { Draft } from './draft.js';
 import type { T } from './i18n.js';
+import type { WebhookView } from './remediation-types.js';
+import { KeptPlaybook, ModeChoice, OtherStepErrors, PowerCycleFields } from './wizard-playbook.js';
 
 export interface SiteRow {
   id: string;
@@ -36,6 +39,12 @@ export interface ActionData {
   /** Values of the free-text placeholders ({device} ...), for the live counter. */
   templateValues: Record<string, string | number>;
   sms: SmsPreview | null;
+  /** The platform's webhook endpoints (GET /webhooks), for the power-cycle notification. */
+  webhooks: WebhookView[];
+  /** The built power-cycle steps in plain words (null until built). */
+  words: string[] | null;
+  /** The kept steps of an edited job in plain words. */
+  keptWords: string[] | null;
 }
 
 const S = 'steps[0]';
@@ -49,11 +58,11 @@ export function RefreshButton(p: { t: T }) {
   );
 }
 
-export function ActionStep(p: { t: T; draft: Draft; data: ActionData; errors: FieldErrors }) {
+export function ActionStep(p: { t: T; draft: Draft; data: ActionData; errors: FieldErrors; base: string }) {
   return <SendStepFields {...p} />;
 }
 
-function SendStepFields(p: { t: T; draft: Draft; data: ActionData; errors: FieldErrors }) {
+function SendStepFields(p: { t: T; draft: Draft; data: ActionData; errors: FieldErrors; base: string }) {
   const { t, draft: d, data, errors } = p;
   const control = data.controls.find((c) => c.id === d.control_device_id);
   return (
@@ -92,6 +101,26 @@ function SendStepFields(p: { t: T; draft: Draft; data: ActionData; errors: Field
           {t('destination', { phone: control.phone })} · {t('accepts_from', { sites: control.site_ids.join(', ') })}
         </p>
       ) : null}
+      <ModeChoice t={t} draft={d} model={control?.model ?? null} />
+      <div id="action-detail">
+      {d.action_mode === 'power_cycle' && control ? (
+        <PowerCycleFields t={t} draft={d} model={control.model} sites={data.sites} webhooks={data.webhooks} errors={errors} words={data.words} base={p.base} />
+      ) : d.action_mode === 'playbook' && data.keptWords ? (
+        <KeptPlaybook t={t} words={data.keptWords} />
+      ) : (
+        <CommandFields t={t} draft={d} data={data} errors={errors} control={control ?? null} />
+      )}
+      <OtherStepErrors errors={errors} shown={[`${S}.site_id`, `${S}.control_device_id`, `${S}.command.command_id`, `${S}.command.params`, `${S}.command.text`, ...Object.keys(errors).filter((k) => k.startsWith(`${S}.command.params.`))]} />
+      </div>
+      </div>
+    </div>
+  );
+}
+
+function CommandFields(p: { t: T; draft: Draft; data: ActionData; errors: FieldErrors; control: ControlRow | null }) {
+  const { t, draft: d, data, errors, control } = p;
+  return (
+    <div>
       <fieldset class="radios">
         <legend>{t('command_kind')}</legend>
         {(['catalog', 'text'] as const).map((k) => (
@@ -106,7 +135,6 @@ function SendStepFields(p: { t: T; draft: Draft; data: ActionData; errors: Field
         <p class="sms-rendered" id="sms-rendered" aria-live="polite">
           {data.sms ? `${t('sms_will_send', { text: data.sms.text })} (${data.sms.parts} SMS, ${data.sms.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS2'})` : ''}
         </p>
-      </div>
       </div>
     </div>
   );

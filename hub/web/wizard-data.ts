@@ -11,6 +11,10 @@ import type { Draft } from './draft.js';
 import { inputOf } from './wizard-logic.js';
 import type { ActionData, ControlRow, SiteRow } from './wizard-action.js';
 import type { DeviceList, MetricRow } from './wizard-device.js';
+import type { Lang } from './i18n.js';
+import type { StepV2 } from '../remediation/playbook.js';
+import { playbookWords, type WordsContext } from './playbook-words.js';
+import type { WebhookView } from './remediation-types.js';
 
 export const DEVICE_PAGE = 20;
 
@@ -51,8 +55,23 @@ interface SiteView {
   status: { modem?: { signal_dbm?: number | null }; outbox?: { depth: number } } | null;
 }
 
-export async function actionData(api: ApiCall, deps: ApiDeps, platformId: string, draft: Draft, metrics: MetricRow[]): Promise<ActionData> {
-  const [sites, controls] = await Promise.all([api<{ items: SiteView[] }>('GET', '/sites'), api<{ items: ControlDevice[] }>('GET', '/control-devices')]);
+/** The platform's webhook endpoints (none when the route answers nothing usable). */
+export async function webhookList(api: ApiCall): Promise<WebhookView[]> {
+  const r = await api<{ items: WebhookView[] }>('GET', '/webhooks');
+  return r.ok && Array.isArray(r.data?.items) ? r.data.items : [];
+}
+
+/** What the plain words of steps need: control devices, catalogs, webhook URLs. */
+export function wordsContext(deps: ApiDeps, controls: ReadonlyArray<{ id: string; name: string; model: string }>, webhooks: readonly WebhookView[]): WordsContext {
+  return { controls: new Map(controls.map((c) => [c.id, { name: c.name, model: c.model }])), catalogs: deps.catalogs, webhooks: new Map(webhooks.map((h) => [h.id, h.url])) };
+}
+
+export async function actionData(api: ApiCall, deps: ApiDeps, platformId: string, draft: Draft, metrics: MetricRow[], lang: Lang = 'ru'): Promise<ActionData> {
+  const [sites, controls, webhooks] = await Promise.all([
+    api<{ items: SiteView[] }>('GET', '/sites'),
+    api<{ items: ControlDevice[] }>('GET', '/control-devices'),
+    draft.action_mode === 'command' ? Promise.resolve([]) : webhookList(api),
+  ]);
   const siteRows: SiteRow[] = sites.ok
     ? sites.data.items.map((s) => ({ id: s.id, name: s.name, online: s.online, signal_dbm: s.status?.modem?.signal_dbm ?? null, outbox: s.status?.outbox?.depth ?? null }))
     : [];
@@ -69,10 +88,22 @@ export async function actionData(api: ApiCall, deps: ApiDeps, platformId: string
   const ctx = { job: { name: draft.name, device: input.device ?? { key_type: 'device_id' as const, key: '', name: '' }, conditions: input.conditions }, values };
   const tv = templateValues(ctx as Parameters<typeof templateValues>[0]);
   let sms: ActionData['sms'] = null;
-  const step = input.steps[0];
+  const step = draft.action_mode === 'command' ? input.steps[0] : undefined;
   if (control && step) {
     const r = stepText({ ...step, expires_s: 900 } as Parameters<typeof stepText>[0], control, deps.catalogs, ctx as Parameters<typeof stepText>[3]);
     if (r.ok) sms = { text: r.text, parts: r.parts, encoding: r.encoding };
   }
-  return { sites: siteRows, controls: controlRows, catalog, templateValues: tv, sms };
+  const ctxWords = wordsContext(deps, controlRows, webhooks);
+  const words = draft.action_mode === 'power_cycle' && draft.playbook ? safeWords(draft.playbook, lang, ctxWords) : null;
+  const keptWords = draft.kept ? safeWords(draft.kept, lang, ctxWords) : null;
+  return { sites: siteRows, controls: controlRows, catalog, templateValues: tv, sms, webhooks, words, keptWords };
+}
+
+/** Plain words of steps the draft carries (they came back from the browser: never trusted to be well-formed). */
+export function safeWords(steps: readonly unknown[], lang: Lang, ctx: WordsContext): string[] {
+  try {
+    return playbookWords(steps as StepV2[], lang, ctx);
+  } catch {
+    return steps.map((s) => JSON.stringify(s));
+  }
 }

@@ -65,6 +65,22 @@ export function mergeStep(d: Draft, step: StepNo, f: Form): Draft {
     for (const k of Object.keys(f)) if (k.startsWith(prefix) && !changed) params[k.slice(prefix.length)] = one(f, k) ?? '';
     n.params = params;
     n.text = txt(f, 'steps[0].command.text', d.text);
+    const mode = one(f, 'action_mode');
+    if (mode === 'command' || mode === 'power_cycle' || (mode === 'playbook' && d.kept)) n.action_mode = mode;
+    // The power-cycle fields were on the page: read them (an unticked box sends nothing).
+    if (f['pc.off_min'] !== undefined) {
+      n.pc = {
+        off_min: txt(f, 'pc.off_min', d.pc.off_min),
+        long_off_min: txt(f, 'pc.long_off_min', d.pc.long_off_min),
+        boot_s: txt(f, 'pc.boot_s', d.pc.boot_s),
+        line: txt(f, 'pc.line', d.pc.line),
+        notify_sms: one(f, 'pc.notify.sms') === 'on',
+        notify_site_id: txt(f, 'pc.notify.sms.site_id', d.pc.notify_site_id),
+        webhooks: all(f, 'pc.notify.webhooks').slice(0, 10),
+      };
+    }
+    // Just switched to power-cycle: people are notified through the job's site unless told otherwise.
+    if (n.action_mode === 'power_cycle' && d.action_mode !== 'power_cycle' && !n.pc.notify_site_id) n.pc = { ...n.pc, notify_site_id: n.site_id };
   } else if (step === 5) {
     n.name = txt(f, 'name', d.name);
     n.enabled = f.name !== undefined ? one(f, 'enabled') === 'on' : d.enabled;

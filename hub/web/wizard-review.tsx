@@ -1,5 +1,6 @@
 // Wizard step 5: the summary in plain words, the automatic name (editable), enabled, and a dry
 // run of the unsaved job against live data (the API's POST /jobs/dry-run).
+import type { Child } from 'hono/jsx';
 import type { DryRunResult } from '../jobs/dry-run.js';
 import { Field, fieldAttrs } from './components.js';
 import type { FieldErrors } from './context.js';
@@ -11,7 +12,7 @@ export function dryReason(_t: T, lang: Lang, dry: DryRunResult, _forS: number, _
   return dry.reason_detail?.text[lang] ?? dry.reason;
 }
 
-export function ReviewStep(p: { t: T; lang: Lang; draft: Draft; errors: FieldErrors; autoName: string; words: string; action: string; dry: DryRunResult | null; dryError: string | null; forS: number }) {
+export function ReviewStep(p: { t: T; lang: Lang; draft: Draft; errors: FieldErrors; autoName: string; words: string; action: string; dry: DryRunResult | null; dryError: string | null; forS: number; playbook?: Child }) {
   const { t, draft: d, errors, dry } = p;
   return (
     <div>
@@ -31,6 +32,7 @@ export function ReviewStep(p: { t: T; lang: Lang; draft: Draft; errors: FieldErr
           <input type="checkbox" name="enabled" checked={d.enabled} /> {t('job_enabled')}
         </label>
       </div>
+      {p.playbook ?? null}
       <section class="dry" aria-labelledby="dry-h">
         <h3 id="dry-h">{t('dry_run')}</h3>
         {p.dryError ? <p class="error">{p.dryError}</p> : null}

@@ -250,7 +250,10 @@ describe('web pages', () => {
     expect(list.text).toContain(job.name);
     const detail = await b.get(`/ui/executions/${id}`);
     expect(detail.text).toContain('Ход выполнения');
-    expect(detail.text).toContain('created');
+    // Timeline states and step names in the user's language; the message sent for the execution.
+    expect(detail.text).toMatch(/<strong>создано<\/strong>/);
+    expect(detail.text).toMatch(/Шаг 1<\/span> <strong>передано площадке/);
+    expect(detail.text).toMatch(/id="exec-messages"[\s\S]*\+79160000001 ← s1/);
     const other = new WebClient(w.app);
     await other.signIn(TOKENS.b);
     expect((await other.get(`/ui/executions/${id}`)).status).toBe(404);

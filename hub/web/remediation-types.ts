@@ -1,0 +1,115 @@
+// Shapes of the remediation API's answers as the pages read them (issue 10, REMEDIATION-SPEC).
+// Tolerant on purpose: times may come as ISO strings or epoch ms, optional parts may be absent,
+// so a page never breaks on a field it only displays.
+import type { StepV2 } from '../remediation/playbook.js';
+
+export type When = string | number | null | undefined;
+
+export interface MessageView {
+  wire_id?: string;
+  step: number;
+  kind: 'command' | 'notify';
+  site_id: string;
+  control_device_id: string | null;
+  to: string;
+  text: string;
+  state: string;
+  attempt?: number;
+  parts?: number;
+  expires_at?: When;
+  dispatched_at?: When;
+  reason?: string;
+}
+
+export interface TimelineView {
+  at: When;
+  step: number | null;
+  state: string;
+  detail?: string;
+}
+
+export interface ExecutionView {
+  id: string;
+  job_id: string;
+  job_name: string;
+  device: { key_type?: string; key: string; name: string };
+  trigger: { reason: 'condition' | 'no_data' | 'manual'; values: Record<string, number | null> };
+  state: string;
+  phase?: 'armed' | 'running' | 'held' | 'done';
+  outcome?: 'recovered' | 'not_recovered' | 'unknown' | null;
+  ttr_ms?: number | null;
+  escalated?: boolean;
+  escalation_reason?: string | null;
+  incident_id?: string | null;
+  playbook?: StepV2[];
+  messages?: MessageView[];
+  /** Before issue 10: the send steps (one per execution). */
+  steps?: Array<{ site_id: string; to: string; text: string; state?: string }>;
+  timeline: TimelineView[];
+  replies: Array<{ from: string; text: string; at: string }>;
+  created_at: string;
+}
+
+export interface IncidentView {
+  id: string;
+  opened_at: When;
+  held: Array<{ execution_id: string; device_key: string; at: When }>;
+  fleet: number;
+  rule: string;
+  status: 'open' | 'released';
+  released_at: When;
+  released_by: string | null;
+}
+
+export interface RemediationSettings {
+  on_call: Array<{ name: string; phone: string }>;
+  notify_site_id: string | null;
+  device_limit: { max: number; window_s: number };
+  sms_budget: { per_hour: number; sites: Record<string, number> };
+  correlation: { window_s: number; min_count: number | null; min_share: number | null; share_min_count: number };
+}
+
+export interface WebhookView {
+  id: string;
+  url: string;
+  enabled: boolean;
+  created_at: When;
+  secret?: string;
+}
+
+export interface DeliveryView {
+  id: string;
+  event_type: string;
+  status: 'pending' | 'delivered' | 'retrying' | 'failed';
+  created_at: When;
+  next_at: When;
+  attempts: Array<{ at: When; duration_ms: number; http_status: number | null; error: string | null }>;
+}
+
+export interface SiteQueue {
+  site_id: string;
+  budget_per_hour: number;
+  sent_last_hour: number;
+  queued: number;
+  next_slot_at: When;
+  items: Array<{ key: string; to: string; parts: number; priority: number; queued_at: When; label: string }>;
+}
+
+export interface OutcomeStatsView {
+  remediations: number;
+  recovered: number;
+  not_recovered: number;
+  unknown: number;
+  escalations: number;
+  recovered_share: number | null;
+  median_ttr_s: number | null;
+}
+
+export type DailyRow = { day: string } & Record<'recovered' | 'not_recovered' | 'unknown' | 'escalated' | 'cancelled', number>;
+
+/** An ISO string from what the API gave (ISO or epoch ms). */
+export function iso(v: When): string | null {
+  if (v === null || v === undefined || v === '') return null;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
