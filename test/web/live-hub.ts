@@ -36,12 +36,27 @@ export interface LiveHub {
   hub: Hub;
   url: string;
   tokens: { a: string; b: string };
+  /** Id of the SimPal socket of each platform. */
+  controls: { a: string; b: string };
   stop(): Promise<void>;
 }
 
 const ADMIN = 'admin-token-for-browser-tests';
 
-export async function startLiveHub(): Promise<LiveHub> {
+export interface LiveHubOptions {
+  /** Extra hub configuration merged over the defaults (e.g. `remediation`). */
+  config?: Record<string, unknown>;
+}
+
+/** Change what the metrics target reports for a device from now on (Prometheus scrapes it). */
+export function setDevice(platform: keyof typeof DEVICES, id: string, values: { online?: number; temp?: number }): void {
+  const d = DEVICES[platform].find((x) => x.id === id);
+  if (!d) throw new Error(`no device ${id}`);
+  if (values.online !== undefined) d.online = values.online;
+  if (values.temp !== undefined) d.temp = values.temp;
+}
+
+export async function startLiveHub(opts: LiveHubOptions = {}): Promise<LiveHub> {
   const target: Server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
     res.end(metricsText());
@@ -63,6 +78,7 @@ export async function startLiveHub(): Promise<LiveHub> {
         { id: 'a', name: 'Сеть А', prometheus: { url: prom.url } },
         { id: 'b', name: 'Сеть Б', prometheus: { url: prom.url } },
       ],
+      ...opts.config,
     });
     const h = new Hub(config, { log: silentLogger, extend: (app, deps) => mountWeb(app, deps) });
     hub = h;
@@ -80,9 +96,9 @@ export async function startLiveHub(): Promise<LiveHub> {
     };
     const site = await call(tokens.a, 'POST', '/sites', { id: 'moscow-1', name: 'Москва, ТЦ Север' });
     await call(tokens.a, 'POST', '/sites', { id: 'spb-2', name: 'Петербург, склад' });
-    await call(tokens.a, 'POST', '/control-devices', { name: 'Розетка Холл', phone: '+79161234567', model: 'SIMPAL_D210', site_ids: ['moscow-1', 'spb-2'] });
+    const controlA = await call(tokens.a, 'POST', '/control-devices', { name: 'Розетка Холл', phone: '+79161234567', model: 'SIMPAL_D210', site_ids: ['moscow-1', 'spb-2'] });
     await call(tokens.b, 'POST', '/sites', { id: 'b-site', name: 'Площадка Б' });
-    await call(tokens.b, 'POST', '/control-devices', { name: 'Розетка Б', phone: '+79169999999', model: 'SIMPAL_D410', site_ids: ['b-site'] });
+    const controlB = await call(tokens.b, 'POST', '/control-devices', { name: 'Розетка Б', phone: '+79169999999', model: 'SIMPAL_D410', site_ids: ['b-site'] });
     // The site's agent reports itself online with a modem signal (retained status).
     const agent = await mqtt.connectAsync(h.broker?.url ?? '', { username: 'site/a/moscow-1', password: site.mqtt_password as string, clientId: 'web-test-agent', reconnectPeriod: 0 });
     const status = { v: 1, type: 'status', platform_id: 'a', site_id: 'moscow-1', state: 'online', at: new Date().toISOString(), modem: { state: 'up', signal_dbm: -71, operator: 'MTS RUS', registration: 'home' }, outbox: { depth: 0 } };
@@ -94,7 +110,7 @@ export async function startLiveHub(): Promise<LiveHub> {
       await prom?.destroy();
       await new Promise<void>((r) => target.close(() => r()));
     };
-    return { hub: h, url, tokens, stop: stopAll };
+    return { hub: h, url, tokens, controls: { a: controlA.id as string, b: controlB.id as string }, stop: stopAll };
   } catch (err) {
     await hub?.stop().catch(() => undefined);
     await prom?.destroy().catch(() => undefined);

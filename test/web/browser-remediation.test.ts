@@ -1,0 +1,195 @@
+// The remediation pages in a real browser (Debian's chromium through playwright-core) against a
+// live hub with a real Prometheus: on-call settings saved through the form, a power-cycle playbook
+// built in the wizard (plain words + dry run) and saved; a correlated failure of the fleet opens
+// an incident that is released from the incidents page; an execution cancelled from its page;
+// the fleet page with its chart. Screenshots go to test-artifacts/web/.
+import { mkdirSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LiveHub, setDevice, startLiveHub } from './live-hub.js';
+
+const poll = <T>(fn: () => T | Promise<T>, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
+
+const SHOTS = new URL('../../test-artifacts/web/', import.meta.url).pathname;
+let live: LiveHub;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  live = await startLiveHub({ config: { remediation: { settle_s: 0 } } });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await live?.stop();
+});
+
+async function signedIn(token: string, locale = 'ru-RU'): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale });
+  const page = await ctx.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  (page as Page & { problems?: string[] }).problems = problems;
+  await page.goto(`${live.url}/ui/jobs`);
+  await page.getByLabel(/Токен платформы|Platform token/).fill(token);
+  await page.getByRole('button', { name: /Войти|Sign in/ }).click();
+  await page.waitForURL(/\/ui\/jobs$/);
+  return page;
+}
+
+const problemsOf = (page: Page) => (page as Page & { problems?: string[] }).problems ?? [];
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+  expect(problemsOf(page), name).toEqual([]);
+}
+
+async function api(token: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${live.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+describe('remediation pages in chromium', () => {
+  it('saves the on-call list, then builds a power-cycle playbook in the wizard and saves it', { timeout: 60_000 }, async () => {
+    const page = await signedIn(live.tokens.a);
+    // Settings: one person on call, people are texted through moscow-1.
+    await page.getByRole('link', { name: 'Реакция' }).click();
+    await page.getByLabel('Имя 1').fill('Дежурный Иван');
+    await page.getByLabel('Телефон 1').fill('+79995550011');
+    await page.getByLabel('Площадка для SMS людям').selectOption('moscow-1');
+    await page.getByRole('button', { name: 'Сохранить настройки' }).click();
+    await page.waitForURL(/msg=saved/);
+    expect(await page.getByLabel('Телефон 1').inputValue()).toBe('+79995550011');
+    await shot(page, 'r01-settings');
+
+    await page.goto(`${live.url}/ui/jobs/new`);
+    await page.getByLabel('Поиск устройства').fill('Холл 2');
+    await poll(() => page.locator('#device-results li').count()).toBe(1);
+    await page.getByRole('button', { name: 'Выбрать: Плеер Холл 2' }).click();
+    await poll(() => page.locator('h2').first().innerText()).toContain('Шаг 2 из 5');
+    await page.locator('label', { hasText: 'signage_device_online' }).locator('input').check();
+    await page.getByRole('button', { name: /Далее/ }).click();
+    await poll(() => page.locator('h2').first().innerText()).toContain('Шаг 3 из 5');
+    await page.getByLabel('Оператор').selectOption('==');
+    await page.getByLabel('Порог').fill('0');
+    await page.getByRole('button', { name: /Далее/ }).click();
+
+    // 4: the socket is a SimPal D210, so the power-cycle choice shows up.
+    await poll(() => page.locator('h2').first().innerText()).toContain('Шаг 4 из 5');
+    await page.locator('label.site', { hasText: 'Москва' }).locator('input').check();
+    await page.getByLabel('Управляемое устройство').selectOption({ label: 'Розетка Холл (SIMPAL_D210)' });
+    const choice = page.getByLabel('Перезагрузка питания с проверкой (SimPal)');
+    await poll(() => choice.count()).toBe(1);
+    await choice.check();
+    await poll(() => page.getByLabel('Первое отключение, мин').count()).toBe(1);
+    await page.getByLabel('Первое отключение, мин').fill('2');
+    await page.getByLabel('Долгое отключение, мин').fill('6');
+    await page.getByLabel('Время загрузки, с').fill('240');
+    await page.getByLabel('Через площадку').selectOption('moscow-1');
+    await shot(page, 'r02-power-cycle');
+    await page.getByRole('button', { name: /Далее/ }).click();
+
+    // 5: the steps in plain words and the dry run: who would get what.
+    await poll(() => page.locator('h2').first().innerText()).toContain('Шаг 5 из 5');
+    const steps = page.locator('#review-steps li');
+    await poll(() => steps.count()).toBe(7);
+    expect(await steps.nth(1).innerText()).toBe('Подождать 2 мин');
+    expect(await steps.nth(2).innerText()).toContain('Проверить в течение 4 мин');
+    const dry = page.locator('#playbook-dry-run');
+    await poll(() => dry.innerText()).toContain('+79161234567');
+    expect(await dry.innerText()).toContain('#12#0#2#1#');
+    expect(await dry.innerText()).toContain('+79995550011');
+    await shot(page, 'r03-review');
+    await page.getByLabel('Название').fill('Перезагрузка Холл 2');
+    await page.getByRole('button', { name: 'Сохранить задание' }).click();
+    await page.waitForURL(/\/ui\/jobs\?msg=saved/);
+    const job = live.hub.store.jobs('a').find((j) => j.name === 'Перезагрузка Холл 2');
+    expect((job?.steps as Array<{ type: string }> | undefined)?.map((s) => s.type)).toEqual(['send', 'wait', 'verify', 'send', 'wait', 'verify', 'notify']);
+
+    // Editing it opens the same choice with the same values.
+    await page.goto(`${live.url}/ui/jobs/${job?.id}/edit`);
+    await page.getByRole('button', { name: /Действие/ }).click();
+    await poll(() => page.getByLabel('Долгое отключение, мин').inputValue()).toBe('6');
+    await page.context().close();
+  });
+
+  it('opens an incident on a correlated failure, shows it on the jobs list, and releases it', { timeout: 60_000 }, async () => {
+    const t = live.tokens.a;
+    // Any two trips within the window make an incident.
+    await api(t, 'PUT', '/remediation/settings', { correlation: { window_s: 600, min_count: 2, min_share: null, share_min_count: 2 } });
+    for (const id of ['hall-1', 'kassa-3']) {
+      await api(t, 'POST', '/jobs', {
+        device: { key_type: 'device_id', key: id, name: id },
+        conditions: [{ metric: 'node_cpu_temperature_celsius', op: '>', value: 100 }],
+        for_s: 0,
+        cooldown_s: 3600,
+        steps: [{ type: 'send', site_id: 'moscow-1', control_device_id: live.controls.a, command: { kind: 'text', text: `reboot ${id}` } }],
+      });
+    }
+    setDevice('a', 'hall-1', { temp: 120 });
+    setDevice('a', 'kassa-3', { temp: 130 });
+    const page = await signedIn(t);
+    await poll(async () => {
+      await page.goto(`${live.url}/ui/jobs`);
+      return page.locator('#incident-banner').count();
+    }, 30_000).toBe(1);
+    expect(await page.locator('#incident-banner').innerText()).toMatch(/задержано устройств — 2/);
+    await shot(page, 'r04-incident-banner');
+    await page.getByRole('link', { name: 'Открыть инциденты' }).click();
+    const row = page.locator('table.incidents tr[data-incident-id]');
+    await poll(() => row.count()).toBe(1);
+    expect(await row.innerText()).toContain('hall-1');
+    expect(await row.innerText()).toContain('kassa-3');
+    await shot(page, 'r05-incidents');
+    await row.getByRole('link', { name: /Отпустить/ }).click();
+    await shot(page, 'r06-release-confirm');
+    await page.getByRole('button', { name: 'Да, отпустить' }).click();
+    await page.waitForURL(/msg=released/);
+    expect(await page.locator('.banner.ok').innerText()).toMatch(/продолжено выполнений: 2/);
+    expect(await page.locator('#no-open-incidents').count()).toBe(1);
+    setDevice('a', 'hall-1', { temp: 71.5 });
+    setDevice('a', 'kassa-3', { temp: 44 });
+
+    // A resumed execution: its page shows the messages and can be cancelled.
+    await page.goto(`${live.url}/ui/executions`);
+    await page.locator('table a').first().click();
+    await poll(() => page.locator('#exec-timeline').innerText()).toMatch(/задержано инцидентом/);
+    await shot(page, 'r07-execution');
+    if (await page.locator('#cancel-form').count()) {
+      await page.getByRole('button', { name: 'Остановить выполнение' }).click();
+      await page.waitForURL(/msg=cancelled/);
+    }
+    await page.context().close();
+  });
+
+  it('shows the fleet report with its chart, in English too', { timeout: 30_000 }, async () => {
+    const page = await signedIn(live.tokens.a);
+    await page.getByRole('link', { name: 'Сводка' }).click();
+    const chart = page.locator('#daily-chart svg.bars');
+    await poll(() => chart.isVisible()).toBe(true);
+    expect(await page.locator('#daily-chart g.day').count()).toBe(30);
+    await poll(async () => {
+      await page.reload();
+      return page.locator('#daily-chart rect[data-count]').count();
+    }).toBeGreaterThan(0);
+    expect(Number(await page.locator('#fleet-tiles dd').first().innerText())).toBeGreaterThanOrEqual(2);
+    await shot(page, 'r08-fleet');
+    const csv = await page.request.get(await page.locator('#by-device a.csv').getAttribute('href').then((h) => `${live.url}${h}`));
+    expect(csv.status()).toBe(200);
+    expect(csv.headers()['content-type']).toContain('text/csv');
+    expect((await csv.text()).split('\r\n')[0]).toContain('device_key');
+    await page.goto(`${live.url}/ui/fleet?lang=en`);
+    expect(await page.locator('h1').innerText()).toBe('Fleet report');
+    await shot(page, 'r09-fleet-en');
+    await page.context().close();
+  });
+});
