@@ -33,7 +33,7 @@ export interface ExecutionView {
   job_id: string;
   job_name: string;
   device: { key_type?: string; key: string; name: string };
-  trigger: { reason: 'condition' | 'no_data' | 'manual'; values: Record<string, number | null> };
+  trigger: { reason: 'condition' | 'no_data' | 'manual' | 'incident'; values: Record<string, number | null> };
   state: string;
   phase?: 'armed' | 'running' | 'held' | 'done';
   outcome?: 'recovered' | 'not_recovered' | 'unknown' | null;
