@@ -252,7 +252,7 @@ describe('web pages', () => {
     expect(detail.text).toContain('Ход выполнения');
     // Timeline states and step names in the user's language; the message sent for the execution.
     expect(detail.text).toMatch(/<strong>создано<\/strong>/);
-    expect(detail.text).toMatch(/Шаг 1<\/span> <strong>передано площадке/);
+    expect(detail.text).toMatch(/Шаг 1 · команда<\/span> <strong>передано площадке/);
     expect(detail.text).toMatch(/id="exec-messages"[\s\S]*\+79160000001 ← s1/);
     const other = new WebClient(w.app);
     await other.signIn(TOKENS.b);
