@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { a11yProblems } from './browser-a11y.js';
 import { type LiveHub, setDevice, startLiveHub } from './live-hub.js';
 
 const poll = <T>(fn: () => T | Promise<T>, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
@@ -28,8 +29,8 @@ afterAll(async () => {
   await live?.stop();
 });
 
-async function signedIn(token: string, locale = 'ru-RU'): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale });
+async function signedIn(token: string, locale = 'ru-RU', width = 1100): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width, height: 900 }, locale });
   const page = await ctx.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -49,6 +50,7 @@ const problemsOf = (page: Page) => (page as Page & { problems?: string[] }).prob
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
   expect(problemsOf(page), name).toEqual([]);
+  expect(await a11yProblems(page), name).toEqual([]);
 }
 
 async function api(token: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
@@ -190,6 +192,16 @@ describe('remediation pages in chromium', () => {
     await page.goto(`${live.url}/ui/fleet?lang=en`);
     expect(await page.locator('h1').innerText()).toBe('Fleet report');
     await shot(page, 'r09-fleet-en');
+    await page.context().close();
+  });
+
+  it('fits a 375 px phone screen', async () => {
+    const page = await signedIn(live.tokens.a, 'ru-RU', 375);
+    for (const p of ['incidents', 'fleet', 'remediation']) {
+      await page.goto(`${live.url}/ui/${p}`);
+      await shot(page, `r10-phone-${p}`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), p).toBeLessThanOrEqual(375);
+    }
     await page.context().close();
   });
 });

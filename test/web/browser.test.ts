@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { a11yProblems } from './browser-a11y.js';
 import { type LiveHub, startLiveHub } from './live-hub.js';
 
 // Live parts (debounced fetches) can take seconds on a loaded 2-core CI machine: poll patiently.
@@ -36,35 +37,6 @@ async function signedIn(token: string, opts: { width?: number; locale?: string }
   await page.getByRole('button', { name: /Войти|Sign in/ }).click();
   await page.waitForURL(/\/ui\/jobs$/);
   return page;
-}
-
-/**
- * Basic accessibility of the page as rendered: every control has an accessible name, every
- * aria-describedby / label[for] points at an element that exists, ids are unique, one h1.
- */
-async function a11yProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    const ids = new Map<string, number>();
-    document.querySelectorAll('[id]').forEach((el) => ids.set(el.id, (ids.get(el.id) ?? 0) + 1));
-    for (const [id, n] of ids) if (n > 1) out.push(`duplicate id ${id}`);
-    document.querySelectorAll('input:not([type=hidden]), select, textarea, button').forEach((node) => {
-      const el = node as HTMLInputElement;
-      if (el.getAttribute('aria-hidden') === 'true') return;
-      const named = (el.labels?.length ?? 0) > 0 || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && (el.textContent ?? '').trim());
-      if (!named) out.push(`no name: ${el.tagName} ${el.name}`);
-    });
-    document.querySelectorAll('[aria-describedby]').forEach((el) => {
-      for (const id of (el.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean)) if (!document.getElementById(id)) out.push(`describedby ${id} missing`);
-    });
-    document.querySelectorAll('label[for]').forEach((el) => {
-      const id = el.getAttribute('for') ?? '';
-      if (!document.getElementById(id)) out.push(`label for ${id} missing`);
-    });
-    if (document.querySelectorAll('h1').length !== 1) out.push('not exactly one h1');
-    if (!document.documentElement.lang) out.push('no lang');
-    return out;
-  });
 }
 
 async function shot(page: Page, name: string) {
