@@ -255,7 +255,7 @@ export function remediationRoutes(w: WebDeps): Hono<WebEnv> {
 
   app.post('/remediation/webhooks/:id/delete', async (c) => {
     const r = await c.get('api')('DELETE', `/webhooks/${encodeURIComponent(c.req.param('id'))}`);
-    if (!r.ok) return errorPage(c, w, 404, c.get('web').t('not_found'));
+    if (!r.ok) return errorPage(c, w, r.status === 404 ? 404 : 409, r.status === 404 ? c.get('web').t('not_found') : c.get('web').t('server_refused', { message: r.error.message }));
     return c.redirect(`${w.base}/remediation?msg=wh_deleted#webhooks`, 303);
   });
 

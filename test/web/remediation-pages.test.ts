@@ -21,7 +21,9 @@ const PC = { action_mode: 'power_cycle', 'pc.off_min': '2', 'pc.long_off_min': '
 describe('wizard: power-cycle and verify', () => {
   it('offers the choice for a SimPal socket, builds the steps with the API, shows them and the dry run, saves them', async () => {
     const { w, b } = await signedIn();
-    await b.post('/ui/remediation', { 'on_call[0].name': 'Иван', 'on_call[0].phone': '+79995550011', notify_site_id: 's1', 'device_limit.max': '3', 'device_limit.window_s': '86400', 'sms_budget.per_hour': '60', 'correlation.window_s': '300', 'correlation.min_count': '10', 'correlation.min_share': '', 'correlation.share_min_count': '3' });
+    await b.get('/ui/remediation');
+    const saved = await b.post('/ui/remediation', { 'on_call[0].name': 'Иван', 'on_call[0].phone': '+79995550011', notify_site_id: 's1', 'device_limit.max': '3', 'device_limit.window_s': '86400', 'sms_budget.per_hour': '60', 'correlation.window_s': '300', 'correlation.min_count': '10', 'correlation.min_share': '', 'correlation.share_min_count': '3' });
+    expect(saved.location).toBe('/ui/remediation?msg=saved');
     let page = await b.get('/ui/jobs/new');
     const post = async (form: Record<string, string | string[]>) => (page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), ...form }));
     await post({ pick: JSON.stringify({ key_type: 'device_id', key: 'dev-a-2', name: 'Player a2' }) });
@@ -148,6 +150,39 @@ describe('fleet, incidents, executions', () => {
     expect(res.status).toBe(303);
   });
 
+  it('shows an incident opened by a correlated failure on the jobs list and the incidents page, and releases it', async () => {
+    const { w, b } = await signedIn();
+    const jobs = [1, 2, 3].map((i) => w.job('a', { name: `watch ${i}`, device: { key_type: 'device_id', key: `dev-a-${i}`, name: `Player a${i}` } }));
+    for (const j of jobs) await w.store.putJob(j);
+    // All three devices of the platform trip in one cycle: the share rule opens an incident.
+    const ids = await w.remediation.fireMany(jobs.map((job) => ({ job, reason: 'condition' as const, values: { signage_device_online: 0 } })));
+    expect(ids.every((id) => w.store.execution(id ?? '')?.phase === 'held')).toBe(true);
+    const list = await b.get('/ui/jobs');
+    expect(list.text).toMatch(/id="incident-banner"[\s\S]*задержано устройств — 3/);
+    let page = await b.get('/ui/incidents');
+    const id = /data-incident-id="([^"]+)"/.exec(page.text)?.[1] ?? '';
+    expect(id).not.toBe('');
+    for (const k of ['dev-a-1', 'dev-a-2', 'dev-a-3']) expect(page.text).toContain(k);
+    expect(page.text).toContain('Отпущенных инцидентов нет');
+    // The held execution links to its incident.
+    expect((await b.get(`/ui/executions/${ids[0]}`)).text).toContain(`/ui/incidents#inc-${id}`);
+    // Another platform sees nothing of it and cannot release it.
+    const other = new WebClient(w.app);
+    await other.signIn(TOKENS.b);
+    expect((await other.get('/ui/incidents')).text).not.toContain(id);
+    expect((await other.get(`/ui/incidents/${id}/release`)).status).toBe(404);
+    page = await b.get(`/ui/incidents/${id}/release`);
+    expect(page.text).toContain('Отпустить инцидент?');
+    expect(page.text).toContain('Задержанные выполнения (3, устройств: 3)');
+    page = await b.post(`/ui/incidents/${id}/release`);
+    expect(page.location).toBe('/ui/incidents?msg=released&resumed=3');
+    page = await b.get(page.location ?? '');
+    expect(page.text).toContain('продолжено выполнений: 3');
+    expect(page.text).toContain('id="no-open-incidents"');
+    expect(ids.every((x) => w.store.execution(x ?? '')?.phase !== 'held')).toBe(true);
+    expect((await b.get('/ui/jobs')).text).not.toContain('id="incident-banner"');
+  });
+
   it('lists no incident when none is open, refuses a release without CSRF or of an unknown incident', async () => {
     const { b } = await signedIn();
     const page = await b.get('/ui/incidents');
@@ -160,7 +195,7 @@ describe('fleet, incidents, executions', () => {
 
   it('shows an execution with its messages and cancels a running one (CSRF required)', async () => {
     const { w, b } = await signedIn();
-    const job = w.job('a', { steps: powerCycleTemplate({ model: 'SIMPAL_D210', site_id: 's1', control_device_id: 'cd-a', notify: { sms: null, webhooks: [] }, lang: 'ru' }).slice(0, 3) as never });
+    const job = w.job('a', { steps: powerCycleTemplate({ model: 'SIMPAL_D210', site_id: 's1', control_device_id: 'cd-a', notify: { sms: { site_id: 's1', to: 'on_call' }, webhooks: [] }, lang: 'ru' }).slice(0, 3) as never });
     await w.store.putJob(job);
     const id = await w.remediation.fire(job, 'manual', {});
     let page = await b.get(`/ui/executions/${id}`);
