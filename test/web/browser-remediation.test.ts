@@ -128,14 +128,16 @@ describe('remediation pages in chromium', () => {
     const t = live.tokens.a;
     // Any two trips within the window make an incident.
     await api(t, 'PUT', '/remediation/settings', { correlation: { window_s: 600, min_count: 2, min_share: null, share_min_count: 2 } });
+    const jobIds: string[] = [];
     for (const id of ['hall-1', 'kassa-3']) {
-      await api(t, 'POST', '/jobs', {
+      const job = await api(t, 'POST', '/jobs', {
         device: { key_type: 'device_id', key: id, name: id },
         conditions: [{ metric: 'node_cpu_temperature_celsius', op: '>', value: 100 }],
         for_s: 0,
         cooldown_s: 3600,
         steps: [{ type: 'send', site_id: 'moscow-1', control_device_id: live.controls.a, command: { kind: 'text', text: `reboot ${id}` } }],
       });
+      jobIds.push(job.id as string);
     }
     setDevice('a', 'hall-1', { temp: 120 });
     setDevice('a', 'kassa-3', { temp: 130 });
@@ -162,14 +164,20 @@ describe('remediation pages in chromium', () => {
     setDevice('a', 'kassa-3', { temp: 44 });
 
     // A resumed execution: its page shows the messages and can be cancelled.
-    await page.goto(`${live.url}/ui/executions`);
+    await page.goto(`${live.url}/ui/executions?job_id=${jobIds[0]}`);
     await page.locator('table a').first().click();
-    await poll(() => page.locator('#exec-timeline').innerText()).toMatch(/задержано инцидентом/);
+    await poll(() => page.locator('#exec-timeline').innerText()).toMatch(/задержано инцидентом[\s\S]*отпущено/);
+    expect(await page.locator('#exec-summary').innerText()).toMatch(/Инцидент/);
+    await poll(async () => {
+      await page.reload();
+      return page.locator('#exec-messages').innerText();
+    }).toContain('reboot hall-1');
     await shot(page, 'r07-execution');
-    if (await page.locator('#cancel-form').count()) {
-      await page.getByRole('button', { name: 'Остановить выполнение' }).click();
-      await page.waitForURL(/msg=cancelled/);
-    }
+    expect(await page.locator('#cancel-form').count()).toBe(1);
+    await page.getByRole('button', { name: 'Остановить выполнение' }).click();
+    await page.waitForURL(/msg=cancelled/);
+    expect(await page.locator('#exec-timeline').innerText()).toContain('остановлено');
+    expect(await page.locator('#cancel-form').count()).toBe(0);
     await page.context().close();
   });
 
