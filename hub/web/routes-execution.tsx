@@ -155,7 +155,7 @@ export function executionRoutes(w: WebDeps): Hono<WebEnv> {
           {e.timeline.map((x) => (
             <li>
               <time datetime={iso(x.at) ?? ''}>{formatTime(lang, iso(x.at))}</time> <span class="muted">{stepName(t, lang, e, x.step)}</span> <strong>{stateName(t, x.state)}</strong>
-              {x.detail ? <span> — {x.detail}</span> : null}
+              {x.detail ? <span> — {x.state === 'started' ? stepTypeName(x.detail, lang) : x.detail}</span> : null}
             </li>
           ))}
         </ol>

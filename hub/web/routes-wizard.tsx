@@ -89,13 +89,14 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
       const steps = d.action_mode === 'power_cycle' ? d.playbook : d.action_mode === 'playbook' ? d.kept : null;
       let playbookPart = null;
       if (steps) {
-        const [pdry, hooks] = await Promise.all([api<DryRun>('POST', '/playbooks/dry-run', { job: input }), webhookList(api)]);
+        // An unsaved job has no name yet: the notifications read with the automatic one.
+        const [pdry, hooks] = await Promise.all([api<DryRun>('POST', '/playbooks/dry-run', { job: { ...input, name: input.name ?? auto } }), webhookList(api)]);
         const controls = w.deps.store.controlDevices(session.platform_id);
         const words = safeWords(steps, lang, wordsContext(w.deps, controls, hooks));
         playbookPart = (
           <>
             <PlaybookList t={t} words={words} id="review-steps" />
-            <PlaybookDryRun t={t} dry={pdry.ok ? pdry.data : null} error={pdry.ok ? null : t('server_refused', { message: pdry.error.message })} />
+            <PlaybookDryRun t={t} lang={lang} dry={pdry.ok ? pdry.data : null} error={pdry.ok ? null : t('server_refused', { message: pdry.error.message })} />
           </>
         );
       }

@@ -11,6 +11,7 @@ import type { FieldErrors } from './context.js';
 import { type Draft, SIMPAL_MODELS } from './draft.js';
 import type { Lang, T } from './i18n.js';
 import type { WebhookView } from './remediation-types.js';
+import { duration } from './words.js';
 
 const num = (s: string): number => (s.trim() === '' ? Number.NaN : Number(s.trim().replace(',', '.')));
 
@@ -193,7 +194,7 @@ export function OtherStepErrors(p: { errors: FieldErrors; shown: readonly string
 }
 
 /** The playbook dry run: per step, what would be sent to whom. */
-export function PlaybookDryRun(p: { t: T; dry: DryRun | null; error: string | null }) {
+export function PlaybookDryRun(p: { t: T; lang: Lang; dry: DryRun | null; error: string | null }) {
   const { t, dry } = p;
   return (
     <section class="dry" aria-labelledby="pdry-h">
@@ -209,12 +210,12 @@ export function PlaybookDryRun(p: { t: T; dry: DryRun | null; error: string | nu
             {dry.steps.map((s) => (
               <li>
                 <span class="muted">{t(`ptype_${s.type}`)}</span>
-                {s.duration_s !== undefined ? ` · ${s.duration_s} s` : ''}
+                {s.duration_s !== undefined ? ` · ${duration(p.lang, s.duration_s)}` : ''}
                 {s.holds_now !== undefined ? ` · ${t('pdry_holds_now')}: ${s.holds_now === null ? t('unknown') : s.holds_now ? t('yes') : t('no')}` : ''}
                 {s.messages.length ? (
                   <ul>
                     {s.messages.map((m) => (
-                      <li>{m.channel === 'sms' ? `SMS ${m.site_id} → ${m.to} (${m.to_name}): «${m.text}» (${m.parts} SMS)` : `Webhook → ${m.url}`}</li>
+                      <li>{m.channel === 'sms' ? `SMS ${m.site_id} → ${m.to} (${m.to_name === 'on-call' ? t('pdry_on_call') : m.to_name}): «${m.text}» (${m.parts} SMS)` : `${t('pdry_webhook')} → ${m.url}`}</li>
                     ))}
                   </ul>
                 ) : null}

@@ -46,7 +46,10 @@ describe('wizard: power-cycle and verify', () => {
     const dry = decodeEntities(/id="playbook-dry-run">([\s\S]*?)<\/section>/.exec(page.text)?.[1] ?? '');
     expect(dry).toContain('+79160000001');
     expect(dry).toContain('#12#0#2#1#');
-    expect(dry).toContain('+79995550011');
+    expect(dry).toContain('+79995550011 (дежурные)');
+    // The people's SMS names the job by its automatic name before it is saved.
+    expect(dry).toContain('«Мониторинг Player a2 - онлайн = 0: Player a2 не восстановлен');
+    expect(dry).toMatch(/ожидание<\/span> · 2 мин/);
     await post({ name: 'PC a2', enabled: 'on', go: 'save' });
     expect(page.location).toBe('/ui/jobs?msg=saved');
     const job = w.store.jobs('a').find((j) => j.name === 'PC a2');
