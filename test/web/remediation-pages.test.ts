@@ -157,6 +157,9 @@ describe('fleet, incidents, executions', () => {
     const { w, b } = await signedIn();
     const jobs = [1, 2, 3].map((i) => w.job('a', { name: `watch ${i}`, device: { key_type: 'device_id', key: `dev-a-${i}`, name: `Player a${i}` } }));
     for (const j of jobs) await w.store.putJob(j);
+    // People hear of it through a webhook (added through the page).
+    await b.get('/ui/remediation');
+    await b.post('/ui/remediation/webhooks', { url: 'https://ops.example.com/incidents', enabled: 'on' });
     // All three devices of the platform trip in one cycle: the share rule opens an incident.
     const ids = await w.remediation.fireMany(jobs.map((job) => ({ job, reason: 'condition' as const, values: { signage_device_online: 0 } })));
     expect(ids.every((id) => w.store.execution(id ?? '')?.phase === 'held')).toBe(true);
@@ -184,6 +187,9 @@ describe('fleet, incidents, executions', () => {
     expect(page.text).toContain('id="no-open-incidents"');
     expect(ids.every((x) => w.store.execution(x ?? '')?.phase !== 'held')).toBe(true);
     expect((await b.get('/ui/jobs')).text).not.toContain('id="incident-banner"');
+    // The webhook's delivery of the incident is listed under it (no sender runs here: pending).
+    const settings = await b.get('/ui/remediation');
+    expect(settings.text).toMatch(/ops\.example\.com\/incidents[\s\S]*class="badge dl-pending">ждёт<\/span> incident\.opened/);
   });
 
   it('lists no incident when none is open, refuses a release without CSRF or of an unknown incident', async () => {
