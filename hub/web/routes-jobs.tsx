@@ -9,6 +9,7 @@ import { errorPage } from './errors.js';
 import { formatNumber, formatTime } from './i18n.js';
 import { Page } from './layout.js';
 import { IncidentBanner, openIncidents } from './routes-incidents.js';
+import { stateName } from './routes-execution.js';
 
 const PAGE = 20;
 
@@ -132,7 +133,7 @@ export function jobsRoutes(w: WebDeps): Hono<WebEnv> {
                     </td>
                     <td data-label={t('col_last')}>
                       {j.status.last_execution ? (
-                        <a href={`${w.base}/executions/${encodeURIComponent(j.status.last_execution.id)}`}>{`${j.status.last_execution.state} · ${formatTime(lang, j.status.last_execution.created_at)}`}</a>
+                        <a href={`${w.base}/executions/${encodeURIComponent(j.status.last_execution.id)}`}>{`${stateName(t, j.status.last_execution.state)} · ${formatTime(lang, j.status.last_execution.created_at)}`}</a>
                       ) : (
                         '—'
                       )}

@@ -219,4 +219,19 @@ describe('fleet, incidents, executions', () => {
     expect(page.text).toContain('Выполнение остановлено');
     expect(page.text).not.toContain('id="cancel-form"');
   });
+
+  it('speaks English to an English user on every remediation page', async () => {
+    const { w, b } = await signedIn();
+    const job = w.job('a', { steps: powerCycleTemplate({ model: 'SIMPAL_D210', site_id: 's1', control_device_id: 'cd-a', notify: { sms: { site_id: 's1', to: 'on_call' }, webhooks: [] }, lang: 'en' }) as never });
+    await w.store.putJob(job);
+    const exec = await w.remediation.fire(job, 'manual', {});
+    await b.get('/ui/jobs?lang=en');
+    for (const path of ['/ui/incidents', '/ui/fleet', '/ui/remediation', `/ui/executions/${exec}`, '/ui/executions', `/ui/jobs/${job.id}/edit`]) {
+      const page = await b.get(path);
+      expect(page.status, path).toBe(200);
+      // Everything but the language switch ("Русский") is English: no Cyrillic left in the page.
+      const text = page.text.replace(/<a [^>]*lang="ru"[^>]*>Русский<\/a>/, '');
+      expect(text.match(/[А-Яа-яЁё]+/g), path).toBeNull();
+    }
+  });
 });
