@@ -2,7 +2,12 @@
 // server: signing, retries, timeouts, redirects, DNS rebinding and pinning, disabled endpoints,
 // bounded concurrency and stop() mid-request. The clock is real time plus a settable offset, so
 // retries become due by moving the offset instead of sleeping.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../../hub/common/clock.js';
@@ -360,5 +365,38 @@ describe('WebhookSender over real HTTP', () => {
     expect(all).not.toContain('v1=');
     expect(all).toContain('webhook delivered');
     expect(all).toContain('webhook delivery failed');
+  });
+
+  const openssl = (() => {
+    try {
+      execFileSync('openssl', ['version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!openssl)('https: the TLS server name is the original host (SNI) on the pinned address, and the certificate is verified', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-sender-'));
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=hooks.example.com', '-addext', 'subjectAltName=DNS:hooks.example.com'], { stdio: 'ignore' });
+    const snis: string[] = [];
+    const tlsServer = https.createServer({ key: readFileSync(key), cert: readFileSync(cert), SNICallback: (name, cb) => (snis.push(name), cb(null, undefined)) }, (_req, res) => res.writeHead(200).end());
+    try {
+      await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+      const tlsPort = (tlsServer.address() as AddressInfo).port;
+      delivery('d1', endpoint('wh1', `https://hooks.example.com:${tlsPort}/hook`));
+      expect(await sender({ lookup: async () => [{ address: '127.0.0.1', family: 4 }] }).deliverDue()).toBe(1);
+      expect(snis).toEqual(['hooks.example.com']);
+      // Self-signed: refused by the sender (verification is on), a network-level error, retried.
+      const r = store.get('d1');
+      expect(r.status).toBe('retrying');
+      expect(r.attempts[0]?.error).toMatch(/SELF_SIGNED|self[- ]signed/i);
+    } finally {
+      tlsServer.closeAllConnections();
+      await new Promise<void>((r) => tlsServer.close(() => r()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
