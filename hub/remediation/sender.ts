@@ -251,7 +251,8 @@ export class WebhookSender {
       this.deps.log.info('webhook attempt aborted: sender stopped', { delivery_id: rec.id, endpoint_id: rec.endpoint_id });
       return false;
     }
-    return this.record(rec, { at, duration_ms: Math.max(0, clock.now() - at), http_status: out.http_status, error: out.error });
+    const error = out.error === null ? null : scrub(out.error, ep.secret, req.headers[SIGNATURE_HEADER]);
+    return this.record(rec, { at, duration_ms: Math.max(0, clock.now() - at), http_status: out.http_status, error });
   }
 
   /** The signed request; the stored body is what is sent, byte for byte, on every attempt. */
@@ -279,6 +280,13 @@ export class WebhookSender {
     this.deps.onResult?.(next);
     return true;
   }
+}
+
+/** A receiver that echoes the request in its error page must not put the secret or the signature into the log. */
+function scrub(text: string, secret: string, signatureValue: string | undefined): string {
+  let out = text.split(secret).join('***');
+  if (signatureValue) out = out.split(signatureValue).join('***');
+  return out.replace(/v1=[0-9a-f]{64}/g, 'v1=***');
 }
 
 // --- the HTTP request --------------------------------------------------------------------------

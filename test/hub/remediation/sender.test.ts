@@ -54,6 +54,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
   else if (path === '/bad') res.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad payload');
   else if (path === '/redirect') res.writeHead(302, { Location: `http://127.0.0.1:${port}/ok` }).end();
   else if (path === '/echo') res.writeHead(200).end(body);
+  else if (path === '/echo-bad') res.writeHead(422).end(`${String(req.headers[SIGNATURE_HEADER.toLowerCase()])} ${SECRET}`);
   else if (path === '/hang') return; // never answers
   else res.writeHead(404).end();
 }
@@ -351,7 +352,7 @@ describe('WebhookSender over real HTTP', () => {
       const s = sender({ log, intervalMs: 60_000, onResult: resolve });
       s.start();
       delivery('d1', endpoint('wh1', url('/ok')));
-      delivery('d2', endpoint('wh2', url('/bad')));
+      delivery('d2', endpoint('wh2', url('/echo-bad')));
       s.kick();
     });
     expect((await delivered).status).toMatch(/delivered|failed/);
@@ -365,6 +366,8 @@ describe('WebhookSender over real HTTP', () => {
     expect(all).not.toContain('v1=');
     expect(all).toContain('webhook delivered');
     expect(all).toContain('webhook delivery failed');
+    // the receiver echoed the signature and the secret in its error page: masked in the log row too
+    expect(store.get('d2')).toMatchObject({ status: 'failed', attempts: [expect.objectContaining({ http_status: 422, error: '*** ***' })] });
   });
 
   const openssl = (() => {
