@@ -60,8 +60,8 @@ interface Target {
   url: URL;
   /** Host name without IPv6 brackets. */
   host: string;
-  address: string;
-  family: number;
+  /** The vetted addresses (all passed the URL policy), in resolver order. */
+  addresses: Array<{ address: string; family: number }>;
 }
 
 type Outcome = { kind: 'result'; http_status: number | null; error: string | null } | { kind: 'aborted' };
@@ -244,9 +244,8 @@ export class WebhookSender {
       if (cls === 'loopback' && !this.deps.urlPolicy.allow_loopback) return refuse(`not sent: ${host} resolves to loopback address ${a.address} (allow_loopback is off)`);
       if (cls === 'private' && !this.deps.urlPolicy.allow_private) return refuse(`not sent: ${host} resolves to private address ${a.address} (allow_private is off)`);
     }
-    const first = addresses[0] as { address: string; family: number };
     const req = this.request(ep, rec, at);
-    const out = await post({ url, host, address: first.address, family: first.family }, req, this.deps.policy.timeout_ms, signal, clock);
+    const out = await post({ url, host, addresses }, req, this.deps.policy.timeout_ms, signal, clock);
     if (out.kind === 'aborted') {
       this.deps.log.info('webhook attempt aborted: sender stopped', { delivery_id: rec.id, endpoint_id: rec.endpoint_id });
       return false;
@@ -291,15 +290,19 @@ function scrub(text: string, secret: string, signatureValue: string | undefined)
 
 // --- the HTTP request --------------------------------------------------------------------------
 
-/** A lookup for http.request that answers with the vetted address only (no second resolution). */
-function pinnedLookup(address: string, family: number): LookupFunction {
+/**
+ * A lookup for http.request that answers with the vetted addresses only (no second resolution):
+ * all of them when asked for all (Node's happy-eyeballs connect tries them in turn), else the first.
+ */
+function pinnedLookup(addresses: Array<{ address: string; family: number }>): LookupFunction {
+  const first = addresses[0] as { address: string; family: number };
   return (_hostname, options, callback) => {
-    if (options.all) callback(null, [{ address, family }]);
-    else callback(null, address, family);
+    if (options.all) callback(null, addresses.map((a) => ({ address: a.address, family: a.family })));
+    else callback(null, first.address, first.family);
   };
 }
 
-/** POST once on a connection to t.address; never follows redirects; the timeout covers it all. */
+/** POST once on a connection to a vetted address; never follows redirects; the timeout covers it all. */
 function post(t: Target, req: WebhookRequest, timeoutMs: number, signal: AbortSignal, clock: Clock): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     const tls = t.url.protocol === 'https:';
@@ -322,7 +325,7 @@ function post(t: Target, req: WebhookRequest, timeoutMs: number, signal: AbortSi
       port: t.url.port || (tls ? 443 : 80),
       path: `${t.url.pathname}${t.url.search}`,
       headers: { ...req.headers, 'Content-Length': String(body.length) },
-      lookup: pinnedLookup(t.address, t.family),
+      lookup: pinnedLookup(t.addresses),
       agent: false,
     };
     if (tls && !isIP(t.host)) options.servername = t.host;

@@ -291,6 +291,26 @@ describe('WebhookSender over real HTTP', () => {
     expect(lookups).toEqual(['hooks.example.com']);
   });
 
+  it('the default resolver: localhost with allow_loopback reaches the server; without it, refused', async () => {
+    delivery('d1', endpoint('wh1', url('/ok', 'localhost')));
+    expect(await sender().deliverDue()).toBe(1);
+    expect(store.get('d1').status).toBe('delivered');
+    expect(seen[0]?.headers.host).toBe(`localhost:${port}`);
+    delivery('d2', endpoint('wh2', url('/ok', 'localhost')));
+    expect(await sender({ urlPolicy: { allow_loopback: false, allow_private: true } }).deliverDue()).toBe(1);
+    expect(store.get('d2').attempts[0]?.error).toMatch(/^not sent: url must not target a loopback/);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('all vetted addresses are offered to the connection: an unreachable first one falls back to the next', async () => {
+    // 127.0.0.2 answers nothing on this port (the server listens on 127.0.0.1 only).
+    delivery('d1', endpoint('wh1', url('/ok', 'multi.example.com')));
+    const s = sender({ lookup: async () => [{ address: '127.0.0.2', family: 4 }, { address: '127.0.0.1', family: 4 }] });
+    expect(await s.deliverDue()).toBe(1);
+    expect(store.get('d1').status).toBe('delivered');
+    expect(seen[0]?.headers.host).toBe(`multi.example.com:${port}`);
+  });
+
   it('a lookup failure is a network error: retrying', async () => {
     delivery('d1', endpoint('wh1', url('/ok', 'gone.example.com')));
     const s = sender({ lookup: async () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' })) });
