@@ -339,7 +339,7 @@ function post(t: Target, req: WebhookRequest, timeoutMs: number, signal: AbortSi
       r.destroy();
       finish({ kind: 'result', http_status: null, error: `timeout after ${timeoutMs} ms` });
     }, timeoutMs);
-    r.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'result', http_status: null, error: `${err.code ?? 'error'}: ${err.message}` }));
+    r.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'result', http_status: null, error: [err.code, err.message].filter(Boolean).join(': ') || 'connection failed' }));
     r.on('response', (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) {

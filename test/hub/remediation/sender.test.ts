@@ -311,6 +311,16 @@ describe('WebhookSender over real HTTP', () => {
     expect(seen[0]?.headers.host).toBe(`multi.example.com:${port}`);
   });
 
+  it('a refused connection is a network error: retrying, the code in the error', async () => {
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const closedPort = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    delivery('d1', endpoint('wh1', `http://127.0.0.1:${closedPort}/x`));
+    expect(await sender().deliverDue()).toBe(1);
+    expect(store.get('d1')).toMatchObject({ status: 'retrying', attempts: [expect.objectContaining({ http_status: null, error: expect.stringMatching(/^ECONNREFUSED/) })] });
+  });
+
   it('a lookup failure is a network error: retrying', async () => {
     delivery('d1', endpoint('wh1', url('/ok', 'gone.example.com')));
     const s = sender({ lookup: async () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' })) });
