@@ -231,11 +231,14 @@ export class WebhookSender {
     if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
     else {
       try {
-        addresses = await this.lookup(host);
+        addresses = await withTimeout(this.lookup(host), this.deps.policy.timeout_ms, clock, signal, `timeout after ${this.deps.policy.timeout_ms} ms (dns lookup of ${host})`);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-        return this.record(rec, { at, duration_ms: clock.now() - at, http_status: null, error: `dns lookup of ${host} failed: ${code}` });
+        if (signal.aborted) return false;
+        const e = err as NodeJS.ErrnoException;
+        const error = e.message.startsWith('timeout') ? e.message : `dns lookup of ${host} failed: ${e.code ?? e.message}`;
+        return this.record(rec, { at, duration_ms: clock.now() - at, http_status: null, error });
       }
+      if (signal.aborted) return false;
       if (addresses.length === 0) return this.record(rec, { at, duration_ms: clock.now() - at, http_status: null, error: `dns lookup of ${host} found no address` });
     }
     // Every address must pass: a public name resolving (also) to an inside address is refused.
@@ -245,7 +248,9 @@ export class WebhookSender {
       if (cls === 'private' && !this.deps.urlPolicy.allow_private) return refuse(`not sent: ${host} resolves to private address ${a.address} (allow_private is off)`);
     }
     const req = this.request(ep, rec, at);
-    const out = await post({ url, host, addresses }, req, this.deps.policy.timeout_ms, signal, clock);
+    // The timeout covers the whole attempt, the lookup included.
+    const left = Math.max(1, this.deps.policy.timeout_ms - (clock.now() - at));
+    const out = await post({ url, host, addresses }, req, { left, total: this.deps.policy.timeout_ms }, signal, clock);
     if (out.kind === 'aborted') {
       this.deps.log.info('webhook attempt aborted: sender stopped', { delivery_id: rec.id, endpoint_id: rec.endpoint_id });
       return false;
@@ -281,6 +286,35 @@ export class WebhookSender {
   }
 }
 
+/** `p`, or a rejection after `ms` or when the signal aborts (the lookup itself cannot be cancelled). */
+function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock, signal: AbortSignal, message: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const done = () => {
+      clock.clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      done();
+      reject(new Error('aborted'));
+    };
+    const timer = clock.setTimeout(() => {
+      done();
+      reject(new Error(message));
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        done();
+        resolve(v);
+      },
+      (err: unknown) => {
+        done();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
 /** A receiver that echoes the request in its error page must not put the secret or the signature into the log. */
 function scrub(text: string, secret: string, signatureValue: string | undefined): string {
   let out = text.split(secret).join('***');
@@ -303,7 +337,7 @@ function pinnedLookup(addresses: Array<{ address: string; family: number }>): Lo
 }
 
 /** POST once on a connection to a vetted address; never follows redirects; the timeout covers it all. */
-function post(t: Target, req: WebhookRequest, timeoutMs: number, signal: AbortSignal, clock: Clock): Promise<Outcome> {
+function post(t: Target, req: WebhookRequest, timeout: { left: number; total: number }, signal: AbortSignal, clock: Clock): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     const tls = t.url.protocol === 'https:';
     let settled = false;
@@ -337,8 +371,8 @@ function post(t: Target, req: WebhookRequest, timeoutMs: number, signal: AbortSi
     signal.addEventListener('abort', onAbort, { once: true });
     timer = clock.setTimeout(() => {
       r.destroy();
-      finish({ kind: 'result', http_status: null, error: `timeout after ${timeoutMs} ms` });
-    }, timeoutMs);
+      finish({ kind: 'result', http_status: null, error: `timeout after ${timeout.total} ms` });
+    }, timeout.left);
     r.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'result', http_status: null, error: [err.code, err.message].filter(Boolean).join(': ') || 'connection failed' }));
     r.on('response', (res) => {
       const status = res.statusCode ?? 0;

@@ -321,6 +321,21 @@ describe('WebhookSender over real HTTP', () => {
     expect(store.get('d1')).toMatchObject({ status: 'retrying', attempts: [expect.objectContaining({ http_status: null, error: expect.stringMatching(/^ECONNREFUSED/) })] });
   });
 
+  it('a lookup that hangs is cut by the same timeout; stop() does not wait for a hanging lookup', async () => {
+    delivery('d1', endpoint('wh1', url('/ok', 'slow-dns.example.com')));
+    const never = () => new Promise<Array<{ address: string; family: number }>>(() => undefined);
+    expect(await sender({ lookup: never }).deliverDue()).toBe(1);
+    expect(store.get('d1')).toMatchObject({ status: 'retrying', attempts: [expect.objectContaining({ error: 'timeout after 500 ms (dns lookup of slow-dns.example.com)' })] });
+    delivery('d2', endpoint('wh2', url('/ok', 'slow-dns.example.com')));
+    const s = sender({ lookup: never, policy: { ...policy, timeout_ms: 10_000 } });
+    const pass = s.deliverDue();
+    const t0 = Date.now();
+    await s.stop();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(await pass).toBe(0);
+    expect(store.get('d2')).toMatchObject({ status: 'pending', attempts: [] });
+  });
+
   it('a lookup failure is a network error: retrying', async () => {
     delivery('d1', endpoint('wh1', url('/ok', 'gone.example.com')));
     const s = sender({ lookup: async () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' })) });
