@@ -217,6 +217,7 @@ export class WebhookSender {
 
   private async attempt(rec: DeliveryRecord, signal: AbortSignal): Promise<boolean> {
     const { clock } = this.deps;
+    if (signal.aborted) return false;
     const at = clock.now();
     const refuse = (error: string) => this.record(rec, { at, duration_ms: 0, http_status: null, error }, true);
     const ep = this.deps.store.webhookEndpoint(rec.endpoint_id);
@@ -301,6 +302,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock, signal: AbortSi
       done();
       reject(new Error(message));
     }, ms);
+    if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => {

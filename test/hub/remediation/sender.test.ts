@@ -327,8 +327,10 @@ describe('WebhookSender over real HTTP', () => {
     expect(await sender({ lookup: never }).deliverDue()).toBe(1);
     expect(store.get('d1')).toMatchObject({ status: 'retrying', attempts: [expect.objectContaining({ error: 'timeout after 500 ms (dns lookup of slow-dns.example.com)' })] });
     delivery('d2', endpoint('wh2', url('/ok', 'slow-dns.example.com')));
-    const s = sender({ lookup: never, policy: { ...policy, timeout_ms: 10_000 } });
+    let asked = 0;
+    const s = sender({ lookup: () => (asked++, never()), policy: { ...policy, timeout_ms: 10_000 } });
     const pass = s.deliverDue();
+    await until(() => asked === 1, 'the lookup');
     const t0 = Date.now();
     await s.stop();
     expect(Date.now() - t0).toBeLessThan(1000);
