@@ -132,6 +132,7 @@ export const REMEDIATION_RU = {
   fleet_failure_share: 'Доля сбоев',
   fleet_commands: 'Команд',
   fleet_notifications: 'Оповещений',
+  fleet_uptime: 'Модем в работе',
   col_day: 'День',
   // settings
   set_title: 'Настройки реакции',
@@ -323,6 +324,7 @@ export const REMEDIATION_EN: Record<keyof typeof REMEDIATION_RU, string> = {
   fleet_failure_share: 'Failure share',
   fleet_commands: 'Commands',
   fleet_notifications: 'Notifications',
+  fleet_uptime: 'Modem uptime',
   col_day: 'Day',
   set_title: 'Remediation settings',
   set_saved: 'Settings saved.',

@@ -32,6 +32,8 @@ interface SiteRow {
   failure_share: number | null;
   commands: number;
   notifications: number;
+  /** Share of the range the site's modem was up (null: unknown). */
+  modem_uptime_share?: number | null;
 }
 
 /** The date range asked for (yyyy-mm-dd, UTC), by default the last 30 days up to `now`. */
@@ -239,6 +241,7 @@ export function fleetRoutes(w: WebDeps): Hono<WebEnv> {
                   <th scope="col">{t('fleet_failure_share')}</th>
                   <th scope="col">{t('fleet_commands')}</th>
                   <th scope="col">{t('fleet_notifications')}</th>
+                  <th scope="col">{t('fleet_uptime')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -253,6 +256,7 @@ export function fleetRoutes(w: WebDeps): Hono<WebEnv> {
                     <td data-label={t('fleet_failure_share')}>{pct(lang, r.failure_share)}</td>
                     <td data-label={t('fleet_commands')}>{r.commands}</td>
                     <td data-label={t('fleet_notifications')}>{r.notifications}</td>
+                    <td data-label={t('fleet_uptime')}>{pct(lang, r.modem_uptime_share)}</td>
                   </tr>
                 ))}
               </tbody>

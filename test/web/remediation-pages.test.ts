@@ -142,6 +142,8 @@ describe('fleet, incidents, executions', () => {
     expect(page.status).toBe(200);
     expect(page.text.match(/<g class="day"/g)).toHaveLength(23);
     expect(page.text).toContain('id="fleet-tiles"');
+    // Every site is listed with its modem uptime (unknown here: no agent ever reported).
+    expect(page.text).toMatch(/id="report-sites"[\s\S]*<code>s1<\/code>[\s\S]*data-label="Модем в работе">—</);
     const csv = await b.get('/ui/fleet/devices.csv?since=2026-11-01&until=2026-11-23');
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toContain('text/csv');
