@@ -4,7 +4,7 @@
 // delete after confirmation), the fleet page with its CSV proxy, incidents, CSRF and tenancy.
 import { describe, expect, it } from 'vitest';
 import { powerCycleTemplate } from '../../hub/remediation/playbook.js';
-import { TOKENS } from '../hub/world.js';
+import { ADMIN_TOKEN, TOKENS } from '../hub/world.js';
 import { createWebWorld, decodeEntities, WebClient, wizardState } from './helpers.js';
 
 async function signedIn(token = TOKENS.a) {
@@ -192,6 +192,20 @@ describe('fleet, incidents, executions', () => {
     // The webhook's delivery of the incident is listed under it (no sender runs here: pending).
     const settings = await b.get('/ui/remediation');
     expect(settings.text).toMatch(/ops\.example\.com\/incidents[\s\S]*class="badge dl-pending">ждёт<\/span> incident\.opened/);
+  });
+
+  it('an admin signed in for a platform gets that platform\'s settings and CSV', async () => {
+    const w = await createWebWorld();
+    await w.store.putRemediationSettings('b', { ...w.store.remediationSettings('b', w.deps.remediationConfig.defaults), on_call: [{ name: 'B on call', phone: '+79990000002' }] });
+    const b = new WebClient(w.app);
+    const login = await b.get('/ui/signin');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(login.text)?.[1] ?? '';
+    expect((await b.post('/ui/signin', { _csrf: csrf, token: ADMIN_TOKEN, platform_id: 'b' })).status).toBe(303);
+    expect((await b.get('/ui/remediation')).text).toContain('value="+79990000002"');
+    const csv = await b.get('/ui/fleet/sites.csv');
+    expect(csv.status).toBe(200);
+    expect(csv.text).toContain('b,s1,');
+    expect(csv.text).not.toContain('a,s1,');
   });
 
   it('lists no incident when none is open, refuses a release without CSRF or of an unknown incident', async () => {
