@@ -15,6 +15,24 @@ export async function openIncidents(api: ApiCall): Promise<IncidentView[]> {
   return r.ok && Array.isArray(r.data?.items) ? r.data.items : [];
 }
 
+/**
+ * The rule an incident tripped, in the user's language. The hub states it in English in one of two
+ * forms (hub/remediation/correlation.ts `trips`); anything else is shown as the hub wrote it.
+ */
+export function ruleWords(rule: string, lang: Lang): string {
+  const count = /^(\d+) devices within (\d+) s \(count >= (\d+)\)$/.exec(rule);
+  if (count) {
+    const [, n, w, min] = count;
+    return lang === 'ru' ? `${n} устр. за ${w} с (порог: не меньше ${min})` : `${n} devices within ${w} s (threshold: at least ${min})`;
+  }
+  const share = /^(\d+) of (\d+) devices within (\d+) s \(share >= (\d+) %\)$/.exec(rule);
+  if (share) {
+    const [, n, of, w, p] = share;
+    return lang === 'ru' ? `${n} из ${of} устр. за ${w} с (порог: не меньше ${p} % парка)` : `${n} of ${of} devices within ${w} s (threshold: at least ${p} % of the fleet)`;
+  }
+  return rule;
+}
+
 /** Devices an incident holds, each once. */
 export function heldDevices(i: IncidentView): string[] {
   return [...new Set(i.held.map((h) => h.device_key))];
@@ -55,7 +73,7 @@ function IncidentTable(p: { t: T; lang: Lang; base: string; items: IncidentView[
                   <code>{i.id}</code>
                 </td>
                 <td data-label={t('inc_rule')}>
-                  {i.rule}
+                  {ruleWords(i.rule, lang)}
                   <br />
                   <span class="muted">{t('inc_fleet', { n: i.fleet })}</span>
                 </td>
@@ -123,7 +141,7 @@ export function incidentRoutes(w: WebDeps): Hono<WebEnv> {
         <form method="post" action={`${w.base}/incidents/${encodeURIComponent(inc.id)}/release`} class="card narrow">
           <CsrfField csrf={c.get('session').csrf} />
           <p>{t('inc_release_confirm', { devices: heldDevices(inc).length, execs: inc.held.length })}</p>
-          <p class="muted">{inc.rule}</p>
+          <p class="muted">{ruleWords(inc.rule, web.lang)}</p>
           <div class="actions">
             <a href={`${w.base}/incidents`} class="button">
               {t('cancel')}

@@ -13,6 +13,8 @@ import { MESSAGES_EN } from '../../hub/web/messages-en.js';
 import { MESSAGES_RU } from '../../hub/web/messages.js';
 import { playbookWords, type WordsContext } from '../../hub/web/playbook-words.js';
 import { rangeOf } from '../../hub/web/routes-fleet.js';
+import { ruleWords } from '../../hub/web/routes-incidents.js';
+import { trips } from '../../hub/remediation/correlation.js';
 import { stateName, stepName } from '../../hub/web/routes-execution.js';
 import { bodyOf, formFieldOf, valuesOf } from '../../hub/web/settings-form.js';
 import { powerCycleBody, templateField } from '../../hub/web/wizard-playbook.js';
@@ -186,5 +188,17 @@ describe('execution words', () => {
   it('has every text in English too', () => {
     expect(Object.keys(MESSAGES_EN).sort()).toEqual(Object.keys(MESSAGES_RU).sort());
     for (const [k, v] of Object.entries(MESSAGES_EN)) expect(v, k).not.toBe('');
+  });
+});
+
+describe('incident rule', () => {
+  it('says the rule the hub states in the user language, from the hub\'s own sentences', () => {
+    const cfg = { window_s: 300, min_count: 10, min_share: 0.2, share_min_count: 3 };
+    const byCount = trips(12, 40, cfg) ?? '';
+    const byShare = trips(4, 10, cfg) ?? '';
+    expect(ruleWords(byCount, 'ru')).toBe('12 устр. за 300 с (порог: не меньше 10)');
+    expect(ruleWords(byShare, 'ru')).toBe('4 из 10 устр. за 300 с (порог: не меньше 20 % парка)');
+    expect(ruleWords(byShare, 'en')).toBe('4 of 10 devices within 300 s (threshold: at least 20 % of the fleet)');
+    expect(ruleWords('something else', 'ru')).toBe('something else');
   });
 });
