@@ -117,7 +117,9 @@ export class PlaybookEngine {
 
   /** Copy the run into the execution record: fields, and the new timeline entries (ISO). */
   private sync(exec: Execution, before: RunState, after: RunState): void {
-    exec.run = after;
+    // The run's own timeline is copied into the execution's and then emptied, so the store
+    // keeps one timeline (the reducer only appends to it).
+    exec.run = after.timeline.length ? { ...after, timeline: [] } : after;
     exec.phase = after.phase;
     exec.step = after.idx;
     exec.outcome = after.outcome;
