@@ -6,6 +6,8 @@ import { loadConfig } from './common/config.js';
 import { platformId } from './common/contract/index.js';
 import { prometheusEndpoint } from './model/entities.js';
 import { staleRule } from './core/freshness.js';
+import { remediationSettings } from './model/remediation.js';
+import { retryPolicy } from './remediation/webhook.js';
 
 export const ENV_PREFIX = 'GSMJOBS_HUB';
 
@@ -55,6 +57,23 @@ export const hubConfigSchema = z.object({
       max_per_platform: z.number().int().min(100).max(1_000_000).default(10_000),
     })
     .default({ max_age_days: 30, max_per_platform: 10_000 }),
+  /** Playbooks (issue 10): guardrail defaults per platform, the settle delay, webhooks. */
+  remediation: z
+    .object({
+      /** Every new execution waits this long before acting, so a burst is judged as one. */
+      settle_s: z.number().int().min(0).max(3600).default(30),
+      /** Language of incident notifications. */
+      lang: z.enum(['ru', 'en']).default('ru'),
+      defaults: remediationSettings.default(remediationSettings.parse({})),
+      webhooks: z
+        .object({
+          allow_loopback: z.boolean().default(false),
+          allow_private: z.boolean().default(false),
+          retry: retryPolicy.default(retryPolicy.parse({})),
+        })
+        .default({ allow_loopback: false, allow_private: false, retry: retryPolicy.parse({}) }),
+    })
+    .default({ settle_s: 30, lang: 'ru', defaults: remediationSettings.parse({}), webhooks: { allow_loopback: false, allow_private: false, retry: retryPolicy.parse({}) } }),
 });
 export type HubConfig = z.output<typeof hubConfigSchema>;
 

@@ -13,7 +13,7 @@ import { createApp } from './api/app.js';
 import type { ApiDeps, HubEnv } from './api/context.js';
 import { loadCatalogs } from './catalog/catalog.js';
 import type { HubConfig } from './config.js';
-import { Dispatcher } from './dispatch/dispatcher.js';
+import { Dispatcher, newId } from './dispatch/dispatcher.js';
 import { InboundHandler } from './dispatch/inbound.js';
 import { SiteMonitor } from './dispatch/sites.js';
 import { decodePayload, executionUpdate } from './common/contract/index.js';
@@ -26,6 +26,12 @@ import { PeriodicTask } from './poller/task.js';
 import { PrometheusClient } from './prometheus/client.js';
 import { DeviceDirectory } from './prometheus/devices.js';
 import { HubStore } from './store/store.js';
+import { PlaybookEngine } from './remediation/engine.js';
+import { RemediationService } from './remediation/service.js';
+import { metricOutcome } from './remediation/aggregates.js';
+import { openIncident } from './remediation/correlation.js';
+import type { RemediationSettings } from './model/remediation.js';
+import type { Execution } from './model/execution.js';
 
 export interface HubOptions {
   clock?: Clock;
@@ -45,6 +51,8 @@ export class Hub {
   readonly mqtt: HubMqtt;
   readonly sites: SiteMonitor;
   readonly dispatcher: Dispatcher;
+  readonly engine: PlaybookEngine;
+  readonly remediation: RemediationService;
   readonly inbound: InboundHandler;
   readonly poller: Poller;
   readonly pollTask: PeriodicTask;
@@ -71,6 +79,13 @@ export class Hub {
       mqttUp: () => this.mqttUp,
       sitesOnline: () => new Map(this.store.platforms().map((p) => [p.id, this.sites.countOnline(p.id)])),
       prometheusUp: () => this.prometheusOk(),
+      incidentsOpen: () => new Map(this.store.platforms().map((p) => [p.id, openIncident(this.store.correlation, p.id) ? 1 : 0])),
+      smsQueued: () =>
+        this.store.platforms().flatMap((p) => {
+          const counts = new Map<string, number>();
+          for (const q of this.store.budget(p.id).queue) counts.set(q.site_id, (counts.get(q.site_id) ?? 0) + 1);
+          return [...counts].map(([site_id, n]) => ({ platform_id: p.id, site_id, n }));
+        }),
     });
     this.prometheus = new PrometheusClient({
       timeoutMs: config.prometheus.timeout_ms,
@@ -101,13 +116,36 @@ export class Hub {
     });
     this.dispatcher = new Dispatcher({
       store: this.store,
-      catalogs,
       mqtt: this.mqtt,
       clock: this.clock,
       log: this.log.child('dispatch'),
       isSiteOnline: (p, s) => this.sites.isOnline(p, s),
       resendAfterMs: config.resend_after_s * 1000,
       onState: (p, state) => this.metrics.executions.inc({ platform_id: p, state }),
+      onMessageState: (exec, msg) => this.engine.onMessage(exec, msg),
+    });
+    const settings = (platformId: string): RemediationSettings => this.store.remediationSettings(platformId, config.remediation.defaults);
+    const id = () => newId(this.clock.now());
+    this.engine = new PlaybookEngine({
+      store: this.store,
+      dispatcher: this.dispatcher,
+      catalogs,
+      clock: this.clock,
+      log: this.log.child('playbook'),
+      settings,
+      newId: id,
+      kickWebhooks: () => this.kickWebhooks(),
+      onFinished: (e) => this.finished(e),
+    });
+    this.remediation = new RemediationService({
+      store: this.store,
+      engine: this.engine,
+      clock: this.clock,
+      log: this.log.child('remediation'),
+      settings,
+      newId: id,
+      settleMs: config.remediation.settle_s * 1000,
+      lang: config.remediation.lang,
     });
     this.sites = new SiteMonitor({
       store: this.store,
@@ -136,7 +174,8 @@ export class Hub {
       store: this.store,
       query: this.prometheus.query,
       clock: this.clock,
-      firer: this.dispatcher,
+      firer: this.remediation,
+      verify: this.engine,
       log: this.log.child('poller'),
       hooks: {
         onCycle: (r) => {
@@ -174,7 +213,9 @@ export class Hub {
       now,
       query: this.prometheus.query,
       devices: this.devices,
-      firer: this.dispatcher,
+      firer: this.remediation,
+      remediation: this.remediation,
+      remediationConfig: config.remediation,
       lastValues: (id) => this.poller.lastValues.get(id),
       lastCycle: () => this.poller.lastReport,
       site: (p, s) => this.sites.get(p, s),
@@ -192,6 +233,15 @@ export class Hub {
     };
     this.app = createApp(deps);
     options.extend?.(this.app, deps);
+  }
+
+  /** Webhook sender wake-up (wired when the sender exists). */
+  protected kickWebhooks(): void {}
+
+  private finished(e: Execution): void {
+    if (e.trigger.reason === 'incident') return;
+    this.metrics.remediations.inc({ platform_id: e.platform_id, outcome: metricOutcome({ outcome: e.outcome, escalated: e.escalated }) });
+    if (e.outcome === 'recovered' && e.ttr_ms !== null) this.metrics.ttr.observe({ platform_id: e.platform_id }, e.ttr_ms / 1000);
   }
 
   private passwordHash(username: string): string | null {
@@ -214,6 +264,9 @@ export class Hub {
     }
     await this.broker?.start();
     await this.mqtt.start(signal);
+    this.engine.start();
+    const resumed = await this.engine.restart();
+    if (resumed) this.log.info('playbooks resumed', { executions: resumed });
     this.server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: this.app.fetch, hostname: this.config.http.host, port: this.config.http.port }, () => {
         s.off('error', reject);
@@ -233,6 +286,7 @@ export class Hub {
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((r) => server.close(() => r()));
+    await this.engine.stop();
     await Promise.race([this.dispatcher.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.mqtt.stop();
     await this.broker?.stop();

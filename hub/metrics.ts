@@ -10,6 +10,10 @@ export interface HubMetricSources {
   /** Sites online per platform. */
   sitesOnline(): Map<string, number>;
   prometheusUp(): boolean;
+  /** Open incidents per platform. */
+  incidentsOpen(): Map<string, number>;
+  /** Queued SMS per platform and site. */
+  smsQueued(): Array<{ platform_id: string; site_id: string; n: number }>;
 }
 
 export function createHubMetrics(registry: Registry, sources: HubMetricSources) {
@@ -79,6 +83,45 @@ export function createHubMetrics(registry: Registry, sources: HubMetricSources) 
       this.set(sources.prometheusUp() ? 1 : 0);
     },
   });
-  return { cycleDuration, queries, degraded, fired, executions, handlerErrors };
+  const remediations = new Counter({
+    name: 'gsmjobs_hub_remediations_total',
+    help: 'Finished playbook executions by outcome (recovered, not_recovered, unknown, escalated, cancelled).',
+    labelNames: ['platform_id', 'outcome'],
+    registers: [registry],
+  });
+  const ttr = new Histogram({
+    name: 'gsmjobs_hub_remediation_ttr_seconds',
+    help: 'Time to recovery of recovered executions: from the last command to the first good sample.',
+    labelNames: ['platform_id'],
+    buckets: [15, 30, 60, 120, 180, 300, 600, 900, 1800, 3600],
+    registers: [registry],
+  });
+  const webhookDeliveries = new Counter({
+    name: 'gsmjobs_hub_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by result (delivered, retrying, failed).',
+    labelNames: ['platform_id', 'status'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'gsmjobs_hub_incidents_open',
+    help: 'Open correlated-failure incidents (executions held until released), by platform.',
+    labelNames: ['platform_id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [platform, n] of sources.incidentsOpen()) this.set({ platform_id: platform }, n);
+    },
+  });
+  new Gauge({
+    name: 'gsmjobs_hub_sms_queue',
+    help: 'SMS waiting for their site budget, by platform and site.',
+    labelNames: ['platform_id', 'site_id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const q of sources.smsQueued()) this.set({ platform_id: q.platform_id, site_id: q.site_id }, q.n);
+    },
+  });
+  return { cycleDuration, queries, degraded, fired, executions, handlerErrors, remediations, ttr, webhookDeliveries };
 }
 export type HubMetrics = ReturnType<typeof createHubMetrics>;

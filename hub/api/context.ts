@@ -7,6 +7,8 @@ import type { CycleReport, Firer } from '../poller/poller.js';
 import type { DeviceDirectory } from '../prometheus/devices.js';
 import type { QueryFn } from '../prometheus/client.js';
 import type { HubStore } from '../store/store.js';
+import type { RemediationService } from '../remediation/service.js';
+import type { HubConfig } from '../config.js';
 
 export interface ApiDeps {
   store: HubStore;
@@ -17,6 +19,9 @@ export interface ApiDeps {
   query: QueryFn;
   devices: DeviceDirectory;
   firer: Firer;
+  /** Incidents and cancellation (absent in API unit tests that do not need them). */
+  remediation?: RemediationService;
+  remediationConfig: HubConfig['remediation'];
   lastValues: (jobId: string) => Record<string, number | null> | undefined;
   lastCycle: () => CycleReport | null;
   site: (platformId: string, siteId: string) => SiteLive | undefined;

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { isKnownModel } from '../core/action.js';
 import { newId } from '../dispatch/dispatcher.js';
 import { type ControlDevice, controlDeviceInput } from '../model/entities.js';
+import { sendSteps } from '../model/steps.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
 import { ApiError, type FieldIssue, invalid, notFound, parseBody } from './errors.js';
@@ -50,7 +51,7 @@ export function controlDevicesApi(): Hono<HubEnv> {
   app.delete('/:id', async (c) => {
     const d = load(c);
     const deps = c.get('deps');
-    const users = deps.store.jobs(d.platform_id).filter((j) => j.steps.some((s) => s.control_device_id === d.id));
+    const users = deps.store.jobs(d.platform_id).filter((j) => sendSteps(j.steps).some((s) => s.control_device_id === d.id));
     if (users.length) throw new ApiError(409, 'in_use', `control device is used by ${users.length} job(s)`);
     await deps.store.deleteControlDevice(d.id);
     return c.body(null, 204);

@@ -1,7 +1,7 @@
 // /api/v1/executions: history with filters (job, device key, site, state, time), one execution
 // with its timeline, and the inbound SMS log.
 import { Hono } from 'hono';
-import { executionListQuery } from '../model/execution.js';
+import { executionListQuery, publicExecution } from '../model/execution.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
 import { notFound, parseQuery } from './errors.js';
@@ -19,13 +19,16 @@ export function executionsApi(): Hono<HubEnv> {
       .filter((e) => {
         if (q.job_id !== undefined && e.job_id !== q.job_id) return false;
         if (q.key !== undefined && e.device.key !== q.key) return false;
-        if (q.site_id !== undefined && !e.steps.some((s) => s.site_id === q.site_id)) return false;
+        if (q.site_id !== undefined && !e.messages.some((s) => s.site_id === q.site_id)) return false;
         if (q.state !== undefined && e.state !== q.state) return false;
+        if (q.phase !== undefined && e.phase !== q.phase) return false;
+        if (q.outcome !== undefined && e.outcome !== q.outcome) return false;
+        if (q.incident_id !== undefined && e.incident_id !== q.incident_id) return false;
         const t = Date.parse(e.created_at);
         return t >= since && t <= until;
       })
       .sort((a, b) => b.created_at.localeCompare(a.created_at));
-    return c.json({ total: items.length, items: items.slice(q.offset, q.offset + q.limit) });
+    return c.json({ total: items.length, items: items.slice(q.offset, q.offset + q.limit).map(publicExecution) });
   });
   app.get('/inbound', (c) => {
     const platform = scope(c);
@@ -35,7 +38,7 @@ export function executionsApi(): Hono<HubEnv> {
     const platform = scope(c);
     const e = c.get('deps').store.execution(c.req.param('id'));
     if (!e || e.platform_id !== platform.id) throw notFound('execution');
-    return c.json(e);
+    return c.json(publicExecution(e));
   });
   return app;
 }

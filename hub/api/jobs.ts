@@ -6,7 +6,7 @@ import { autoName } from '../core/names.js';
 import { dryRun } from '../jobs/dry-run.js';
 import { buildJob, jobName, validateJobInput } from '../jobs/service.js';
 import { pickLang } from '../core/lang.js';
-import { initialRuntime, type Job, jobInput, jobListQuery } from '../model/job.js';
+import { initialRuntime, type Job, jobInput, jobListQuery, stepSites } from '../model/job.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
 import { ApiError, invalid, notFound, parseBody, parseQuery, readJson, parseWith } from './errors.js';
@@ -71,7 +71,7 @@ export function jobsApi(): Hono<HubEnv> {
     const jobs = platformJobs(deps, platform.id).filter((j) => {
       if (q.enabled !== undefined && String(j.enabled) !== q.enabled) return false;
       if (q.key !== undefined && j.device.key !== q.key) return false;
-      if (q.site_id !== undefined && !j.steps.some((s) => s.site_id === q.site_id)) return false;
+      if (q.site_id !== undefined && !stepSites(j.steps).includes(q.site_id)) return false;
       if (q.state !== undefined && (!j.enabled || (deps.store.jobRuntime(j.id)?.state ?? 'ok') !== q.state)) return false;
       if (needle && !`${j.name} ${j.device.name} ${j.device.key}`.toLowerCase().includes(needle)) return false;
       return true;

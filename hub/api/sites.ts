@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { usernames } from '../common/contract/index.js';
 import { hashPassword, newSecret } from '../mqtt/passwords.js';
 import { type Site, siteInput } from '../model/entities.js';
+import { stepSites } from '../model/steps.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
 import { ApiError, notFound, parseBody } from './errors.js';
@@ -60,7 +61,7 @@ export function sitesApi(): Hono<HubEnv> {
     const deps = c.get('deps');
     const id = c.req.param('id');
     if (!deps.store.site(platform.id, id)) throw notFound('site');
-    const users = deps.store.jobs(platform.id).filter((j) => j.steps.some((s) => s.site_id === id));
+    const users = deps.store.jobs(platform.id).filter((j) => stepSites(j.steps).includes(id));
     if (users.length) throw new ApiError(409, 'in_use', `site is used by ${users.length} job(s)`);
     await deps.store.deleteSite(platform.id, id);
     await deps.onSiteDeleted?.(platform.id, id);

@@ -45,7 +45,7 @@ export class InboundHandler {
       const since = this.deps.now() - REPLY_WINDOW_MS;
       const candidates = store
         .executionList(ref.platform_id)
-        .filter((e) => e.steps.some((s) => s.control_device_id === device.id && s.site_id === ref.site_id) && Date.parse(e.created_at) >= since)
+        .filter((e) => e.messages.some((s) => s.control_device_id === device.id && s.site_id === ref.site_id) && Date.parse(e.created_at) >= since)
         .sort((a, b) => b.created_at.localeCompare(a.created_at));
       const exec = candidates[0];
       if (exec) {

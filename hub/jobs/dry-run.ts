@@ -6,7 +6,7 @@ import { advance } from '../core/machine.js';
 import { selector } from '../core/promql.js';
 import { inWindows } from '../core/windows.js';
 import type { Platform } from '../model/entities.js';
-import { initialRuntime, type Job, type JobRuntime, type JobState } from '../model/job.js';
+import { firstSend, initialRuntime, type Job, type JobRuntime, type JobState } from '../model/job.js';
 import { evaluateFreshness, staleQuery, staleRuleOf } from '../core/freshness.js';
 import type { Lang } from '../core/lang.js';
 import type { QueryFn } from '../prometheus/client.js';
@@ -55,7 +55,7 @@ export async function dryRun(job: Job, platform: Platform, deps: { store: HubSto
   const holds = prometheusError ? undefined : evalConditions(job.conditions, job.combine, stale ? new Map() : sample);
   const rt: JobRuntime = store.jobRuntime(job.id) ?? initialRuntime(now);
   const next = prometheusError ? { rt, fire: null } : advance(job, rt, holds, now);
-  const step = job.steps[0];
+  const step = firstSend(job.steps);
   const device = step ? store.controlDevice(step.control_device_id) : undefined;
   let sms: DryRunResult['sms'] = null;
   if (step && device && device.platform_id === platform.id) {

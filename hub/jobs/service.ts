@@ -18,6 +18,15 @@ export function checkReferences(input: JobInputParsed, platformId: string, store
   const issues: FieldIssue[] = [];
   input.steps.forEach((step, i) => {
     const at = `steps[${i}]`;
+    if (step.type === 'notify') {
+      if (step.sms && !store.site(platformId, step.sms.site_id)) issues.push({ field: `${at}.sms.site_id`, message: `site ${step.sms.site_id} not found` });
+      step.webhooks.forEach((id, k) => {
+        const w = store.webhook(id);
+        if (!w || w.platform_id !== platformId) issues.push({ field: `${at}.webhooks[${k}]`, message: `webhook endpoint ${id} not found` });
+      });
+      return;
+    }
+    if (step.type !== 'send') return;
     if (!store.site(platformId, step.site_id)) issues.push({ field: `${at}.site_id`, message: `site ${step.site_id} not found` });
     const device = store.controlDevice(step.control_device_id);
     if (!device || device.platform_id !== platformId) {

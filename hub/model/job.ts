@@ -4,19 +4,9 @@
 // (playbooks: send, wait, verify, notify) extends it without a new shape; today one `send` step.
 import { z } from 'zod';
 import { deviceKeyType, opaqueId, platformId, siteId } from '../common/contract/index.js';
+import { condition, playbook } from './steps.js';
 
-/** Prometheus metric name (no label matchers, no PromQL). */
-export const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$/, 'must be a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
-
-export const operator = z.enum(['>', '>=', '<', '<=', '==', '!=']);
-export type Operator = z.infer<typeof operator>;
-
-export const condition = z.object({
-  metric: metricName,
-  op: operator,
-  value: z.number().refine(Number.isFinite, 'must be a finite number'),
-});
-export type Condition = z.infer<typeof condition>;
+export * from './steps.js';
 
 /** The monitored device: its key label (device_id for AddReality, mac for CubicMedia) and name. */
 export const deviceRef = z.object({
@@ -63,36 +53,6 @@ export const noDataPolicy = z.object({
 });
 export type NoDataPolicy = z.infer<typeof noDataPolicy>;
 
-/** A command from the control device model's catalog with its typed parameters. */
-export const catalogCommand = z.object({
-  kind: z.literal('catalog'),
-  command_id: z.string().min(1).max(100),
-  params: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
-});
-
-/** Free text; {device}, {device_key}, {metric}, {value}, {threshold}, {job} are replaced. */
-export const freeText = z.object({
-  kind: z.literal('text'),
-  text: z.string().min(1, 'must not be empty').max(1530),
-});
-export const command = z.discriminatedUnion('kind', [catalogCommand, freeText]);
-export type Command = z.infer<typeof command>;
-
-/** Step `send`: one SMS to a control device through a site's modem. */
-export const sendStep = z.object({
-  type: z.literal('send'),
-  site_id: siteId,
-  control_device_id: opaqueId,
-  command,
-  /** How long the hub keeps re-sending an unacknowledged job before giving up. */
-  expires_s: z.number().int().min(30).max(86400).default(900),
-});
-export type SendStep = z.infer<typeof sendStep>;
-
-/** The steps an execution runs in order (issue 10 adds wait, verify and notify). */
-export const step = z.discriminatedUnion('type', [sendStep]);
-export type Step = z.infer<typeof step>;
-
 const jobFields = {
   name: z.string().max(200).optional(),
   enabled: z.boolean().default(true),
@@ -103,7 +63,7 @@ const jobFields = {
   no_data: noDataPolicy.default({ mode: 'ignore', after_s: 300 }),
   windows: timeWindows.nullable().default(null),
   cooldown_s: z.number().int().min(0).max(30 * 86400).default(1800),
-  steps: z.array(step).min(1, 'must hold at least one step').max(1, 'holds one step until playbooks arrive'),
+  steps: playbook,
 };
 
 /** What a client sends to create or replace a job (the platform comes from the caller). */

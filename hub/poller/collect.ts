@@ -5,6 +5,9 @@ import type { Job } from '../model/job.js';
 import { selector } from '../core/promql.js';
 import type { QueryFn } from '../prometheus/client.js';
 
+/** What needs data: a job's conditions on its device, or a verify step's on the execution's device. */
+export type Watched = Pick<Job, 'conditions' | 'device'>;
+
 export const deviceKey = (keyType: string, key: string) => `${keyType}=${key}`;
 
 export interface Snapshot {
@@ -21,7 +24,7 @@ export function queryKey(metric: string, keyType: string): string {
 }
 
 /** The distinct (metric, key type) pairs the jobs need. */
-export function neededQueries(jobs: readonly Job[]): Array<{ metric: string; keyType: string }> {
+export function neededQueries(jobs: ReadonlyArray<Watched>): Array<{ metric: string; keyType: string }> {
   const seen = new Map<string, { metric: string; keyType: string }>();
   for (const j of jobs) {
     for (const c of j.conditions) seen.set(queryKey(c.metric, j.device.key_type), { metric: c.metric, keyType: j.device.key_type });
@@ -29,7 +32,7 @@ export function neededQueries(jobs: readonly Job[]): Array<{ metric: string; key
   return [...seen.values()];
 }
 
-export async function collect(platformId: string, endpoint: PrometheusEndpoint, jobs: readonly Job[], query: QueryFn): Promise<Snapshot> {
+export async function collect(platformId: string, endpoint: PrometheusEndpoint, jobs: ReadonlyArray<Watched>, query: QueryFn): Promise<Snapshot> {
   const snap: Snapshot = { samples: new Map(), failed: new Set(), requests: 0, errors: [] };
   const needed = neededQueries(jobs);
   await Promise.all(

@@ -11,14 +11,32 @@ import type { QueryFn } from '../prometheus/client.js';
 import type { HubStore } from '../store/store.js';
 import { type Freshness } from '../core/freshness.js';
 import type { Platform } from '../model/entities.js';
-import { collect, deviceKey, type Snapshot, queryKey } from './collect.js';
+import { collect, deviceKey, type Snapshot, queryKey, type Watched } from './collect.js';
+import type { Execution } from '../model/execution.js';
+import type { Sample } from '../core/conditions.js';
 import { probePlatform } from './probe.js';
 
 const YIELD_EVERY = 1000;
 
+export interface Fire {
+  job: Job;
+  reason: FireReason | 'manual';
+  values: Record<string, number | null>;
+}
+
 export interface Firer {
-  /** Create and dispatch an execution; resolves with its id (or null if it could not be created). */
+  /** Create and start an execution; resolves with its id (or null if it could not be created). */
   fire(job: Job, reason: FireReason | 'manual', values: Record<string, number | null>): Promise<string | null>;
+  /** A cycle's fires at once (guardrails judge them together); ids in order. */
+  fireMany?(fires: readonly Fire[]): Promise<Array<string | null>>;
+}
+
+/** The playbook side of a cycle: what verify steps need, and the samples once fetched. */
+export interface VerifyHook {
+  /** Running verify steps of a platform (their conditions are queried with the jobs'). */
+  verifying(platformId: string): Execution[];
+  /** Feed the platform's samples (null: no usable data this cycle) and tick its runs. */
+  cycle(platformId: string, sampleOf: ((e: Execution) => Sample | undefined) | null, dataAt: number): Promise<void>;
 }
 
 export interface CycleReport {
@@ -55,7 +73,7 @@ export class Poller {
   degradedCycles = 0;
 
   constructor(
-    private readonly deps: { store: HubStore; query: QueryFn; clock: Clock; firer: Firer; log: Logger; hooks?: PollerHooks },
+    private readonly deps: { store: HubStore; query: QueryFn; clock: Clock; firer: Firer; log: Logger; hooks?: PollerHooks; verify?: VerifyHook },
   ) {}
 
   async cycle(signal?: AbortSignal): Promise<CycleReport> {
@@ -77,16 +95,24 @@ export class Poller {
     const snapshots = await Promise.all(
       [...targets].map(async ([platformId, platform]) => {
         const jobs = byPlatform.get(platformId) ?? [];
-        if (!platform) return { platformId, jobs, snap: null as Snapshot | null, health: null };
-        const [snap, health] = await Promise.all([jobs.length ? collect(platformId, platform.prometheus, jobs, this.deps.query) : null, probePlatform(platform, this.deps.query)]);
-        return { platformId, jobs, snap, health };
+        const verifying = this.deps.verify?.verifying(platformId) ?? [];
+        if (!platform) return { platformId, jobs, verifying, snap: null as Snapshot | null, health: null };
+        const watched: Watched[] = [...jobs];
+        for (const e of verifying) {
+          const step = e.playbook[e.step];
+          if (step?.type === 'verify') watched.push({ conditions: step.conditions, device: e.device });
+        }
+        const [snap, health] = await Promise.all([watched.length ? collect(platformId, platform.prometheus, watched, this.deps.query) : null, probePlatform(platform, this.deps.query)]);
+        return { platformId, jobs, verifying, snap, health };
       }),
     );
     if (signal?.aborted) throw new Error('cycle aborted');
     let changed = false;
     let slice = 0;
-    const fires: Array<Promise<void>> = [];
+    const fires: Fire[] = [];
+    const verifyFeeds: Array<[string, ((e: Execution) => Sample | undefined) | null]> = [];
     for (const { platformId, jobs, snap, health } of snapshots) {
+      if (health) verifyFeeds.push([platformId, health.ok && snap && !health.freshness?.stale ? verifySampler(snap) : null]);
       if (!health) {
         report.skipped += jobs.length;
         report.errors.push(`${platformId}: platform not found`);
@@ -130,16 +156,21 @@ export class Poller {
         store.setJobRuntime(job.id, rt);
         if (fire) {
           report.fired++;
-          fires.push(
-            this.deps.firer.fire(job, fire, values).then((id) => {
-              const cur = store.jobRuntime(job.id);
-              if (id && cur) store.setJobRuntime(job.id, { ...cur, last_execution_id: id });
-            }),
-          );
+          fires.push({ job, reason: fire, values });
         }
       }
     }
-    await Promise.all(fires);
+    if (fires.length) {
+      const { firer } = this.deps;
+      const ids = firer.fireMany ? await firer.fireMany(fires) : await Promise.all(fires.map((f) => firer.fire(f.job, f.reason, f.values)));
+      fires.forEach((f, i) => {
+        const cur = store.jobRuntime(f.job.id);
+        const id = ids[i];
+        if (id && cur) store.setJobRuntime(f.job.id, { ...cur, last_execution_id: id });
+      });
+    }
+    // Playbooks: verification samples from the same data, then deadlines.
+    for (const [platformId, sampler] of verifyFeeds) await this.deps.verify?.cycle(platformId, sampler, now);
     if (changed || fires.length > 0) await store.saveRuntime();
     report.degraded = report.skipped > 0 || Object.values(report.platforms).some((p) => p.prometheus === 'down');
     if (report.degraded) {
@@ -170,4 +201,13 @@ export class Poller {
     }
     return out;
   }
+}
+
+/** A verify step's sample from a snapshot: undefined when a needed query failed or the device has no data. */
+function verifySampler(snap: Snapshot): (e: Execution) => Sample | undefined {
+  return (e) => {
+    const step = e.playbook[e.step];
+    if (step?.type !== 'verify' || step.conditions.some((c) => snap.failed.has(queryKey(c.metric, e.device.key_type)))) return undefined;
+    return snap.samples.get(deviceKey(e.device.key_type, e.device.key));
+  };
 }

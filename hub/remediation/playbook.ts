@@ -4,79 +4,12 @@
 // deadline) and notify (people: SMS to an on-call list through a site's modem, webhooks).
 // `sendStep` is reused unchanged from hub/model/job.ts, so every v1 job is a valid v2 playbook.
 // Pure: schemas and templates only.
-import { z } from 'zod';
-import { opaqueId, phoneNumber, siteId } from '../common/contract/index.js';
-import { condition, sendStep } from '../model/job.js';
+import type { z } from 'zod';
+import { playbook, type Playbook, type sendStep } from '../model/steps.js';
 
-/** Step `wait`: do nothing for `duration_s` (e.g. while a socket holds the power off). */
-export const waitStep = z.object({
-  type: z.literal('wait'),
-  duration_s: z.number().int().min(1).max(86400),
-});
-export type WaitStep = z.infer<typeof waitStep>;
-
-/**
- * Step `verify`: the conditions on the monitored device must hold within `within_s`, without
- * interruption for `hold_s` (a flapping player is not "recovered" by one good sample). Only data
- * newer than the start of the step counts. What happens on each outcome:
- *   recovered     -> the execution ends (the remaining steps are the fallback);
- *   not_recovered -> the next step runs (e.g. a longer power-off, then people);
- *   unknown       -> `on_unknown`: `notify_only` runs only the remaining notify steps (no blind
- *                    power-cycle on a Prometheus gap), `continue` runs the next step, `stop` ends.
- */
-export const verifyStep = z.object({
-  type: z.literal('verify'),
-  conditions: z.array(condition).min(1, 'must hold at least one condition').max(10),
-  combine: z.enum(['and', 'or']).default('and'),
-  within_s: z.number().int().min(10).max(86400),
-  hold_s: z.number().int().min(0).max(3600).default(0),
-  on_unknown: z.enum(['notify_only', 'continue', 'stop']).default('notify_only'),
-});
-export type VerifyStep = z.infer<typeof verifyStep>;
-
-/** Who a notify SMS goes to: the platform's on-call list, or explicit numbers. */
-export const smsRecipients = z.union([z.literal('on_call'), z.array(phoneNumber).min(1).max(20)]);
-
-/**
- * Step `notify`: SMS through a site's modem and/or webhooks. Never blocks the playbook: the step
- * ends once the messages are handed to the outbox (a failing webhook is retried on its own).
- * `text` placeholders: {device}, {device_key}, {job}, {outcome}, {ttr_s}, {step}.
- */
-export const notifyStep = z
-  .object({
-    type: z.literal('notify'),
-    sms: z.object({ site_id: siteId, to: smsRecipients }).nullable().default(null),
-    webhooks: z.array(opaqueId).max(10).default([]),
-    text: z.string().min(1).max(459).default('{job}: {device} {outcome}'),
-  })
-  .refine((s) => s.sms !== null || s.webhooks.length > 0, { message: 'must name an SMS site or at least one webhook', path: ['sms'] });
-export type NotifyStep = z.infer<typeof notifyStep>;
-
-/** A step of the v2 schema (proposed replacement of `step` in hub/model/job.ts). */
-export const stepV2 = z.union([sendStep, waitStep, verifyStep, notifyStep]);
-export type StepV2 = z.infer<typeof stepV2>;
-export type StepType = StepV2['type'];
-
-/** Proposed v2 of `jobFields.steps`: up to 20 steps, at least one that acts. */
-export const playbook = z
-  .array(stepV2)
-  .min(1, 'must hold at least one step')
-  .max(20)
-  .superRefine((steps, ctx) => {
-    if (!steps.some((s) => s.type === 'send' || s.type === 'notify')) {
-      ctx.addIssue({ code: 'custom', message: 'must hold a send or notify step', path: [] });
-    }
-    steps.forEach((s, i) => {
-      if (s.type === 'verify' && !steps.slice(0, i).some((p) => p.type === 'send')) {
-        ctx.addIssue({ code: 'custom', message: 'verify must follow a send step', path: [i] });
-      }
-    });
-  });
-export type Playbook = z.infer<typeof playbook>;
-
-/** Proposed v2 of `outcome` in hub/model/execution.ts (same three values, plus the reasons). */
-export const outcomeV2 = z.enum(['recovered', 'not_recovered', 'unknown']);
-export type Outcome = z.infer<typeof outcomeV2>;
+// The step schemas live in hub/model/steps.ts (the job model uses them); re-exported here.
+export { notifyStep, outcomeV2, playbook, smsRecipients, stepV2, verifyStep, waitStep } from '../model/steps.js';
+export type { NotifyStep, Outcome, Playbook, StepType, StepV2, VerifyStep, WaitStep } from '../model/steps.js';
 
 /** Options of the "power-cycle and verify" template. */
 export interface PowerCycleOptions {

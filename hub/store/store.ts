@@ -1,11 +1,19 @@
-// The hub's persistent state in three lowdb documents under the data directory:
-//   definitions.json  platforms, sites, control devices, jobs (changed by the API)
+// The hub's persistent state in four lowdb documents under the data directory:
+//   definitions.json  platforms, sites, control devices, jobs, remediation settings, webhooks
+//                     (changed by the API)
 //   runtime.json      each job's evaluation state (changed by the poller, once per cycle at most)
-//   executions.json   executions and inbound SMS, bounded by age and count per platform
+//   executions.json   executions (with their playbook state) and inbound SMS, bounded by age and
+//                     count per platform
+//   remediation.json  guardrail state (device history, SMS budgets and queues, correlation and
+//                     incidents) and the webhook delivery log
 // Splitting them keeps the frequent writes (runtime, executions) from rewriting the definitions.
 import { join } from 'node:path';
 import type { ControlDevice, Platform, Site } from '../model/entities.js';
-import { type Execution, isTerminal } from '../model/execution.js';
+import { type Execution, isFinished } from '../model/execution.js';
+import { type RemediationSettings, remediationSettings, type StoredWebhook } from '../model/remediation.js';
+import { type CorrelationState, emptyCorrelation } from '../remediation/correlation.js';
+import { type BudgetState, type DeviceHistory, emptyBudget } from '../remediation/guardrails.js';
+import type { DeliveryRecord } from '../remediation/webhook.js';
 import type { Job, JobRuntime } from '../model/job.js';
 import { JsonDocument, type Migration } from './document.js';
 
@@ -26,6 +34,9 @@ interface Definitions {
   sites: Record<string, Site>;
   control_devices: Record<string, ControlDevice>;
   jobs: Record<string, Job>;
+  /** Per platform; absent = the config's defaults. */
+  remediation: Record<string, RemediationSettings>;
+  webhooks: Record<string, StoredWebhook>;
 }
 interface Runtime {
   version: number;
@@ -36,11 +47,46 @@ interface Executions {
   executions: Record<string, Execution>;
   inbound: InboundRecord[];
 }
+interface Remediation {
+  version: number;
+  history: DeviceHistory;
+  /** Per platform: SMS parts sent per site in the last hour and the queue. */
+  budget: Record<string, BudgetState>;
+  correlation: CorrelationState;
+  deliveries: DeliveryRecord[];
+}
 
 /** Migrations per document; add one function per new version, never edit old ones. */
-export const DEFINITION_MIGRATIONS: Migration[] = [];
+export const DEFINITION_MIGRATIONS: Migration[] = [
+  // v1 -> v2 (issue 10): remediation settings and webhook endpoints.
+  (d) => ({ ...d, remediation: {}, webhooks: {} }),
+];
 export const RUNTIME_MIGRATIONS: Migration[] = [];
-export const EXECUTION_MIGRATIONS: Migration[] = [];
+export const EXECUTION_MIGRATIONS: Migration[] = [
+  // v1 -> v2 (issue 10): `steps` (send runs) become `messages`; the playbook fields are added.
+  // An execution of v1 had one send step; its wire id was the execution id.
+  (d) => {
+    const executions: Record<string, unknown> = {};
+    for (const [id, raw] of Object.entries((d.executions ?? {}) as Record<string, Record<string, unknown>>)) {
+      const { steps, ...e } = raw;
+      const sends = (Array.isArray(steps) ? steps : []) as Array<Record<string, unknown>>;
+      executions[id] = {
+        ...e,
+        playbook: [],
+        messages: sends.map(({ type: _type, ...m }, i) => ({ wire_id: i === 0 ? id : `${id}-${i}`, step: i, kind: 'command', ...m })),
+        phase: 'done',
+        outcome: e.outcome ?? null,
+        ttr_ms: null,
+        escalated: false,
+        escalation_reason: null,
+        incident_id: null,
+        run: null,
+      };
+    }
+    return { ...d, executions };
+  },
+];
+export const REMEDIATION_MIGRATIONS: Migration[] = [];
 
 export interface RetentionPolicy {
   maxAgeMs: number;
@@ -54,13 +100,14 @@ export class HubStore {
   readonly definitions: JsonDocument<Definitions>;
   readonly runtime: JsonDocument<Runtime>;
   readonly executions: JsonDocument<Executions>;
+  readonly remediation: JsonDocument<Remediation>;
   /** Increases with every change of a job definition (for caches of sorted lists). */
   jobsVersion = 0;
 
   constructor(dataDir: string) {
     this.definitions = new JsonDocument<Definitions>(
       join(dataDir, 'definitions.json'),
-      () => ({ version: DEFINITION_MIGRATIONS.length + 1, platforms: {}, sites: {}, control_devices: {}, jobs: {} }),
+      () => ({ version: DEFINITION_MIGRATIONS.length + 1, platforms: {}, sites: {}, control_devices: {}, jobs: {}, remediation: {}, webhooks: {} }),
       DEFINITION_MIGRATIONS,
     );
     this.runtime = new JsonDocument<Runtime>(join(dataDir, 'runtime.json'), () => ({ version: RUNTIME_MIGRATIONS.length + 1, jobs: {} }), RUNTIME_MIGRATIONS);
@@ -69,16 +116,22 @@ export class HubStore {
       () => ({ version: EXECUTION_MIGRATIONS.length + 1, executions: {}, inbound: [] }),
       EXECUTION_MIGRATIONS,
     );
+    this.remediation = new JsonDocument<Remediation>(
+      join(dataDir, 'remediation.json'),
+      () => ({ version: REMEDIATION_MIGRATIONS.length + 1, history: {}, budget: {}, correlation: emptyCorrelation(), deliveries: [] }),
+      REMEDIATION_MIGRATIONS,
+    );
   }
 
   async load(): Promise<void> {
     await this.definitions.load();
     await this.runtime.load();
     await this.executions.load();
+    await this.remediation.load();
   }
 
   async flush(): Promise<void> {
-    await Promise.all([this.definitions.flush(), this.runtime.flush(), this.executions.flush()]);
+    await Promise.all([this.definitions.flush(), this.runtime.flush(), this.executions.flush(), this.remediation.flush()]);
   }
 
   // --- platforms
@@ -174,6 +227,15 @@ export class HubStore {
     this.executions.data.executions[e.id] = e;
     await this.executions.save();
   }
+  /** Store many executions with one write (a poll cycle's fires). */
+  async putExecutions(list: readonly Execution[]): Promise<void> {
+    for (const e of list) this.executions.data.executions[e.id] = e;
+    await this.executions.save();
+  }
+  /** Executions whose playbook is not done (restart, each cycle). */
+  activeExecutions(): Execution[] {
+    return Object.values(this.executions.data.executions).filter((e) => e.run !== null && e.phase !== 'done');
+  }
   async addInbound(r: InboundRecord, maxPerPlatform: number): Promise<void> {
     const list = this.executions.data.inbound;
     list.push(r);
@@ -202,7 +264,7 @@ export class HubStore {
       let excess = list.length - policy.maxPerPlatform;
       for (const e of list) {
         const old = now - Date.parse(e.created_at) > policy.maxAgeMs;
-        if (isTerminal(e.state) && (old || excess > 0)) {
+        if (isFinished(e) && (old || excess > 0)) {
           delete this.executions.data.executions[e.id];
           removed++;
           excess--;
@@ -211,5 +273,72 @@ export class HubStore {
     }
     if (removed > 0) await this.executions.save();
     return removed;
+  }
+
+  // --- remediation: settings and webhooks (definitions), guardrail state and deliveries
+  remediationSettings(platformId: string, defaults: RemediationSettings): RemediationSettings {
+    return this.definitions.data.remediation[platformId] ?? remediationSettings.parse(defaults);
+  }
+  async putRemediationSettings(platformId: string, s: RemediationSettings): Promise<void> {
+    this.definitions.data.remediation[platformId] = s;
+    await this.definitions.save();
+  }
+  webhook(id: string): StoredWebhook | undefined {
+    return this.definitions.data.webhooks[id];
+  }
+  webhooks(platformId: string): StoredWebhook[] {
+    return Object.values(this.definitions.data.webhooks).filter((w) => w.platform_id === platformId);
+  }
+  async putWebhook(w: StoredWebhook): Promise<void> {
+    this.definitions.data.webhooks[w.id] = w;
+    await this.definitions.save();
+  }
+  async deleteWebhook(id: string): Promise<void> {
+    delete this.definitions.data.webhooks[id];
+    await this.definitions.save();
+  }
+  get deviceHistory(): DeviceHistory {
+    return this.remediation.data.history;
+  }
+  set deviceHistory(h: DeviceHistory) {
+    this.remediation.data.history = h;
+  }
+  budget(platformId: string): BudgetState {
+    return this.remediation.data.budget[platformId] ?? emptyBudget();
+  }
+  setBudget(platformId: string, b: BudgetState): void {
+    this.remediation.data.budget[platformId] = b;
+  }
+  get correlation(): CorrelationState {
+    return this.remediation.data.correlation;
+  }
+  set correlation(c: CorrelationState) {
+    this.remediation.data.correlation = c;
+  }
+  deliveries(platformId?: string): DeliveryRecord[] {
+    const all = this.remediation.data.deliveries;
+    return platformId === undefined ? all : all.filter((d) => d.platform_id === platformId);
+  }
+  deliveryByKey(key: string, endpointId: string): DeliveryRecord | undefined {
+    return this.remediation.data.deliveries.find((d) => d.key === key && d.endpoint_id === endpointId);
+  }
+  dueDeliveries(now: number): DeliveryRecord[] {
+    return this.remediation.data.deliveries.filter((d) => d.next_at !== null && d.next_at <= now).sort((a, b) => (a.next_at ?? 0) - (b.next_at ?? 0));
+  }
+  /** Insert or replace a delivery by id; keeps the newest `max` settled ones. */
+  async putDelivery(rec: DeliveryRecord, max = 5000): Promise<void> {
+    const list = this.remediation.data.deliveries;
+    const at = list.findIndex((d) => d.id === rec.id);
+    if (at >= 0) list[at] = rec;
+    else list.push(rec);
+    if (list.length > max) {
+      const settled = list.filter((d) => d.status === 'delivered' || d.status === 'failed');
+      const drop = new Set(settled.slice(0, list.length - max));
+      this.remediation.data.deliveries = list.filter((d) => !drop.has(d));
+    }
+    await this.remediation.save();
+  }
+  saveRemediation(): Promise<void> {
+    return this.remediation.save();
   }
 }

@@ -4,6 +4,7 @@
 // (conditions[0].value, steps[0].command.text ...) except the minute fields, mapped below.
 import { z } from 'zod';
 import type { Job, JobInput } from '../model/job.js';
+import { firstSend } from '../model/steps.js';
 
 export interface DraftCondition {
   metric: string;
@@ -71,7 +72,7 @@ const minutes = (s: number) => String(Math.round((s / 60) * 100) / 100);
 
 /** A draft from a stored job (edit), or a copy of it (clone: no id, automatic name). */
 export function draftFromJob(job: Job, clone: boolean): Draft {
-  const step = job.steps[0];
+  const step = firstSend(job.steps);
   const cmd = step?.command;
   return {
     ...emptyDraft(),

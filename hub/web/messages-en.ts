@@ -171,6 +171,7 @@ export const MESSAGES_EN: Record<keyof typeof MESSAGES_RU, string> = {
   trigger_condition: 'condition',
   trigger_no_data: 'no data',
   trigger_manual: 'manual',
+  trigger_incident: 'incident',
   sites_title: 'Sites',
   sites_empty: 'No sites.',
   col_online: 'Link',

@@ -169,6 +169,7 @@ export const MESSAGES_RU = {
   trigger_condition: 'условие',
   trigger_no_data: 'нет данных',
   trigger_manual: 'вручную',
+  trigger_incident: 'инцидент',
   sites_title: 'Площадки',
   sites_empty: 'Площадок нет.',
   col_online: 'Связь',

@@ -98,7 +98,7 @@ export function historyRoutes(w: WebDeps): Hono<WebEnv> {
                     <td data-label={t('col_job')}>{e.job_name}</td>
                     <td data-label={t('col_device')}>{e.device.name || e.device.key}</td>
                     <td data-label={t('col_trigger')}>{t(`trigger_${e.trigger.reason}`)}</td>
-                    <td data-label={t('col_site')}>{e.steps.map((s) => s.site_id).join(', ')}</td>
+                    <td data-label={t('col_site')}>{[...new Set(e.messages.map((s) => s.site_id))].join(', ')}</td>
                     <td data-label={t('col_state')}>
                       <span class={`badge ex-${e.state}`}>{e.state}</span>
                     </td>
@@ -132,7 +132,7 @@ export function historyRoutes(w: WebDeps): Hono<WebEnv> {
           <dd>
             <span class={`badge ex-${e.state}`}>{e.state}</span>
           </dd>
-          {e.steps.map((s) => (
+          {e.messages.map((s) => (
             <>
               <dt>{t('exec_to')}</dt>
               <dd>{`${s.to} ← ${s.site_id}`}</dd>

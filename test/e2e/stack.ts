@@ -211,6 +211,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         admin_token: ADMIN_TOKEN,
         poll_interval_s: o.pollIntervalS,
         resend_after_s: 5,
+        // Act at once (the production default waits 30 s so a correlated burst is seen first).
+        remediation: { settle_s: 0 },
         prometheus: { timeout_ms: 1000, concurrency: 4 },
         mqtt: b ? { mode: 'external', url: b.url, username: 'hub', password: PASSWORDS.hub } : { mode: 'embedded', host: '127.0.0.1', port: brokerPort },
         ...o.hubConfig,

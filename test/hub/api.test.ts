@@ -66,7 +66,10 @@ describe('API', () => {
     await w.dispatcher.idle();
     const ex = await api('GET', `/api/v1/executions?job_id=${created.body.id}`);
     expect(ex.body.items[0]).toMatchObject({ id: trig.body.execution_id, state: 'dispatched', trigger: { reason: 'manual' } });
-    expect((await api('GET', `/api/v1/executions/${trig.body.execution_id}`)).body.timeline.length).toBe(2);
+    const one = (await api('GET', `/api/v1/executions/${trig.body.execution_id}`)).body;
+    expect(one.timeline.map((t: { state: string }) => t.state)).toEqual(['created', 'started', 'dispatched']);
+    expect(one.run).toBeUndefined(); // internal state stays internal
+    expect(one.playbook).toHaveLength(1);
     expect((await api('GET', '/api/v1/executions?state=delivered')).body.total).toBe(0);
     expect((await api('GET', '/api/v1/executions?since=2030-01-01T00:00:00Z')).body.total).toBe(0);
   });

@@ -18,7 +18,7 @@ function status(platform: string, site: string, state: 'online' | 'offline') {
 async function fired(w: World) {
   const job = w.job('a');
   await w.store.putJob(job);
-  const id = await w.dispatcher.fire(job, 'condition', { signage_device_online: 0 });
+  const id = await w.remediation.fire(job, 'condition', { signage_device_online: 0 });
   await w.dispatcher.idle();
   if (!id) throw new Error('not fired');
   return id;
@@ -54,11 +54,13 @@ describe('dispatcher', () => {
     await w.dispatcher.idle();
     const e = w.store.execution(id);
     expect(e?.state).toBe('delivered');
-    expect(e?.steps[0]?.message_refs).toEqual([17]);
-    expect(e?.timeline.map((t) => t.state)).toEqual(['created', 'dispatched', 'accepted', 'sent', 'delivered']);
+    expect(e?.messages[0]?.message_refs).toEqual([17]);
+    // The playbook's own entries (started, finished) sit between the message's states.
+    expect(e?.timeline.map((t) => t.state)).toEqual(['created', 'started', 'dispatched', 'accepted', 'sent', 'finished', 'delivered']);
+    expect(e).toMatchObject({ phase: 'done', outcome: null, escalated: false });
     const events = w.pub.on('/events/a/execution');
-    expect(events.map((ev) => ev.state)).toEqual(['created', 'dispatched', 'accepted', 'sent', 'delivered']);
-    expect(events.map((ev) => ev.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(events.filter((ev) => !ev.step_state).map((ev) => ev.state)).toEqual(['created', 'dispatched', 'accepted', 'sent', 'delivered']);
+    expect(events.map((ev) => ev.seq)).toEqual(events.map((_, i) => i)); // every event of the execution, playbook steps too, in order
     expect(w.pub.on('/events/b/execution')).toHaveLength(0);
   });
 
@@ -92,16 +94,16 @@ describe('dispatcher', () => {
     await w.dispatcher.idle();
     const e = w.store.execution(id);
     expect(e?.state).toBe('unacknowledged');
-    expect(e?.steps[0]?.reason?.code).toBe('unacknowledged');
+    expect(e?.messages[0]?.reason?.code).toBe('unacknowledged');
     expect(w.pub.on('/a/s1/job').map((j) => j.attempt)).toEqual([1, 2]);
   });
 
   it('an action that cannot be rendered fails the execution with a reason instead of sending', async () => {
     const w = await createWorld();
     const job = w.job('a', { steps: [{ type: 'send', site_id: 's1', control_device_id: 'cd-b', command: { kind: 'text', text: 'x' }, expires_s: 900 }] });
-    const id = await w.dispatcher.fire(job, 'condition', {});
+    const id = await w.remediation.fire(job, 'condition', {});
     await w.dispatcher.idle();
-    expect(w.store.execution(id ?? '')).toMatchObject({ state: 'failed', steps: [{ reason: { code: 'invalid_action' } }] });
+    expect(w.store.execution(id ?? '')).toMatchObject({ state: 'failed', messages: [{ reason: { code: 'invalid_action' } }] });
     expect(w.pub.on('/job')).toHaveLength(0);
   });
 

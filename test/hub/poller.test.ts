@@ -51,7 +51,7 @@ describe('poller', () => {
     const jobs = w.pub.on('/a/s1/job');
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ to: '+79160000001', text: '#12#0#1#1#', attempt: 1, execution_id: execs[0]?.id });
-    expect(w.pub.on('/events/a/execution').map((e) => e.state)).toEqual(['created', 'dispatched']);
+    expect(w.pub.on('/events/a/execution').filter((e) => !e.step_state).map((e) => e.state)).toEqual(['created', 'dispatched']);
     expect(w.store.jobRuntime(job.id)).toMatchObject({ state: 'firing', last_execution_id: execs[0]?.id });
 
     // Restart: a new poller over the reloaded store sees `firing` and does not fire again.
@@ -116,7 +116,7 @@ describe('poller', () => {
       query: async (e) => leaky(e, 'signage_device_online{platform_id="b"}'),
       clock: w.clock,
       log: silentLogger,
-      firer: w.dispatcher,
+      firer: w.remediation,
     });
     const r = await p.cycle();
     expect(r.fired).toBe(0);

@@ -40,6 +40,7 @@ describe('hub restart', () => {
       admin_token: ADMIN,
       mqtt: { mode: 'embedded', port: mqttPort },
       poll_interval_s: 3600,
+      remediation: { settle_s: 0 },
       // This fake answers every query with the same vector: no freshness rule (probe = vector(1)).
       platforms: [{ id: 'ar', name: 'AR', prometheus: { url: promUrl }, stale_when: null }],
     });

@@ -5,7 +5,10 @@ import { silentLogger } from '../../hub/common/log.js';
 import { createRegistry } from '../../hub/common/metrics.js';
 import type { ApiDeps } from '../../hub/api/context.js';
 import { loadCatalogs } from '../../hub/catalog/catalog.js';
-import { Dispatcher } from '../../hub/dispatch/dispatcher.js';
+import { Dispatcher, newId } from '../../hub/dispatch/dispatcher.js';
+import { hubConfigSchema } from '../../hub/config.js';
+import { PlaybookEngine } from '../../hub/remediation/engine.js';
+import { RemediationService } from '../../hub/remediation/service.js';
 import { SiteMonitor } from '../../hub/dispatch/sites.js';
 import { hashPassword, hashToken } from '../../hub/mqtt/passwords.js';
 import type { MqttPublisher } from '../../hub/mqtt/adapter.js';
@@ -45,6 +48,8 @@ export interface World {
   pub: RecordingPublisher;
   clock: ManualClock;
   dispatcher: Dispatcher;
+  engine: PlaybookEngine;
+  remediation: RemediationService;
   poller: Poller;
   sites: SiteMonitor;
   deps: ApiDeps;
@@ -73,9 +78,25 @@ export async function createWorld(): Promise<World> {
     await store.putControlDevice({ id: `cd-${p}`, platform_id: p, name: `Socket ${p}`, phone: p === 'a' ? '+79160000001' : '+79160000002', model: 'SIMPAL_D210', site_ids: ['s1'], created_at: at, updated_at: at });
   }
   let sites: SiteMonitor | null = null;
-  const dispatcher = new Dispatcher({ store, catalogs, mqtt: pub, clock, log: silentLogger, isSiteOnline: (p, s) => sites?.isOnline(p, s) ?? false, resendAfterMs: 60_000 });
+  const remediationConfig = hubConfigSchema.parse({}).remediation;
+  let engineRef: PlaybookEngine | null = null;
+  const dispatcher = new Dispatcher({
+    store,
+    mqtt: pub,
+    clock,
+    log: silentLogger,
+    isSiteOnline: (p, s) => sites?.isOnline(p, s) ?? false,
+    resendAfterMs: 60_000,
+    onMessageState: (e, m) => engineRef?.onMessage(e, m) ?? Promise.resolve(),
+  });
+  const settings = (p: string) => store.remediationSettings(p, remediationConfig.defaults);
+  const engine = new PlaybookEngine({ store, dispatcher, catalogs, clock, log: silentLogger, settings, newId: () => newId(clock.now()) });
+  engineRef = engine;
+  engine.start();
+  // settle 0: the tests of the one-command case expect the SMS right away.
+  const remediation = new RemediationService({ store, engine, clock, log: silentLogger, settings, newId: () => newId(clock.now()), settleMs: 0, lang: 'en' });
   sites = new SiteMonitor({ store, mqtt: pub, log: silentLogger, now: clock.now, onOnline: async (ref) => void (await dispatcher.resendPending(ref.platform_id, ref.site_id, true)) });
-  const poller = new Poller({ store, query: prom.query, clock, firer: dispatcher, log: silentLogger });
+  const poller = new Poller({ store, query: prom.query, clock, firer: remediation, verify: engine, log: silentLogger });
   const siteMonitor = sites;
   const deps: ApiDeps = {
     store,
@@ -84,7 +105,9 @@ export async function createWorld(): Promise<World> {
     now: clock.now,
     query: prom.query,
     devices: new DeviceDirectory(prom.query, clock.now, 0),
-    firer: dispatcher,
+    firer: remediation,
+    remediation,
+    remediationConfig,
     lastValues: (id) => poller.lastValues.get(id),
     lastCycle: () => poller.lastReport,
     site: (p, s) => siteMonitor.get(p, s),
@@ -111,5 +134,5 @@ export async function createWorld(): Promise<World> {
     updated_at: at,
     ...over,
   });
-  return { store, prom, pub, clock, dispatcher, poller, sites: siteMonitor, deps, job };
+  return { store, prom, pub, clock, dispatcher, engine, remediation, poller, sites: siteMonitor, deps, job };
 }

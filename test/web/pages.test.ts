@@ -243,7 +243,7 @@ describe('web pages', () => {
     const w = await createWebWorld();
     const job = w.job('a');
     await w.store.putJob(job);
-    const id = await w.dispatcher.fire(job, 'manual', {});
+    const id = await w.remediation.fire(job, 'manual', {});
     const b = new WebClient(w.app);
     await b.signIn(TOKENS.a);
     const list = await b.get('/ui/executions');

@@ -206,6 +206,17 @@ export const executionEvent = z.object({
   seq: z.number().int().min(0),
   reason: failureReason.optional(),
   message_refs: z.array(z.number().int()).optional(),
+  /** Playbooks (issue 10): the step this event is about and the execution's progress. */
+  step: z.number().int().min(0).optional(),
+  step_type: z.enum(['send', 'wait', 'verify', 'notify']).optional(),
+  /** What happened at the step (started, dispatched, waited, recovered, not_recovered, unknown, escalated, held, released, notified, finished, ...). */
+  step_state: z.string().max(40).optional(),
+  phase: z.enum(['armed', 'running', 'held', 'done']).optional(),
+  outcome: z.enum(['recovered', 'not_recovered', 'unknown']).optional(),
+  /** Time to recovery in seconds (outcome recovered). */
+  ttr_s: z.number().min(0).optional(),
+  escalated: z.boolean().optional(),
+  incident_id: opaqueId.optional(),
 });
 export type ExecutionEvent = z.infer<typeof executionEvent>;
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalogs, renderCommand } from '../../../hub/catalog/catalog.js';
 import { isSimple, playbook, powerCycleTemplate, stepV2 } from '../../../hub/remediation/playbook.js';
-import { step as stepV1 } from '../../../hub/model/job.js';
+import { sendStep as stepV1 } from '../../../hub/model/job.js';
 
 const catalogs = loadCatalogs();
 const notify = { sms: { site_id: 'site-a', to: 'on_call' as const }, webhooks: ['wh1'] };

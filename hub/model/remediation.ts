@@ -1,0 +1,66 @@
+// Per-platform remediation settings (issue 10): the on-call list, the site whose modem notifies
+// people, the device limit, the SMS budget per site and the correlated-failure rule. The hub's
+// config gives the defaults; PUT /api/v1/remediation/settings changes them per platform.
+import { z } from 'zod';
+import { phoneNumber, siteId } from '../common/contract/index.js';
+import { correlationConfig } from '../remediation/correlation.js';
+import { deviceLimit, smsBudget } from '../remediation/guardrails.js';
+
+export const onCallEntry = z.object({
+  name: z.string().max(100).default(''),
+  phone: phoneNumber,
+});
+export type OnCallEntry = z.infer<typeof onCallEntry>;
+
+export const remediationSettings = z.object({
+  on_call: z.array(onCallEntry).max(50).default([]),
+  /** The site whose modem sends incident notifications (playbook notify steps name their own). */
+  notify_site_id: siteId.nullable().default(null),
+  device_limit: deviceLimit.default({ max: 3, window_s: 86400 }),
+  sms_budget: smsBudget.default({ per_hour: 60, sites: {} }),
+  correlation: correlationConfig.default({ window_s: 300, min_count: 10, min_share: 0.2, share_min_count: 3 }),
+});
+export type RemediationSettings = z.infer<typeof remediationSettings>;
+
+/** PUT body: any subset of the settings, each part replaced as a whole. */
+export const remediationSettingsInput = z
+  .object({
+    on_call: z.array(onCallEntry).max(50),
+    notify_site_id: siteId.nullable(),
+    device_limit: deviceLimit,
+    sms_budget: smsBudget,
+    correlation: correlationConfig,
+  })
+  .partial()
+  .strict();
+
+/** A stored webhook endpoint (the secret never leaves the store except once, on creation). */
+export interface StoredWebhook {
+  id: string;
+  platform_id: string;
+  url: string;
+  secret: string;
+  enabled: boolean;
+  created_at: string;
+}
+
+export const webhookInput = z
+  .object({
+    url: z.string().min(1, 'must not be empty').max(2000),
+    secret: z.string().min(16, 'must be at least 16 characters').max(200).optional(),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+export const webhookPatch = z
+  .object({
+    url: z.string().min(1, 'must not be empty').max(2000),
+    secret: z.string().min(16, 'must be at least 16 characters').max(200),
+    enabled: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+export function publicWebhook(w: StoredWebhook): Omit<StoredWebhook, 'secret'> {
+  const { secret: _secret, ...rest } = w;
+  return rest;
+}

@@ -1,0 +1,188 @@
+// Remediation service: what happens when jobs fire. It turns a poll cycle's fires into
+// executions with their playbook run, applying the guardrails first:
+//   - per device: over the rolling limit, the run starts escalated (only notify steps run);
+//   - correlated failure: the cycle's trips of a platform are judged together (correlation.ts);
+//     above the rule they are held, one incident opens and people are told once (an execution
+//     of its own, a notify step: on-call SMS through the platform's notify site, and a webhook
+//     to every enabled endpoint); one call releases them;
+//   - every new run waits `settle_ms` before acting, so a burst spread over a few cycles is
+//     still seen as one before anything is sent.
+// The engine (engine.ts) runs the playbooks; this is the Firer the poller and the API call.
+import type { Logger } from '../common/log.js';
+import type { Clock } from '../common/clock.js';
+import type { FireReason } from '../core/machine.js';
+import type { Execution } from '../model/execution.js';
+import type { Job } from '../model/job.js';
+import type { RemediationSettings } from '../model/remediation.js';
+import type { NotifyStep } from '../model/steps.js';
+import type { Fire, Firer } from '../poller/poller.js';
+import type { HubStore } from '../store/store.js';
+import { incidentText, observeTrips, releaseIncident, type Trip } from './correlation.js';
+import type { PlaybookEngine } from './engine.js';
+import { checkDevice, deviceKey, pruneHistory, recordDevice } from './guardrails.js';
+import { createRun } from './run.js';
+
+export interface ServiceDeps {
+  store: HubStore;
+  engine: PlaybookEngine;
+  clock: Clock;
+  log: Logger;
+  settings: (platformId: string) => RemediationSettings;
+  newId: () => string;
+  settleMs: number;
+  /** Language of incident notifications. */
+  lang: 'ru' | 'en';
+  onIncident?: (platformId: string) => void;
+}
+
+export class RemediationService implements Firer {
+  constructor(private readonly d: ServiceDeps) {}
+
+  fire(job: Job, reason: FireReason | 'manual', values: Record<string, number | null>): Promise<string | null> {
+    return this.fireMany([{ job, reason, values }]).then((ids) => ids[0] ?? null);
+  }
+
+  /** A cycle's fires, judged together per platform. Resolves with the execution ids, in order. */
+  fireMany(fires: readonly Fire[]): Promise<Array<string | null>> {
+    const { engine } = this.d;
+    return engine.serial(async () => {
+      const now = this.d.clock.now();
+      const execs = fires.map((f) => this.newExecution(f, now));
+      await this.d.store.putExecutions(execs);
+      for (const e of execs) engine.announce(e);
+      const byPlatform = new Map<string, Array<{ exec: Execution; fire: Fire }>>();
+      fires.forEach((f, i) => {
+        const list = byPlatform.get(f.job.platform_id) ?? [];
+        list.push({ exec: execs[i] as Execution, fire: f });
+        byPlatform.set(f.job.platform_id, list);
+      });
+      for (const [platformId, list] of byPlatform) await this.startPlatform(platformId, list, now);
+      await this.d.store.saveRemediation();
+      return execs.map((e) => e.id);
+    });
+  }
+
+  private newExecution(f: Fire, now: number): Execution {
+    const manual = f.reason === 'manual';
+    const id = this.d.newId();
+    const at = new Date(now).toISOString();
+    const run = createRun({ id, platform_id: f.job.platform_id, job_id: f.job.id, job_name: f.job.name, device: { key: f.job.device.key, name: f.job.device.name }, steps: f.job.steps, settle_ms: manual ? 0 : this.d.settleMs }, now);
+    return {
+      id,
+      platform_id: f.job.platform_id,
+      job_id: f.job.id,
+      job_name: f.job.name,
+      device: f.job.device,
+      trigger: { reason: f.reason, values: f.values },
+      state: 'created',
+      step: 0,
+      playbook: run.steps,
+      messages: [],
+      phase: 'armed',
+      outcome: null,
+      ttr_ms: null,
+      escalated: false,
+      escalation_reason: null,
+      incident_id: null,
+      run,
+      timeline: [{ at, step: null, state: 'created', detail: `fired: ${f.reason}` }],
+      replies: [],
+      event_seq: 0,
+      created_at: at,
+      updated_at: at,
+    };
+  }
+
+  private async startPlatform(platformId: string, list: Array<{ exec: Execution; fire: Fire }>, now: number): Promise<void> {
+    const { store, engine } = this.d;
+    const settings = this.d.settings(platformId);
+    const auto = list.filter((x) => x.fire.reason !== 'manual');
+    // Correlated failure: the automatic trips of this cycle, together with the recent ones.
+    const trips: Trip[] = auto.map((x) => ({ execution_id: x.exec.id, device_key: `${x.exec.device.key_type}=${x.exec.device.key}`, at: now }));
+    const fleet = new Set(store.jobs(platformId).filter((j) => j.enabled).map((j) => `${j.device.key_type}=${j.device.key}`)).size;
+    const incidentId = this.d.newId();
+    const obs = trips.length ? observeTrips(store.correlation, platformId, trips, fleet, now, settings.correlation, incidentId) : null;
+    if (obs) store.correlation = obs.state;
+    const hold = new Set(obs?.hold ?? []);
+    const incident = obs?.incident ?? null;
+    // Per device: acting counts against the rolling limit; beyond it the run only notifies.
+    // A trip held by an incident is held before it starts: nothing of it runs until release.
+    let history = pruneHistory(store.deviceHistory, now, settings.device_limit);
+    for (const { exec, fire } of list) {
+      if (incident && hold.has(exec.id)) {
+        await engine.apply(exec, { type: 'hold', incident_id: incident.id });
+        continue;
+      }
+      const key = deviceKey(platformId, `${exec.device.key_type}=${exec.device.key}`);
+      const check = fire.reason === 'manual' ? null : checkDevice(history, key, now, settings.device_limit);
+      if (!check || check.allowed) history = recordDevice(history, key, now, settings.device_limit);
+      await engine.apply(exec, check && !check.allowed ? { type: 'start', escalate: check.reason ?? 'device limit' } : { type: 'start' });
+    }
+    store.deviceHistory = history;
+    if (!obs || !incident) return;
+    // When the incident just opened, the burst's earlier trips (still settling) are held too.
+    const batch = new Set(list.map((x) => x.exec.id));
+    for (const id of hold) {
+      if (batch.has(id)) continue;
+      const exec = store.execution(id);
+      if (exec?.run && exec.phase !== 'done') await engine.apply(exec, { type: 'hold', incident_id: incident.id });
+    }
+    if (obs.opened) {
+      this.d.log.warn('correlated failure: executions held, incident opened', { platform_id: platformId, incident: incident.id, devices: incident.held.length, rule: incident.rule });
+      await this.notifyIncident(platformId, incident.id, incidentText(incident, this.d.lang), settings, now);
+      this.d.onIncident?.(platformId);
+    }
+  }
+
+  /** People hear of a new incident once: an execution of its own with one notify step. */
+  private async notifyIncident(platformId: string, incidentId: string, text: string, settings: RemediationSettings, now: number): Promise<void> {
+    const { store } = this.d;
+    const sms = settings.notify_site_id && settings.on_call.length && store.site(platformId, settings.notify_site_id) ? { site_id: settings.notify_site_id, to: 'on_call' as const } : null;
+    const webhooks = store.webhooks(platformId).filter((w) => w.enabled).map((w) => w.id).slice(0, 10);
+    if (!sms && webhooks.length === 0) {
+      this.d.log.warn('incident opened but nobody to notify: set on_call + notify_site_id or a webhook', { platform_id: platformId, incident: incidentId });
+      return;
+    }
+    const step: NotifyStep = { type: 'notify', sms, webhooks, text: text.replace(/[{}]/g, '') };
+    const job = { id: `incident-${incidentId}`.slice(0, 64), platform_id: platformId, name: `Incident ${incidentId}`, device: { key_type: 'device_id' as const, key: platformId, name: platformId }, steps: [step] } as unknown as Job;
+    const exec = this.newExecution({ job, reason: 'manual', values: {} }, now);
+    exec.trigger.reason = 'incident';
+    exec.incident_id = incidentId;
+    if (exec.run) exec.run = { ...exec.run, incident_id: incidentId };
+    await store.putExecution(exec);
+    this.d.engine.announce(exec);
+    await this.d.engine.apply(exec, { type: 'start' });
+  }
+
+  /** Release an incident: its held executions resume. */
+  release(platformId: string, incidentId: string, by: string): Promise<{ ok: true; resumed: number } | { ok: false; status: 404 | 409; message: string }> {
+    const { store, engine } = this.d;
+    return engine.serial(async () => {
+      const inc = store.correlation.incidents.find((i) => i.id === incidentId);
+      if (!inc || inc.platform_id !== platformId) return { ok: false as const, status: 404 as const, message: `incident ${incidentId} not found` };
+      const r = releaseIncident(store.correlation, incidentId, by, this.d.clock.now());
+      if ('error' in r) return { ok: false as const, status: 409 as const, message: r.error };
+      store.correlation = r.state;
+      await store.saveRemediation();
+      let resumed = 0;
+      for (const id of r.resume) {
+        const exec = store.execution(id);
+        if (!exec?.run || exec.phase !== 'held') continue;
+        await engine.apply(exec, { type: 'release', by });
+        resumed++;
+      }
+      this.d.onIncident?.(platformId);
+      return { ok: true as const, resumed };
+    });
+  }
+
+  /** Cancel a running execution (nothing more is sent; what was handed to the agent stays). */
+  cancel(exec: Execution, by: string): Promise<boolean> {
+    return this.d.engine.serial(async () => {
+      const cur = this.d.store.execution(exec.id);
+      if (!cur?.run || cur.phase === 'done') return false;
+      await this.d.engine.apply(cur, { type: 'cancel', by });
+      return true;
+    });
+  }
+}
