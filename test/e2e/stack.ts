@@ -37,7 +37,7 @@ export interface StackOptions {
   statusReportMs?: number;
   command?: Command;
   cooldownS?: number;
-  /** Extra top-level blocks of the hub's config file (e.g. `{ remediation: {...} }`); merged over the stack's own. */
+  /** Extra top-level blocks of the hub's config file, each replacing the stack's own block of that name (e.g. `{ remediation: {...} }` replaces `{ settle_s: 0 }`). */
   hubConfig?: Record<string, unknown>;
   /** Each output line of every program (debugging: E2E_LOG=1). */
   onLine?: (program: string, line: string) => void;
