@@ -7,6 +7,7 @@ import type { ApiDeps, HubEnv } from './context.js';
 import { controlDevicesApi } from './control-devices.js';
 import { devicesApi } from './devices.js';
 import { renderError } from './errors.js';
+import { remediationApi } from './remediation.js';
 import { executionsApi } from './executions.js';
 import { healthApi } from './health.js';
 import { jobsApi } from './jobs.js';
@@ -27,6 +28,7 @@ export function createApi(deps: ApiDeps): Hono<HubEnv> {
   api.route('/jobs', jobsApi());
   api.route('/executions', executionsApi());
   api.route('/devices', devicesApi());
+  api.route('/', remediationApi());
   return api;
 }
 

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { executionListQuery, publicExecution } from '../model/execution.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
-import { notFound, parseQuery } from './errors.js';
+import { ApiError, notFound, parseQuery } from './errors.js';
 
 export function executionsApi(): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
@@ -33,6 +33,15 @@ export function executionsApi(): Hono<HubEnv> {
   app.get('/inbound', (c) => {
     const platform = scope(c);
     return c.json({ items: c.get('deps').store.inbound(platform.id).slice(-500).reverse() });
+  });
+  app.post('/:id/cancel', async (c) => {
+    const platform = scope(c);
+    const deps = c.get('deps');
+    const e = deps.store.execution(c.req.param('id'));
+    if (!e || e.platform_id !== platform.id) throw notFound('execution');
+    if (!deps.remediation) throw new ApiError(503, 'unavailable', 'remediation is not running');
+    if (!(await deps.remediation.cancel(e, c.get('auth').admin ? 'admin' : 'platform token'))) throw new ApiError(409, 'conflict', 'the execution has already ended');
+    return c.json(publicExecution(deps.store.execution(e.id) ?? e));
   });
   app.get('/:id', (c) => {
     const platform = scope(c);
