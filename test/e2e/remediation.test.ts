@@ -247,13 +247,13 @@ describe('(c) 50 devices go offline together', () => {
     // The text counts the devices held when it opened (a burst seen over two polls adds the rest later).
     const texts = (inc.held as Json[]).flatMap((_, k) => (['ru', 'en'] as const).map((lang) => incidentText({ ...(inc as unknown as Incident), held: (inc.held as Incident['held']).slice(0, k + 1) }, lang)));
     expect(texts).toContain(fresh[0]?.text);
+    onCallCount = messagesTo(stack, ON_CALL).length;
     const call = await until(() => webhookCalls('incident.opened')[0], 10_000, 'the incident webhook');
     expect(webhookCalls('incident.opened')).toHaveLength(1);
     expect(receiver.requests.slice(webhooksBefore)).toHaveLength(1);
     const body = expectSigned(call);
     expect(body).toMatchObject({ type: 'incident.opened', incident_id: incident.id, platform_id: PLATFORM, text: fresh[0]?.text });
     for (const d of BURST) expect(JSON.stringify(body.devices)).toContain(d);
-    onCallCount = messagesTo(stack, ON_CALL).length;
   }, 90_000);
 
   it('the release sends the held power-cycles once each, and the devices recover', async () => {
