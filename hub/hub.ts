@@ -27,6 +27,7 @@ import { PrometheusClient } from './prometheus/client.js';
 import { DeviceDirectory } from './prometheus/devices.js';
 import { HubStore } from './store/store.js';
 import { PlaybookEngine } from './remediation/engine.js';
+import { WebhookSender } from './remediation/sender.js';
 import { RemediationService } from './remediation/service.js';
 import { metricOutcome } from './remediation/aggregates.js';
 import { openIncident } from './remediation/correlation.js';
@@ -53,6 +54,7 @@ export class Hub {
   readonly dispatcher: Dispatcher;
   readonly engine: PlaybookEngine;
   readonly remediation: RemediationService;
+  readonly webhooks: WebhookSender;
   readonly inbound: InboundHandler;
   readonly poller: Poller;
   readonly pollTask: PeriodicTask;
@@ -136,6 +138,18 @@ export class Hub {
       newId: id,
       kickWebhooks: () => this.kickWebhooks(),
       onFinished: (e) => this.finished(e),
+    });
+    this.webhooks = new WebhookSender({
+      store: {
+        dueDeliveries: (t) => this.store.dueDeliveries(t),
+        putDelivery: (rec) => this.store.putDelivery(rec),
+        webhookEndpoint: (wid) => this.store.webhook(wid),
+      },
+      policy: config.remediation.webhooks.retry,
+      urlPolicy: { allow_loopback: config.remediation.webhooks.allow_loopback, allow_private: config.remediation.webhooks.allow_private },
+      clock: this.clock,
+      log: this.log.child('webhooks'),
+      onResult: (rec) => this.metrics.webhookDeliveries.inc({ platform_id: rec.platform_id, status: rec.status }),
     });
     this.remediation = new RemediationService({
       store: this.store,
@@ -235,8 +249,9 @@ export class Hub {
     options.extend?.(this.app, deps);
   }
 
-  /** Webhook sender wake-up (wired when the sender exists). */
-  protected kickWebhooks(): void {}
+  private kickWebhooks(): void {
+    this.webhooks.kick();
+  }
 
   private finished(e: Execution): void {
     if (e.trigger.reason === 'incident') return;
@@ -265,6 +280,7 @@ export class Hub {
     await this.broker?.start();
     await this.mqtt.start(signal);
     this.engine.start();
+    this.webhooks.start();
     const resumed = await this.engine.restart();
     if (resumed) this.log.info('playbooks resumed', { executions: resumed });
     this.server = await new Promise<ServerType>((resolve, reject) => {
@@ -287,6 +303,7 @@ export class Hub {
     this.server = null;
     if (server) await new Promise<void>((r) => server.close(() => r()));
     await this.engine.stop();
+    await this.webhooks.stop();
     await Promise.race([this.dispatcher.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.mqtt.stop();
     await this.broker?.stop();

@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 document of /api/v1, with request bodies from the same zod schemas the
 // handlers validate with (z.toJSONSchema), so it cannot drift from them.
+import { remediationSettingsInput, webhookInput, webhookPatch } from '../model/remediation.js';
 import { z } from 'zod';
 import { executionListQuery } from '../model/execution.js';
 import { controlDeviceInput, platformInput, siteInput, tokenInput } from '../model/entities.js';
@@ -31,7 +32,22 @@ const ROUTES: Record<string, Record<string, Op>> = {
   '/jobs/{id}/trigger': { post: { summary: 'Run the action now (manual execution)', ok: 202 } },
   '/executions': { get: { summary: 'List executions with filters', query: executionListQuery } },
   '/executions/inbound': { get: { summary: 'Inbound SMS log' } },
-  '/executions/{id}': { get: { summary: 'One execution with its steps and timeline' } },
+  '/executions/{id}': { get: { summary: 'One execution with its playbook, messages, outcome and timeline' } },
+  '/executions/{id}/cancel': { post: { summary: 'Cancel a running execution (nothing more is sent)' } },
+  '/remediation/settings': { get: { summary: 'On-call list, notify site, device limit, SMS budget, correlation rule' }, put: { summary: 'Change any of the settings', body: remediationSettingsInput } },
+  '/webhooks': { get: { summary: 'Webhook endpoints (never the secret)' }, post: { summary: 'Add an endpoint (the secret is returned once)', body: webhookInput, ok: 201 } },
+  '/webhooks/{id}': { get: { summary: 'Read an endpoint' }, patch: { summary: 'Change URL, secret or enabled', body: webhookPatch }, delete: { summary: 'Delete an unused endpoint', ok: 204 } },
+  '/webhooks/{id}/deliveries': { get: { summary: 'Delivery log of an endpoint, newest first' } },
+  '/playbooks/dry-run': { post: { summary: 'What a playbook ({job} or {job_id}) would send to whom, without sending' } },
+  '/playbooks/templates/power-cycle': { post: { summary: 'The "power-cycle and verify" playbook for SimPal D210 / D410' } },
+  '/incidents': { get: { summary: 'Correlated-failure incidents (?status=open|released)' } },
+  '/incidents/{id}/release': { post: { summary: 'Release an incident: its held executions resume' } },
+  '/sms-queue': { get: { summary: 'Per site: SMS budget, use in the last hour and the queue' } },
+  '/reports/devices': { get: { summary: 'Per device: remediations, recovered share, median TTR, escalations (?format=csv)' } },
+  '/reports/jobs': { get: { summary: 'Per job: remediations, recovered share, median TTR, escalations (?format=csv)' } },
+  '/reports/sites': { get: { summary: 'Per site: SMS sent, parts, failures (?format=csv)' } },
+  '/reports/daily': { get: { summary: 'Outcomes per day (?format=csv)' } },
+  '/reports/fleet': { get: { summary: 'The platform as a whole (?format=csv)' } },
   '/devices': { get: { summary: 'Devices of the platform from Prometheus, with their online state (signage_device_online)', query: deviceListQuery } },
   '/devices/metric-names': { get: { summary: 'Metric names carrying device labels' } },
   '/devices/{key_type}/{key}/metrics': { get: { summary: 'Metrics of a device with current values' } },
