@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { newId } from '../dispatch/dispatcher.js';
 import { publicWebhook, remediationSettings, remediationSettingsInput, type StoredWebhook, webhookInput, webhookPatch } from '../model/remediation.js';
 import type { Execution } from '../model/execution.js';
-import { byDevice, byJob, bySite, daily, fleet, recordOf, type RemediationRecord, type SmsRecord, toCsv } from '../remediation/aggregates.js';
+import { byDevice, byJob, bySite, daily, fleet, recordOf, type RemediationRecord, type SmsRecord, toCsv, uptimeShare } from '../remediation/aggregates.js';
 import { openIncident } from '../remediation/correlation.js';
 import { dryRun } from '../remediation/dryrun.js';
 import { checkDevice, deviceKey, queueView } from '../remediation/guardrails.js';
@@ -226,7 +226,28 @@ export function remediationApi(): Hono<HubEnv> {
   const outcomeColumns = ['remediations', 'recovered', 'not_recovered', 'unknown', 'escalations', 'recovered_share', 'median_ttr_s'];
   report('devices', (runs, _s, r) => byDevice(runs, r), ['platform_id', 'device_key', ...outcomeColumns]);
   report('jobs', (runs, _s, r) => byJob(runs, r), ['platform_id', 'job_id', 'job_name', ...outcomeColumns]);
-  report('sites', (_r, sms, r) => bySite(sms, r), ['platform_id', 'site_id', 'sms_sent', 'sms_parts', 'sms_failed', 'failure_share', 'commands', 'notifications']);
+  app.get('/reports/sites', (c) => {
+    const platform = scope(c);
+    const deps = c.get('deps');
+    const q = parseQuery(c, rangeQuery);
+    const now = deps.now();
+    const range = { ...(q.since ? { since: Date.parse(q.since) } : {}), ...(q.until ? { until: Date.parse(q.until) } : {}) };
+    const { sms } = records(deps.store.executionList(platform.id));
+    const stats = new Map(bySite(sms, range).map((s) => [s.site_id, s]));
+    // Every site of the platform, with its modem uptime over the range (default: the last 7 days).
+    const from = range.since ?? now - 7 * 86400_000;
+    const to = Math.min(range.until ?? now, now);
+    const rows = deps.store.sites(platform.id).map((site) => ({
+      ...(stats.get(site.id) ?? { platform_id: platform.id, site_id: site.id, sms_sent: 0, sms_parts: 0, sms_failed: 0, failure_share: null, commands: 0, notifications: 0 }),
+      modem_uptime_share: uptimeShare(deps.store.uptimeMarks(platform.id, site.id), from, to),
+    }));
+    if (q.format === 'csv') {
+      c.header('Content-Type', 'text/csv; charset=utf-8');
+      c.header('Content-Disposition', `attachment; filename="gsmjobs-${platform.id}-sites.csv"`);
+      return c.body(toCsv(rows, ['platform_id', 'site_id', 'sms_sent', 'sms_parts', 'sms_failed', 'failure_share', 'commands', 'notifications', 'modem_uptime_share']));
+    }
+    return c.json({ items: rows });
+  });
   report('daily', (runs, _s, r) => daily(runs, r), ['day', 'recovered', 'not_recovered', 'unknown', 'escalated', 'cancelled']);
   app.get('/reports/fleet', (c) => {
     const platform = scope(c);

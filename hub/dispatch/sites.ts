@@ -66,6 +66,7 @@ export class SiteMonitor {
     const key = `${ref.platform_id}/${ref.site_id}`;
     const wasOnline = this.live.get(key)?.status.state === 'online';
     this.live.set(key, { status: decoded.value, received_at: this.deps.now() });
+    await this.deps.store.markUptime(ref.platform_id, ref.site_id, this.deps.now(), decoded.value.state === 'online' && decoded.value.modem?.state === 'up');
     if (this.deps.mqtt) {
       await this.deps.mqtt.publish(eventTopic(ref.platform_id, 'site', ref.site_id), encodePayload(siteEvent, { ...decoded.value, type: 'site' }), { retain: true });
     }

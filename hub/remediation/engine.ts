@@ -48,6 +48,7 @@ export class PlaybookEngine {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private stopped = true;
+  private dirty = false;
 
   constructor(private readonly d: EngineDeps) {}
 
@@ -76,6 +77,7 @@ export class PlaybookEngine {
       const active = this.d.store.activeExecutions();
       for (const exec of active) await this.apply(exec, { type: 'restart' });
       await this.drain();
+      await this.flush();
       return active.length;
     });
   }
@@ -83,6 +85,13 @@ export class PlaybookEngine {
   /** Publish the creation of an execution (already persisted). */
   announce(exec: Execution): void {
     this.d.dispatcher.event(exec);
+  }
+
+  /** Write the transitions applied since the last write (end of every batch). */
+  async flush(): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    await this.d.store.executions.save();
   }
 
   /** Feed one event to an execution's run and carry out the effects (inside `serial`). */
@@ -95,7 +104,9 @@ export class PlaybookEngine {
       const r = reduce(run, queue.shift() as RunEvent, now);
       if (r.state === run && r.effects.length === 0) continue;
       this.sync(exec, run, r.state);
-      await this.d.store.putExecution(exec);
+      // Group commit: a transition alone is written with the next batch (a replay after a crash
+      // repeats it with the same effect keys); an outbound effect writes before it is handed on.
+      this.dirty = true;
       for (const e of r.effects) {
         const ack = await this.effect(exec, e);
         if (ack) queue.push({ type: 'ack', key: ack.key });
@@ -284,6 +295,7 @@ export class PlaybookEngine {
       if (!cur?.run || cur.run.idx !== msg.step || cur.run.send_state !== null) return;
       const detail = msg.reason ? `${msg.reason.code}: ${msg.reason.message}` : undefined;
       await this.apply(cur, { type: 'send_result', step: msg.step, state: msg.state, ok: RESULT_OK.has(msg.state), ...(detail ? { detail } : {}) });
+      await this.flush();
     });
   }
 
@@ -308,6 +320,7 @@ export class PlaybookEngine {
         await this.apply(exec, { type: 'tick' });
       }
       await this.drain();
+      await this.flush();
       this.rearm();
     });
   }
@@ -317,6 +330,7 @@ export class PlaybookEngine {
     return this.serial(async () => {
       for (const exec of this.d.store.activeExecutions()) await this.apply(exec, { type: 'tick' });
       await this.drain();
+      await this.flush();
       this.rearm();
     });
   }

@@ -58,6 +58,7 @@ export class RemediationService implements Firer {
       });
       for (const [platformId, list] of byPlatform) await this.startPlatform(platformId, list, now);
       await this.d.store.saveRemediation();
+      await engine.flush();
       return execs.map((e) => e.id);
     });
   }
@@ -171,6 +172,7 @@ export class RemediationService implements Firer {
         await engine.apply(exec, { type: 'release', by });
         resumed++;
       }
+      await engine.flush();
       this.d.onIncident?.(platformId);
       return { ok: true as const, resumed };
     });
@@ -182,6 +184,7 @@ export class RemediationService implements Firer {
       const cur = this.d.store.execution(exec.id);
       if (!cur?.run || cur.phase === 'done') return false;
       await this.d.engine.apply(cur, { type: 'cancel', by });
+      await this.d.engine.flush();
       return true;
     });
   }

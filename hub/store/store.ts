@@ -14,6 +14,7 @@ import { type RemediationSettings, remediationSettings, type StoredWebhook } fro
 import { type CorrelationState, emptyCorrelation } from '../remediation/correlation.js';
 import { type BudgetState, type DeviceHistory, emptyBudget } from '../remediation/guardrails.js';
 import type { DeliveryRecord } from '../remediation/webhook.js';
+import { markUptime, type UptimeMark } from '../remediation/aggregates.js';
 import type { Job, JobRuntime } from '../model/job.js';
 import { JsonDocument, type Migration } from './document.js';
 
@@ -54,6 +55,8 @@ interface Remediation {
   budget: Record<string, BudgetState>;
   correlation: CorrelationState;
   deliveries: DeliveryRecord[];
+  /** Per `<platform>/<site>`: when its modem went up or down (reports: modem uptime). */
+  uptime: Record<string, UptimeMark[]>;
 }
 
 /** Migrations per document; add one function per new version, never edit old ones. */
@@ -87,6 +90,7 @@ export const EXECUTION_MIGRATIONS: Migration[] = [
   },
 ];
 export const REMEDIATION_MIGRATIONS: Migration[] = [];
+// (remediation.json v1 gained `uptime` before its first release: absent is read as empty.)
 
 export interface RetentionPolicy {
   maxAgeMs: number;
@@ -118,7 +122,7 @@ export class HubStore {
     );
     this.remediation = new JsonDocument<Remediation>(
       join(dataDir, 'remediation.json'),
-      () => ({ version: REMEDIATION_MIGRATIONS.length + 1, history: {}, budget: {}, correlation: emptyCorrelation(), deliveries: [] }),
+      () => ({ version: REMEDIATION_MIGRATIONS.length + 1, history: {}, budget: {}, correlation: emptyCorrelation(), deliveries: [], uptime: {} }),
       REMEDIATION_MIGRATIONS,
     );
   }
@@ -336,6 +340,18 @@ export class HubStore {
       const drop = new Set(settled.slice(0, list.length - max));
       this.remediation.data.deliveries = list.filter((d) => !drop.has(d));
     }
+    await this.remediation.save();
+  }
+  uptimeMarks(platformId: string, siteId: string): UptimeMark[] {
+    return (this.remediation.data.uptime ?? {})[siteKey(platformId, siteId)] ?? [];
+  }
+  /** Record the site's modem state when it changes (written with the next remediation save). */
+  async markUptime(platformId: string, siteId: string, at: number, up: boolean): Promise<void> {
+    const all = (this.remediation.data.uptime ??= {});
+    const before = all[siteKey(platformId, siteId)] ?? [];
+    const next = markUptime(before, at, up);
+    if (next === before) return;
+    all[siteKey(platformId, siteId)] = next;
     await this.remediation.save();
   }
   saveRemediation(): Promise<void> {

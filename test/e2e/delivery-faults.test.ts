@@ -71,7 +71,7 @@ describe('the agent is killed with SIGKILL', () => {
     await stack.agent.start();
     const exec = await waitExecution(stack, jobId, ['delivered'], 40_000);
     expectSentOnce(stack, text);
-    expect(exec.steps[0].message_refs).toHaveLength(2);
+    expect(exec.messages[0].message_refs).toHaveLength(2);
     expect(await executions(stack, jobId)).toHaveLength(1);
   }, 80_000);
 

@@ -50,8 +50,8 @@ describe('a device goes offline: one job, one SMS, delivered', () => {
 
     // The PDUs decode to exactly the job's text, once.
     expectSentOnce(stack, JOB_TEXT);
-    expect(exec.steps[0]).toMatchObject({ state: 'delivered', parts: 2, to: '+79161234567', text: JOB_TEXT });
-    expect(exec.steps[0].message_refs).toEqual(parts.map((p) => p.mr));
+    expect(exec.messages[0]).toMatchObject({ state: 'delivered', parts: 2, to: '+79161234567', text: JOB_TEXT });
+    expect(exec.messages[0].message_refs).toEqual(parts.map((p) => p.mr));
     expect(exec.timeline.map((t: { state: string }) => t.state)).toEqual(expect.arrayContaining(['created', 'dispatched', 'accepted', 'sent', 'delivered']));
 
     // On the public event topic too.

@@ -1,7 +1,7 @@
 // Reporting aggregates (issue 10, "Reporting": per device and per job: remediations, recovered
 // share, median time to recovery, escalations; per site: SMS sent, failures; CSV export).
 import { describe, expect, it } from 'vitest';
-import { byDevice, byJob, bySite, daily, fleet, median, metricOutcome, recordOf, toCsv, type RemediationRecord, type SmsRecord } from '../../../hub/remediation/aggregates.js';
+import { byDevice, byJob, bySite, daily, fleet, median, metricOutcome, recordOf, toCsv, type RemediationRecord, type SmsRecord, markUptime, uptimeShare } from '../../../hub/remediation/aggregates.js';
 import { reduceAll } from '../../../hub/remediation/reducer.js';
 import { newRun, S, T0 } from './fixtures.js';
 
@@ -74,5 +74,19 @@ describe('CSV', () => {
   it('header, CRLF, quoting, and no formula injection', () => {
     const csv = toCsv([{ name: 'Player, "7"', n: 0.333333, f: '=HYPERLINK("x")', neg: -5, none: null }], ['name', 'n', 'f', 'neg', 'none']);
     expect(csv).toBe('name,n,f,neg,none\r\n"Player, ""7""",0.333,"\'=HYPERLINK(""x"")",-5,\r\n');
+  });
+});
+
+describe('modem uptime', () => {
+  it('counts only the known part of the range, clipped to it; a mark that repeats the state is not added', () => {
+    const marks = markUptime(markUptime(markUptime([], 100, true), 150, true), 200, false);
+    expect(marks).toEqual([
+      { at: 100, up: true },
+      { at: 200, up: false },
+    ]);
+    expect(uptimeShare(marks, 0, 300)).toBe(0.5); // 0-100 unknown
+    expect(uptimeShare(marks, 150, 250)).toBe(0.5);
+    expect(uptimeShare(marks, 0, 50)).toBeNull();
+    expect(uptimeShare([], 0, 10)).toBeNull();
   });
 });

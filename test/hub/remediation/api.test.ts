@@ -130,3 +130,23 @@ describe('remediation API', () => {
     expect((await api('GET', '/api/v1/reports/devices?since=yesterday')).status).toBe(400);
   });
 });
+
+describe('modem uptime in the sites report', () => {
+  it('counts the share of the range the agent was online with its modem up', async () => {
+    const w = await createWorld();
+    const status = (state: 'online' | 'offline', modem: 'up' | 'down') => Buffer.from(JSON.stringify({ v: 1, type: 'status', platform_id: 'a', site_id: 's1', state, at: new Date(w.clock.t).toISOString(), modem: { state: modem } }));
+    const t0 = w.clock.now();
+    await w.sites.handleStatus({ platform_id: 'a', site_id: 's1' }, status('online', 'up'));
+    w.clock.advance(3 * 3600_000);
+    await w.sites.handleStatus({ platform_id: 'a', site_id: 's1' }, status('online', 'down'));
+    w.clock.advance(3600_000);
+    await w.sites.handleStatus({ platform_id: 'a', site_id: 's1' }, status('offline', 'down'));
+    w.clock.advance(3600_000);
+    await w.sites.handleStatus({ platform_id: 'a', site_id: 's1' }, status('online', 'up'));
+    w.clock.advance(3 * 3600_000);
+    const since = new Date(t0).toISOString();
+    const r = await caller(w, TOKENS.a)('GET', `/api/v1/reports/sites?since=${encodeURIComponent(since)}`);
+    expect(r.body.items).toEqual([expect.objectContaining({ site_id: 's1', sms_sent: 0, modem_uptime_share: 0.75 })]);
+    expect((await caller(w, TOKENS.b)('GET', '/api/v1/reports/sites')).body.items[0].modem_uptime_share).toBeNull();
+  });
+});
