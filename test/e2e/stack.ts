@@ -212,7 +212,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         poll_interval_s: o.pollIntervalS,
         resend_after_s: 5,
         // Act at once (the production default waits 30 s so a correlated burst is seen first).
-        remediation: { settle_s: 0 },
+        // No correlated-failure rule: the fault scenarios trip 3-4 of a handful of watched
+        // devices within minutes, which the default share rule (20 %, 3 trips) would hold as
+        // an incident. remediation.test.ts passes its own rule.
+        remediation: { settle_s: 0, defaults: { correlation: { window_s: 300, min_count: null, min_share: null, share_min_count: 3 } } },
         prometheus: { timeout_ms: 1000, concurrency: 4 },
         mqtt: b ? { mode: 'external', url: b.url, username: 'hub', password: PASSWORDS.hub } : { mode: 'embedded', host: '127.0.0.1', port: brokerPort },
         ...o.hubConfig,
