@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentText, type Incident } from '../../hub/remediation/correlation.js';
 import { powerCycleTemplate } from '../../hub/remediation/playbook.js';
 import { EVENT_HEADER, SIGNATURE_HEADER, verifySignature } from '../../hub/remediation/webhook.js';
-import { PLATFORM, SITE, type SimSms, type Stack, startStack } from './stack.js';
+import { type EventListener, PLATFORM, SITE, type SimSms, type Stack, startStack } from './stack.js';
 import { E2E_LOG } from './support/checks.js';
 import { ROOT, sleep, until } from './support/child.js';
 import { type Received, type Receiver, startReceiver } from './support/receiver.js';
@@ -29,6 +29,7 @@ const BURST = Array.from({ length: 50 }, (_, i) => String(30010 + i));
 
 let stack: Stack;
 let receiver: Receiver;
+let events: EventListener;
 let webhook: { id: string; secret: string };
 const seeded = new Map<string, Seeded>();
 /** Devices whose socket brings them back online when its power-cycle command arrives. */
@@ -78,6 +79,7 @@ beforeAll(async () => {
     },
     ...(E2E_LOG ? { onLine: E2E_LOG } : {}),
   });
+  events = await stack.listenEvents();
   const api = stack.hub.api;
   const settings = await api('PUT', '/api/v1/remediation/settings', { on_call: [{ name: 'Дежурный / on call', phone: ON_CALL }], notify_site_id: SITE });
   expect(settings).toMatchObject({ on_call: [{ phone: ON_CALL }], notify_site_id: SITE, correlation: { window_s: 60, min_count: 10 } });
@@ -95,6 +97,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await events?.close();
   await stack?.stop();
   await receiver?.close();
 }, 60_000);
@@ -135,7 +138,13 @@ describe('power-cycle and verify', () => {
     expect(ttr).toBeGreaterThanOrEqual(WAIT_S * 1000);
     expect(ttr).toBeLessThan(doneAt - flippedAt);
     const smsAt = Date.parse(toSocket[0]?.at ?? '');
-    expect(await hubMetric(stack, 'gsmjobs_hub_remediations_total', { platform_id: PLATFORM, outcome: 'recovered' })).toBe(1);
+    await until(async () => (await hubMetric(stack, 'gsmjobs_hub_remediations_total', { platform_id: PLATFORM, outcome: 'recovered' })) === 1, 5000, 'remediations_total{outcome="recovered"} 1');
+    expect(await hubMetric(stack, 'gsmjobs_hub_remediation_ttr_seconds_count', { platform_id: PLATFORM })).toBe(1);
+    expect(await hubMetric(stack, 'gsmjobs_hub_remediation_ttr_seconds_sum', { platform_id: PLATFORM })).toBeCloseTo(ttr / 1000, 1);
+    // The public event says it too: the run is done, recovered, with its time to recovery.
+    const done = await until(() => events.events.find((e) => e.body.execution_id === exec.id && e.body.phase === 'done' && e.body.outcome === 'recovered'), 5000, 'the recovered event');
+    expect(Math.abs((done.body.ttr_s as number) * 1000 - ttr)).toBeLessThanOrEqual(1000);
+    expect(events.events.filter((e) => e.body.execution_id === exec.id).map((e) => e.body.step_type)).toEqual(expect.arrayContaining(['send', 'wait', 'verify']));
     const figure = { ttr_ms: ttr, offline_to_command_at_modem_ms: smsAt - flippedAt, offline_to_recovered_in_api_ms: doneAt - flippedAt, settle_s: SETTLE_S, wait_s: WAIT_S, poll_interval_s: stack.options.pollIntervalS, measured_at: new Date().toISOString() };
     mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
     writeFileSync(join(ROOT, 'test-artifacts', 'e2e-remediation.json'), `${JSON.stringify(figure, null, 2)}\n`);
@@ -178,7 +187,8 @@ describe('power-cycle and verify', () => {
     expect(delivery).toMatchObject({ endpoint_id: webhook.id, event_type: 'execution.escalated', body: call.body });
     expect(delivery.attempts).toHaveLength(1);
     expect(delivery.attempts[0]).toMatchObject({ http_status: 200, error: null });
-    expect(await hubMetric(stack, 'gsmjobs_hub_webhook_deliveries_total', { platform_id: PLATFORM, status: 'delivered' })).toBe(1);
+    await until(async () => (await hubMetric(stack, 'gsmjobs_hub_webhook_deliveries_total', { platform_id: PLATFORM, status: 'delivered' })) === 1, 5000, 'webhook_deliveries_total{status="delivered"} 1');
+    await until(() => events.events.find((e) => e.body.execution_id === exec.id && e.body.phase === 'done' && e.body.escalated === true && e.body.outcome === 'not_recovered'), 5000, 'the escalated event');
   }, 120_000);
 });
 
@@ -226,6 +236,8 @@ describe('(c) 50 devices go offline together', () => {
       expect((list[0]?.messages as Json[]).filter((m) => m.kind === 'command')).toEqual([]);
     }
     expect(held).toHaveLength(50);
+    // Each held execution said so on the public event topic, with its incident.
+    for (const e of held) expect(events.events.some((ev) => ev.body.execution_id === e.id && ev.body.phase === 'held' && ev.body.incident_id === incident.id), `held event of ${e.id}`).toBe(true);
 
     // Exactly one incident, holding every device of the burst.
     const all = await stack.hub.api('GET', '/api/v1/incidents');
@@ -244,16 +256,21 @@ describe('(c) 50 devices go offline together', () => {
     await until(() => messagesTo(stack, ON_CALL).length > onCallCount, 10_000, 'the incident SMS to on-call');
     const fresh = messagesTo(stack, ON_CALL).slice(onCallCount);
     expect(fresh).toHaveLength(1);
-    // The text counts the devices held when it opened (a burst seen over two polls adds the rest later).
-    const texts = (inc.held as Json[]).flatMap((_, k) => (['ru', 'en'] as const).map((lang) => incidentText({ ...(inc as unknown as Incident), held: (inc.held as Incident['held']).slice(0, k + 1) }, lang)));
+    // Both name the devices held when it opened (a burst seen over two polls adds the rest to
+    // the open incident later): the first k trips of the incident, k >= the rule's 10.
+    const openedWith = (k: number) => ({ ...(inc as unknown as Incident), held: (inc.held as Incident['held']).slice(0, k) });
+    const texts = (inc.held as Json[]).flatMap((_, k) => (['ru', 'en'] as const).map((lang) => incidentText(openedWith(k + 1), lang)));
     expect(texts).toContain(fresh[0]?.text);
     onCallCount = messagesTo(stack, ON_CALL).length;
     const call = await until(() => webhookCalls('incident.opened')[0], 10_000, 'the incident webhook');
     expect(webhookCalls('incident.opened')).toHaveLength(1);
     expect(receiver.requests.slice(webhooksBefore)).toHaveLength(1);
     const body = expectSigned(call);
-    expect(body).toMatchObject({ type: 'incident.opened', incident_id: incident.id, platform_id: PLATFORM, text: fresh[0]?.text });
-    for (const d of BURST) expect(JSON.stringify(body.devices)).toContain(d);
+    expect(body).toMatchObject({ type: 'incident.opened', incident_id: incident.id, platform_id: PLATFORM, fleet: inc.fleet, rule: inc.rule, text: fresh[0]?.text });
+    const k = (body.devices as string[]).length;
+    expect(k).toBeGreaterThanOrEqual(10);
+    expect(body.devices).toEqual(openedWith(k).held.map((t) => t.device_key));
+    expect([incidentText(openedWith(k), 'ru'), incidentText(openedWith(k), 'en')]).toContain(fresh[0]?.text);
   }, 90_000);
 
   it('the release sends the held power-cycles once each, and the devices recover', async () => {
