@@ -37,7 +37,7 @@ export interface StackOptions {
   statusReportMs?: number;
   command?: Command;
   cooldownS?: number;
-  /** Extra top-level blocks of the hub's config file, each replacing the stack's own block of that name (e.g. `{ remediation: {...} }` replaces `{ settle_s: 0 }`). */
+  /** Extra top-level blocks of the hub's config file, each replacing the stack's own block of that name (e.g. `{ remediation: {...} }` replaces the stack's whole remediation block). */
   hubConfig?: Record<string, unknown>;
   /** Each output line of every program (debugging: E2E_LOG=1). */
   onLine?: (program: string, line: string) => void;
@@ -211,11 +211,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         admin_token: ADMIN_TOKEN,
         poll_interval_s: o.pollIntervalS,
         resend_after_s: 5,
-        // Act at once (the production default waits 30 s so a correlated burst is seen first).
-        // No correlated-failure rule: the fault scenarios trip 3-4 of a handful of watched
-        // devices within minutes, which the default share rule (20 %, 3 trips) would hold as
-        // an incident. remediation.test.ts passes its own rule.
-        remediation: { settle_s: 0, defaults: { correlation: { window_s: 300, min_count: null, min_share: null, share_min_count: 3 } } },
+        // Act at once (the production default waits 30 s so a correlated burst is seen first),
+        // and no correlated-failure rule: these scenarios take several devices of a small fleet
+        // offline within minutes, which the default share rule (20 %) would rightly hold.
+        remediation: { settle_s: 0, defaults: { correlation: { min_count: null, min_share: null } } },
         prometheus: { timeout_ms: 1000, concurrency: 4 },
         mqtt: b ? { mode: 'external', url: b.url, username: 'hub', password: PASSWORDS.hub } : { mode: 'embedded', host: '127.0.0.1', port: brokerPort },
         ...o.hubConfig,
