@@ -113,6 +113,21 @@ describe('power-cycle and verify', () => {
     expect(job.steps).toEqual(a.steps);
   });
 
+  it('settings and webhook targets: bad input is refused naming the field, nothing changes', async () => {
+    const refused = async (method: string, path: string, body: unknown): Promise<Json> => {
+      const res = await fetch(`${stack.hub.url}${path}`, { method, headers: { authorization: `Bearer ${stack.seed.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status, `${method} ${path}`).toBe(400);
+      return (await res.json()) as Json;
+    };
+    const bad = await refused('PUT', '/api/v1/remediation/settings', { on_call: [{ name: 'x', phone: 'not a phone' }] });
+    // The API's one error shape ({ error: { code: 'invalid', field, issues: [{ field, message }] } }).
+    expect(JSON.stringify(bad.error.issues)).toContain('on_call[0].phone');
+    expect((await stack.hub.api('GET', '/api/v1/remediation/settings')).on_call).toEqual([{ name: 'Дежурный / on call', phone: ON_CALL }]);
+    // Loopback is allowed by this hub's config, private addresses are not.
+    expect(JSON.stringify(await refused('POST', '/api/v1/webhooks', { url: 'http://10.1.2.3/hook' }))).toContain('url');
+    expect((await stack.hub.api('GET', '/api/v1/webhooks')).items.map((w: Json) => w.id)).toEqual([webhook.id]);
+  });
+
   it('(a) a device goes offline: its socket power-cycles it, it comes back, the execution ends recovered with its time to recovery', async () => {
     const a = seeded.get(A) as Seeded;
     comesBack.add(A); // B (next test) goes down at the same time and never comes back.
