@@ -37,6 +37,8 @@ export interface StackOptions {
   statusReportMs?: number;
   command?: Command;
   cooldownS?: number;
+  /** Extra top-level blocks of the hub's config file, each replacing the stack's own block of that name (e.g. `{ remediation: {...} }` replaces the stack's whole remediation block). */
+  hubConfig?: Record<string, unknown>;
   /** Each output line of every program (debugging: E2E_LOG=1). */
   onLine?: (program: string, line: string) => void;
   /** Each SMS part the simulated modem accepted. */
@@ -118,6 +120,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     statusReportMs: opts.statusReportMs ?? 300,
     command: opts.command ?? { kind: 'text', text: JOB_TEXT },
     cooldownS: opts.cooldownS ?? 600,
+    hubConfig: opts.hubConfig ?? {},
   };
   const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-e2e-'));
   const children: Child[] = [];
@@ -214,6 +217,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         remediation: { settle_s: 0, defaults: { correlation: { min_count: null, min_share: null } } },
         prometheus: { timeout_ms: 1000, concurrency: 4 },
         mqtt: b ? { mode: 'external', url: b.url, username: 'hub', password: PASSWORDS.hub } : { mode: 'embedded', host: '127.0.0.1', port: brokerPort },
+        ...o.hubConfig,
       }),
     );
     const hubUrl = `http://127.0.0.1:${hubPort}`;
