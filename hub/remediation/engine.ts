@@ -18,7 +18,7 @@ import { stepText } from '../core/action.js';
 import type { Sample } from '../core/conditions.js';
 import { evalConditions } from '../core/conditions.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
-import { type Execution, isTerminal, type MessageRun } from '../model/execution.js';
+import { type Execution, executionIdOf, isTerminal, type MessageRun } from '../model/execution.js';
 import type { RemediationSettings } from '../model/remediation.js';
 import type { HubStore } from '../store/store.js';
 import { type QueuedSms, drainSms, offerSms } from './guardrails.js';
@@ -49,6 +49,10 @@ export class PlaybookEngine {
   private timerAt = Infinity;
   private stopped = true;
   private dirty = false;
+  private dirtyRemediation = false;
+  private kick = false;
+  /** Messages written in this batch, published after the write. */
+  private readonly outbox: Array<{ exec: Execution; msg: MessageRun }> = [];
 
   constructor(private readonly d: EngineDeps) {}
 
@@ -87,11 +91,25 @@ export class PlaybookEngine {
     this.d.dispatcher.event(exec);
   }
 
-  /** Write the transitions applied since the last write (end of every batch). */
+  /**
+   * Group commit, at the end of every batch: write what changed (executions, budgets, the
+   * delivery log) and only then hand the new messages to MQTT and wake the webhook sender.
+   * The reducer heard `ack` for them within the batch; a crash before this write loses the acks
+   * together with the messages, and the replay re-emits both under the same keys.
+   */
   async flush(): Promise<void> {
-    if (!this.dirty) return;
+    const writes: Array<Promise<void>> = [];
+    if (this.dirty) writes.push(this.d.store.executions.save());
+    if (this.dirtyRemediation) writes.push(this.d.store.saveRemediation());
     this.dirty = false;
-    await this.d.store.executions.save();
+    this.dirtyRemediation = false;
+    await Promise.all(writes);
+    const out = this.outbox.splice(0);
+    for (const { exec, msg } of out) this.d.dispatcher.publish(exec, msg);
+    if (this.kick) {
+      this.kick = false;
+      this.d.kickWebhooks?.();
+    }
   }
 
   /** Feed one event to an execution's run and carry out the effects (inside `serial`). */
@@ -108,7 +126,7 @@ export class PlaybookEngine {
       // repeats it with the same effect keys); an outbound effect writes before it is handed on.
       this.dirty = true;
       for (const e of r.effects) {
-        const ack = await this.effect(exec, e);
+        const ack = this.effect(exec, e);
         if (ack) queue.push({ type: 'ack', key: ack.key });
         if (ack?.fail) queue.push(ack.fail);
       }
@@ -139,7 +157,7 @@ export class PlaybookEngine {
   }
 
   /** Carry out one effect; returns the key to acknowledge once it is durable (and a follow-up event). */
-  private async effect(exec: Execution, e: Effect): Promise<{ key: string; fail?: RunEvent } | null> {
+  private effect(exec: Execution, e: Effect): { key: string; fail?: RunEvent } | null {
     switch (e.type) {
       case 'dispatch_sms':
         return this.command(exec, e);
@@ -165,7 +183,7 @@ export class PlaybookEngine {
     return suffix === 's' && step === first ? exec.id : `${exec.id}-${suffix}${step}`;
   }
 
-  private async command(exec: Execution, e: Extract<Effect, { type: 'dispatch_sms' }>): Promise<{ key: string; fail?: RunEvent }> {
+  private command(exec: Execution, e: Extract<Effect, { type: 'dispatch_sms' }>): { key: string; fail?: RunEvent } {
     const wire = this.wireId(exec, e.step, 's');
     if (exec.messages.some((m) => m.wire_id === wire)) return { key: e.key };
     const now = this.d.clock.now();
@@ -181,15 +199,15 @@ export class PlaybookEngine {
       exec.state = 'failed';
       exec.event_seq++;
       this.note(exec, e.step, 'failed', problem);
-      await this.d.store.putExecution(exec);
+      this.dirty = true;
       this.d.dispatcher.event(exec, { message: msg, reason: msg.reason });
       return { key: e.key, fail: { type: 'send_result', step: e.step, state: 'failed', ok: false, detail: problem } };
     }
-    await this.offer(exec, msg, text?.ok ? text.parts : 1, 0, `${exec.job_name}: ${exec.device.name || exec.device.key}`);
+    this.offer(exec, msg, text?.ok ? text.parts : 1, 0, `${exec.job_name}: ${exec.device.name || exec.device.key}`);
     return { key: e.key };
   }
 
-  private async notify(exec: Execution, e: Extract<Effect, { type: 'notify_sms' }>): Promise<{ key: string }> {
+  private notify(exec: Execution, e: Extract<Effect, { type: 'notify_sms' }>): { key: string } {
     const now = this.d.clock.now();
     const settings = this.d.settings(exec.platform_id);
     const to = e.to === 'on_call' ? settings.on_call.map((o) => o.phone) : e.to;
@@ -204,18 +222,18 @@ export class PlaybookEngine {
         const wire = `${exec.id}-n${e.step}x${i}`;
         if (exec.messages.some((m) => m.wire_id === wire)) continue;
         const msg = this.newMessage(exec, wire, e.step, 'notify', e.site_id, null, phone, e.text, now + 3600_000);
-        await this.offer(exec, msg, planSms(e.text).parts.length || 1, 10, `notify ${phone}`);
+        this.offer(exec, msg, planSms(e.text).parts.length || 1, 10, `notify ${phone}`);
       }
     }
-    await this.d.store.putExecution(exec);
+    this.dirty = true;
     return { key: e.key };
   }
 
-  private async webhook(exec: Execution, e: Extract<Effect, { type: 'webhook' }>): Promise<{ key: string }> {
+  private webhook(exec: Execution, e: Extract<Effect, { type: 'webhook' }>): { key: string } {
     const ep = this.d.store.webhook(e.endpoint_id);
     if (!ep || ep.platform_id !== exec.platform_id) {
       this.note(exec, e.step, 'webhook_skipped', `endpoint ${e.endpoint_id} not found`);
-      await this.d.store.putExecution(exec);
+      this.dirty = true;
       return { key: e.key };
     }
     if (!this.d.store.deliveryByKey(e.key, ep.id)) {
@@ -226,10 +244,11 @@ export class PlaybookEngine {
         rec.event_type = 'incident.opened';
         rec.body = JSON.stringify(body);
       }
-      await this.d.store.putDelivery(rec);
+      this.d.store.addDelivery(rec);
       this.note(exec, e.step, 'webhook_queued', ep.url.replace(/\?.*$/, ''));
-      await this.d.store.putExecution(exec);
-      this.d.kickWebhooks?.();
+      this.dirty = true;
+      this.dirtyRemediation = true;
+      this.kick = true;
     }
     return { key: e.key };
   }
@@ -245,32 +264,35 @@ export class PlaybookEngine {
   }
 
   /** Through the site's SMS budget: released now -> created and published; else queued. */
-  private async offer(exec: Execution, msg: MessageRun, parts: number, priority: number, label: string): Promise<void> {
+  private offer(exec: Execution, msg: MessageRun, parts: number, priority: number, label: string): void {
     const now = this.d.clock.now();
     const cfg = this.d.settings(exec.platform_id).sms_budget;
     const q: QueuedSms = { key: msg.wire_id, site_id: msg.site_id, to: msg.to, parts, priority, queued_at: now, label };
     const r = offerSms(this.d.store.budget(exec.platform_id), q, now, cfg);
     this.d.store.setBudget(exec.platform_id, r.state);
-    await this.d.store.saveRemediation();
+    this.dirty = true;
+    this.dirtyRemediation = true;
     const released = new Set(r.release.map((x) => x.key));
     if (released.has(msg.wire_id)) {
       msg.state = 'created';
-      await this.d.store.putExecution(exec);
-      this.d.dispatcher.publish(exec, msg);
+      this.outbox.push({ exec, msg });
     } else {
       this.note(exec, msg.step, 'queued', `${msg.to}: SMS budget of site ${msg.site_id} used up`);
-      await this.d.store.putExecution(exec);
     }
-    await this.releaseQueued(exec.platform_id, r.release.filter((x) => x.key !== msg.wire_id));
+    this.releaseQueued(exec.platform_id, r.release.filter((x) => x.key !== msg.wire_id));
   }
 
-  private async releaseQueued(platformId: string, items: readonly QueuedSms[]): Promise<void> {
+  private releaseQueued(platformId: string, items: readonly QueuedSms[]): void {
     for (const q of items) {
-      const exec = this.d.store.execution(q.key.split('-')[0] as string);
+      const exec = this.d.store.execution(executionIdOf(q.key));
       const msg = exec?.messages.find((m) => m.wire_id === q.key);
       if (!exec || !msg || msg.state !== 'queued' || exec.platform_id !== platformId) continue;
-      await this.d.dispatcher.setState(exec, msg, 'created', 'released by the SMS budget');
-      this.d.dispatcher.publish(exec, msg);
+      msg.state = 'created';
+      this.note(exec, msg.step, 'created', `${msg.to}: released by the SMS budget`);
+      exec.event_seq++;
+      this.d.dispatcher.event(exec, { message: msg });
+      this.dirty = true;
+      this.outbox.push({ exec, msg });
     }
   }
 
@@ -283,8 +305,8 @@ export class PlaybookEngine {
       const r = drainSms(b, now, this.d.settings(p.id).sms_budget);
       this.d.store.setBudget(p.id, r.state);
       if (r.release.length) {
-        await this.d.store.saveRemediation();
-        await this.releaseQueued(p.id, r.release);
+        this.dirtyRemediation = true;
+        this.releaseQueued(p.id, r.release);
       }
     }
   }

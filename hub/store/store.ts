@@ -329,6 +329,10 @@ export class HubStore {
   dueDeliveries(now: number): DeliveryRecord[] {
     return this.remediation.data.deliveries.filter((d) => d.next_at !== null && d.next_at <= now).sort((a, b) => (a.next_at ?? 0) - (b.next_at ?? 0));
   }
+  /** Add a delivery in memory (written with the next remediation save). */
+  addDelivery(rec: DeliveryRecord): void {
+    this.remediation.data.deliveries.push(rec);
+  }
   /** Insert or replace a delivery by id; keeps the newest `max` settled ones. */
   async putDelivery(rec: DeliveryRecord, max = 5000): Promise<void> {
     const list = this.remediation.data.deliveries;
