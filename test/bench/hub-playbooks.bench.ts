@@ -5,6 +5,7 @@
 // unchanged and with every second device recovering), and a whole poll cycle (collect through a
 // fake Prometheus, 10,000 job evaluations, 10,000 verifications) with the store on disk.
 import type { Execution } from '../../hub/model/execution.js';
+import { remediationSettings } from '../../hub/model/remediation.js';
 import { powerCycleTemplate } from '../../hub/remediation/playbook.js';
 import { reduceAll } from '../../hub/remediation/reducer.js';
 import { createRun } from '../../hub/remediation/run.js';
@@ -57,7 +58,22 @@ const bench: Bench = async () => {
   const recovered = w.store.executionList('a').filter((e) => e.outcome === 'recovered').length;
   await w.engine.stop();
   await w.store.flush();
+  // A separate hub: 1,000 jobs fire in one cycle (guardrails opened wide), each execution
+  // created, its command written and handed to MQTT.
+  const f = await createWorld();
+  await f.store.putRemediationSettings('a', remediationSettings.parse({ sms_budget: { per_hour: 10_000, sites: {} }, correlation: { window_s: 60, min_count: null, min_share: null, share_min_count: 2 } }));
+  const fjobs = Array.from({ length: 1000 }, (_, i) => f.job('a', { device: { key_type: 'device_id', key: `f${i}`, name: `F${i}` }, steps }));
+  await f.store.putJobs(fjobs);
+  for (const j of fjobs) f.prom.set('signage_device_online', { platform_id: 'a', device_id: j.device.key }, 0);
+  const fire = await timeMs(async () => {
+    await f.poller.cycle();
+    await f.dispatcher.idle();
+  });
+  const published = f.pub.on('/a/s1/job').length;
+  await f.engine.stop();
+  await f.store.flush();
   const results: BenchResult[] = [
+    { name: 'hub playbooks: a cycle in which 1,000 jobs fire (executions, commands written, published, PUBACKed)', value: fire, unit: 'ms', notes: `${published} jobs published` },
     { name: 'hub playbooks: engine part of a cycle, 10,000 verifying runs, data unchanged (median of 5)', value: steady[2] ?? 0, unit: 'ms', target: { value: 1000, better: 'lower' }, notes: `${verifying} runs verifying` },
     { name: 'hub playbooks: engine part of a cycle, 10,000 verifying runs, every second device recovers', value: busy, unit: 'ms', notes: `${recovered} recovered, one store write, 5,000 x 3 events` },
     { name: 'hub playbooks: whole poll cycle, 10,000 jobs + 10,000 verifying runs (fake Prometheus, store on disk)', value: poll, unit: 'ms', notes: 'collect + 10,000 job evaluations + 10,000 verifications' },
