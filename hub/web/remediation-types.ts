@@ -2,6 +2,7 @@
 // Tolerant on purpose: times may come as ISO strings or epoch ms, optional parts may be absent,
 // so a page never breaks on a field it only displays.
 import type { StepV2 } from '../remediation/playbook.js';
+import type { daily } from '../remediation/aggregates.js';
 
 export type When = string | number | null | undefined;
 
@@ -95,17 +96,9 @@ export interface SiteQueue {
   items: Array<{ key: string; to: string; parts: number; priority: number; queued_at: When; label: string }>;
 }
 
-export interface OutcomeStatsView {
-  remediations: number;
-  recovered: number;
-  not_recovered: number;
-  unknown: number;
-  escalations: number;
-  recovered_share: number | null;
-  median_ttr_s: number | null;
-}
-
-export type DailyRow = { day: string } & Record<'recovered' | 'not_recovered' | 'unknown' | 'escalated' | 'cancelled', number>;
+// The report rows are the hub's own aggregate types (hub/remediation/aggregates.ts), as JSON.
+export type { OutcomeStats as OutcomeStatsView } from '../remediation/aggregates.js';
+export type DailyRow = ReturnType<typeof daily>[number];
 
 /** An ISO string from what the API gave (ISO or epoch ms). */
 export function iso(v: When): string | null {

@@ -10,6 +10,7 @@ import { DailyChart, fillDays } from './fleet-chart.js';
 import { formatNumber, type Lang, type T } from './i18n.js';
 import { Page } from './layout.js';
 import type { DailyRow, OutcomeStatsView } from './remediation-types.js';
+import type { DeviceStats, JobStats, SiteStats } from '../remediation/aggregates.js';
 import { duration } from './words.js';
 
 const REPORTS = ['devices', 'jobs', 'sites'] as const;
@@ -17,24 +18,12 @@ type Report = (typeof REPORTS)[number];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const ROWS = 100;
 
-interface DeviceRow extends OutcomeStatsView {
-  device_key: string;
-}
-interface JobRow extends OutcomeStatsView {
-  job_id: string;
-  job_name: string;
-}
-interface SiteRow {
-  site_id: string;
-  sms_sent: number;
-  sms_parts: number;
-  sms_failed: number;
-  failure_share: number | null;
-  commands: number;
-  notifications: number;
+type DeviceRow = Pick<DeviceStats, 'device_key'> & OutcomeStatsView;
+type JobRow = Pick<JobStats, 'job_id' | 'job_name'> & OutcomeStatsView;
+type SiteRow = SiteStats & {
   /** Share of the range the site's modem was up (null: unknown). */
   modem_uptime_share?: number | null;
-}
+};
 
 /** The date range asked for (yyyy-mm-dd, UTC), by default the last 30 days up to `now`. */
 export function rangeOf(since: string | undefined, until: string | undefined, now: number): { since: string; until: string; api: { since: string; until: string } } {
