@@ -34,7 +34,7 @@ describe('npm run demo', () => {
 
     // What it printed works.
     const jobs = (await (await fetch(`${hub}/api/v1/jobs`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: unknown[] };
-    expect(jobs.items).toHaveLength(2);
+    expect(jobs.items).toHaveLength(3);
     // The web form when hub/main.ts mounts it (`/` leads to its sign-in page), the API otherwise.
     const root = await fetch(`${hub}/`);
     if (root.ok && (root.headers.get('content-type') ?? '').includes('html')) expect(out).toContain(`${hub}/   (web form`);
@@ -48,6 +48,13 @@ describe('npm run demo', () => {
     expect(res.ok).toBe(true);
     await demo.waitForOutput(/SMS -> \+79161234567: "#12#0#1#1#"/, 30_000);
     await demo.waitForOutput(/execution \S+ \([^)]*\): delivered/, 20_000);
+
+    // The playbook device: its socket power-cycles it, the player comes back, "recovered".
+    const pc = await fetch(`${sim}/_sim/devices/30003`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ connection_state: 'offline' }) });
+    expect(pc.ok).toBe(true);
+    await demo.waitForOutput(/SMS -> \+79161234503: "#12#0#1#1#"/, 30_000);
+    await demo.waitForOutput(/player 30003 is rebooting/, 5_000);
+    await demo.waitForOutput(/execution \S+ \([^)]*\): \w+ step 2 verify recovered outcome recovered \(time to recovery [\d.]+ s\)/, 60_000);
 
     // Ctrl-C: everything stops.
     const pids = pidList.split(',').map(Number);
