@@ -1,5 +1,5 @@
-// The basic accessibility check of the browser tests, shared by their files.
-import type { Page } from 'playwright-core';
+// What the browser tests share: launching Debian's Chromium and the basic accessibility check.
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 /**
  * Basic accessibility of the page as rendered: every control has an accessible name, every
@@ -30,3 +30,11 @@ export async function a11yProblems(page: Page): Promise<string[]> {
   });
 }
 
+
+/** Debian's Chromium, headless, as every browser test launches it. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}

@@ -4,9 +4,9 @@
 // an incident that is released from the incidents page; an execution cancelled from its page;
 // the fleet page with its chart. Screenshots go to test-artifacts/web/.
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { a11yProblems } from './browser-a11y.js';
+import { a11yProblems, launchChromium } from './browser-a11y.js';
 import { type LiveHub, setDevice, startLiveHub } from './live-hub.js';
 
 const poll = <T>(fn: () => T | Promise<T>, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
@@ -18,10 +18,7 @@ let browser: Browser;
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   live = await startLiveHub({ config: { remediation: { settle_s: 0 } } });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {

@@ -3,9 +3,9 @@
 // fixed on the way and the live SMS counter), see it listed, tenant isolation, keyboard-only
 // creation, and a phone-width layout. Screenshots go to test-artifacts/web/.
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { a11yProblems } from './browser-a11y.js';
+import { a11yProblems, launchChromium } from './browser-a11y.js';
 import { type LiveHub, startLiveHub } from './live-hub.js';
 
 // Live parts (debounced fetches) can take seconds on a loaded 2-core CI machine: poll patiently.
@@ -18,10 +18,7 @@ let browser: Browser;
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   live = await startLiveHub();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {

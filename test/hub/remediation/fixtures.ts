@@ -1,6 +1,6 @@
 // Shared plain values for the remediation tests: a D210 power-cycle playbook and a run factory.
 import { powerCycleTemplate, type Playbook } from '../../../hub/remediation/playbook.js';
-import { createRun, type RunState } from '../../../hub/remediation/run.js';
+import { createRun, type RunState, type WebhookEvent } from '../../../hub/remediation/run.js';
 
 export const T0 = Date.parse('2026-11-25T08:00:00Z');
 export const S = 1000;
@@ -20,4 +20,22 @@ export function d210Playbook(): Playbook {
 
 export function newRun(steps: Playbook = d210Playbook(), id = 'ex1', settle_ms = 0): RunState {
   return createRun({ id, platform_id: 'ar', job_id: 'job1', job_name: 'Player 7 offline', device: { key: '10007', name: 'Player 7' }, steps, settle_ms }, T0);
+}
+
+/** The webhook event of an escalated execution (pure and I/O webhook tests). */
+export function escalatedEvent(at: number, text = 'Player 7 not recovered'): WebhookEvent {
+  return {
+    type: 'execution.escalated',
+    execution_id: 'ex1',
+    platform_id: 'ar',
+    job_id: 'job1',
+    job_name: 'Player 7 offline',
+    device: { key: '10007', name: 'Player 7' },
+    outcome: 'not_recovered',
+    ttr_s: null,
+    escalation_reason: null,
+    step: 6,
+    text,
+    at: new Date(at).toISOString(),
+  };
 }

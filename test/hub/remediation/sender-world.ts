@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Clock } from '../../../hub/common/clock.js';
 import { silentLogger } from '../../../hub/common/log.js';
-import type { WebhookEvent } from '../../../hub/remediation/run.js';
 import { WebhookSender, type DeliveryStore, type SenderDeps } from '../../../hub/remediation/sender.js';
+import { escalatedEvent } from './fixtures.js';
 import { due, newDelivery, retryPolicy, SIGNATURE_HEADER, type DeliveryRecord, type UrlPolicy, type WebhookEndpoint } from '../../../hub/remediation/webhook.js';
 
 export const SECRET = 'whsec-0123456789abcdef';
@@ -73,20 +73,7 @@ export class MemStore implements DeliveryStore {
   }
 }
 
-export const event = (text = 'Player 7 not recovered'): WebhookEvent => ({
-  type: 'execution.escalated',
-  execution_id: 'ex1',
-  platform_id: 'ar',
-  job_id: 'job1',
-  job_name: 'Player 7 offline',
-  device: { key: '10007', name: 'Player 7' },
-  outcome: 'not_recovered',
-  ttr_s: null,
-  escalation_reason: null,
-  step: 6,
-  text,
-  at: new Date(clock.now()).toISOString(),
-});
+export const event = (text?: string) => escalatedEvent(clock.now(), text);
 
 export let store: MemStore;
 let senders: WebhookSender[] = [];

@@ -3,24 +3,10 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { addressClass, afterAttempt, backoffMs, buildRequest, due, newDelivery, retryPolicy, SIGNATURE_HEADER, validateWebhookUrl, verifySignature, webhookEndpoint } from '../../../hub/remediation/webhook.js';
-import type { WebhookEvent } from '../../../hub/remediation/run.js';
-import { S, T0 } from './fixtures.js';
+import { escalatedEvent, S, T0 } from './fixtures.js';
 
 const SECRET = 'whsec-0123456789abcdef';
-const event: WebhookEvent = {
-  type: 'execution.escalated',
-  execution_id: 'ex1',
-  platform_id: 'ar',
-  job_id: 'job1',
-  job_name: 'Player 7 offline',
-  device: { key: '10007', name: 'Player 7' },
-  outcome: 'not_recovered',
-  ttr_s: null,
-  escalation_reason: null,
-  step: 6,
-  text: 'Player 7 not recovered',
-  at: new Date(T0).toISOString(),
-};
+const event = escalatedEvent(T0);
 
 describe('signature', () => {
   const req = buildRequest({ url: 'https://example.com/hook', secret: SECRET }, 'd1', event, T0);
