@@ -2,6 +2,7 @@
 // devices, jobs, sites) for a date range, a per-day chart (inline SVG), tables, and CSV downloads
 // proxied through /ui so the session cookie is enough.
 import { Hono } from 'hono';
+import type { Child } from 'hono/jsx';
 import { qs } from './api-client.js';
 import { Banner } from './components.js';
 import type { WebDeps, WebEnv } from './context.js';
@@ -88,6 +89,31 @@ function OutcomeHeads(p: { t: T }) {
   );
 }
 
+/** A report table of outcome figures per row (device or job); `first` renders the row's name cell. */
+function OutcomeTable<R extends OutcomeStatsView>(p: { t: T; lang: Lang; id: string; head: string; rows: R[]; first: (r: R) => Child }) {
+  const { t, lang } = p;
+  return (
+    <div class="table-wrap">
+      <table id={p.id}>
+        <thead>
+          <tr>
+            <th scope="col">{p.head}</th>
+            <OutcomeHeads t={t} />
+          </tr>
+        </thead>
+        <tbody>
+          {p.rows.slice(0, ROWS).map((r) => (
+            <tr>
+              <td data-label={p.head}>{p.first(r)}</td>
+              <OutcomeCells t={t} lang={lang} r={r} />
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function fleetRoutes(w: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
 
@@ -161,28 +187,18 @@ export function fleetRoutes(w: WebDeps): Hono<WebEnv> {
           {t('fleet_by_device')} <CsvLink kind="devices" />
         </h2>
         {devices.ok && devices.data.items.length ? (
-          <div class="table-wrap">
-            <table id="report-devices">
-              <thead>
-                <tr>
-                  <th scope="col">{t('col_device')}</th>
-                  <OutcomeHeads t={t} />
-                </tr>
-              </thead>
-              <tbody>
-                {devices.data.items.slice(0, ROWS).map((r) => (
-                  <tr>
-                    <td data-label={t('col_device')}>
-                      <a href={`${w.base}/executions${qs({ key: r.device_key })}`}>
-                        <code>{r.device_key}</code>
-                      </a>
-                    </td>
-                    <OutcomeCells t={t} lang={lang} r={r} />
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <OutcomeTable
+            t={t}
+            lang={lang}
+            id="report-devices"
+            head={t('col_device')}
+            rows={devices.data.items}
+            first={(r) => (
+              <a href={`${w.base}/executions${qs({ key: r.device_key })}`}>
+                <code>{r.device_key}</code>
+              </a>
+            )}
+          />
         ) : (
           <p>{t('fleet_no_data')}</p>
         )}
@@ -191,26 +207,7 @@ export function fleetRoutes(w: WebDeps): Hono<WebEnv> {
           {t('fleet_by_job')} <CsvLink kind="jobs" />
         </h2>
         {jobs.ok && jobs.data.items.length ? (
-          <div class="table-wrap">
-            <table id="report-jobs">
-              <thead>
-                <tr>
-                  <th scope="col">{t('col_job')}</th>
-                  <OutcomeHeads t={t} />
-                </tr>
-              </thead>
-              <tbody>
-                {jobs.data.items.slice(0, ROWS).map((r) => (
-                  <tr>
-                    <td data-label={t('col_job')}>
-                      <a href={`${w.base}/executions${qs({ job_id: r.job_id })}`}>{r.job_name || r.job_id}</a>
-                    </td>
-                    <OutcomeCells t={t} lang={lang} r={r} />
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <OutcomeTable t={t} lang={lang} id="report-jobs" head={t('col_job')} rows={jobs.data.items} first={(r) => <a href={`${w.base}/executions${qs({ job_id: r.job_id })}`}>{r.job_name || r.job_id}</a>} />
         ) : (
           <p>{t('fleet_no_data')}</p>
         )}
