@@ -213,11 +213,8 @@ export class PlaybookEngine {
     const to = e.to === 'on_call' ? settings.on_call.map((o) => o.phone) : e.to;
     if (!this.d.store.site(exec.platform_id, e.site_id)) {
       this.note(exec, e.step, 'notify_failed', `site ${e.site_id} not found`);
-    } else if (to.length === 0) {
-      this.note(exec, e.step, 'notify_failed', 'the on-call list is empty');
-    }
-    const site = this.d.store.site(exec.platform_id, e.site_id);
-    if (site) {
+    } else {
+      if (to.length === 0) this.note(exec, e.step, 'notify_failed', 'the on-call list is empty');
       for (const [i, phone] of to.entries()) {
         const wire = `${exec.id}-n${e.step}x${i}`;
         if (exec.messages.some((m) => m.wire_id === wire)) continue;

@@ -108,6 +108,21 @@ describe('playbook engine in the hub', () => {
     expect(JSON.parse(deliveries[0]?.body ?? '{}')).toMatchObject({ execution_id: e.id, outcome: 'not_recovered', device: { key: 'p2' } });
   });
 
+  it('a notify step with nobody to tell (empty on-call list, deleted webhook) says so on the timeline and the run still ends', async () => {
+    const w = await createWorld();
+    const job = playbookJob(w, 'n1', [SEND, VERIFY, { ...NOTIFY, webhooks: ['gone'] }]);
+    await w.store.putJob(job);
+    online(w, 'n1', 0);
+    await cycle(w);
+    await agent(w, exec(w, job.id).id, 'sent');
+    await cycle(w, 301_000);
+    const e = exec(w, job.id);
+    expect(e).toMatchObject({ phase: 'done', outcome: 'not_recovered', escalated: true });
+    expect(e.timeline).toEqual(expect.arrayContaining([expect.objectContaining({ state: 'notify_failed', detail: 'the on-call list is empty' }), expect.objectContaining({ state: 'webhook_skipped', detail: 'endpoint gone not found' })]));
+    expect(e.messages.filter((m) => m.kind === 'notify')).toEqual([]);
+    expect(w.store.deliveries('a')).toEqual([]);
+  });
+
   it('device limit: past the rolling limit the run escalates without sending the command', async () => {
     const w = await createWorld();
     await settings(w, { on_call: [{ name: '', phone: '+79995550001' }], device_limit: { max: 1, window_s: 3600 } });
