@@ -208,59 +208,48 @@ export function remediationApi(): Hono<HubEnv> {
     return c.json({ sites: views.sort((a, b) => a.site_id.localeCompare(b.site_id)).map((v) => ({ ...v, next_slot_at: v.next_slot_at === null ? null : new Date(v.next_slot_at).toISOString() })) });
   });
 
-  // --- reports
-  const report = (name: string, build: (runs: RemediationRecord[], sms: SmsRecord[], r: { since?: number; until?: number }) => object[], columns: string[]) =>
+  // --- reports: one route per report over the platform's executions in the asked range
+  interface ReportInput {
+    platformId: string;
+    deps: HubEnv['Variables']['deps'];
+    runs: RemediationRecord[];
+    sms: SmsRecord[];
+    range: { since?: number; until?: number };
+  }
+  const report = <R extends object>(name: string, build: (x: ReportInput) => R[], columns: ReadonlyArray<keyof R & string>, json: (rows: R[]) => object = (items) => ({ items })) =>
     app.get(`/reports/${name}`, (c) => {
       const platform = scope(c);
+      const deps = c.get('deps');
       const q = parseQuery(c, rangeQuery);
       const range = { ...(q.since ? { since: Date.parse(q.since) } : {}), ...(q.until ? { until: Date.parse(q.until) } : {}) };
-      const { runs, sms } = records(c.get('deps').store.executionList(platform.id));
-      const rows = build(runs, sms, range);
+      const rows = build({ platformId: platform.id, deps, range, ...records(deps.store.executionList(platform.id)) });
       if (q.format === 'csv') {
         c.header('Content-Type', 'text/csv; charset=utf-8');
         c.header('Content-Disposition', `attachment; filename="gsmjobs-${platform.id}-${name}.csv"`);
-        return c.body(toCsv(rows as Array<Record<string, unknown>>, columns));
+        return c.body(toCsv(rows, columns));
       }
-      return c.json({ items: rows });
+      return c.json(json(rows));
     });
-  const outcomeColumns = ['remediations', 'recovered', 'not_recovered', 'unknown', 'escalations', 'recovered_share', 'median_ttr_s'];
-  report('devices', (runs, _s, r) => byDevice(runs, r), ['platform_id', 'device_key', ...outcomeColumns]);
-  report('jobs', (runs, _s, r) => byJob(runs, r), ['platform_id', 'job_id', 'job_name', ...outcomeColumns]);
-  app.get('/reports/sites', (c) => {
-    const platform = scope(c);
-    const deps = c.get('deps');
-    const q = parseQuery(c, rangeQuery);
-    const now = deps.now();
-    const range = { ...(q.since ? { since: Date.parse(q.since) } : {}), ...(q.until ? { until: Date.parse(q.until) } : {}) };
-    const { sms } = records(deps.store.executionList(platform.id));
-    const stats = new Map(bySite(sms, range).map((s) => [s.site_id, s]));
-    // Every site of the platform, with its modem uptime over the range (default: the last 7 days).
-    const from = range.since ?? now - 7 * 86400_000;
-    const to = Math.min(range.until ?? now, now);
-    const rows = deps.store.sites(platform.id).map((site) => ({
-      ...(stats.get(site.id) ?? { platform_id: platform.id, site_id: site.id, sms_sent: 0, sms_parts: 0, sms_failed: 0, failure_share: null, commands: 0, notifications: 0 }),
-      modem_uptime_share: uptimeShare(deps.store.uptimeMarks(platform.id, site.id), from, to),
-    }));
-    if (q.format === 'csv') {
-      c.header('Content-Type', 'text/csv; charset=utf-8');
-      c.header('Content-Disposition', `attachment; filename="gsmjobs-${platform.id}-sites.csv"`);
-      return c.body(toCsv(rows, ['platform_id', 'site_id', 'sms_sent', 'sms_parts', 'sms_failed', 'failure_share', 'commands', 'notifications', 'modem_uptime_share']));
-    }
-    return c.json({ items: rows });
-  });
-  report('daily', (runs, _s, r) => daily(runs, r), ['day', 'recovered', 'not_recovered', 'unknown', 'escalated', 'cancelled']);
-  app.get('/reports/fleet', (c) => {
-    const platform = scope(c);
-    const q = parseQuery(c, rangeQuery);
-    const range = { ...(q.since ? { since: Date.parse(q.since) } : {}), ...(q.until ? { until: Date.parse(q.until) } : {}) };
-    const { runs } = records(c.get('deps').store.executionList(platform.id));
-    const stats = fleet(runs, range);
-    if (q.format === 'csv') {
-      c.header('Content-Type', 'text/csv; charset=utf-8');
-      return c.body(toCsv([stats], outcomeColumns as Array<keyof typeof stats & string>));
-    }
-    return c.json({ stats });
-  });
+  const outcomeColumns = ['remediations', 'recovered', 'not_recovered', 'unknown', 'escalations', 'recovered_share', 'median_ttr_s'] as const;
+  report('devices', (x) => byDevice(x.runs, x.range), ['platform_id', 'device_key', ...outcomeColumns]);
+  report('jobs', (x) => byJob(x.runs, x.range), ['platform_id', 'job_id', 'job_name', ...outcomeColumns]);
+  report('daily', (x) => daily(x.runs, x.range), ['day', 'recovered', 'not_recovered', 'unknown', 'escalated', 'cancelled']);
+  report('fleet', (x) => [fleet(x.runs, x.range)], outcomeColumns, ([stats]) => ({ stats }));
+  // Every site of the platform, with its modem uptime over the range (default: the last 7 days).
+  report(
+    'sites',
+    ({ platformId, deps, sms, range }) => {
+      const now = deps.now();
+      const stats = new Map(bySite(sms, range).map((s) => [s.site_id, s]));
+      const from = range.since ?? now - 7 * 86400_000;
+      const to = Math.min(range.until ?? now, now);
+      return deps.store.sites(platformId).map((site) => ({
+        ...(stats.get(site.id) ?? { platform_id: platformId, site_id: site.id, sms_sent: 0, sms_parts: 0, sms_failed: 0, failure_share: null, commands: 0, notifications: 0 }),
+        modem_uptime_share: uptimeShare(deps.store.uptimeMarks(platformId, site.id), from, to),
+      }));
+    },
+    ['platform_id', 'site_id', 'sms_sent', 'sms_parts', 'sms_failed', 'failure_share', 'commands', 'notifications', 'modem_uptime_share'],
+  );
 
   return app;
 }
