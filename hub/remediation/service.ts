@@ -63,11 +63,12 @@ export class RemediationService implements Firer {
     });
   }
 
-  private newExecution(f: Fire, now: number): Execution {
-    const manual = f.reason === 'manual';
+  private newExecution(f: { job: Pick<Job, 'id' | 'platform_id' | 'name' | 'device' | 'steps'>; reason: Execution['trigger']['reason']; values: Fire['values'] }, now: number): Execution {
+    // An operator's run and an incident notification act at once; fired jobs settle first.
+    const immediate = f.reason === 'manual' || f.reason === 'incident';
     const id = this.d.newId();
     const at = new Date(now).toISOString();
-    const run = createRun({ id, platform_id: f.job.platform_id, job_id: f.job.id, job_name: f.job.name, device: { key: f.job.device.key, name: f.job.device.name }, steps: f.job.steps, settle_ms: manual ? 0 : this.d.settleMs }, now);
+    const run = createRun({ id, platform_id: f.job.platform_id, job_id: f.job.id, job_name: f.job.name, device: { key: f.job.device.key, name: f.job.device.name }, steps: f.job.steps, settle_ms: immediate ? 0 : this.d.settleMs }, now);
     return {
       id,
       platform_id: f.job.platform_id,
@@ -145,9 +146,8 @@ export class RemediationService implements Firer {
       return;
     }
     const step: NotifyStep = { type: 'notify', sms, webhooks, text: text.replace(/[{}]/g, '') };
-    const job = { id: `incident-${incidentId}`.slice(0, 64), platform_id: platformId, name: `Incident ${incidentId}`, device: { key_type: 'device_id' as const, key: platformId, name: platformId }, steps: [step] } as unknown as Job;
-    const exec = this.newExecution({ job, reason: 'manual', values: {} }, now);
-    exec.trigger.reason = 'incident';
+    const job = { id: `incident-${incidentId}`.slice(0, 64), platform_id: platformId, name: `Incident ${incidentId}`, device: { key_type: 'device_id' as const, key: platformId, name: platformId }, steps: [step] };
+    const exec = this.newExecution({ job, reason: 'incident', values: {} }, now);
     exec.incident_id = incidentId;
     if (exec.run) exec.run = { ...exec.run, incident_id: incidentId };
     await store.putExecution(exec);

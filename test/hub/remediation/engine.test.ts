@@ -167,6 +167,28 @@ describe('playbook engine in the hub', () => {
     expect(await w.remediation.release('a', incidents[0]?.id ?? '', 'test')).toMatchObject({ ok: false, status: 409 });
   });
 
+  it('with a settle delay, fired runs wait, but the incident notification goes out at once', async () => {
+    const w = await createWorld();
+    await settings(w, { on_call: [{ name: '', phone: '+79995550001' }], notify_site_id: 's1', correlation: { window_s: 300, min_count: 3, min_share: null, share_min_count: 3 } });
+    const settled = new RemediationService({ store: w.store, engine: w.engine, clock: w.clock, log: silentLogger, settings: (p) => w.store.remediationSettings(p, remediationSettings.parse({})), newId: () => newId(w.clock.now()), settleMs: 60_000, lang: 'en' });
+    const poller = new Poller({ store: w.store, query: w.prom.query, clock: w.clock, firer: settled, verify: w.engine, log: silentLogger });
+    const one = playbookJob(w, 's0', [SEND]);
+    await w.store.putJob(one);
+    online(w, 's0', 0);
+    await poller.cycle();
+    await w.dispatcher.idle();
+    expect(exec(w, one.id)).toMatchObject({ phase: 'running', step: 0 });
+    expect(w.pub.on('/a/s1/job')).toHaveLength(0); // settling
+    const more = [1, 2].map((i) => playbookJob(w, `s${i}`, [SEND]));
+    await w.store.putJobs(more);
+    for (const j of more) online(w, j.device.key, 0);
+    w.clock.advance(10_000);
+    await poller.cycle();
+    await w.dispatcher.idle();
+    expect(w.pub.on('/a/s1/job').map((j) => j.to)).toEqual(['+79995550001']);
+    expect(w.store.executionList('a').filter((e) => e.trigger.reason !== 'incident').every((e) => e.phase === 'held')).toBe(true);
+  });
+
   it('SMS budget per site: over the hourly budget messages queue and go out when it frees up', async () => {
     const w = await createWorld();
     await settings(w, { sms_budget: { per_hour: 2, sites: {} }, correlation: { window_s: 300, min_count: null, min_share: null, share_min_count: 3 } });
