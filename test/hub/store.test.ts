@@ -53,6 +53,42 @@ describe('migrations', () => {
   });
 });
 
+describe('store migrations (issue 10)', () => {
+  it('a v1 store loads as v2: send steps become messages (first wire id = execution id), definitions gain settings and webhooks', async () => {
+    const dir = tempDir('store-v1');
+    const at = '2026-11-01T10:00:00.000Z';
+    const v1 = {
+      id: 'e1',
+      platform_id: 'a',
+      job_id: 'j',
+      job_name: 'j',
+      device: { key_type: 'device_id', key: '1', name: '' },
+      trigger: { reason: 'condition', values: {} },
+      state: 'delivered',
+      step: 0,
+      steps: [{ type: 'send', site_id: 's1', control_device_id: 'c', to: '+700', text: 't', state: 'delivered', attempt: 1, agent_seq: 3, expires_at: at, dispatched_at: at, message_refs: [7] }],
+      outcome: null,
+      timeline: [],
+      replies: [],
+      event_seq: 4,
+      created_at: at,
+      updated_at: at,
+    };
+    writeFileSync(join(dir, 'executions.json'), JSON.stringify({ version: 1, executions: { e1: v1 }, inbound: [] }));
+    writeFileSync(join(dir, 'definitions.json'), JSON.stringify({ version: 1, platforms: {}, sites: {}, control_devices: {}, jobs: {} }));
+    const store = new HubStore(dir);
+    await store.load();
+    const e = store.execution('e1');
+    expect(e).toMatchObject({ phase: 'done', run: null, playbook: [], escalated: false, incident_id: null, ttr_ms: null });
+    expect(e?.messages).toEqual([{ wire_id: 'e1', step: 0, kind: 'command', site_id: 's1', control_device_id: 'c', to: '+700', text: 't', state: 'delivered', attempt: 1, agent_seq: 3, expires_at: at, dispatched_at: at, message_refs: [7] }]);
+    expect(e && 'steps' in e).toBe(false);
+    expect(store.activeExecutions()).toEqual([]);
+    expect(store.webhooks('a')).toEqual([]);
+    expect(JSON.parse(readFileSync(join(dir, 'definitions.json'), 'utf8'))).toMatchObject({ version: 2, remediation: {}, webhooks: {} });
+    expect(JSON.parse(readFileSync(join(dir, 'executions.json'), 'utf8')).version).toBe(2);
+  });
+});
+
 describe('JsonDocument writes', () => {
   it('coalesces saves made while a write is in flight and leaves no temp file', async () => {
     const dir = tempDir('doc');
