@@ -6,7 +6,7 @@ import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import { evalConditions } from '../core/conditions.js';
 import { advance, type FireReason, significantChange } from '../core/machine.js';
-import { type Job, type JobState, initialRuntime } from '../model/job.js';
+import { type Job, type JobRuntime, type JobState, initialRuntime } from '../model/job.js';
 import type { QueryFn } from '../prometheus/client.js';
 import type { HubStore } from '../store/store.js';
 import { type Freshness } from '../core/freshness.js';
@@ -22,6 +22,8 @@ export interface Fire {
   job: Job;
   reason: FireReason | 'manual';
   values: Record<string, number | null>;
+  /** The job's runtime after this firing (absent for manual runs): stored with the execution. */
+  runtime?: JobRuntime;
 }
 
 export interface Firer {
@@ -156,7 +158,7 @@ export class Poller {
         store.setJobRuntime(job.id, rt);
         if (fire) {
           report.fired++;
-          fires.push({ job, reason: fire, values });
+          fires.push({ job, reason: fire, values, runtime: rt });
         }
       }
     }

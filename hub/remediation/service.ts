@@ -14,7 +14,7 @@ import type { Logger } from '../common/log.js';
 import type { Clock } from '../common/clock.js';
 import type { FireReason } from '../core/machine.js';
 import type { Execution } from '../model/execution.js';
-import type { Job } from '../model/job.js';
+import type { Job, JobRuntime } from '../model/job.js';
 import type { RemediationSettings } from '../model/remediation.js';
 import type { NotifyStep } from '../model/steps.js';
 import type { Fire, Firer } from '../poller/poller.js';
@@ -51,7 +51,12 @@ export class RemediationService implements Firer {
       const now = this.d.clock.now();
       const crowded = this.crowdedPlatforms(fires, now);
       const execs = fires.map((f) => this.newExecution(f, now, !crowded.has(f.job.platform_id)));
-      await this.d.store.putExecutions(execs);
+      // Decide, record, then act: the executions and their jobs' firing state in one write.
+      const runtimes = new Map<string, JobRuntime>();
+      fires.forEach((f, i) => {
+        if (f.runtime) runtimes.set(f.job.id, { ...f.runtime, last_execution_id: (execs[i] as Execution).id });
+      });
+      await this.d.store.commitFiring(execs, runtimes);
       for (const e of execs) engine.announce(e);
       const byPlatform = new Map<string, Array<{ exec: Execution; fire: Fire }>>();
       fires.forEach((f, i) => {

@@ -47,6 +47,12 @@ interface Executions {
   version: number;
   executions: Record<string, Execution>;
   inbound: InboundRecord[];
+  /**
+   * Per job: its runtime as of its latest firing, written in the same write as the execution
+   * it created (commitFiring). runtime.json is written later in the cycle; after a crash in
+   * between, load() takes the newer firing, so the restarted hub knows the episode fired.
+   */
+  firings?: Record<string, JobRuntime>;
 }
 interface Remediation {
   version: number;
@@ -132,6 +138,17 @@ export class HubStore {
     await this.runtime.load();
     await this.executions.load();
     await this.remediation.load();
+    this.reconcileFirings();
+  }
+
+  /** A firing recorded with its execution but newer than runtime.json (a crash in between) wins. */
+  private reconcileFirings(): void {
+    const firings = this.executions.data.firings ?? {};
+    for (const [jobId, fired] of Object.entries(firings)) {
+      if (!this.definitions.data.jobs[jobId]) continue;
+      const cur = this.runtime.data.jobs[jobId];
+      if (!cur || (fired.last_fired_at ?? 0) > (cur.last_fired_at ?? 0)) this.runtime.data.jobs[jobId] = fired;
+    }
   }
 
   async flush(): Promise<void> {
@@ -206,7 +223,10 @@ export class HubStore {
     this.jobsVersion++;
     delete this.definitions.data.jobs[id];
     delete this.runtime.data.jobs[id];
-    await Promise.all([this.definitions.save(), this.runtime.save()]);
+    const firings = this.executions.data.firings;
+    const fired = firings !== undefined && id in firings;
+    if (fired) delete firings[id];
+    await Promise.all([this.definitions.save(), this.runtime.save(), ...(fired ? [this.executions.save()] : [])]);
   }
   jobRuntime(id: string): JobRuntime | undefined {
     return this.runtime.data.jobs[id];
@@ -234,6 +254,21 @@ export class HubStore {
   /** Store many executions with one write (a poll cycle's fires). */
   async putExecutions(list: readonly Execution[]): Promise<void> {
     for (const e of list) this.executions.data.executions[e.id] = e;
+    await this.executions.save();
+  }
+  /**
+   * Decide, record, then act: a cycle's new executions and the runtimes of the jobs that fired
+   * them (with `last_execution_id`) in one atomic write, before anything is published. A crash
+   * after it leaves both (the restarted hub resumes the executions and does not fire the episode
+   * again); a crash before it leaves neither (the restarted hub decides again).
+   */
+  async commitFiring(list: readonly Execution[], runtimes: ReadonlyMap<string, JobRuntime>): Promise<void> {
+    for (const e of list) this.executions.data.executions[e.id] = e;
+    const firings = (this.executions.data.firings ??= {});
+    for (const [jobId, rt] of runtimes) {
+      firings[jobId] = rt;
+      this.runtime.data.jobs[jobId] = rt;
+    }
     await this.executions.save();
   }
   /** Executions whose playbook is not done (restart, each cycle). */

@@ -1,5 +1,6 @@
 // The polling cycle with a fake Prometheus: batching, tenant matchers, firing, persisted state,
 // degraded mode.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Poller } from '../../hub/poller/poller.js';
 import { HubStore } from '../../hub/store/store.js';
@@ -64,6 +65,37 @@ describe('poller', () => {
     await p2.cycle();
     expect(fires).toEqual([]);
     expect(reloaded.jobRuntime(job.id)?.state).toBe('firing');
+  });
+
+  it('decide, record, then act (issue 15): runtime.json lost after the execution was written, the restarted hub does not fire the episode again', async () => {
+    const w = await createWorld();
+    const job = w.job('a');
+    await w.store.putJob(job);
+    w.prom.set('signage_device_online', { platform_id: 'a', device_id: 'dev-a-1', name: 'Player a' }, 1);
+    await w.poller.cycle();
+    await w.store.flush();
+    // runtime.json as it was before the firing cycle: the crash came before its write.
+    const runtimeFile = w.store.runtime.file;
+    const before = readFileSync(runtimeFile, 'utf8');
+    expect(JSON.parse(before).jobs[job.id]).toMatchObject({ state: 'ok', last_fired_at: null });
+    w.prom.set('signage_device_online', { platform_id: 'a', device_id: 'dev-a-1', name: 'Player a' }, 0);
+    w.clock.advance(30_000);
+    expect((await w.poller.cycle()).fired).toBe(1);
+    await w.dispatcher.idle();
+    await w.store.flush();
+    const first = w.store.executionList('a');
+    expect(first).toHaveLength(1);
+    writeFileSync(runtimeFile, before);
+
+    const reloaded = new HubStore(w.store.definitions.file.replace(/\/definitions\.json$/, ''));
+    await reloaded.load();
+    expect(reloaded.jobRuntime(job.id)).toMatchObject({ state: 'firing', last_execution_id: first[0]?.id });
+    const fires: string[] = [];
+    const p2 = new Poller({ store: reloaded, query: w.prom.query, clock: w.clock, log: silentLogger, firer: { fire: async (j) => (fires.push(j.id), 'x') } });
+    w.clock.advance(30_000);
+    await p2.cycle();
+    expect(fires).toEqual([]);
+    expect(reloaded.executionList('a').map((e) => e.id)).toEqual([first[0]?.id]);
   });
 
   it('Prometheus down: nothing fires, states hold, the cycle is degraded', async () => {
