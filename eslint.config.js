@@ -22,6 +22,30 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
+  // Boundaries (issue 20): the agent and the exporter share only hub/common with the hub;
+  // hub/common depends on nothing outside itself. A wrong import fails the lint.
+  {
+    files: ['agent/**/*.ts', 'exporter/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '^(\\.\\./)+hub/(?!common/)',
+          message: 'agent/ and exporter/ may import only hub/common/ of the hub',
+        }],
+      }],
+    },
+  },
+  {
+    files: ['hub/common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '^(\\.\\./)+(hub/|agent/|exporter/|(api|web|store|model|core|poller|dispatch|remediation|mqtt|jobs|catalog|prometheus)/)',
+          message: 'hub/common/ imports nothing outside itself',
+        }],
+      }],
+    },
+  },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },

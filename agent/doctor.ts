@@ -8,10 +8,11 @@ import type { AgentConfig } from './config.js';
 import { isRegistered } from './modem/info.js';
 import { ModemSetupError, configureSms, readIdentity, readRadio, sync, unlockSim } from './modem/setup.js';
 import { createModemStack } from './modem/stack.js';
+import { PinGuard } from './modem/pin-guard.js';
 import type { SerialBinding } from './serial/port.js';
 import { listSerialPorts } from './serial/list.js';
 import { systemClock } from '../hub/common/clock.js';
-import { hintRu } from './hints-ru.js';
+import { detailRu, hintRu } from './hints-ru.js';
 
 export interface Check {
   name: string;
@@ -25,12 +26,17 @@ function fail(name: string, err: unknown, fallbackHint: string): Check {
   return { name, ok: false, detail: (err as Error).message, hint: fallbackHint };
 }
 
-export async function runDoctor(config: AgentConfig, binding: SerialBinding, log: Logger): Promise<Check[]> {
+export interface DoctorOptions {
+  /** The port came from --port (not the config): a fix names the flag, not modem.port. */
+  portFromFlag?: boolean;
+}
+
+export async function runDoctor(config: AgentConfig, binding: SerialBinding, log: Logger, opts: DoctorOptions = {}): Promise<Check[]> {
   const checks: Check[] = [];
   const port = config.modem.port;
   const ports = listSerialPorts().map((p) => p.path);
   if (!existsSync(port)) {
-    checks.push({ name: 'port', ok: false, detail: `${port} does not exist`, hint: ports.length ? `Set modem.port to one of: ${ports.join(', ')}` : 'No serial port found: plug the modem in (USB) or enable the UART, then run `agent ports`.' });
+    checks.push({ name: 'port', ok: false, detail: `${port} does not exist`, hint: ports.length ? `${opts.portFromFlag ? 'Pass --port with one of' : 'Set modem.port to one of'}: ${ports.join(', ')}` : 'No serial port found: plug the modem in (USB) or enable the UART, then run `agent ports`.' });
     return checks;
   }
   const stack = createModemStack({ config, log, binding });
@@ -54,7 +60,8 @@ export async function runDoctor(config: AgentConfig, binding: SerialBinding, log
       return checks;
     }
     try {
-      await unlockSim(e, config.modem.pin, systemClock);
+      // The same refusal memory as the service: doctor never spends a PIN try the service would not.
+      await unlockSim(e, config.modem.pin, systemClock, undefined, { guard: new PinGuard(config.data_dir) });
       checks.push({ name: 'sim', ok: true, detail: 'SIM ready (PIN accepted or not needed)' });
     } catch (err) {
       checks.push(fail('sim', err, 'Check the SIM card.'));
@@ -93,7 +100,8 @@ export async function runDoctor(config: AgentConfig, binding: SerialBinding, log
 export function formatChecks(checks: Check[]): string {
   const lines = checks.map((c) => {
     const ru = c.hint ? hintRu(c.hint) : undefined;
-    return `${c.ok ? 'OK  ' : 'FAIL'} ${c.name.padEnd(8)} ${c.detail}${c.hint ? `\n              what to do: ${c.hint}` : ''}${ru ? `\n              что делать: ${ru}` : ''}`;
+    const detail = c.ok ? undefined : detailRu(c.detail);
+    return `${c.ok ? 'OK  ' : 'FAIL'} ${c.name.padEnd(8)} ${c.detail}${detail ? `\n              ${detail}` : ''}${c.hint ? `\n              what to do: ${c.hint}` : ''}${ru ? `\n              что делать: ${ru}` : ''}`;
   });
   const ok = checks.every((c) => c.ok);
   lines.push(ok ? 'All checks passed: the modem is ready to send SMS. / Все проверки пройдены: модем готов отправлять SMS.' : 'Some checks failed: see "what to do" above. / Есть ошибки: см. "что делать" выше.');

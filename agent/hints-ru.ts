@@ -16,6 +16,8 @@ const RU: Record<string, string> = {
   'Insert the SIM card (power the modem off first) and check it sits in the holder correctly.': 'Вставьте SIM-карту (сначала выключите модем) и проверьте, что она правильно стоит в держателе.',
   'No serial port found: plug the modem in (USB) or enable the UART, then run `agent ports`.': 'Последовательный порт не найден: подключите модем (USB) или включите UART, затем выполните `agent ports`.',
   'Put the PIN in modem.pin (or GSMJOBS_AGENT_MODEM__PIN_FILE), or disable the PIN in a phone.': 'Укажите PIN в modem.pin (или GSMJOBS_AGENT_MODEM__PIN_FILE) либо отключите PIN в телефоне.',
+  "Fix modem.pin (or the PIN file), then restart the agent; do not restart before: each wrong PIN spends one of the SIM's tries.": 'Исправьте modem.pin (или файл с PIN), затем перезапустите агента; не перезапускайте раньше: каждый неверный PIN тратит одну попытку SIM-карты.',
+  'Only one PIN try is left: the agent will not spend it. Check the PIN in a phone, then put the right one in modem.pin.': 'Осталась одна попытка ввода PIN: агент её не тратит. Проверьте PIN в телефоне и укажите верный в modem.pin.',
   'Set modem.smsc.': 'Укажите modem.smsc.',
   'The SIM may be blocked or lack service: call the operator or try the SIM in a phone.': 'SIM-карта может быть заблокирована или без услуги: позвоните оператору или попробуйте её в телефоне.',
   'The modem stopped answering.': 'Модем перестал отвечать.',
@@ -28,5 +30,19 @@ const RU: Record<string, string> = {
 export function hintRu(en: string): string | undefined {
   if (RU[en]) return RU[en];
   if (en.startsWith('Set modem.port to one of: ')) return `Укажите в modem.port один из портов: ${en.slice('Set modem.port to one of: '.length)}`;
+  if (en.startsWith('Pass --port with one of: ')) return `Укажите в --port один из портов: ${en.slice('Pass --port with one of: '.length)}`;
+  return undefined;
+}
+
+/** Russian for the status messages a technician reads (doctor detail, /healthz, status). */
+export function detailRu(en: string): string | undefined {
+  const m = /^the SIM refused the configured PIN; (\S+|unknown number of) tries left; fix the PIN, do not restart/.exec(en);
+  if (m) return `SIM-карта отклонила указанный PIN; осталось попыток: ${m[1] === 'unknown number of' ? 'неизвестно' : m[1]}; исправьте PIN, не перезапускайте`;
+  const l = /^only (\d+) PIN try left/.exec(en);
+  if (l) return `осталась ${l[1]} попытка ввода PIN; агент не тратит последнюю`;
+  if (en.startsWith('the SIM asks for a PIN and none is configured')) return 'SIM-карта запрашивает PIN, а он не указан';
+  if (en.startsWith('the SIM is locked and needs its PUK')) return 'SIM-карта заблокирована, нужен PUK';
+  if (en.startsWith('no SIM card')) return 'нет SIM-карты';
+  if (/does not exist|cannot open the serial port/.test(en)) return 'последовательный порт недоступен';
   return undefined;
 }

@@ -5,7 +5,8 @@
 // Tokens come from `token`, `token_file` or `token_env`, never from a log or an error message.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../hub/common/config.js';
+import { ConfigError } from '../hub/common/config.js';
+import { loadStrictConfig } from '../hub/common/config-strict.js';
 import { platformId } from '../hub/common/contract/ids.js';
 import { normalizeMac } from './core/device.js';
 
@@ -146,5 +147,20 @@ export function resolveTokens(
 }
 
 export function loadExporterConfig(file?: string, env: NodeJS.ProcessEnv = process.env): ExporterConfig {
-  return loadConfig(exporterConfigSchema, { file, envPrefix: ENV_PREFIX, env });
+  return loadStrictConfig(exporterConfigSchema, { file, envPrefix: ENV_PREFIX, env, reservedEnv: ['CONFIG'] });
+}
+
+/** Hide the user:password part of a URL (http://user:pass@host -> http://***@host) in any text. */
+export function maskUserinfo(text: string): string {
+  return text.replace(/(\bhttps?:\/\/)[^\s/@]+@/gi, '$1***@');
+}
+
+/** The effective config for `config check`: tokens and URL passwords masked. */
+export function maskedConfig(config: ExporterConfig): unknown {
+  return {
+    ...config,
+    accounts: Object.fromEntries(
+      Object.entries(config.accounts).map(([n, a]) => [n, { ...a, base_url: maskUserinfo(a.base_url), ...(a.token === undefined ? {} : { token: '***' }) }]),
+    ),
+  };
 }

@@ -11,6 +11,10 @@ export interface ExporterMetrics {
   apiError(r: { platformId: string; name: string }, kind: ErrorKind): void;
   refreshed(r: AccountRunner, ok: boolean, durationS: number, rejected: number): void;
   cacheWrite(ok: boolean): void;
+  /** A reload added an account: its counters start at zero. */
+  addAccount(r: AccountRunner): void;
+  /** A reload removed an account: its counter series go. */
+  removeAccount(r: AccountRunner): void;
 }
 
 export function createExporterMetrics(registry: Registry, runners: () => readonly AccountRunner[], clock: Clock): ExporterMetrics {
@@ -55,12 +59,13 @@ export function createExporterMetrics(registry: Registry, runners: () => readonl
   const cacheWrites = new Counter({ name: 'signage_exporter_cache_writes_total', help: 'Writes of the persistent cache file by result (ok, error).', labelNames: ['result'], registers: [registry] });
   cacheWrites.inc({ result: 'ok' }, 0);
   cacheWrites.inc({ result: 'error' }, 0);
-  for (const r of runners()) {
+  const addAccount = (r: AccountRunner) => {
     const l = { platform_id: r.platformId, account: r.name };
     for (const kind of ERROR_KINDS) errors.inc({ ...l, kind }, 0);
     for (const result of ['success', 'failure']) refreshes.inc({ ...l, result }, 0);
     rejectedTotal.inc(l, 0);
-  }
+  };
+  for (const r of runners()) addAccount(r);
 
   return {
     apiError(r, kind) {
@@ -72,6 +77,16 @@ export function createExporterMetrics(registry: Registry, runners: () => readonl
       duration.observe({ ...l, result }, durationS);
       refreshes.inc({ ...l, result });
       if (rejected > 0) rejectedTotal.inc(l, rejected);
+    },
+    addAccount,
+    removeAccount(r) {
+      const l = { platform_id: r.platformId, account: r.name };
+      for (const kind of ERROR_KINDS) errors.remove({ ...l, kind });
+      for (const result of ['success', 'failure']) {
+        refreshes.remove({ ...l, result });
+        duration.remove({ ...l, result });
+      }
+      rejectedTotal.remove(l);
     },
     cacheWrite(ok) {
       cacheWrites.inc({ result: ok ? 'ok' : 'error' });

@@ -6,6 +6,7 @@ import type { Logger } from '../hub/common/log.js';
 import { countVanished, mergeRefresh } from './core/account-state.js';
 import type { CachedDevice } from './core/device.js';
 import { renderAccountChunks, renderAccountChunksSliced } from './core/render.js';
+import { maskUserinfo } from './config.js';
 import { ApiError } from './sources/http.js';
 import type { Source } from './sources/source.js';
 import type { CachedAccount } from './store/cache-file.js';
@@ -47,8 +48,13 @@ export class AccountRunner {
   private abort: AbortController | undefined;
   private running = false;
 
+  /** A reload changed the interval or grace period: applies from the next refresh on. */
+  setTiming(intervalMs: number, graceMs: number): void {
+    this.options = { ...this.options, intervalMs, graceMs };
+  }
+
   constructor(
-    readonly options: RunnerOptions,
+    public options: RunnerOptions,
     private readonly deps: RunnerDeps,
   ) {}
 
@@ -151,7 +157,7 @@ export class AccountRunner {
       this.deps.onRefresh?.(this, true, (clock.now() - t0) / 1000, result.rejected.length);
     } catch (err) {
       if (ac.signal.aborted && !this.running) return;
-      const message = err instanceof Error ? err.message : String(err);
+      const message = maskUserinfo(err instanceof Error ? err.message : String(err));
       this.lastError = message;
       if (err instanceof ApiError && err.kind === 'auth') {
         this.state = 'auth_failed';

@@ -11,6 +11,7 @@ import { type DecodedStatusReport, decodeIncoming } from '../sms/deliver.js';
 import { type InboundMessage, Reassembler } from '../sms/reassembly.js';
 import type { SubmitPdu } from '../sms/submit.js';
 import { parseCmgl, parseCmgr, parseCmgs, parseReg, parseStoredIndication } from './info.js';
+import type { PinGuard } from './pin-guard.js';
 import { ModemSetupError, type SetupConfig, configureSms, readIdentity, readRadio, sync, unlockSim, waitRegistered } from './setup.js';
 
 export interface Link {
@@ -31,6 +32,8 @@ export interface ModemDriverConfig extends SetupConfig {
   recoveryBackoffMs?: number;
   /** Timeout of each AT during sync (default 1 s). */
   syncTimeoutMs?: number;
+  /** Pause before looking again at a state that cannot heal by itself (default 60 s; no resets meanwhile). */
+  blockedRetryMs?: number;
 }
 
 export interface ModemDriverDeps {
@@ -44,6 +47,8 @@ export interface ModemDriverDeps {
   onStatusReport?: (r: DecodedStatusReport) => void;
   /** Resolves once the message is safely handed on (broker ack); only then is it deleted from the SIM. */
   onInbound?: (m: InboundMessage) => Promise<void> | void;
+  /** Remembers a PIN the SIM refused (shared with doctor), so no restart spends another try. */
+  pinGuard?: PinGuard;
 }
 
 export type RecoveryStep = 'resync' | 'soft-reset' | 'reopen' | 'power-cycle';
@@ -68,6 +73,8 @@ export class ModemDriver {
   private readQueue: Promise<void> = Promise.resolve();
   readonly ladder: RecoveryStep[];
   recoveries = 0;
+  /** A state that cannot heal by itself (PIN refused or missing, PUK, no SIM, no port): set at once, no resets. */
+  blocked: ModemSetupError | undefined;
 
   constructor(private readonly d: ModemDriverDeps) {
     this.clock = d.clock ?? systemClock;
@@ -146,11 +153,21 @@ export class ModemDriver {
         this.patch({ state: 'init' });
         await this.initialize(signal);
         step = 0;
+        this.blocked = undefined;
         await this.monitor(signal);
       } catch (err) {
         if (signal.aborted) break;
         const msg = err instanceof ModemSetupError ? `${err.message}. ${err.hint}` : (err as Error).message;
         this.setStatus({ ...this.current, state: 'down', error: msg });
+        if (err instanceof ModemSetupError && (err.permanent || err.step === 'port')) {
+          // Resetting the modem cannot fix a wrong PIN, a missing SIM or a missing port, and a
+          // reset would re-enter PIN unlock: report it at once and only look again, slowly.
+          this.blocked = err;
+          this.d.log.warn('modem blocked', { error: msg });
+          await sleep(this.clock, err.step === 'port' ? this.d.config.reopenDelayMs : (this.d.config.blockedRetryMs ?? 60_000), signal).catch(() => undefined);
+          continue;
+        }
+        this.blocked = undefined;
         this.d.log.warn('modem down', { error: msg });
         const action = this.ladder[step % this.ladder.length] as RecoveryStep;
         step++;
@@ -200,7 +217,7 @@ export class ModemDriver {
     await e.run('AT+CMEE=1').catch(() => undefined);
     const identity = await readIdentity(e);
     this.patch({ ...identity });
-    await unlockSim(e, this.d.config.pin, this.clock, signal);
+    await unlockSim(e, this.d.config.pin, this.clock, signal, { guard: this.d.pinGuard });
     await configureSms(e, this.d.config);
     const radio = await waitRegistered(e, this.clock, this.d.config.registrationTimeoutMs, signal);
     const { error: _drop, ...rest } = this.current;

@@ -103,3 +103,19 @@ export function parseCmgl(lines: string[]): number[] {
     return m ? [Number(m[1])] : [];
   });
 }
+
+/**
+ * PIN tries left, from the vendor commands that tell it: Quectel `+CPINR: SIM PIN,<left>,<max>`,
+ * SIMCom `+SPIC: <pin1>,<puk1>,<pin2>,<puk2>`, Huawei `^CPIN: <code>,[<times>],<puk>,<pin>,<puk2>,<pin2>`.
+ */
+export function parsePinTries(lines: string[]): number | undefined {
+  for (const l of lines) {
+    let m = /^\+CPINR:\s*"?SIM PIN"?\s*,\s*(\d+)/.exec(l);
+    if (m) return Number(m[1]);
+    m = /^\+SPIC:\s*(\d+)\s*,/.exec(l);
+    if (m) return Number(m[1]);
+    m = /^\^CPIN:\s*[^,]*,\s*\d*\s*,\s*\d+\s*,\s*(\d+)/.exec(l);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}

@@ -5,13 +5,16 @@ import type { RegistrationState } from '../../hub/common/contract/index.js';
 import { type Clock, sleep } from '../../hub/common/clock.js';
 import type { AtEngine } from '../at/engine.js';
 import { AtCommandError } from '../at/errors.js';
-import { bestRegistration, isRegistered, parseCops, parseCpin, parseCsca, parseCsq, parseReg } from './info.js';
+import { bestRegistration, isRegistered, parseCops, parseCpin, parseCsca, parseCsq, parsePinTries, parseReg } from './info.js';
+import type { PinGuard } from './pin-guard.js';
 
 export class ModemSetupError extends Error {
   constructor(
     readonly step: string,
     message: string,
     readonly hint: string,
+    /** The state cannot heal by itself (PIN refused or missing, PUK, no SIM): no resets, report at once. */
+    readonly permanent = false,
   ) {
     super(message);
     this.name = 'ModemSetupError';
@@ -91,28 +94,63 @@ export async function readRadio(engine: AtEngine): Promise<RadioState> {
   return { registration, signal_dbm: csq ? parseCsq(csq) : null, ...(op ? { operator: op } : {}) };
 }
 
-export async function unlockSim(engine: AtEngine, pin: string | undefined, clock: Clock, signal?: AbortSignal): Promise<void> {
+export const PIN_REFUSED_HINT = 'Fix modem.pin (or the PIN file), then restart the agent; do not restart before: each wrong PIN spends one of the SIM\'s tries.';
+export const PIN_LAST_TRY_HINT = 'Only one PIN try is left: the agent will not spend it. Check the PIN in a phone, then put the right one in modem.pin.';
+
+/** PIN tries left, where the modem tells (AT+CPINR Quectel, AT+SPIC SIMCom, AT^CPIN Huawei). */
+export async function readPinTries(engine: AtEngine): Promise<number | undefined> {
+  for (const [cmd, prefix] of [['AT+CPINR="SIM PIN"', '+CPINR'], ['AT+SPIC', '+SPIC'], ['AT^CPIN?', '^CPIN']] as const) {
+    const tries = parsePinTries(await optional(engine, cmd, prefix));
+    if (tries !== undefined) return tries;
+  }
+  return undefined;
+}
+
+function refusedError(tries: number | undefined): ModemSetupError {
+  return new ModemSetupError('pin', `the SIM refused the configured PIN; ${tries ?? 'unknown number of'} tries left; fix the PIN, do not restart`, PIN_REFUSED_HINT, true);
+}
+
+export interface UnlockOptions {
+  /** Remembers refused PINs across restarts (the service and doctor share it). */
+  guard?: PinGuard | undefined;
+}
+
+export async function unlockSim(engine: AtEngine, pin: string | undefined, clock: Clock, signal?: AbortSignal, opts: UnlockOptions = {}): Promise<void> {
   let state: string | undefined;
   try {
     state = parseCpin((await engine.run('AT+CPIN?', { prefix: '+CPIN' })).lines[0] ?? '');
   } catch (err) {
     if (err instanceof AtCommandError && err.kind === 'cme' && (err.code === 10 || /not inserted/i.test(err.finalText))) {
-      throw new ModemSetupError('sim', 'no SIM card (+CME ERROR: 10)', 'Insert the SIM card (power the modem off first) and check it sits in the holder correctly.');
+      throw new ModemSetupError('sim', 'no SIM card (+CME ERROR: 10)', 'Insert the SIM card (power the modem off first) and check it sits in the holder correctly.', true);
     }
     throw new ModemSetupError('sim', `the SIM does not answer: ${(err as Error).message}`, 'Check the SIM card; try it in a phone.');
   }
-  if (state === 'READY') return;
+  if (state === 'READY') {
+    // A SIM unlocked by hand (in a phone, or its PIN disabled): an old refusal is moot.
+    if (pin && opts.guard?.refusalOf(pin)) opts.guard.clear();
+    return;
+  }
   if (state === 'SIM PIN') {
-    if (!pin) throw new ModemSetupError('pin', 'the SIM asks for a PIN and none is configured', 'Put the PIN in modem.pin (or GSMJOBS_AGENT_MODEM__PIN_FILE), or disable the PIN in a phone.');
+    if (!pin) throw new ModemSetupError('pin', 'the SIM asks for a PIN and none is configured', 'Put the PIN in modem.pin (or GSMJOBS_AGENT_MODEM__PIN_FILE), or disable the PIN in a phone.', true);
+    const known = opts.guard?.refusalOf(pin);
+    if (known) throw refusedError((await readPinTries(engine)) ?? known.tries_left);
+    const tries = await readPinTries(engine);
+    if (tries !== undefined && tries <= 1) throw new ModemSetupError('pin', `only ${tries} PIN try left on the SIM; the agent does not spend the last one`, PIN_LAST_TRY_HINT, true);
     try {
       await engine.run(`AT+CPIN="${pin}"`, { sensitive: true, timeoutMs: 10_000 });
     } catch (err) {
-      throw new ModemSetupError('pin', `the SIM refused the configured PIN (${(err as Error).message.replace(pin, '***')})`, 'Check modem.pin. After three wrong PINs the SIM needs its PUK: unlock it in a phone.');
+      if (err instanceof AtCommandError) {
+        const left = (await readPinTries(engine)) ?? (tries !== undefined ? tries - 1 : undefined);
+        opts.guard?.remember(pin, left);
+        throw refusedError(left);
+      }
+      throw new ModemSetupError('pin', `no answer to the PIN (${(err as Error).message.replace(pin, '***')})`, 'Check the SIM card.');
     }
+    opts.guard?.clear();
     await sleep(clock, 2000, signal);
     return;
   }
-  if (state?.includes('PUK')) throw new ModemSetupError('pin', 'the SIM is locked and needs its PUK', 'Unlock the SIM with its PUK in a phone, then restart the agent.');
+  if (state?.includes('PUK')) throw new ModemSetupError('pin', 'the SIM is locked and needs its PUK', 'Unlock the SIM with its PUK in a phone, then restart the agent.', true);
   throw new ModemSetupError('sim', `unexpected SIM state "${state ?? '?'}"`, 'Check the SIM card.');
 }
 

@@ -8,6 +8,7 @@ import { type SerialBinding, SerialLink } from '../serial/port.js';
 import type { DecodedStatusReport } from '../sms/deliver.js';
 import type { InboundMessage } from '../sms/reassembly.js';
 import { ModemDriver } from './driver.js';
+import { PinGuard } from './pin-guard.js';
 import { execFile } from 'node:child_process';
 
 export interface ModemStackDeps {
@@ -54,6 +55,7 @@ export function createModemStack(d: ModemStackDeps): ModemStack {
     log: d.log.child('modem'),
     ...(d.clock ? { clock: d.clock } : {}),
     runCommand: runShell,
+    pinGuard: new PinGuard(d.config.data_dir),
     config: {
       pin: m.pin,
       smsc: m.smsc,

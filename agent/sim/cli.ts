@@ -1,6 +1,6 @@
 // `npm run modem-sim -- --dir /tmp/modem [--model SIM800] [--log sms.jsonl] ...`: a scripted
 // modem on a pty pair for the demo and for trying the agent without hardware. Control lines on
-// stdin: `inbound <from> <text>`, `silent on|off`, `cms <code>`, `hang`, `unplug`, `plug`, `restart`.
+// stdin: `inbound <from> <text>`, `silent on|off`, `cms <code>`, `hang`, `pin-attempts`, `unplug`, `plug`, `restart`.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
@@ -47,6 +47,7 @@ export async function runSimCli(argv: string[], stopSignal: Promise<string>): Pr
     ...(srs !== undefined ? { statusReportStatus: srs } : {}),
     ...(sd !== undefined ? { sendDelayMs: sd } : {}),
     onSms: (s) => process.stdout.write(`${JSON.stringify({ sms: s })}\n`),
+    onPinAttempt: (a) => process.stdout.write(`${JSON.stringify({ pin_attempt: a })}\n`),
   });
   await sim.start();
   process.stdout.write(`modem-sim ready: ${model} at ${sim.path}\n`);
@@ -59,6 +60,7 @@ export async function runSimCli(argv: string[], stopSignal: Promise<string>): Pr
     else if (cmd === 'cms') m.cmsErrors.push(Number(rest[0] ?? 500));
     else if (cmd === 'hang') m.hangNextSend = true;
     else if (cmd === 'restart') m.restart();
+    else if (cmd === 'pin-attempts') process.stdout.write(`pin-attempts ${m.pinAttempts} tries-left ${m.pinTriesLeft}\n`);
     else if (cmd === 'unplug') void sim.unplug();
     else if (cmd === 'plug') void sim.plugIn();
     else process.stderr.write(`unknown control line: ${line}\n`);

@@ -13,6 +13,8 @@ export interface ModelSpec {
   cereg: boolean;
   /** Revision answers with a +CGMR: prefix (SIM7600) or bare. */
   revisionPrefix: boolean;
+  /** How the model tells the PIN tries left: Quectel AT+CPINR, SIMCom AT+SPIC, Huawei AT^CPIN. */
+  pinTries: 'CPINR' | 'SPIC' | '^CPIN';
 }
 
 export const MODELS: Record<ModelName, ModelSpec> = {
@@ -24,6 +26,7 @@ export const MODELS: Record<ModelName, ModelSpec> = {
     spam: ['UNDER-VOLTAGE WARNNING', '+CREG: 1'],
     cereg: false,
     revisionPrefix: false,
+    pinTries: 'SPIC',
   },
   SIM7600: {
     manufacturer: 'SIMCOM INCORPORATED',
@@ -33,6 +36,7 @@ export const MODELS: Record<ModelName, ModelSpec> = {
     spam: ['+CPSI: LTE,Online,250-01,0x1E3C,27447553,290,EUTRAN-BAND3,1300,5,5,-103,-1047,-759,14'],
     cereg: true,
     revisionPrefix: true,
+    pinTries: 'SPIC',
   },
   EC25: {
     manufacturer: 'Quectel',
@@ -42,6 +46,7 @@ export const MODELS: Record<ModelName, ModelSpec> = {
     spam: ['+QIND: "csq",20,99', '+QIND: "act","LTE"'],
     cereg: true,
     revisionPrefix: false,
+    pinTries: 'CPINR',
   },
   E3372: {
     manufacturer: 'huawei',
@@ -51,5 +56,6 @@ export const MODELS: Record<ModelName, ModelSpec> = {
     spam: ['^RSSI: 14', '^HCSQ: "LTE",44,33,130,25', '^MODE: 7,17', '^BOOT: 21585718,0,0,0,77'],
     cereg: true,
     revisionPrefix: false,
+    pinTries: '^CPIN',
   },
 };

@@ -42,6 +42,8 @@ export interface SimOptions {
   /** How long AT+CMGS takes before +CMGS (ms). */
   sendDelayMs?: number;
   resetMs?: number;
+  /** Called for each AT+CPIN=<pin> the modem receives (to count PIN tries spent). */
+  onPinAttempt?: (attempt: { n: number; ok: boolean; triesLeft: number }) => void;
 }
 
 export class SimModem {
@@ -64,6 +66,10 @@ export class SimModem {
   private promptFor: number | undefined;
   private nextMr = 1;
   private pinOk: boolean;
+  /** PIN tries left; at 0 the SIM asks for its PUK [TS 27.007 8.3]. */
+  pinTriesLeft = 3;
+  /** Every AT+CPIN=<pin> received, right or wrong. */
+  pinAttempts = 0;
   private readonly stored = new Map<number, { hex: string; len: number }>();
   private readonly clock: Clock;
   private readonly timers = new Set<TimerHandle>();
@@ -176,14 +182,27 @@ export class SimModem {
     if (cmd === 'AT+CGMM') return this.reply([this.spec.model]);
     if (cmd === 'AT+CGMR') return this.reply([this.spec.revisionPrefix ? `+CGMR: ${this.spec.revision}` : this.spec.revision]);
     if (cmd === 'AT+CGSN') return this.reply(['867959031234567']);
-    if (cmd === 'AT+CPIN?') return this.reply([this.pinOk ? '+CPIN: READY' : '+CPIN: SIM PIN']);
+    if (cmd === 'AT+CPIN?') return this.reply([this.pinOk ? '+CPIN: READY' : this.pinTriesLeft <= 0 ? '+CPIN: SIM PUK' : '+CPIN: SIM PIN']);
     if (cmd.startsWith('AT+CPIN=')) {
+      this.pinAttempts++;
+      if (this.pinTriesLeft <= 0) {
+        this.o.onPinAttempt?.({ n: this.pinAttempts, ok: false, triesLeft: 0 });
+        return this.reply([], '+CME ERROR: 12');
+      }
       if (arg.replace(/"/g, '') === this.o.pin) {
         this.pinOk = true;
+        this.pinTriesLeft = 3;
+        this.o.onPinAttempt?.({ n: this.pinAttempts, ok: true, triesLeft: 3 });
         return this.reply([]);
       }
+      this.pinTriesLeft--;
+      this.o.onPinAttempt?.({ n: this.pinAttempts, ok: false, triesLeft: this.pinTriesLeft });
       return this.reply([], '+CME ERROR: 16');
     }
+    const puk = 10;
+    if (cmd.startsWith('AT+CPINR') && this.spec.pinTries === 'CPINR') return this.reply([`+CPINR: SIM PIN,${this.pinTriesLeft},3`, `+CPINR: SIM PUK,${puk},10`]);
+    if (cmd === 'AT+SPIC' && this.spec.pinTries === 'SPIC') return this.reply([`+SPIC: ${this.pinTriesLeft},${puk},3,10`]);
+    if (cmd === 'AT^CPIN?' && this.spec.pinTries === '^CPIN') return this.reply([`^CPIN: ${this.pinOk ? 'READY' : this.pinTriesLeft <= 0 ? 'SIM PUK' : 'SIM PIN'},,${puk},${this.pinTriesLeft},10,3`]);
     if (!this.pinOk && /^AT\+(CMG|CSCA|CNMI|CREG|CEREG|COPS)/.test(cmd)) return this.reply([], '+CME ERROR: 11');
     if (cmd === 'AT+CMGF=0') return this.reply([]);
     if (cmd.startsWith('AT+CNMI=')) {

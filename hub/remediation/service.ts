@@ -5,8 +5,10 @@
 //     above the rule they are held, one incident opens and people are told once (an execution
 //     of its own, a notify step: on-call SMS through the platform's notify site, and a webhook
 //     to every enabled endpoint); one call releases them;
-//   - every new run waits `settle_ms` before acting, so a burst spread over a few cycles is
-//     still seen as one before anything is sent.
+//   - settle only when it matters: a fired run waits `settle_ms` before acting only when its
+//     platform already has another trip in the correlation window (or this cycle brings
+//     several, or an incident is open), so a burst spread over a few cycles is still seen as
+//     one before anything is sent, while a lone device going offline gets its command at once.
 // The engine (engine.ts) runs the playbooks; this is the Firer the poller and the API call.
 import type { Logger } from '../common/log.js';
 import type { Clock } from '../common/clock.js';
@@ -47,7 +49,8 @@ export class RemediationService implements Firer {
     const { engine } = this.d;
     return engine.serial(async () => {
       const now = this.d.clock.now();
-      const execs = fires.map((f) => this.newExecution(f, now));
+      const crowded = this.crowdedPlatforms(fires, now);
+      const execs = fires.map((f) => this.newExecution(f, now, !crowded.has(f.job.platform_id)));
       await this.d.store.putExecutions(execs);
       for (const e of execs) engine.announce(e);
       const byPlatform = new Map<string, Array<{ exec: Execution; fire: Fire }>>();
@@ -63,9 +66,33 @@ export class RemediationService implements Firer {
     });
   }
 
-  private newExecution(f: { job: Pick<Job, 'id' | 'platform_id' | 'name' | 'device' | 'steps'>; reason: Execution['trigger']['reason']; values: Fire['values'] }, now: number): Execution {
-    // An operator's run and an incident notification act at once; fired jobs settle first.
-    const immediate = f.reason === 'manual' || f.reason === 'incident';
+  /**
+   * Platforms whose fired runs settle this cycle: more than one device tripping inside the
+   * correlation window (this cycle's automatic trips plus the recent ones), or an open incident.
+   */
+  private crowdedPlatforms(fires: readonly Fire[], now: number): Set<string> {
+    const out = new Set<string>();
+    const devices = new Map<string, Set<string>>();
+    for (const f of fires) {
+      if (f.reason === 'manual') continue;
+      const set = devices.get(f.job.platform_id) ?? new Set<string>();
+      set.add(`${f.job.device.key_type}=${f.job.device.key}`);
+      devices.set(f.job.platform_id, set);
+    }
+    const state = this.d.store.correlation;
+    for (const [platformId, set] of devices) {
+      const from = now - this.d.settings(platformId).correlation.window_s * 1000;
+      for (const t of state.recent[platformId] ?? []) if (t.at > from) set.add(t.device_key);
+      const open = state.incidents.some((i) => i.platform_id === platformId && i.status === 'open');
+      if (set.size > 1 || open) out.add(platformId);
+    }
+    return out;
+  }
+
+  private newExecution(f: { job: Pick<Job, 'id' | 'platform_id' | 'name' | 'device' | 'steps'>; reason: Execution['trigger']['reason']; values: Fire['values'] }, now: number, alone = false): Execution {
+    // An operator's run, an incident notification and a lone trip act at once; fired jobs of a
+    // platform with other recent trips settle first.
+    const immediate = alone || f.reason === 'manual' || f.reason === 'incident';
     const id = this.d.newId();
     const at = new Date(now).toISOString();
     const run = createRun({ id, platform_id: f.job.platform_id, job_id: f.job.id, job_name: f.job.name, device: { key: f.job.device.key, name: f.job.device.name }, steps: f.job.steps, settle_ms: immediate ? 0 : this.d.settleMs }, now);

@@ -35,7 +35,7 @@ describe('agent CLI against the modem simulator CLI', () => {
   it('doctor explains a missing PIN and a missing port', async () => {
     const noPin = await agentCli(['doctor'], { GSMJOBS_AGENT_MODEM__PORT: join(dir, 'modem') });
     expect(noPin.code).toBe(1);
-    expect(noPin.out).toMatch(/FAIL sim +the SIM asks for a PIN and none is configured\n +what to do: Put the PIN in modem\.pin/);
+    expect(noPin.out).toMatch(/FAIL sim +the SIM asks for a PIN and none is configured\n +SIM-карта запрашивает PIN, а он не указан\n +what to do: Put the PIN in modem\.pin/);
     const noPort = await agentCli(['doctor'], { GSMJOBS_AGENT_MODEM__PORT: join(dir, 'absent') });
     expect(noPort.code).toBe(1);
     expect(noPort.out).toMatch(/FAIL port +.*absent does not exist/);

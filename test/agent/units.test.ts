@@ -141,8 +141,8 @@ describe('doctor output', () => {
     expect(text).toContain('what to do: Put the PIN');
     expect(text).toContain('что делать: Укажите PIN');
     // every hint string in the sources has a translation
-    const src = ['agent/modem/setup.ts', 'agent/modem/driver.ts', 'agent/doctor.ts'].map((f) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8')).join('\n');
-    const hints = [...src.matchAll(/(?:hint: |, )'([A-Z][^']{10,}[.)])'\)?[,;]?$/gm)].map((m) => m[1] as string).filter((h) => !h.startsWith('All checks') && !h.startsWith('Some checks'));
+    const src = ['agent/modem/setup.ts', 'agent/modem/driver.ts', 'agent/modem/pin-guard.ts', 'agent/doctor.ts'].map((f) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8')).join('\n');
+    const hints = [...src.matchAll(/(?:hint: |, |_HINT = )'([A-Z][^']{10,}[.)])'(?:, (?:true|false))?\)?[,;]?$/gm)].map((m) => m[1] as string).filter((h) => !h.startsWith('All checks') && !h.startsWith('Some checks'));
     expect(hints.length).toBeGreaterThan(8);
     for (const h of hints) expect(hintRu(h), h).toBeDefined();
   });

@@ -172,14 +172,15 @@ describe('playbook engine in the hub', () => {
     await settings(w, { on_call: [{ name: '', phone: '+79995550001' }], notify_site_id: 's1', correlation: { window_s: 300, min_count: 3, min_share: null, share_min_count: 3 } });
     const settled = new RemediationService({ store: w.store, engine: w.engine, clock: w.clock, log: silentLogger, settings: (p) => w.store.remediationSettings(p, remediationSettings.parse({})), newId: () => newId(w.clock.now()), settleMs: 60_000, lang: 'en' });
     const poller = new Poller({ store: w.store, query: w.prom.query, clock: w.clock, firer: settled, verify: w.engine, log: silentLogger });
-    const one = playbookJob(w, 's0', [SEND]);
-    await w.store.putJob(one);
-    online(w, 's0', 0);
+    const first = [0, 1].map((i) => playbookJob(w, `s${i}`, [SEND]));
+    await w.store.putJobs(first);
+    for (const j of first) online(w, j.device.key, 0);
     await poller.cycle();
     await w.dispatcher.idle();
-    expect(exec(w, one.id)).toMatchObject({ phase: 'running', step: 0 });
+    // Two devices in one cycle: more than one trip in the window, so both settle.
+    for (const j of first) expect(exec(w, j.id)).toMatchObject({ phase: 'running', step: 0 });
     expect(w.pub.on('/a/s1/job')).toHaveLength(0); // settling
-    const more = [1, 2].map((i) => playbookJob(w, `s${i}`, [SEND]));
+    const more = [2].map((i) => playbookJob(w, `s${i}`, [SEND]));
     await w.store.putJobs(more);
     for (const j of more) online(w, j.device.key, 0);
     w.clock.advance(10_000);
@@ -187,6 +188,30 @@ describe('playbook engine in the hub', () => {
     await w.dispatcher.idle();
     expect(w.pub.on('/a/s1/job').map((j) => j.to)).toEqual(['+79995550001']);
     expect(w.store.executionList('a').filter((e) => e.trigger.reason !== 'incident').every((e) => e.phase === 'held')).toBe(true);
+  });
+
+  it('settle only when it matters: a lone trip acts at once, a second trip in the window settles', async () => {
+    const w = await createWorld();
+    await settings(w, { correlation: { window_s: 300, min_count: 10, min_share: null, share_min_count: 3 } });
+    const settled = new RemediationService({ store: w.store, engine: w.engine, clock: w.clock, log: silentLogger, settings: (p) => w.store.remediationSettings(p, remediationSettings.parse({})), newId: () => newId(w.clock.now()), settleMs: 60_000, lang: 'en' });
+    const poller = new Poller({ store: w.store, query: w.prom.query, clock: w.clock, firer: settled, verify: w.engine, log: silentLogger });
+    const lone = playbookJob(w, 'l0', [SEND]);
+    await w.store.putJob(lone);
+    online(w, 'l0', 0);
+    await poller.cycle();
+    await w.dispatcher.idle();
+    // The only trip of its platform in the window: no settle delay, the command is out.
+    expect(w.pub.on('/a/s1/job')).toHaveLength(1);
+    const second = playbookJob(w, 'l1', [SEND]);
+    await w.store.putJob(second);
+    online(w, 'l1', 0);
+    w.clock.advance(10_000);
+    await poller.cycle();
+    await w.dispatcher.idle();
+    // Another device tripped 10 s earlier: this one waits for the settle delay.
+    expect(w.pub.on('/a/s1/job')).toHaveLength(1);
+    await cycle(w, 61_000);
+    expect(w.pub.on('/a/s1/job')).toHaveLength(2);
   });
 
   it('SMS budget per site: over the hourly budget messages queue and go out when it frees up', async () => {
