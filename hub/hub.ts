@@ -10,6 +10,7 @@ import { usernames } from './common/contract/index.js';
 import { createLogger, type Logger } from './common/log.js';
 import { createRegistry } from './common/metrics.js';
 import { createApp } from './api/app.js';
+import { SERVER_OPTIONS } from './api/body-limit.js';
 import type { ApiDeps, HubEnv } from './api/context.js';
 import { loadCatalogs } from './catalog/catalog.js';
 import type { HubConfig } from './config.js';
@@ -284,7 +285,7 @@ export class Hub {
     const resumed = await this.engine.restart();
     if (resumed) this.log.info('playbooks resumed', { executions: resumed });
     this.server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: this.app.fetch, hostname: this.config.http.host, port: this.config.http.port }, () => {
+      const s = serve({ fetch: this.app.fetch, hostname: this.config.http.host, port: this.config.http.port, serverOptions: SERVER_OPTIONS }, () => {
         s.off('error', reject);
         resolve(s);
       });

@@ -15,6 +15,8 @@ import { openApiDocument } from './openapi.js';
 import { platformsApi } from './platforms.js';
 import { requireAuth } from './auth.js';
 import { sitesApi } from './sites.js';
+import { bodyLimits } from './body-limit.js';
+import { guardMetrics } from './guard-metrics.js';
 
 export function createApi(deps: ApiDeps): Hono<HubEnv> {
   const api = new Hono<HubEnv>();
@@ -34,6 +36,9 @@ export function createApi(deps: ApiDeps): Hono<HubEnv> {
 
 export function createApp(deps: ApiDeps): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
+  // First of all: every body (API, web form, sign-in) is limited while it is read.
+  const guard = guardMetrics(deps.registry);
+  app.use('*', bodyLimits(undefined, { onRefused: (reason) => guard.bodiesRefused.inc({ reason }) }));
   app.route('/', healthApi(deps));
   app.route('/api/v1', createApi(deps));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such route' } }, 404));

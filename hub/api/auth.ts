@@ -7,6 +7,8 @@ import { hashToken } from '../mqtt/passwords.js';
 import type { Platform } from '../model/entities.js';
 import type { ApiDeps, Auth, HubEnv } from './context.js';
 import { ApiError, invalid } from './errors.js';
+import { guardMetrics } from './guard-metrics.js';
+import { Backoff, peerAddress } from './throttle.js';
 
 function sameHash(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -30,15 +32,35 @@ export function authenticateHash(deps: ApiDeps, h: string): Auth | null {
 /** Key of the env field carrying a token hash for in-process API calls. */
 export const INTERNAL_TOKEN_HASH = 'gsmjobsTokenHash';
 
+/** 429 with Retry-After (whole seconds, at least 1). */
+export function throttledError(waitMs: number): ApiError {
+  return new ApiError(429, 'throttled', `too many wrong tokens from this address; retry in ${Math.ceil(waitMs / 1000)} s`);
+}
+
 export function requireAuth(deps: ApiDeps): MiddlewareHandler<HubEnv> {
+  // Wrong bearer tokens back off per client address (network requests only; the web form's
+  // in-process calls carry a session's hash and are throttled at sign-in instead).
+  const guesses = new Backoff(deps.now);
+  const metrics = guardMetrics(deps.registry);
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
+    const address = peerAddress(c.env);
+    const wait = address !== undefined ? guesses.retryAfterMs(address) : 0;
+    if (wait > 0) {
+      metrics.throttled.inc({ where: 'api' });
+      c.header('Retry-After', String(Math.max(1, Math.ceil(wait / 1000))));
+      throw throttledError(wait);
+    }
     // In-process calls of the web form (app.request(path, init, env)) may name the token by its
     // hash in the env; requests from the network cannot set the env (@hono/node-server fills it).
     const internal = (c.env as { [INTERNAL_TOKEN_HASH]?: unknown } | undefined)?.[INTERNAL_TOKEN_HASH];
     const auth = m ? authenticate(deps, m[1] as string) : typeof internal === 'string' ? authenticateHash(deps, internal) : null;
     if (!auth) {
+      if (address !== undefined && m) {
+        guesses.fail(address);
+        metrics.authFailures.inc({ where: 'api' });
+      }
       c.header('WWW-Authenticate', 'Bearer');
       throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
     }

@@ -18,6 +18,7 @@ export const MESSAGES_EN: Record<keyof typeof MESSAGES_RU, string> = {
   signin_token_hint: 'Issued by the hub administrator. Kept on the server only.',
   signin_submit: 'Sign in',
   signin_bad: 'This token is not valid.',
+  signin_throttled: 'Too many wrong tokens from this address. Wait {seconds} s and try again.',
   signin_admin: 'With the admin token, name the platform.',
   signin_no_platform: 'No such platform.',
   signin_platform: 'Platform (admin token only)',

@@ -6,6 +6,8 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { CookieOptions } from 'hono/utils/cookie';
 import { authenticate } from '../api/auth.js';
+import { guardMetrics } from '../api/guard-metrics.js';
+import { Backoff, peerAddress } from '../api/throttle.js';
 import { hashToken } from '../mqtt/passwords.js';
 import { Banner, CsrfField } from './components.js';
 import type { WebDeps, WebEnv } from './context.js';
@@ -24,8 +26,12 @@ export function safeNext(next: unknown, base: string): string {
 
 export function authRoutes(w: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
+  // Wrong tokens back off per client address: after a few, 429 with Retry-After (the token is
+  // not even checked while the address waits).
+  const guesses = new Backoff(w.deps.now);
+  const metrics = guardMetrics(w.deps.registry);
 
-  const form = (c: Context<WebEnv>, error: string | null, next: string, status: 200 | 401 | 403 = 200) => {
+  const form = (c: Context<WebEnv>, error: string | null, next: string, status: 200 | 401 | 403 | 429 = 200) => {
     const web = c.get('web');
     const t = web.t;
     const csrf = newToken(18);
@@ -63,13 +69,25 @@ export function authRoutes(w: WebDeps): Hono<WebEnv> {
 
   app.post('/signin', async (c) => {
     const t = c.get('web').t;
+    const address = peerAddress(c.env);
+    const wait = address !== undefined ? guesses.retryAfterMs(address) : 0;
     const body = await c.req.parseBody();
     const next = safeNext(body.next, w.base);
+    if (wait > 0) {
+      metrics.throttled.inc({ where: 'signin' });
+      const seconds = Math.max(1, Math.ceil(wait / 1000));
+      c.header('Retry-After', String(seconds));
+      return form(c, t('signin_throttled').replace('{seconds}', String(seconds)), next, 429);
+    }
     const sent = typeof body._csrf === 'string' ? body._csrf : undefined;
     if (!sameSecret(sent, getCookie(c, LOGIN_CSRF_COOKIE))) return form(c, t('csrf_refused'), next, 403);
     const token = typeof body.token === 'string' ? body.token.trim() : '';
     const auth = token && token.length <= 512 ? authenticate(w.deps, token) : null;
-    if (!auth) return form(c, t('signin_bad'), next, 401);
+    if (!auth) {
+      if (address !== undefined) guesses.fail(address);
+      metrics.authFailures.inc({ where: 'signin' });
+      return form(c, t('signin_bad'), next, 401);
+    }
     // The admin token works on the platform named in the form (platform tokens ignore the field).
     const chosen = typeof body.platform_id === 'string' ? body.platform_id.trim() : '';
     const platformId = auth.admin ? chosen : auth.platform_id;

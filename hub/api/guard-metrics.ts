@@ -1,0 +1,35 @@
+// Counters of the hub's defences against hostile load: refused bodies, throttled sign-in and
+// token guesses, broker login failures and ACL denials. Registered once per registry (the API,
+// the web form and the embedded broker share the hub's registry; tests build several apps on one).
+import { Counter, type Registry } from 'prom-client';
+
+export interface GuardMetrics {
+  /** Request bodies refused, by reason (too_large, busy). */
+  bodiesRefused: Counter<'reason'>;
+  /** Wrong tokens (API bearer or sign-in form), by where. */
+  authFailures: Counter<'where'>;
+  /** Requests answered 429 because their address guessed too often, by where. */
+  throttled: Counter<'where'>;
+  /** Embedded broker CONNECTs refused, by reason (bad_credentials, throttled). */
+  mqttLoginFailures: Counter<'reason'>;
+  /** Embedded broker publish/subscribe refused by the ACL, by kind. */
+  mqttAclDenials: Counter<'kind'>;
+}
+
+const cache = new WeakMap<Registry, GuardMetrics>();
+
+export function guardMetrics(registry: Registry): GuardMetrics {
+  const hit = cache.get(registry);
+  if (hit) return hit;
+  const counter = <L extends string>(name: string, help: string, label: L) =>
+    (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter<L>({ name, help, labelNames: [label], registers: [registry] });
+  const m: GuardMetrics = {
+    bodiesRefused: counter('gsmjobs_hub_http_bodies_refused_total', 'HTTP request bodies refused before being read (too large, or too many in flight).', 'reason'),
+    authFailures: counter('gsmjobs_hub_auth_failures_total', 'Wrong tokens presented to the API or the sign-in form.', 'where'),
+    throttled: counter('gsmjobs_hub_auth_throttled_total', 'Requests refused with 429 because their address guessed tokens too often.', 'where'),
+    mqttLoginFailures: counter('gsmjobs_hub_mqtt_login_failures_total', 'Embedded broker CONNECTs refused.', 'reason'),
+    mqttAclDenials: counter('gsmjobs_hub_mqtt_acl_denials_total', 'Embedded broker publishes and subscriptions refused by the ACL.', 'kind'),
+  };
+  cache.set(registry, m);
+  return m;
+}
