@@ -118,7 +118,14 @@ export class Outbox {
     const rec: JournalRecord = { t: 'job', job, at: now, ref };
     apply(this.s, rec);
     const created = this.s.live.get(id) as JobRecord;
-    await this.commit(created, [rec], ['accepted']);
+    try {
+      await this.commit(created, [rec], ['accepted']);
+    } catch (err) {
+      // Not on disk, so not accepted: forget it, or the broker's redelivery of this very job
+      // would be answered `duplicate` and acknowledged, and the job lost (issue 15).
+      this.s.live.delete(id);
+      throw err;
+    }
     if (Date.parse(job.expires_at) <= now) await this.end(id, 'expired', { code: 'expired', message: `expired at ${job.expires_at} before it could be sent` });
     this.onChange();
     return 'accepted';
@@ -248,6 +255,9 @@ export class Outbox {
    * produce; publish the update once it is on disk.
    */
   private async commit(rec: JobRecord, records: JournalRecord[], update?: [ExecutionUpdate['state'], FailureReason?, Partial<ExecutionUpdate>?], applyNow = true): Promise<void> {
+    // What the records change in memory is undone when they cannot be written: memory never
+    // runs ahead of the journal (a failed `try` must not leave the job `sending` forever).
+    const before = applyNow ? structuredClone(rec) : undefined;
     if (applyNow) for (const r of records) if (r.t !== 'job') apply(this.s, r);
     const all = [...records];
     let u: ExecutionUpdate | undefined;
@@ -258,7 +268,13 @@ export class Outbox {
       apply(this.s, ur);
       all.push(ur);
     }
-    await this.journal.append(all);
+    try {
+      await this.journal.append(all);
+    } catch (err) {
+      if (before) Object.assign(rec, before);
+      else if (u) rec.unacked = rec.unacked.filter((x) => x !== u);
+      throw err;
+    }
     if (u) this.onUpdate(u);
   }
 }

@@ -50,6 +50,37 @@ describe('Outbox', () => {
     expect(o.depth).toBe(1);
   });
 
+  it('a job whose journal write failed is not kept: its redelivery is accepted, not called a duplicate (issue 15)', async () => {
+    const path = join(tmp(), 'outbox.jsonl');
+    class FailingOnce extends Journal<JournalRecord> {
+      failNext = false;
+      override append(records: JournalRecord[]): Promise<void> {
+        if (this.failNext) {
+          this.failNext = false;
+          return Promise.reject(new Error('ENOSPC: no space left on device'));
+        }
+        return super.append(records);
+      }
+    }
+    const journal = new FailingOnce(path);
+    const updates: ExecutionUpdate[] = [];
+    const o = new Outbox(journal, config, { clock });
+    o.onUpdate = (u) => updates.push(u);
+    await o.load();
+    journal.failNext = true;
+    await expect(o.accept(job(1))).rejects.toThrow(/ENOSPC/);
+    expect(o.depth).toBe(0);
+    expect(updates).toEqual([]);
+    // The broker delivers the unacknowledged job again.
+    expect(await o.accept(job(1, { attempt: 2 }))).toBe('accepted');
+    // A `try` that could not be written leaves the job queued, so the send loop picks it again.
+    journal.failNext = true;
+    await expect(o.markTry('exec-1', 0, 1)).rejects.toThrow(/ENOSPC/);
+    expect(o.stateOf('exec-1')).toBe('queued');
+    const again = await open(path);
+    expect(again.o.stateOf('exec-1')).toBe('queued');
+  });
+
   it('walks queued -> sending -> sent -> delivered with ordered updates', async () => {
     const { o, updates } = await open(join(tmp(), 'j'));
     await o.accept(job(1));
