@@ -21,7 +21,7 @@ export interface BodyLimitOptions {
   globalBytes: number;
 }
 
-export const BODY_LIMITS: BodyLimitOptions = { authBytes: 8 * 1024, defaultBytes: 256 * 1024, perAddress: 8, globalBytes: 32 * 1024 * 1024 };
+export const BODY_LIMITS: BodyLimitOptions = { authBytes: 8 * 1024, defaultBytes: 256 * 1024, perAddress: 64, globalBytes: 32 * 1024 * 1024 };
 
 /** Paths whose bodies are a few form fields. */
 const AUTH_PATH = /\/(signin|signout)\/?$/;
