@@ -12,6 +12,7 @@ import { HttpServer } from './http/server.js';
 import { type AgentMetrics, createAgentMetrics } from './metrics.js';
 import { type ModemStack, createModemStack, defaultBinding } from './modem/stack.js';
 import { MqttAdapter } from './mqtt/adapter.js';
+import { type CrashHook, crashHookFromEnv } from './outbox/crash-point.js';
 import { Journal } from './outbox/journal.js';
 import { Outbox } from './outbox/outbox.js';
 import { Pacer } from './outbox/pacing.js';
@@ -26,6 +27,8 @@ export interface AgentDeps {
   log?: Logger;
   /** Add process_* metrics (off in tests). */
   defaultMetrics?: boolean;
+  /** Crash points for the SIGKILL crash matrix (default: from GSMJOBS_AGENT_CRASH_POINT / _JOB). */
+  crash?: CrashHook;
 }
 
 export class Agent {
@@ -39,6 +42,7 @@ export class Agent {
   modem: ModemStack | undefined;
   sender: Sender | undefined;
   private readonly clock: Clock;
+  private readonly crash: CrashHook;
   private housekeeping: ReturnType<typeof setInterval> | undefined;
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
   ready = false;
@@ -48,6 +52,7 @@ export class Agent {
     private readonly deps: AgentDeps = {},
   ) {
     this.clock = deps.clock ?? systemClock;
+    this.crash = deps.crash ?? crashHookFromEnv(process.env);
     this.log = deps.log ?? createLogger('agent', { level: config.log_level, secrets: secretsOf(config) });
     this.registry = createRegistry({ defaultMetrics: deps.defaultMetrics ?? false });
     this.journal = new Journal<JournalRecord>(join(config.data_dir, 'outbox.jsonl'));
@@ -76,6 +81,7 @@ export class Agent {
       log: this.log.child('mqtt'),
       onJob: async (job) => {
         if ((await this.outbox.accept(job)) !== 'accepted') return;
+        this.crash('after_accept', job.execution_id);
         // A number or text that can never go out fails at once, modem or no modem.
         const problem = unsendable(job, config.send.max_parts);
         if (problem && this.outbox.stateOf(job.execution_id) === 'queued') await this.outbox.end(job.execution_id, 'failed', problem);
@@ -175,6 +181,7 @@ export class Agent {
       config: { maxParts: s.max_parts, maxTries: s.max_tries, resendUncertain: s.resend_uncertain, validityMinutes: s.validity_minutes },
       log: this.log.child('sender'),
       clock: this.clock,
+      crash: this.crash,
       onResult: (r, parts) => {
         this.metrics.smsMessages.inc({ result: r });
         if (parts) this.metrics.smsParts.inc({ result: r }, parts);

@@ -39,12 +39,38 @@ export interface AtEngineOptions {
   observe?: (command: string, seconds: number, result: 'ok' | 'error' | 'timeout') => void;
 }
 
+/** The step before the PDU failed (the journal could not record the try): nothing was sent. */
+export class BeforePduError extends Error {
+  constructor(
+    readonly command: string,
+    override readonly cause: Error,
+  ) {
+    super(`${command}: not sent, the step before the PDU failed (${cause.message}); the prompt was cancelled with ESC`);
+    this.name = 'BeforePduError';
+  }
+}
+
+export interface SendPduOptions {
+  promptTimeoutMs?: number;
+  timeoutMs?: number;
+  /**
+   * Awaited after the `> ` prompt, immediately before the PDU bytes are written (the outbox
+   * makes its `try` record durable here). If it rejects, ESC cancels the prompt and the command
+   * fails with BeforePduError: the PDU never left, so it is safe to retry.
+   */
+  beforePdu?: () => Promise<void>;
+  /** Called once the PDU bytes were handed to the port (crash tests hook in here). */
+  afterPduWritten?: () => void;
+}
+
 interface Pending {
   command: string;
   lines: string[];
   started: number;
-  stage: 'prompt' | 'answer';
+  /** `hook`: the prompt came and beforePdu is running; the PDU has not been written. */
+  stage: 'prompt' | 'hook' | 'answer';
   pdu?: string;
+  send?: SendPduOptions;
   answerTimeoutMs: number;
   timer?: TimerHandle;
   resolve(r: AtResponse): void;
@@ -105,8 +131,8 @@ export class AtEngine {
   }
 
   /** AT+CMGS=<len>, wait for `> `, send the PDU and Ctrl-Z, wait for +CMGS [TS 27.005 3.5.1]. */
-  sendPdu(tpduLength: number, pduHex: string, options: { promptTimeoutMs?: number; timeoutMs?: number } = {}): Promise<AtResponse> {
-    return this.enqueue(() => this.exec(`AT+CMGS=${tpduLength}`, { prefix: '+CMGS', timeoutMs: options.timeoutMs ?? 60_000 }, pduHex, options.promptTimeoutMs ?? 5_000));
+  sendPdu(tpduLength: number, pduHex: string, options: SendPduOptions = {}): Promise<AtResponse> {
+    return this.enqueue(() => this.exec(`AT+CMGS=${tpduLength}`, { prefix: '+CMGS', timeoutMs: options.timeoutMs ?? 60_000 }, pduHex, options.promptTimeoutMs ?? 5_000, options));
   }
 
   /** Write raw bytes outside a command (ESC to abort a prompt). */
@@ -125,7 +151,7 @@ export class AtEngine {
     return run;
   }
 
-  private exec(command: string, options: CommandOptions, pdu?: string, promptTimeoutMs?: number): Promise<AtResponse> {
+  private exec(command: string, options: CommandOptions, pdu?: string, promptTimeoutMs?: number, send?: SendPduOptions): Promise<AtResponse> {
     return new Promise<AtResponse>((resolve, reject) => {
       const transport = this.transport;
       if (!transport) {
@@ -135,6 +161,7 @@ export class AtEngine {
       const answerTimeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs ?? 5_000;
       const p: Pending = { command, lines: [], started: this.clock.now(), stage: pdu ? 'prompt' : 'answer', answerTimeoutMs, resolve, reject };
       if (pdu !== undefined) p.pdu = pdu;
+      if (send) p.send = send;
       this.pending = p;
       this.parser.setInFlight({ command, ...(options.prefix ? { prefix: options.prefix } : {}), ...(pdu ? { echoes: [pdu] } : {}) }, pdu !== undefined);
       this.arm(p, pdu ? (promptTimeoutMs ?? 5_000) : answerTimeoutMs);
@@ -147,8 +174,9 @@ export class AtEngine {
     if (p.timer) this.clock.clearTimeout(p.timer);
     p.timer = this.clock.setTimeout(() => {
       this.stale = true;
-      if (p.stage === 'prompt') void this.transport?.write('\u001b').catch(() => undefined);
-      this.settle(p, new AtTimeoutError(p.command, ms, p.stage));
+      if (p.stage !== 'answer') void this.transport?.write('\u001b').catch(() => undefined);
+      if (p.stage === 'hook') this.settle(p, new BeforePduError(p.command, new Error(`it did not finish within ${ms} ms`)));
+      else this.settle(p, new AtTimeoutError(p.command, ms, p.stage));
     }, ms);
   }
 
@@ -186,10 +214,8 @@ export class AtEngine {
         return;
       case 'prompt':
         if (p?.stage === 'prompt' && p.pdu !== undefined) {
-          p.stage = 'answer';
-          this.arm(p, p.answerTimeoutMs);
-          this.log.debug('at > pdu', { pdu: p.pdu });
-          this.transport?.write(`${p.pdu}\u001a`).catch((err: unknown) => this.settle(p, new PortClosedError(p.command, `write failed: ${(err as Error).message}`)));
+          if (p.send?.beforePdu) void this.afterHook(p, p.send.beforePdu);
+          else this.writePdu(p);
         }
         return;
       case 'line':
@@ -200,7 +226,7 @@ export class AtEngine {
           this.log.debug('final result with no command in flight (late answer) ignored', { text: ev.text });
           return;
         }
-        if (p.stage === 'prompt' && p.pdu !== undefined) {
+        if (p.stage !== 'answer' && p.pdu !== undefined) {
           // A result before the prompt: either the modem refused AT+CMGS, or this is the late
           // answer of an earlier command. The PDU never left, so it is safe to retry.
           if (ev.kind === 'ok') this.stale = true;
@@ -211,5 +237,45 @@ export class AtEngine {
         else this.settle(p, new AtCommandError(p.command, ev.kind, ev.text, ev.code));
         return;
     }
+  }
+
+  /** The prompt came: run the hook (the `try` record), then write the PDU, or cancel with ESC. */
+  private async afterHook(p: Pending, hook: () => Promise<void>): Promise<void> {
+    p.stage = 'hook';
+    this.arm(p, p.answerTimeoutMs);
+    let failed: Error | undefined;
+    try {
+      await hook();
+    } catch (err) {
+      failed = err instanceof Error ? err : new Error(String(err));
+    }
+    if (this.pending !== p) {
+      // Settled meanwhile (timeout, port closed, a stray final): the modem may still sit at the
+      // prompt; ESC cancels it. The PDU was never written.
+      void this.transport?.write('\u001b').catch(() => undefined);
+      return;
+    }
+    if (failed) {
+      // ESC is on the wire before the next command may start.
+      await this.transport?.write('\u001b').catch(() => undefined);
+      this.settle(p, new BeforePduError(p.command, failed));
+      return;
+    }
+    this.writePdu(p);
+  }
+
+  private writePdu(p: Pending): void {
+    p.stage = 'answer';
+    this.arm(p, p.answerTimeoutMs);
+    this.log.debug('at > pdu', { pdu: p.pdu });
+    const transport = this.transport;
+    if (!transport) {
+      this.settle(p, new PortClosedError(p.command, 'the serial port closed before the PDU was written'));
+      return;
+    }
+    transport.write(`${p.pdu}\u001a`).then(
+      () => p.send?.afterPduWritten?.(),
+      (err: unknown) => this.settle(p, new PortClosedError(p.command, `write failed: ${(err as Error).message}`)),
+    );
   }
 }

@@ -54,8 +54,10 @@ export interface ModemDriverDeps {
 export type RecoveryStep = 'resync' | 'soft-reset' | 'reopen' | 'power-cycle';
 
 export interface SendHooks {
-  /** Before handing part i to the modem (journal it: after this the outcome may be unknown). */
+  /** After the `> ` prompt, just before part i's PDU is written (journal it: after this the outcome may be unknown). */
   beforePart(i: number): Promise<void>;
+  /** Part i's PDU bytes were handed to the port (crash tests). */
+  afterPduWritten?(i: number): void;
   /** The modem accepted part i with TP-MR `mr`. */
   afterPart(i: number, mr: number): Promise<void>;
 }
@@ -126,8 +128,8 @@ export class ModemDriver {
       if (!this.isUp) throw Object.assign(new Error(`modem is ${this.current.state}${this.current.error ? `: ${this.current.error}` : ''}`), { code: 'modem_down' });
       // A command timed out earlier: flush its late answer before trusting the next one.
       if (this.d.engine.stale) await sync(this.d.engine, 3, undefined, this.d.config.syncTimeoutMs);
-      await hooks.beforePart(i);
-      const res = await this.d.engine.sendPdu(part.tpduLength, part.hex, { timeoutMs: this.d.config.sendTimeoutMs });
+      // The `try` is recorded after the `> ` prompt, just before the PDU bytes (issue 15).
+      const res = await this.d.engine.sendPdu(part.tpduLength, part.hex, { timeoutMs: this.d.config.sendTimeoutMs, beforePdu: () => hooks.beforePart(i), ...(hooks.afterPduWritten ? { afterPduWritten: () => hooks.afterPduWritten?.(i) } : {}) });
       const mr = parseCmgs(res.lines);
       if (mr === undefined) throw Object.assign(new Error('the modem answered OK to AT+CMGS without +CMGS: <mr>'), { uncertain: true });
       await hooks.afterPart(i, mr);

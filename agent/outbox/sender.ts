@@ -8,6 +8,7 @@ import { classifySendError } from '../at/errors.js';
 import type { SendHooks } from '../modem/driver.js';
 import { InvalidNumberError } from '../sms/fields.js';
 import { type SubmitPdu, encodeSubmit } from '../sms/submit.js';
+import { type CrashHook, type CrashPoint, noCrash } from './crash-point.js';
 import type { Outbox } from './outbox.js';
 import type { Pacer } from './pacing.js';
 import type { JobRecord } from './state.js';
@@ -34,6 +35,8 @@ export interface SenderDeps {
   log: Logger;
   clock?: Clock;
   onResult?: (r: SendResult, parts: number) => void;
+  /** Crash points for the SIGKILL crash matrix (a no-op in production). */
+  crash?: CrashHook;
 }
 
 /** Why a job can never be sent (bad number, too long), or undefined: checked on arrival. */
@@ -88,7 +91,10 @@ export class Sender {
    * is on disk (Outbox.commit). One SMS then costs one disk flush instead of two.
    */
   private recordPart(id: string, part: number, mr: number): Promise<void> {
-    const p = this.d.outbox.markPart(id, part, mr).catch((err: unknown) => this.d.log.error('journal write failed for an accepted part', { execution_id: id, part, err: (err as Error).message }));
+    const p = this.d.outbox
+      .markPart(id, part, mr)
+      .then(() => this.crash('after_part', id))
+      .catch((err: unknown) => this.d.log.error('journal write failed for an accepted part', { execution_id: id, part, err: (err as Error).message }));
     this.durable.add(p);
     void p.finally(() => this.durable.delete(p));
     return Promise.resolve();
@@ -169,7 +175,17 @@ export class Sender {
     const from = startAt < 0 ? rec.mrs.length : startAt;
     this.d.pacer.record(rec.job.to, now);
     try {
-      await this.d.modem.sendParts(parts, { beforePart: (i) => o.markTry(id, i, parts.length), afterPart: (i, mr) => this.recordPart(id, i, mr) }, from);
+      const hooks: SendHooks = {
+        // Called after the modem's `> ` prompt: the `try` is durable before the PDU goes out.
+        beforePart: async (i) => {
+          this.crash('after_prompt', id);
+          await o.markTry(id, i, parts.length);
+          this.crash('after_try', id);
+        },
+        afterPart: (i, mr) => this.recordPart(id, i, mr),
+        afterPduWritten: () => this.crash('after_pdu_written', id),
+      };
+      await this.d.modem.sendParts(parts, hooks, from);
       this.d.log.info('sms sent', { execution_id: id, parts: parts.length, message_refs: rec.mrs });
       return this.result('sent', parts.length);
     } catch (err) {
@@ -189,6 +205,10 @@ export class Sender {
       await o.end(id, 'failed', c);
       return this.result('failed', parts.length);
     }
+  }
+
+  private crash(point: CrashPoint, id: string): void {
+    (this.d.crash ?? noCrash)(point, id);
   }
 
   private result(r: SendResult, parts: number): SendResult {

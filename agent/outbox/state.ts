@@ -34,6 +34,7 @@ export interface JobRecord {
 /** What the journal holds, one JSON object per line. */
 export type JournalRecord =
   | { t: 'job'; job: JobRequest; at: number; ref: number }
+  /** Written after the modem's `> ` prompt, just before the part's PDU bytes go out. */
   | { t: 'try'; id: string; part: number; parts: number; at: number }
   | { t: 'part'; id: string; part: number; mr: number; at: number }
   | { t: 'retry'; id: string; at: number; next: number; reason: FailureReason }
@@ -150,8 +151,13 @@ export function makeUpdate(rec: JobRecord, state: AgentState, at: number, extra:
 }
 
 /**
- * After a restart: a part handed to the modem without an answer may have gone out. It is
- * `uncertain` (reported, never resent) unless the config says resend. Returns the records to journal.
+ * After a restart. A `try` is journaled only after the modem's `> ` prompt, immediately before
+ * the part's PDU bytes are written (issue 15), so:
+ * - no `try` for the job: nothing reached the modem; it is still `queued` and is sent normally;
+ * - a `try` without its answer: the PDU may have gone out. It is `uncertain` (reported, never
+ *   resent) unless the config says resend;
+ * - every `try` answered but parts left: continue with the next part.
+ * Returns the records to journal.
  */
 export function recoveryRecords(rec: JobRecord, now: number, resendUncertain: boolean): JournalRecord[] {
   const id = rec.job.execution_id;
@@ -162,5 +168,5 @@ export function recoveryRecords(rec: JobRecord, now: number, resendUncertain: bo
   if (resendUncertain) {
     return [{ t: 'retry', id, at: now, next: now, reason: { code: 'restart', message: 'the agent restarted while the modem held a part; resending as configured (send.resend_uncertain)' } }];
   }
-  return [{ t: 'end', id, state: 'uncertain', at: now, reason: { code: 'uncertain', message: `the agent stopped after handing part ${rec.inFlight + 1} of ${rec.parts} to the modem and before its answer; it may or may not have been sent`, retryable: false } }];
+  return [{ t: 'end', id, state: 'uncertain', at: now, reason: { code: 'uncertain', message: `the agent stopped after the modem asked for part ${rec.inFlight + 1} of ${rec.parts} (the "> " prompt) and the part was being handed over, before the modem answered; it may or may not have been sent`, retryable: false } }];
 }
