@@ -21,6 +21,9 @@ import type { JournalRecord } from './outbox/state.js';
 import type { SerialBinding } from './serial/port.js';
 import { AGENT_VERSION } from './version.js';
 
+/** How often a journal that could not be written is probed for space. */
+const JOURNAL_PROBE_MS = 2000;
+
 export interface AgentDeps {
   binding?: SerialBinding;
   clock?: Clock;
@@ -44,6 +47,7 @@ export class Agent {
   private readonly clock: Clock;
   private readonly crash: CrashHook;
   private housekeeping: ReturnType<typeof setInterval> | undefined;
+  private probeTimer: ReturnType<typeof setInterval> | undefined;
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
   ready = false;
 
@@ -74,6 +78,7 @@ export class Agent {
       modem: () => this.modemStatus(),
       outboxDepth: () => this.outbox.depth,
       journalBytes: () => this.journal.size,
+      journal: () => this.journal.health(),
       mqttConnected: () => this.mqtt.connected,
     });
     this.mqtt = new MqttAdapter({
@@ -103,6 +108,11 @@ export class Agent {
       this.sender?.poke();
       this.scheduleStatus();
     };
+    this.journal.onWritable = () => {
+      this.log.info('the outbox journal can be written again; accepting jobs');
+      this.sender?.poke();
+      this.scheduleStatus();
+    };
   }
 
   modemStatus(): ModemStatus {
@@ -111,7 +121,26 @@ export class Agent {
 
   health() {
     const modem = this.modemStatus();
-    return { ok: this.ready && modem.state === 'up' && this.mqtt.connected, modem: modem.state, mqtt: this.mqtt.connected, outbox_depth: this.outbox.depth, ...(modem.error ? { error: modem.error } : {}) };
+    const journal = this.journalStatus();
+    return {
+      ok: this.ready && modem.state === 'up' && this.mqtt.connected && journal.writable,
+      modem: modem.state,
+      mqtt: this.mqtt.connected,
+      outbox_depth: this.outbox.depth,
+      journal,
+      ...(modem.error ? { error: modem.error } : {}),
+    };
+  }
+
+  /** The journal as the status and /healthz show it. */
+  journalStatus(): { writable: boolean; error?: string; skipped_records?: number; corrupt_copy?: string } {
+    const j = this.journal.health();
+    return {
+      writable: j.writable,
+      ...(j.error ? { error: `the outbox journal cannot be written (${j.error}); no new job is accepted until it can / журнал не записывается (${j.error}); новые задания не принимаются` } : {}),
+      ...(j.skipped ? { skipped_records: j.skipped } : {}),
+      ...(j.corruptCopy ? { corrupt_copy: j.corruptCopy } : {}),
+    };
   }
 
   status(): AgentStatus {
@@ -125,7 +154,7 @@ export class Agent {
       at: new Date(this.clock.now()).toISOString(),
       version: AGENT_VERSION,
       modem: this.modemStatus(),
-      outbox: { depth: this.outbox.depth, ...(oldest ? { oldest_at: new Date(oldest).toISOString() } : {}) },
+      outbox: { depth: this.outbox.depth, ...(oldest ? { oldest_at: new Date(oldest).toISOString() } : {}), journal: this.journalStatus() },
     };
   }
 
@@ -197,6 +226,12 @@ export class Agent {
       this.outbox.housekeeping().catch((err: unknown) => this.log.error('housekeeping failed', { err: (err as Error).message }));
       this.scheduleStatus();
     }, this.config.outbox.housekeeping_s * 1000);
+    // While the disk refuses writes: say so and look again every few seconds.
+    this.probeTimer = setInterval(() => {
+      if (this.journal.writable) return;
+      this.scheduleStatus();
+      this.journal.probe().catch((err: unknown) => this.log.warn('journal probe failed', { err: (err as Error).message }));
+    }, JOURNAL_PROBE_MS);
     this.ready = true;
     this.mqtt.publishStatus(this.status());
     this.log.info('agent ready', { version: AGENT_VERSION, http_port: this.http.port, port: this.config.modem.port, outbox_depth: this.outbox.depth });
@@ -205,6 +240,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.ready = false;
     if (this.housekeeping) clearInterval(this.housekeeping);
+    if (this.probeTimer) clearInterval(this.probeTimer);
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.statusTimer = undefined;
     const step = async (name: string, fn: () => Promise<void> | undefined) => {

@@ -8,6 +8,7 @@ export interface MetricSources {
   modem(): ModemStatus;
   outboxDepth(): number;
   journalBytes(): number;
+  journal?(): { writable: boolean; writeErrors: number; skipped: number };
   mqttConnected(): boolean;
 }
 
@@ -15,6 +16,7 @@ const REGISTRATIONS: RegistrationState[] = ['home', 'roaming', 'searching', 'den
 
 export function createAgentMetrics(registry: Registry, src: MetricSources) {
   const p = 'gsmjobs_agent_';
+  const journal = () => src.journal?.() ?? { writable: true, writeErrors: 0, skipped: 0 };
   new Gauge({
     name: `${p}modem_up`,
     help: '1 when the modem is initialised and ready to send, else 0',
@@ -70,6 +72,30 @@ export function createAgentMetrics(registry: Registry, src: MetricSources) {
       this.set(src.journalBytes());
     },
   });
+  new Gauge({
+    name: `${p}journal_writable`,
+    help: '1 while the outbox journal can be written; 0 after a failed write (full disk, I/O error) until writing works again: no new job is accepted meanwhile',
+    registers: [registry],
+    collect() {
+      this.set(journal().writable ? 1 : 0);
+    },
+  });
+  // Counters fed from the journal's own tallies at scrape time.
+  const tally = (name: string, help: string, read: () => number) => {
+    let seen = 0;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const v = read();
+        if (v > seen) this.inc(v - seen);
+        seen = v;
+      },
+    });
+  };
+  tally(`${p}journal_write_errors_total`, 'Outbox journal writes or flushes that failed (ENOSPC, EIO); the records were not stored', () => journal().writeErrors);
+  tally(`${p}journal_records_skipped_total`, 'Damaged or torn outbox journal records skipped when loading (named in the log)', () => journal().skipped);
   new Gauge({
     name: `${p}mqtt_connected`,
     help: '1 when connected to the MQTT broker',

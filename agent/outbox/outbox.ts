@@ -5,7 +5,8 @@
 import type { ExecutionUpdate, FailureReason, JobRequest } from '../../hub/common/contract/index.js';
 import { type Clock, systemClock } from '../../hub/common/clock.js';
 import { type Logger, silentLogger } from '../../hub/common/log.js';
-import type { Journal } from './journal.js';
+import type { Journal, JournalHealth } from './journal.js';
+import { checkRecord } from './records.js';
 import { type JobRecord, type JobState, type JournalRecord, type OutboxState, apply, emptyState, isSettled, makeUpdate, recoveryRecords } from './state.js';
 
 export interface OutboxConfig {
@@ -49,9 +50,9 @@ export class Outbox {
 
   /** Replay the journal and settle what a crash left open. Returns updates to (re)publish. */
   async load(): Promise<ExecutionUpdate[]> {
-    const records = await this.journal.open();
+    const records = await this.journal.open(checkRecord);
     for (const r of records) apply(this.s, r);
-    if (this.journal.skipped) this.log.warn('journal lines skipped (torn or corrupt)', { skipped: this.journal.skipped });
+    this.reportSkipped();
     const now = this.clock.now();
     for (const rec of this.s.live.values()) {
       const fix = recoveryRecords(rec, now, this.config.resendUncertain);
@@ -65,6 +66,28 @@ export class Outbox {
     }
     this.log.info('outbox loaded', { records: records.length, live: this.s.live.size, remembered: this.s.tombs.size });
     return this.pendingUpdates();
+  }
+
+  /** Every record the journal could not read is named in the log (the metric and status count them). */
+  private reportSkipped(): void {
+    const j = this.journal;
+    for (const s of j.skippedRecords) {
+      const what = { line: s.line, reason: s.reason, ...(s.id ? { execution_id: s.id } : {}), file: j.path };
+      if (s.torn) this.log.warn('journal: the last record was cut short by a crash or a full disk and is ignored (it was never acknowledged)', what);
+      else this.log.error('journal: damaged record skipped', what);
+    }
+    if (j.skipped > j.skippedRecords.length) this.log.error('journal: more damaged records skipped', { more: j.skipped - j.skippedRecords.length });
+    const copy = j.health().corruptCopy;
+    if (copy) this.log.error('journal: a copy of the damaged journal is kept for inspection', { copy });
+  }
+
+  /** Whether new records can be written now (false after a failed write until one succeeds or the probe does). */
+  get writable(): boolean {
+    return this.journal.writable;
+  }
+
+  journalHealth(): JournalHealth {
+    return this.journal.health();
   }
 
   get depth(): number {

@@ -137,7 +137,8 @@ export class Sender {
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        if (!this.d.modem.isUp) {
+        // A modem that is down, or a journal that cannot record the `try`: nothing may start.
+        if (!this.d.modem.isUp || !this.d.outbox.writable) {
           await this.idle(1000, signal);
           continue;
         }

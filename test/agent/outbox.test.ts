@@ -11,7 +11,9 @@ import { Outbox, type OutboxConfig } from '../../agent/outbox/outbox.js';
 import type { JournalRecord } from '../../agent/outbox/state.js';
 
 const dirs: string[] = [];
-afterEach(() => {
+const journals: Journal<JournalRecord>[] = [];
+afterEach(async () => {
+  for (const j of journals.splice(0)) await j.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -31,7 +33,9 @@ function job(n: number, extra: Partial<JobRequest> = {}): JobRequest {
 
 async function open(path: string, cfg: Partial<OutboxConfig> = {}) {
   const updates: ExecutionUpdate[] = [];
-  const o = new Outbox(new Journal<JournalRecord>(path), { ...config, ...cfg }, { clock });
+  const journal = new Journal<JournalRecord>(path);
+  journals.push(journal);
+  const o = new Outbox(journal, { ...config, ...cfg }, { clock });
   o.onUpdate = (u) => updates.push(u);
   const replay = await o.load();
   return { o, updates, replay };
@@ -63,6 +67,7 @@ describe('Outbox', () => {
       }
     }
     const journal = new FailingOnce(path);
+    journals.push(journal);
     const updates: ExecutionUpdate[] = [];
     const o = new Outbox(journal, config, { clock });
     o.onUpdate = (u) => updates.push(u);

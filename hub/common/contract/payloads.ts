@@ -146,6 +146,17 @@ export const agentStatus = z.object({
     .object({
       depth: z.number().int().min(0),
       oldest_at: isoTime.optional(),
+      /** The outbox journal: not writable (full disk, I/O error) means no new job is accepted. */
+      journal: z
+        .object({
+          writable: z.boolean(),
+          error: z.string().optional(),
+          /** Damaged records skipped at the last start (named in the agent's log). */
+          skipped_records: z.number().int().min(0).optional(),
+          /** Where the damaged journal was copied for inspection. */
+          corrupt_copy: z.string().optional(),
+        })
+        .optional(),
     })
     .optional(),
 });
