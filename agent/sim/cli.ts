@@ -1,6 +1,8 @@
 // `npm run modem-sim -- --dir /tmp/modem [--model SIM800] [--log sms.jsonl] ...`: a scripted
 // modem on a pty pair for the demo and for trying the agent without hardware. Control lines on
-// stdin: `inbound <from> <text>`, `silent on|off`, `cms <code>`, `hang`, `pin-attempts`, `unplug`, `plug`, `restart`.
+// stdin: `inbound <from> <text>`, `silent on|off`, `cms <code>`, `hang`, `pin-attempts`, `unplug`, `plug`, `restart`,
+// and the crash-test pause points (see SimModem.hold): `hold prompt|answer|off` arms one,
+// stdout says `{"held":"prompt"}` when the modem is there, `release` lets it go on.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
@@ -49,6 +51,7 @@ export async function runSimCli(argv: string[], stopSignal: Promise<string>): Pr
     onSms: (s) => process.stdout.write(`${JSON.stringify({ sms: s })}\n`),
     onPinAttempt: (a) => process.stdout.write(`${JSON.stringify({ pin_attempt: a })}\n`),
   });
+  sim.modem.onHeld = (point) => process.stdout.write(`${JSON.stringify({ held: point })}\n`);
   await sim.start();
   process.stdout.write(`modem-sim ready: ${model} at ${sim.path}\n`);
   const rl = createInterface({ input: process.stdin });
@@ -60,6 +63,9 @@ export async function runSimCli(argv: string[], stopSignal: Promise<string>): Pr
     else if (cmd === 'cms') m.cmsErrors.push(Number(rest[0] ?? 500));
     else if (cmd === 'hang') m.hangNextSend = true;
     else if (cmd === 'restart') m.restart();
+    else if (cmd === 'hold' && (rest[0] === 'prompt' || rest[0] === 'answer')) m.hold = rest[0];
+    else if (cmd === 'hold' && rest[0] === 'off') m.hold = undefined;
+    else if (cmd === 'release') m.release();
     else if (cmd === 'pin-attempts') process.stdout.write(`pin-attempts ${m.pinAttempts} tries-left ${m.pinTriesLeft}\n`);
     else if (cmd === 'unplug') void sim.unplug();
     else if (cmd === 'plug') void sim.plugIn();

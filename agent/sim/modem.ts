@@ -62,6 +62,19 @@ export class SimModem {
   sendDelayMs: number;
   /** Delay of the +CDS status report after the +CMGS answer (undefined: none); starts from the option. */
   statusReportDelayMs: number | undefined;
+  /**
+   * Pause points for crash tests (issue 15), e.g. to SIGKILL the agent at an exact instant:
+   * `prompt` holds the `> ` of the next AT+CMGS (the agent waits for it; no PDU can come);
+   * `answer` takes the next PDU (logged in `sent`, as accepted by the network) and holds its
+   * `+CMGS: <mr>` answer. `held` tells the test the modem is there; release() lets it go on as
+   * a real modem would (its output then reaches whoever reads the port). One-shot each.
+   */
+  hold: 'prompt' | 'answer' | undefined;
+  /** The pause point the modem is holding at, if any. */
+  held: 'prompt' | 'answer' | undefined;
+  /** Called when the modem reaches a pause point (the CLI prints `{"held":"prompt"}`). */
+  onHeld: (point: 'prompt' | 'answer') => void = () => undefined;
+  private release_: (() => void) | undefined;
   private buf = '';
   private promptFor: number | undefined;
   private nextMr = 1;
@@ -246,8 +259,27 @@ export class SimModem {
 
   private startSend(len: number): void {
     if (!Number.isInteger(len) || len < 7 || len > 176) return this.reply([], '+CMS ERROR: 304');
-    this.promptFor = len;
-    this.out('\r\n> ');
+    const prompt = () => {
+      this.promptFor = len;
+      this.out('\r\n> ');
+    };
+    if (this.hold === 'prompt') return this.pause('prompt', prompt);
+    prompt();
+  }
+
+  /** Let a held pause point go on (see `hold`). */
+  release(): void {
+    const go = this.release_;
+    this.release_ = undefined;
+    this.held = undefined;
+    go?.();
+  }
+
+  private pause(point: 'prompt' | 'answer', go: () => void): void {
+    this.hold = undefined;
+    this.held = point;
+    this.release_ = go;
+    this.onHeld(point);
   }
 
   private onPdu(pdu: string, len: number): void {
@@ -279,7 +311,9 @@ export class SimModem {
       this.silent = true;
       return;
     }
-    this.after(this.sendDelayMs, () => this.reply([`+CMGS: ${sms.mr}`]));
+    const answer = () => this.reply([`+CMGS: ${sms.mr}`]);
+    if (this.hold === 'answer') this.pause('answer', answer);
+    else this.after(this.sendDelayMs, answer);
     if (sms.status_report && this.statusReportDelayMs !== undefined) {
       this.after(this.sendDelayMs + this.statusReportDelayMs, () => {
         const r = encodeStatusReport({ messageRef: sms.mr, recipient: sms.to, sentAt: sms.at, dischargeAt: new Date(this.clock.now()).toISOString(), status: this.o.statusReportStatus ?? 0 });
