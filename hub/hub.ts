@@ -284,6 +284,9 @@ export class Hub {
     this.webhooks.start();
     const resumed = await this.engine.restart();
     if (resumed) this.log.info('playbooks resumed', { executions: resumed });
+    // Recorded but never started (a crash right after the firing was stored): start them now.
+    const armed = await this.remediation.resumeArmed();
+    if (armed) this.log.info('recorded executions started', { executions: armed });
     this.server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: this.app.fetch, hostname: this.config.http.host, port: this.config.http.port, serverOptions: SERVER_OPTIONS }, () => {
         s.off('error', reject);

@@ -12,6 +12,7 @@ import { type Execution, executionIdOf, type MessageRun, type MessageState } fro
 import type { MqttPublisher } from '../mqtt/adapter.js';
 import type { HubStore } from '../store/store.js';
 import { type EventDetail, executionEventSender } from './events.js';
+import { crashPoint } from './crash-point.js';
 
 export function newId(now: number): string {
   return `${now.toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
@@ -76,7 +77,9 @@ export class Dispatcher {
       attempt: msg.attempt,
       status_report: true,
     });
+    crashPoint('before_publish', [exec.job_id]);
     await this.deps.mqtt.publish(siteTopic({ platform_id: exec.platform_id, site_id: msg.site_id }, 'job'), payload, {});
+    crashPoint('after_publish', [exec.job_id]);
     const cur = this.deps.store.execution(execId);
     const m = cur?.messages.find((x) => x.wire_id === wireId);
     if (cur && m && m.state === 'created') {

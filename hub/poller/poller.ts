@@ -15,6 +15,8 @@ import { collect, deviceKey, type Snapshot, queryKey, type Watched } from './col
 import type { Execution } from '../model/execution.js';
 import type { Sample } from '../core/conditions.js';
 import { probePlatform } from './probe.js';
+import { episodeExecutionId } from './episode.js';
+import { crashPoint } from '../dispatch/crash-point.js';
 
 const YIELD_EVERY = 1000;
 
@@ -24,6 +26,8 @@ export interface Fire {
   values: Record<string, number | null>;
   /** The job's runtime after this firing (absent for manual runs): stored with the execution. */
   runtime?: JobRuntime;
+  /** The episode's deterministic execution id (absent for manual runs: a fresh id). */
+  execution_id?: string;
 }
 
 export interface Firer {
@@ -157,12 +161,21 @@ export class Poller {
         if (significantChange(prev, rt) || !store.jobRuntime(job.id)) changed = true;
         store.setJobRuntime(job.id, rt);
         if (fire) {
+          const id = episodeExecutionId(job.id, prev);
+          if (store.execution(id)) {
+            // This episode is recorded already (its runtime write was lost): never fire it twice.
+            store.setJobRuntime(job.id, { ...rt, last_execution_id: id });
+            changed = true;
+            log.warn('episode already fired: not firing again', { job_id: job.id, execution_id: id });
+            continue;
+          }
           report.fired++;
-          fires.push({ job, reason: fire, values, runtime: rt });
+          fires.push({ job, reason: fire, values, runtime: rt, execution_id: id });
         }
       }
     }
     if (fires.length) {
+      crashPoint('after_decide', fires.map((f) => f.job.id));
       const { firer } = this.deps;
       const ids = firer.fireMany ? await firer.fireMany(fires) : await Promise.all(fires.map((f) => firer.fire(f.job, f.reason, f.values)));
       fires.forEach((f, i) => {

@@ -17,6 +17,7 @@ import type { DeliveryRecord } from '../remediation/webhook.js';
 import { markUptime, type UptimeMark } from '../remediation/aggregates.js';
 import type { Job, JobRuntime } from '../model/job.js';
 import { JsonDocument, type Migration } from './document.js';
+import { crashPoint } from '../dispatch/crash-point.js';
 
 export interface InboundRecord {
   id: string;
@@ -270,6 +271,7 @@ export class HubStore {
       this.runtime.data.jobs[jobId] = rt;
     }
     await this.executions.save();
+    crashPoint('after_store', list.map((e) => e.job_id));
   }
   /** Executions whose playbook is not done (restart, each cycle). */
   activeExecutions(): Execution[] {

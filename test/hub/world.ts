@@ -56,9 +56,9 @@ export interface World {
   job(platform: 'a' | 'b', over?: Partial<Job>): Job;
 }
 
-/** Two platforms a and b, each with site s1, control device cd-<p> (SimPal D210). */
-export async function createWorld(): Promise<World> {
-  const store = new HubStore(tempDir('world'));
+/** Two platforms a and b, each with site s1, control device cd-<p> (SimPal D210); `dir`: reopen a data dir. */
+export async function createWorld(dir = tempDir('world')): Promise<World> {
+  const store = new HubStore(dir);
   await store.load();
   const prom = new FakePrometheus();
   const pub = new RecordingPublisher();

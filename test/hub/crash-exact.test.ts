@@ -1,0 +1,111 @@
+// Crash-exact firing at the hub (issue 15), with the real store, poller, playbook engine and
+// dispatcher over a fake Prometheus: the episode's deterministic execution (= wire) id, a lost
+// firing record that must not fire the episode again, and an execution recorded but never
+// started (the hub died between commitFiring and the start) that the restart starts once.
+// The same instants in real hub processes killed by SIGKILL: test/e2e/crash-hub*.test.ts.
+import { dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../hub/common/log.js';
+import { episodeExecutionId } from '../../hub/poller/episode.js';
+import { Poller } from '../../hub/poller/poller.js';
+import { createWorld, type World } from './world.js';
+
+const DEVICE = { platform_id: 'a', device_id: 'dev-a-1', name: 'Player a' };
+
+async function fireOnce(w: World, jobId: string): Promise<void> {
+  w.prom.set('signage_device_online', DEVICE, 1);
+  await w.poller.cycle();
+  w.prom.set('signage_device_online', DEVICE, 0);
+  w.clock.advance(30_000);
+  expect((await w.poller.cycle()).fired).toBe(1);
+  await w.dispatcher.idle();
+  expect(w.store.jobRuntime(jobId)?.state).toBe('firing');
+}
+
+describe('crash-exact firing (issue 15)', () => {
+  it('an episode has a deterministic execution id, and its first command carries it as the wire id', async () => {
+    const w = await createWorld();
+    const job = w.job('a', { cooldown_s: 0 });
+    await w.store.putJob(job);
+    await fireOnce(w, job.id);
+    const first = w.store.executionList('a')[0];
+    expect(first?.id).toBe(episodeExecutionId(job.id, { last_fired_at: null }));
+    expect(first?.id).toMatch(/^[0-9a-z]{25}$/);
+    expect(w.pub.on('/a/s1/job').map((j) => j.execution_id)).toEqual([first?.id]);
+    const firedAt = w.store.jobRuntime(job.id)?.last_fired_at ?? null;
+    expect(firedAt).not.toBeNull();
+
+    // Recovery, then a new episode: a new id, derived from the previous firing.
+    w.clock.advance(30_000);
+    await fireOnce(w, job.id);
+    const ids = w.store.executionList('a').map((e) => e.id);
+    expect(ids).toHaveLength(2);
+    expect(ids).toContain(episodeExecutionId(job.id, { last_fired_at: firedAt }));
+    expect(new Set(ids).size).toBe(2);
+    // Another job with the same history has other ids.
+    expect(episodeExecutionId('job-other', { last_fired_at: null })).not.toBe(first?.id);
+  });
+
+  it('the firing record lost (runtime and firings as before the episode): the same episode is not fired twice', async () => {
+    const w = await createWorld();
+    const job = w.job('a');
+    await w.store.putJob(job);
+    w.prom.set('signage_device_online', DEVICE, 1);
+    await w.poller.cycle();
+    const before = structuredClone(w.store.jobRuntime(job.id));
+    expect(before).toMatchObject({ state: 'ok', last_fired_at: null });
+    w.prom.set('signage_device_online', DEVICE, 0);
+    w.clock.advance(30_000);
+    await w.poller.cycle();
+    await w.dispatcher.idle();
+    const exec = w.store.executionList('a')[0];
+    expect(exec).toBeDefined();
+
+    // The record of the firing is gone (say, a data directory restored from before it), the
+    // execution is still there: a new poller decides the episode again and must stop there.
+    if (before) w.store.setJobRuntime(job.id, before);
+    delete w.store.executions.data.firings;
+    const fired: string[] = [];
+    const p2 = new Poller({ store: w.store, query: w.prom.query, clock: w.clock, log: silentLogger, firer: { fire: async (j) => (fired.push(j.id), 'x'), fireMany: async (fs) => fs.map((f) => (fired.push(f.job.id), 'x')) } });
+    w.clock.advance(30_000);
+    const report = await p2.cycle();
+    expect(fired).toEqual([]);
+    expect(report.fired).toBe(0);
+    expect(w.store.jobRuntime(job.id)).toMatchObject({ state: 'firing', last_execution_id: exec?.id });
+    expect(w.store.executionList('a')).toHaveLength(1);
+  });
+
+  it('recorded but never started (crash after the firing write): the restart starts it once and publishes its job once', async () => {
+    const w = await createWorld();
+    const job = w.job('a');
+    await w.store.putJob(job);
+    // Stand-in for the crash: the engine never hears `start` and never flushes.
+    w.engine.apply = async () => undefined;
+    w.engine.flush = async () => undefined;
+    await fireOnce(w, job.id);
+    await w.store.flush();
+    const armed = w.store.executionList('a');
+    expect(armed.map((e) => e.phase)).toEqual(['armed']);
+    expect(w.pub.on('/a/s1/job')).toEqual([]);
+
+    const w2 = await createWorld(dirname(w.store.definitions.file));
+    w2.clock.t = w.clock.t + 5_000;
+    expect(w2.store.activeExecutions().map((e) => e.phase)).toEqual(['armed']);
+    await w2.engine.restart();
+    expect(await w2.remediation.resumeArmed()).toBe(1);
+    await w2.dispatcher.idle();
+    const exec = w2.store.execution(armed[0]?.id ?? '');
+    expect(exec?.phase).toBe('running');
+    expect(exec?.state).toBe('dispatched');
+    expect(w2.pub.on('/a/s1/job').map((j) => j.execution_id)).toEqual([armed[0]?.id]);
+    // Nothing armed is left: another restart starts nothing and sends nothing new.
+    expect(await w2.remediation.resumeArmed()).toBe(0);
+    await w2.engine.restart();
+    await w2.dispatcher.idle();
+    expect(w2.pub.on('/a/s1/job')).toHaveLength(1);
+    // The poller does not fire the episode again either.
+    w2.clock.advance(30_000);
+    w2.prom.set('signage_device_online', DEVICE, 0);
+    expect((await w2.poller.cycle()).fired).toBe(0);
+  });
+});
