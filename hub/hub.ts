@@ -64,6 +64,8 @@ export class Hub {
   readonly metrics: ReturnType<typeof createHubMetrics>;
   private server: ServerType | null = null;
   private mqttUp = false;
+  /** Poll cycles that threw, in a row, and the last error (/healthz). */
+  private cycleFailures = { count: 0, error: null as string | null };
   httpPort = 0;
 
   constructor(
@@ -204,8 +206,14 @@ export class Hub {
       clock: this.clock,
       run: async (signal) => {
         await this.poller.cycle(signal);
+        this.cycleFailures = { count: 0, error: null };
       },
-      onError: (err) => this.log.error('cycle failed', { error: (err as Error).message }),
+      onError: (err) => {
+        if (!this.pollTask.started) return; // stopped: the cycle was aborted, not failed
+        this.cycleFailures = { count: this.cycleFailures.count + 1, error: (err as Error).message };
+        this.metrics.cycleFailures.inc();
+        this.log.error('cycle failed', { error: (err as Error).message, in_a_row: this.cycleFailures.count });
+      },
     });
     this.housekeeping = new PeriodicTask({
       intervalMs: 15_000,
@@ -234,7 +242,7 @@ export class Hub {
       lastValues: (id) => this.poller.lastValues.get(id),
       lastCycle: () => this.poller.lastReport,
       site: (p, s) => this.sites.get(p, s),
-      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk() },
+      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.cycleFailures },
       registry: this.registry,
       // A job created, changed, enabled or deleted is evaluated within a second, not at the next
       // poll (up to poll_interval_s later); a deleted job's last values are dropped.

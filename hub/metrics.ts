@@ -34,6 +34,11 @@ export function createHubMetrics(registry: Registry, sources: HubMetricSources) 
     help: 'Cycles in which some jobs could not be evaluated because Prometheus failed.',
     registers: [registry],
   });
+  const cycleFailures = new Counter({
+    name: 'gsmjobs_hub_poll_cycle_failures_total',
+    help: 'Poll cycles that failed with an error (a fault of the hub, not a degraded Prometheus); /healthz fails after 2 in a row.',
+    registers: [registry],
+  });
   const fired = new Counter({ name: 'gsmjobs_hub_jobs_fired_total', help: 'Jobs that fired.', labelNames: ['platform_id'], registers: [registry] });
   const executions = new Counter({
     name: 'gsmjobs_hub_execution_transitions_total',
@@ -122,6 +127,6 @@ export function createHubMetrics(registry: Registry, sources: HubMetricSources) 
       for (const q of sources.smsQueued()) this.set({ platform_id: q.platform_id, site_id: q.site_id }, q.n);
     },
   });
-  return { cycleDuration, queries, degraded, fired, executions, handlerErrors, remediations, ttr, webhookDeliveries };
+  return { cycleDuration, queries, degraded, cycleFailures, fired, executions, handlerErrors, remediations, ttr, webhookDeliveries };
 }
 export type HubMetrics = ReturnType<typeof createHubMetrics>;
