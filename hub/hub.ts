@@ -17,6 +17,7 @@ import type { HubConfig } from './config.js';
 import { Dispatcher, newId } from './dispatch/dispatcher.js';
 import { InboundHandler } from './dispatch/inbound.js';
 import { SiteMonitor } from './dispatch/sites.js';
+import { decodeReason, type OnRejected } from './dispatch/refusals.js';
 import { decodePayload, executionUpdate } from './common/contract/index.js';
 import { createHubMetrics } from './metrics.js';
 import { EmbeddedBroker } from './mqtt/broker.js';
@@ -119,8 +120,12 @@ export class Hub {
         this.mqttUp = up;
       },
     });
+    // Refused site payloads, counted per platform (an unknown platform id is one label value, so
+    // topics made up by a client cannot grow the label set).
+    const onRejected: OnRejected = (ref, kind, reason) => this.metrics.mqttRejected.inc({ platform_id: this.store.platform(ref.platform_id) ? ref.platform_id : 'unknown', kind, reason });
     this.dispatcher = new Dispatcher({
       store: this.store,
+      onRejected,
       mqtt: this.mqtt,
       clock: this.clock,
       log: this.log.child('dispatch'),
@@ -172,15 +177,24 @@ export class Hub {
       onOnline: async (ref) => {
         await this.dispatcher.resendPending(ref.platform_id, ref.site_id, true);
       },
+      onRejected,
     });
-    this.inbound = new InboundHandler({ store: this.store, mqtt: this.mqtt, log: this.log.child('inbound'), now, maxPerPlatform: 1000 });
+    this.inbound = new InboundHandler({ store: this.store, mqtt: this.mqtt, log: this.log.child('inbound'), now, maxPerPlatform: 1000, onRejected });
     this.mqtt.onSiteMessage(async (msg) => {
+      // Only the status is retained by contract; a retained update or inbound SMS would be
+      // replayed at every (re)subscription of the hub, so it is refused (issue 18).
+      if (msg.retained && msg.kind !== 'status') {
+        onRejected(msg.ref, msg.kind, 'retained');
+        this.log.warn(`retained ${msg.kind} refused`, { ...msg.ref });
+        return;
+      }
       if (msg.kind === 'status') await this.sites.handleStatus(msg.ref, msg.payload);
       else if (msg.kind === 'inbound') await this.inbound.handle(msg.ref, msg.payload);
       else if (msg.kind === 'update') {
         const d = decodePayload(executionUpdate, msg.payload);
         if (!d.ok || d.value.platform_id !== msg.ref.platform_id || d.value.site_id !== msg.ref.site_id) {
           this.dispatcher.rejectedUpdates++;
+          onRejected(msg.ref, 'update', d.ok ? 'site_mismatch' : decodeReason(d.error));
           this.log.warn('update refused', { ...msg.ref, error: d.ok ? 'site mismatch' : d.error });
           return;
         }

@@ -15,6 +15,9 @@ export function renderContractDoc(): string {
   out.push('dropped, never allowed to crash or block a consumer. Unknown fields are ignored, so a sender may add');
   out.push('optional fields within v1; anything incompatible gets `v: 2` and topics under `gsmjobs/v2/`.');
   out.push('Times are ISO 8601 with a zone. Requests carry an `execution_id` that every answer echoes.');
+  out.push('The hub counts what it drops in `gsmjobs_hub_mqtt_rejected_messages_total{platform_id,kind,reason}`;');
+  out.push('only the status is retained: a retained `update` or `inbound` reaches the hub again at every');
+  out.push('subscription, so the hub refuses it (reason `retained`) instead of acting on it twice.');
   out.push('');
   out.push('## Topics');
   out.push('');
