@@ -6,6 +6,7 @@
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../hub/common/log.js';
+import { crashPoint } from '../../hub/dispatch/crash-point.js';
 import { episodeExecutionId } from '../../hub/poller/episode.js';
 import { Poller } from '../../hub/poller/poller.js';
 import { createWorld, type World } from './world.js';
@@ -44,6 +45,34 @@ describe('crash-exact firing (issue 15)', () => {
     expect(new Set(ids).size).toBe(2);
     // Another job with the same history has other ids.
     expect(episodeExecutionId('job-other', { last_fired_at: null })).not.toBe(first?.id);
+  });
+
+  it("a playbook's later messages are named from the episode's id: distinct and deterministic", async () => {
+    const w = await createWorld();
+    const send = (text: string) => ({ type: 'send' as const, site_id: 's1', control_device_id: 'cd-a', command: { kind: 'text' as const, text }, expires_s: 900 });
+    const job = w.job('a', { steps: [send('first'), send('second')] });
+    await w.store.putJob(job);
+    await fireOnce(w, job.id);
+    const id = episodeExecutionId(job.id, { last_fired_at: null });
+    expect(w.pub.on('/a/s1/job').map((j) => [j.execution_id, j.text])).toEqual([[id, 'first']]);
+    // The agent reports the first command sent: the playbook goes on to its second send.
+    const update = (wire: string, seq: number) => ({ v: 1 as const, type: 'update' as const, execution_id: wire, job_id: job.id, platform_id: 'a', site_id: 's1', state: 'sent' as const, at: new Date(w.clock.now()).toISOString(), attempt: 1, seq });
+    expect(await w.dispatcher.handleUpdate(update(id, 0))).toBe(true);
+    await w.engine.serial(async () => undefined);
+    await w.dispatcher.idle();
+    expect(w.pub.on('/a/s1/job').map((j) => [j.execution_id, j.text])).toEqual([
+      [id, 'first'],
+      [`${id}-s1`, 'second'],
+    ]);
+  });
+
+  it('a crash point is inert unless its point (and job) is asked for', () => {
+    // Each of these would SIGKILL this test process if the hook fired.
+    crashPoint('after_store', ['j1'], {});
+    crashPoint('after_store', ['j1'], { GSMJOBS_HUB_CRASH_POINT: 'after_publish' });
+    crashPoint('after_store', ['j1'], { GSMJOBS_HUB_CRASH_POINT: 'after_store', GSMJOBS_HUB_CRASH_JOB: 'j2' });
+    crashPoint('after_store', [], { GSMJOBS_HUB_CRASH_POINT: 'after_store' });
+    expect(process.pid).toBeGreaterThan(0);
   });
 
   it('the firing record lost (runtime and firings as before the episode): the same episode is not fired twice', async () => {
