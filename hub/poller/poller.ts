@@ -15,7 +15,7 @@ import { collect, deviceKey, type Snapshot, queryKey, type Watched } from './col
 import type { Execution } from '../model/execution.js';
 import type { Sample } from '../core/conditions.js';
 import { probePlatform } from './probe.js';
-import { episodeExecutionId } from './episode.js';
+import { episodeAnchor, episodeExecutionId } from './episode.js';
 import { crashPoint } from '../dispatch/crash-point.js';
 
 const YIELD_EVERY = 1000;
@@ -161,7 +161,7 @@ export class Poller {
         if (significantChange(prev, rt) || !store.jobRuntime(job.id)) changed = true;
         store.setJobRuntime(job.id, rt);
         if (fire) {
-          const id = episodeExecutionId(job.id, prev);
+          const id = episodeExecutionId(job.id, episodeAnchor(job, prev, () => store.executionList(job.platform_id)));
           if (store.execution(id)) {
             // This episode is recorded already (its runtime write was lost): never fire it twice.
             store.setJobRuntime(job.id, { ...rt, last_execution_id: id });

@@ -9,6 +9,7 @@ import { silentLogger } from '../../hub/common/log.js';
 import { crashPoint } from '../../hub/dispatch/crash-point.js';
 import { episodeExecutionId } from '../../hub/poller/episode.js';
 import { Poller } from '../../hub/poller/poller.js';
+import { initialRuntime } from '../../hub/model/job.js';
 import { createWorld, type World } from './world.js';
 
 const DEVICE = { platform_id: 'a', device_id: 'dev-a-1', name: 'Player a' };
@@ -30,21 +31,30 @@ describe('crash-exact firing (issue 15)', () => {
     await w.store.putJob(job);
     await fireOnce(w, job.id);
     const first = w.store.executionList('a')[0];
-    expect(first?.id).toBe(episodeExecutionId(job.id, { last_fired_at: null }));
+    const firstId = episodeExecutionId(job.id, `first ${job.updated_at}`);
+    expect(first?.id).toBe(firstId);
     expect(first?.id).toMatch(/^[0-9a-z]{25}$/);
     expect(w.pub.on('/a/s1/job').map((j) => j.execution_id)).toEqual([first?.id]);
-    const firedAt = w.store.jobRuntime(job.id)?.last_fired_at ?? null;
-    expect(firedAt).not.toBeNull();
 
-    // Recovery, then a new episode: a new id, derived from the previous firing.
+    // Recovery, then a new episode: a new id, chained from the previous one.
+    w.clock.advance(30_000);
+    await fireOnce(w, job.id);
+    const secondId = episodeExecutionId(job.id, firstId);
+    expect(w.store.executionList('a').map((e) => e.id).sort()).toEqual([firstId, secondId].sort());
+
+    // The job edited as the API does it (its runtime reset, `updated_at` moved): the next episode
+    // still gets a new id, chained from the latest execution before the edit, and fires.
+    w.clock.advance(30_000);
+    await w.store.putJob({ ...job, updated_at: new Date(w.clock.now()).toISOString() });
+    w.store.setJobRuntime(job.id, initialRuntime(w.clock.now()));
     w.clock.advance(30_000);
     await fireOnce(w, job.id);
     const ids = w.store.executionList('a').map((e) => e.id);
-    expect(ids).toHaveLength(2);
-    expect(ids).toContain(episodeExecutionId(job.id, { last_fired_at: firedAt }));
-    expect(new Set(ids).size).toBe(2);
+    expect(ids).toHaveLength(3);
+    expect(ids).toContain(episodeExecutionId(job.id, secondId));
+    expect(new Set(ids).size).toBe(3);
     // Another job with the same history has other ids.
-    expect(episodeExecutionId('job-other', { last_fired_at: null })).not.toBe(first?.id);
+    expect(episodeExecutionId('job-other', `first ${job.updated_at}`)).not.toBe(firstId);
   });
 
   it("a playbook's later messages are named from the episode's id: distinct and deterministic", async () => {
@@ -53,7 +63,7 @@ describe('crash-exact firing (issue 15)', () => {
     const job = w.job('a', { steps: [send('first'), send('second')] });
     await w.store.putJob(job);
     await fireOnce(w, job.id);
-    const id = episodeExecutionId(job.id, { last_fired_at: null });
+    const id = episodeExecutionId(job.id, `first ${job.updated_at}`);
     expect(w.pub.on('/a/s1/job').map((j) => [j.execution_id, j.text])).toEqual([[id, 'first']]);
     // The agent reports the first command sent: the playbook goes on to its second send.
     const update = (wire: string, seq: number) => ({ v: 1 as const, type: 'update' as const, execution_id: wire, job_id: job.id, platform_id: 'a', site_id: 's1', state: 'sent' as const, at: new Date(w.clock.now()).toISOString(), attempt: 1, seq });
