@@ -159,7 +159,10 @@ export class Poller {
         }
         const { rt, fire } = advance(job, prev, evalConditions(job.conditions, job.combine, sample), now);
         if (significantChange(prev, rt) || !store.jobRuntime(job.id)) changed = true;
-        store.setJobRuntime(job.id, rt);
+        // A firing's runtime is set only with its record (commitFiring, below): set before, any
+        // runtime write meanwhile (an API edit while the firer waits its turn) could persist
+        // `firing` without the execution, and a crash then would lose the episode.
+        if (!fire) store.setJobRuntime(job.id, rt);
         if (fire) {
           const id = episodeExecutionId(job.id, episodeAnchor(job, prev, () => store.executionList(job.platform_id)));
           if (store.execution(id)) {
@@ -179,9 +182,9 @@ export class Poller {
       const { firer } = this.deps;
       const ids = firer.fireMany ? await firer.fireMany(fires) : await Promise.all(fires.map((f) => firer.fire(f.job, f.reason, f.values)));
       fires.forEach((f, i) => {
-        const cur = store.jobRuntime(f.job.id);
+        const rt = f.runtime as JobRuntime;
         const id = ids[i];
-        if (id && cur) store.setJobRuntime(f.job.id, { ...cur, last_execution_id: id });
+        store.setJobRuntime(f.job.id, id ? { ...rt, last_execution_id: id } : rt);
       });
     }
     // Playbooks: verification samples from the same data, then deadlines.

@@ -3,6 +3,7 @@
 // firing record that must not fire the episode again, and an execution recorded but never
 // started (the hub died between commitFiring and the start) that the restart starts once.
 // The same instants in real hub processes killed by SIGKILL: test/e2e/crash-hub*.test.ts.
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../hub/common/log.js';
@@ -74,6 +75,38 @@ describe('crash-exact firing (issue 15)', () => {
       [id, 'first'],
       [`${id}-s1`, 'second'],
     ]);
+  });
+
+  it("the firing's runtime is set only with its record: a runtime write while the firer waits does not persist `firing` alone", async () => {
+    const w = await createWorld();
+    const job = w.job('a');
+    await w.store.putJob(job);
+    w.prom.set('signage_device_online', DEVICE, 1);
+    await w.poller.cycle();
+    w.prom.set('signage_device_online', DEVICE, 0);
+    w.clock.advance(30_000);
+    const onDisk: string[] = [];
+    // A firer that waits its turn while someone else (an API edit) writes runtime.json, then fails.
+    const p2 = new Poller({
+      store: w.store,
+      query: w.prom.query,
+      clock: w.clock,
+      log: silentLogger,
+      firer: {
+        fire: async () => null,
+        fireMany: async () => {
+          await w.store.saveRuntime();
+          onDisk.push((JSON.parse(readFileSync(w.store.runtime.file, 'utf8')) as { jobs: Record<string, { state: string }> }).jobs[job.id]?.state ?? 'none');
+          throw new Error('disk full');
+        },
+      },
+    });
+    await expect(p2.cycle()).rejects.toThrow('disk full');
+    expect(onDisk).toEqual(['ok']);
+    // Nothing was recorded, so the episode is still due: the next cycle fires it.
+    expect(w.store.jobRuntime(job.id)?.state).toBe('ok');
+    w.clock.advance(30_000);
+    expect((await w.poller.cycle()).fired).toBe(1);
   });
 
   it('a crash point is inert unless its point (and job) is asked for', () => {
