@@ -6,7 +6,7 @@ import type { ModemStatus } from '../../hub/common/contract/index.js';
 import { type Clock, sleep, systemClock } from '../../hub/common/clock.js';
 import type { Logger } from '../../hub/common/log.js';
 import type { AtEngine, Urc } from '../at/engine.js';
-import { AtTimeoutError } from '../at/errors.js';
+import { AtTimeoutError, ModemDownError, UncertainSendError } from '../at/errors.js';
 import { type DecodedStatusReport, decodeIncoming } from '../sms/deliver.js';
 import { type InboundMessage, Reassembler } from '../sms/reassembly.js';
 import type { SubmitPdu } from '../sms/submit.js';
@@ -123,13 +123,13 @@ export class ModemDriver {
     const refs: number[] = [];
     for (let i = startAt; i < parts.length; i++) {
       const part = parts[i] as SubmitPdu;
-      if (!this.isUp) throw Object.assign(new Error(`modem is ${this.current.state}${this.current.error ? `: ${this.current.error}` : ''}`), { code: 'modem_down' });
+      if (!this.isUp) throw new ModemDownError(this.current.state, this.current.error);
       // A command timed out earlier: flush its late answer before trusting the next one.
       if (this.d.engine.stale) await sync(this.d.engine, 3, undefined, this.d.config.syncTimeoutMs);
       await hooks.beforePart(i);
       const res = await this.d.engine.sendPdu(part.tpduLength, part.hex, { timeoutMs: this.d.config.sendTimeoutMs });
       const mr = parseCmgs(res.lines);
-      if (mr === undefined) throw Object.assign(new Error('the modem answered OK to AT+CMGS without +CMGS: <mr>'), { uncertain: true });
+      if (mr === undefined) throw new UncertainSendError(`AT+CMGS=${part.tpduLength}`, new Error('the modem answered OK to AT+CMGS without +CMGS: <mr>'));
       await hooks.afterPart(i, mr);
       refs.push(mr);
     }
