@@ -12,7 +12,8 @@ import { type InboundMessage, Reassembler } from '../sms/reassembly.js';
 import type { SubmitPdu } from '../sms/submit.js';
 import { parseCmgl, parseCmgr, parseCmgs, parseReg, parseStoredIndication } from './info.js';
 import type { PinGuard } from './pin-guard.js';
-import { ModemSetupError, type SetupConfig, configureSms, readIdentity, readRadio, sync, unlockSim, waitRegistered } from './setup.js';
+import { detailRu, hintRu } from '../hints-ru.js';
+import { ModemSetupError, type SetupConfig, type SimInfo, configureSms, readIdentity, readRadio, sync, unlockSim, waitRegistered } from './setup.js';
 
 export interface Link {
   open(): Promise<void>;
@@ -62,6 +63,14 @@ export interface SendHooks {
 
 class ModemLost extends Error {}
 
+/** A setup error in plain words for the status and /healthz: English, then Russian when known. */
+export function setupErrorText(err: ModemSetupError): string {
+  const en = `${err.message}. ${err.hint}`;
+  const ru = detailRu(err.message);
+  const hru = hintRu(err.hint);
+  return ru || hru ? `${en} / ${ru ?? err.message}. ${hru ?? err.hint}` : en;
+}
+
 export class ModemDriver {
   private readonly clock: Clock;
   private abort: AbortController | undefined;
@@ -75,6 +84,8 @@ export class ModemDriver {
   recoveries = 0;
   /** A state that cannot heal by itself (PIN refused or missing, PUK, no SIM, no port): set at once, no resets. */
   blocked: ModemSetupError | undefined;
+  /** The SIM as last seen (state and PIN tries left), for metrics. */
+  sim: SimInfo = { state: 'unknown' };
 
   constructor(private readonly d: ModemDriverDeps) {
     this.clock = d.clock ?? systemClock;
@@ -101,6 +112,11 @@ export class ModemDriver {
     await this.loop?.catch(() => undefined);
     this.loop = undefined;
     await this.d.link.close().catch(() => undefined);
+  }
+
+  /** Resolves when the stored and announced SMS queued for reading so far are handled. */
+  readsSettled(): Promise<void> {
+    return this.readQueue;
   }
 
   /** The port adapter reports that the port went away. */
@@ -157,7 +173,8 @@ export class ModemDriver {
         await this.monitor(signal);
       } catch (err) {
         if (signal.aborted) break;
-        const msg = err instanceof ModemSetupError ? `${err.message}. ${err.hint}` : (err as Error).message;
+        const msg = err instanceof ModemSetupError ? setupErrorText(err) : (err as Error).message;
+        if (err instanceof ModemSetupError && err.sim) this.sim = err.sim;
         this.setStatus({ ...this.current, state: 'down', error: msg });
         if (err instanceof ModemSetupError && (err.permanent || err.step === 'port')) {
           // Resetting the modem cannot fix a wrong PIN, a missing SIM or a missing port, and a
@@ -217,7 +234,7 @@ export class ModemDriver {
     await e.run('AT+CMEE=1').catch(() => undefined);
     const identity = await readIdentity(e);
     this.patch({ ...identity });
-    await unlockSim(e, this.d.config.pin, this.clock, signal, { guard: this.d.pinGuard });
+    this.sim = await unlockSim(e, this.d.config.pin, this.clock, signal, { guard: this.d.pinGuard });
     await configureSms(e, this.d.config);
     const radio = await waitRegistered(e, this.clock, this.d.config.registrationTimeoutMs, signal);
     const { error: _drop, ...rest } = this.current;
