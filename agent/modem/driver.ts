@@ -179,8 +179,10 @@ export class ModemDriver {
         if (err instanceof ModemSetupError && (err.permanent || err.step === 'port')) {
           // Resetting the modem cannot fix a wrong PIN, a missing SIM or a missing port, and a
           // reset would re-enter PIN unlock: report it at once and only look again, slowly.
+          // Said once (warn); the same state seen again on each slow retry only at debug.
+          if (this.blocked?.message !== err.message) this.d.log.warn('modem blocked', { error: msg });
+          else this.d.log.debug('modem still blocked', { error: err.message });
           this.blocked = err;
-          this.d.log.warn('modem blocked', { error: msg });
           await sleep(this.clock, err.step === 'port' ? this.d.config.reopenDelayMs : (this.d.config.blockedRetryMs ?? 60_000), signal).catch(() => undefined);
           continue;
         }
