@@ -102,7 +102,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`--wait must be a number of seconds / --wait: число секунд\n`);
     return 2;
   }
-  return sendOnce({ to: values.to, text: values.text, waitS }, { config, binding: await defaultBinding(), log, out: io.out });
+  return sendOnce({ to: values.to, text: values.text, waitS }, { config, binding: await defaultBinding(), log, out: io.out, portFromFlag: Boolean(values.port) });
 }
 
 function configCheck(positionals: string[], io: CliIo): number {

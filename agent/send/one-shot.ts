@@ -40,6 +40,8 @@ export interface SendDeps {
   log: Logger;
   out(text: string): void;
   clock?: Clock;
+  /** The port came from --port (not the config): a fix names the flag, not modem.port. */
+  portFromFlag?: boolean;
 }
 
 type Readiness = 'up' | 'timeout' | ModemSetupError;
@@ -56,7 +58,7 @@ async function waitReady(driver: ModemDriver, deadline: number, clock: Clock): P
 export async function sendOnce(req: SendRequest, d: SendDeps): Promise<SendExit> {
   const c = d.config;
   const clock = d.clock ?? systemClock;
-  const say = (s: Said) => d.out(both(s));
+  const say = (s: Said) => d.out(both(d.portFromFlag ? { en: s.en.replaceAll('modem.port', '--port'), ru: s.ru.replaceAll('modem.port', '--port') } : s));
   const svc = runningService(c.data_dir);
   if (svc) {
     say(texts.serviceRunning(svc));
