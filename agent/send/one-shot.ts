@@ -71,6 +71,8 @@ export async function sendOnce(req: SendRequest, d: SendDeps): Promise<SendExit>
   }
   const journal = new Journal<JournalRecord>(join(c.data_dir, 'send-outbox.jsonl'));
   const outbox = new Outbox(journal, outboxConfigOf(c), { clock, log: d.log.child('outbox'), takeRef: refCounter(c.data_dir) });
+  // No hub hears these updates: count them as acknowledged, so finished sends can be compacted away.
+  outbox.onUpdate = (u) => outbox.ackUpdate(u.execution_id, u.seq);
   const now = clock.now();
   const id = `send-${randomUUID()}`;
   const job: JobRequest = {
