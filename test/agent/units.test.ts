@@ -142,8 +142,9 @@ describe('doctor output', () => {
     expect(text).toContain('что делать: Укажите PIN');
     // every hint string in the sources has a translation
     const src = ['agent/modem/setup.ts', 'agent/modem/driver.ts', 'agent/modem/pin-guard.ts', 'agent/doctor.ts'].map((f) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8')).join('\n');
-    const hints = [...src.matchAll(/(?:hint: |, |_HINT = )'([A-Z][^']{10,}[.)])'(?:, (?:true|false))?\)?[,;]?$/gm)].map((m) => m[1] as string).filter((h) => !h.startsWith('All checks') && !h.startsWith('Some checks'));
+    const hints = [...src.matchAll(/(?:hint: |, |_HINT = )'([A-Z][^']{10,}[.)])'(?:, (?:true|false)(?:, \{[^}]*\})?)?\)?[,;]?$/gm)].map((m) => m[1] as string).filter((h) => !h.startsWith('All checks') && !h.startsWith('Some checks'));
     expect(hints.length).toBeGreaterThan(8);
+    expect(hints).toContain('Insert the SIM card (power the modem off first) and check it sits in the holder correctly.');
     for (const h of hints) expect(hintRu(h), h).toBeDefined();
   });
 });
