@@ -6,6 +6,7 @@
 // crash skips the rest of a block, never hands out a reference twice in a row.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { sameOwnerAsDir } from '../fs-owner.js';
 
 export class ConcatRefCounter {
   readonly file: string;
@@ -43,10 +44,11 @@ export class ConcatRefCounter {
   private persist(next: number): void {
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o640);
+    const fd = openSync(tmp, 'w', 0o644);
     try {
       writeSync(fd, `${JSON.stringify({ next: next % 65536 })}\n`);
       fsyncSync(fd);
+      sameOwnerAsDir(fd, dirname(this.file));
     } finally {
       closeSync(fd);
     }

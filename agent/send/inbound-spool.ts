@@ -3,8 +3,9 @@
 // before the SIM copy is deleted; the service publishes the spool at its next start and only
 // then empties it. A message published twice (crash between publish and truncate) keeps its
 // content-derived id, so the hub drops the copy.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, fchownSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { sameOwnerAsDir } from '../fs-owner.js';
 import type { InboundMessage } from '../sms/reassembly.js';
 
 export interface SpooledInbound {
@@ -63,19 +64,5 @@ export class InboundSpool {
     for (const m of all) await publish(m);
     if (all.length) rmSync(this.file, { force: true });
     return all.length;
-  }
-}
-
-/**
- * `agent send` run as root writes into the service user's data directory: give the file to the
- * directory's owner so the service can read and remove it.
- */
-export function sameOwnerAsDir(fd: number, dir: string): void {
-  if (process.getuid?.() !== 0) return;
-  try {
-    const st = statSync(dir);
-    fchownSync(fd, st.uid, st.gid);
-  } catch {
-    // best effort
   }
 }

@@ -2,11 +2,12 @@
 // concatenation-reference counter [TS 23.040 9.2.3.24.1], the inbound spool, the service pid
 // file, the error classes and their retry classification, the bilingual status text.
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AtTimeoutError, ModemDownError, UncertainSendError, classifySendError } from '../../agent/at/errors.js';
 import { setupErrorText } from '../../agent/modem/driver.js';
+import { PinGuard } from '../../agent/modem/pin-guard.js';
 import { ModemSetupError } from '../../agent/modem/setup.js';
 import { ConcatRefCounter } from '../../agent/outbox/concat-ref.js';
 import { InboundSpool } from '../../agent/send/inbound-spool.js';
@@ -81,6 +82,18 @@ describe('service pid file', () => {
     }
     writeFileSync(pidFile(dir), JSON.stringify({ pid: 999_999_9, boot: 'x' }));
     expect(runningService(dir)).toBeUndefined(); // another boot
+  });
+});
+
+describe('files written into the service user\'s data directory by root', () => {
+  it.skipIf(process.getuid?.() !== 0)('belong to the directory\'s owner, so the service can read them', () => {
+    dir = tmp('gsmjobs-owner-');
+    chownSync(dir, 65534, 65534);
+    new PinGuard(dir).remember('1111', 2);
+    new ConcatRefCounter(dir).take();
+    new InboundSpool(dir).append({ from: '+7903', text: 'x', sentAt: '', parts: 1, complete: true, indexes: [1] }, new Date(0));
+    for (const f of ['sim-pin-refused.json', 'concat-ref.json', 'inbound-spool.jsonl']) expect(statSync(join(dir, f)).uid, f).toBe(65534);
+    expect(statSync(join(dir, 'sim-pin-refused.json')).mode & 0o777).toBe(0o600);
   });
 });
 
