@@ -12,6 +12,7 @@ import type { Logger } from '../../hub/common/log.js';
 import type { AgentConfig } from '../config.js';
 import type { ModemDriver } from '../modem/driver.js';
 import type { ModemSetupError } from '../modem/setup.js';
+import { givePathToDirOwner } from '../fs-owner.js';
 import { createModemStack } from '../modem/stack.js';
 import { refCounter } from '../outbox/concat-ref.js';
 import { Journal } from '../outbox/journal.js';
@@ -149,6 +150,7 @@ export async function sendOnce(req: SendRequest, d: SendDeps): Promise<SendExit>
     await stack.driver.stop();
     await outbox.housekeeping().catch(() => undefined);
     await journal.close().catch(() => undefined);
+    givePathToDirOwner(journal.path, c.data_dir);
   }
 }
 
