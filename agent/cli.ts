@@ -133,7 +133,7 @@ async function run(config: AgentConfig, load: () => AgentConfig, io: CliIo): Pro
   try {
     await agent.start();
   } catch (err) {
-    io.err(`agent failed to start: ${(err as Error).message}\n`);
+    io.err(`agent failed to start / агент не запустился: ${(err as Error).message}\n`);
     await agent.stop().catch(() => undefined);
     return 1;
   }
