@@ -70,6 +70,7 @@ export class Agent {
       outboxDepth: () => this.outbox.depth,
       journalBytes: () => this.journal.size,
       mqttConnected: () => this.mqtt.connected,
+      smsDrops: () => this.modem?.driver.smsDrops,
     });
     this.mqtt = new MqttAdapter({
       config,
