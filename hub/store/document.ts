@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
-import { DataFile } from 'lowdb/node';
+import { PrivateJsonFile } from './private-file.js';
 
 export interface Versioned {
   version: number;
@@ -39,7 +39,7 @@ export class JsonDocument<T extends Versioned> {
     private readonly empty: () => T,
     private readonly migrations: readonly Migration[] = [],
   ) {
-    this.low = new Low<T>(new DataFile<T>(file, { parse: (s) => JSON.parse(s) as T, stringify: (d) => JSON.stringify(d) }), empty());
+    this.low = new Low<T>(new PrivateJsonFile<T>(file), empty()); // mode 0600 (issue 18)
   }
 
   get data(): T {

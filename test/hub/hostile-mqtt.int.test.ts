@@ -5,7 +5,7 @@
 // of its idle value (scrypt never runs on the event loop), known and unknown usernames are
 // refused alike and in comparable time, the hub's log stays small although client ids of 60 KiB
 // are sent, the counters show in /metrics, and the site's real agent still logs in.
-import { writeFileSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawConnect } from '../support/mqtt-raw.js';
@@ -21,6 +21,7 @@ const FLOOD_MS = 8_000;
 let proc: Proc;
 let base: string;
 let mqttPort: number;
+let dataDir: string;
 const passwords = new Map<string, string>();
 
 const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -67,7 +68,7 @@ beforeAll(async () => {
   proc = startProcess(tsx, ['hub/main.ts'], {
     cwd: root,
     name: 'hub',
-    env: { ...process.env, GSMJOBS_HUB_HTTP__PORT: String(port), GSMJOBS_HUB_MQTT__PORT: String(mqttPort), GSMJOBS_HUB_DATA_DIR: join(dir, 'data'), GSMJOBS_HUB_ADMIN_TOKEN_FILE: tokenFile },
+    env: { ...process.env, GSMJOBS_HUB_HTTP__PORT: String(port), GSMJOBS_HUB_MQTT__PORT: String(mqttPort), GSMJOBS_HUB_DATA_DIR: (dataDir = join(dir, 'data')), GSMJOBS_HUB_ADMIN_TOKEN_FILE: tokenFile },
   });
   await proc.waitForOutput(/gsmjobs hub listening/, 30_000);
   base = `http://127.0.0.1:${port}`;
@@ -86,6 +87,12 @@ afterAll(async () => {
 });
 
 describe('MQTT login flood over the real hub process', () => {
+  it('the hub process writes its store files 0600 (they hold secrets)', () => {
+    const files = readdirSync(dataDir).filter((f) => f.endsWith('.json'));
+    expect(files).toContain('definitions.json');
+    for (const f of files) expect(statSync(join(dataDir, f)).mode & 0o777, f).toBe(0o600);
+  });
+
   it('known and unknown usernames are refused alike, in comparable time', async () => {
     // One attempt per fresh address and per username: no backoff interferes, every one is hashed.
     const known: number[] = [];
