@@ -12,7 +12,7 @@ import { waitFor } from '../support/process.js';
 import { tempDir } from './fixtures.js';
 import { http } from './scenario.js';
 
-const ADMIN = 'it-admin-token-0123456789';
+const ADMIN = 'it-admin-token-0123456789abcdefghijk';
 const online: Record<string, number> = { '30785': 1, '30786': 1 };
 let target: Server;
 let prom: Prometheus;

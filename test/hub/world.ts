@@ -39,7 +39,7 @@ export class ManualClock implements Clock {
   }
 }
 
-export const ADMIN_TOKEN = 'admin-token-0123456789';
+export const ADMIN_TOKEN = 'admin-token-0123456789abcdefghijklmnop';
 export const TOKENS = { a: 'token-platform-a-0123456789', b: 'token-platform-b-0123456789' };
 
 export interface World {
