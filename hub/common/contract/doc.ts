@@ -16,6 +16,17 @@ export function renderContractDoc(): string {
   out.push('optional fields within v1; anything incompatible gets `v: 2` and topics under `gsmjobs/v2/`.');
   out.push('Times are ISO 8601 with a zone. Requests carry an `execution_id` that every answer echoes.');
   out.push('');
+  out.push('## MQTT versions');
+  out.push('');
+  out.push('| Broker | Accepts | Notes |');
+  out.push('| --- | --- | --- |');
+  out.push('| hub\'s embedded broker (aedes) | MQTT 3.1, 3.1.1 | MQTT 5 is refused with CONNACK 1 (unacceptable protocol version) |');
+  out.push('| external Mosquitto 2 | MQTT 3.1, 3.1.1, 5 | needs `allow_anonymous false`, the password file and the ACL below (`hub mqtt acl`, `hub mqtt passwd`) |');
+  out.push('');
+  out.push('The hub and the agents connect with MQTT 3.1.1. A third-party subscriber may use 3.1.1 with either');
+  out.push('broker, or 5 with Mosquitto. Failed logins to the embedded broker back off per address and per username');
+  out.push('(CONNACK 3 while waiting); a wrong password and an unknown username both get CONNACK 4.');
+  out.push('');
   out.push('## Topics');
   out.push('');
   out.push('| Topic | From → to | QoS | Retained | Schema |');
