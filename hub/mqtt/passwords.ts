@@ -20,6 +20,13 @@ export function verifyPassword(password: string, stored: string): boolean {
   return timingSafeEqual(actual, expected);
 }
 
+/** Same as hashPassword, off the event loop (the API's site and events passwords). */
+export async function hashPasswordAsync(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await new Promise<Buffer>((resolve, reject) => scrypt(password, salt, 32, { N }, (err, key) => (err ? reject(err) : resolve(key))));
+  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
 /** Same as verifyPassword, off the event loop. A malformed stored hash is simply no match. */
 export async function verifyPasswordAsync(password: string, stored: string): Promise<boolean> {
   const [kind, salt, hash] = stored.split('$');
