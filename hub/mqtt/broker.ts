@@ -124,7 +124,7 @@ export class EmbeddedBroker {
     if (username === auth.hub.username) return secretsEqual(pass, auth.hub.password) ? accept(username) : refuse('bad_credentials', BAD_CREDENTIALS);
     if (!this.guard.admit(address, username).ok) return refuse('throttled', SERVER_UNAVAILABLE);
     const stored = auth.passwordHash(username);
-    const matched = await this.guard.withSlot(() => verifyPasswordAsync(pass, stored ?? DUMMY_HASH));
+    const matched = await this.guard.withSlot(() => verifyPasswordAsync(pass, stored ?? DUMMY_HASH), this.guard.isKnown(address, username));
     if (matched === null) return refuse('busy', SERVER_UNAVAILABLE);
     if (!matched || stored === null) {
       this.guard.failed(address, username);

@@ -5,7 +5,11 @@
 // - an (address, username) pair that logged in before is judged only by its own failures, so a
 //   flood of wrong passwords for a site's username from elsewhere does not lock the real agent out;
 // - at most `concurrency` hashes at once (the rest of libuv's pool stays free for the store's
-//   file writes and DNS) and at most `queue` waiting; beyond that the CONNECT is refused as busy.
+//   file writes and DNS) and at most `queue` waiting; beyond that the CONNECT is refused as busy;
+// - a budget of hashing time: on average at most `hashShare` of one core (a token bucket of
+//   milliseconds, `hashBurstMs` deep for the reconnect storm after a restart), so a flood of
+//   unknown usernames from ever new addresses cannot take a whole core from the event loop;
+//   pairs that logged in before are exempt (an attacker has none), so agents still get in.
 // Pure apart from the injected clock; the broker calls it around each verification.
 import { availableParallelism } from 'node:os';
 import { AUTH_BACKOFF, Backoff, type BackoffOptions } from '../api/throttle.js';
@@ -18,6 +22,10 @@ export interface LoginGuardOptions {
   queue: number;
   /** (address, username) pairs remembered after a successful login. */
   knownPairs: number;
+  /** Average share of one core spent hashing (0.4: 400 ms of scrypt per second). */
+  hashShare: number;
+  /** Hashing time that may be spent at once above the average (ms). */
+  hashBurstMs: number;
 }
 
 export const LOGIN_GUARD: LoginGuardOptions = {
@@ -26,6 +34,8 @@ export const LOGIN_GUARD: LoginGuardOptions = {
   concurrency: Math.max(1, Math.min(2, availableParallelism() - 1)),
   queue: 32,
   knownPairs: 10_000,
+  hashShare: 0.5,
+  hashBurstMs: 10_000,
 };
 
 export type Admission = { ok: true } | { ok: false; reason: 'throttled'; retryAfterMs: number };
@@ -36,6 +46,8 @@ export class LoginGuard {
   private readonly byPair: Backoff;
   private readonly known = new Map<string, number>();
   private running = 0;
+  private budgetMs: number;
+  private budgetAt: number;
   private readonly waiting: Array<() => void> = [];
 
   constructor(
@@ -45,6 +57,8 @@ export class LoginGuard {
     this.byAddress = new Backoff(now, o.backoff);
     this.byUsername = new Backoff(now, o.backoff);
     this.byPair = new Backoff(now, o.backoff);
+    this.budgetMs = o.hashBurstMs;
+    this.budgetAt = now();
   }
 
   /** May this attempt be verified now? */
@@ -55,6 +69,11 @@ export class LoginGuard {
       ? this.byPair.retryAfterMs(pair)
       : Math.max(this.byAddress.retryAfterMs(address), this.byUsername.retryAfterMs(username));
     return wait > 0 ? { ok: false, reason: 'throttled', retryAfterMs: wait } : { ok: true };
+  }
+
+  /** Did this (address, username) log in before? */
+  isKnown(address: string, user: string): boolean {
+    return this.known.has(pairKey(address, usernameKey(user)));
   }
 
   failed(address: string, user: string): void {
@@ -84,18 +103,30 @@ export class LoginGuard {
    * Run `work` when a hashing slot is free. Resolves to null (without running it) when the
    * waiting line is full.
    */
-  async withSlot<T>(work: () => Promise<T>): Promise<T | null> {
+  async withSlot<T>(work: () => Promise<T>, exempt = false): Promise<T | null> {
+    if (this.budget() <= 0 && !exempt) return null;
     if (this.running >= this.o.concurrency) {
       if (this.waiting.length >= this.o.queue) return null;
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else this.running++;
+    const started = this.now();
     try {
       return await work();
     } finally {
+      this.budget();
+      this.budgetMs -= this.now() - started;
       const next = this.waiting.shift();
       if (next) next(); // the slot passes to the next in line
       else this.running--;
     }
+  }
+
+  /** Hashing milliseconds left, refilled at hashShare per elapsed millisecond up to hashBurstMs. */
+  private budget(): number {
+    const t = this.now();
+    this.budgetMs = Math.min(this.o.hashBurstMs, this.budgetMs + (t - this.budgetAt) * this.o.hashShare);
+    this.budgetAt = t;
+    return this.budgetMs;
   }
 
   get inFlight(): number {

@@ -113,3 +113,33 @@ describe('AuthLog', () => {
     expect(shown(undefined)).toBeNull();
   });
 });
+
+describe('LoginGuard hashing budget', () => {
+  it('spends on average at most hashShare of a core on hashes, with a burst', async () => {
+    const c = clock();
+    const g = new LoginGuard(c.now, { ...LOGIN_GUARD, concurrency: 1, queue: 100, hashShare: 0.4, hashBurstMs: 300 });
+    const hash = () => {
+      c.advance(100); // each hash takes 100 ms
+      return Promise.resolve(true);
+    };
+    const first = [];
+    for (let i = 0; i < 7; i++) first.push(await g.withSlot(hash));
+    // Each 100 ms hash costs 100 ms and earns 40 ms back: a 300 ms burst lasts 5 hashes (the last one overdraws to -40).
+    expect(first).toEqual([true, true, true, true, true, null, null]);
+    c.advance(500); // a quiet half second refills 200 ms
+    let done = 0;
+    for (let i = 0; i < 10; i++) if ((await g.withSlot(hash)) !== null) done++;
+    expect(done).toBe(3); // -40 + 200 = 160 ms: three hashes start with budget left
+    // Over a long flood, hashing time stays near 40 % of the elapsed time.
+    const start = c.now();
+    let spent = 0;
+    for (let i = 0; i < 1000; i++) {
+      if ((await g.withSlot(hash)) !== null) spent += 100;
+      else c.advance(10); // the attacker retries 10 ms later
+    }
+    expect(spent / (c.now() - start)).toBeLessThan(0.45);
+    // A pair that logged in before is not held back by the spent budget.
+    expect(await g.withSlot(hash)).toBeNull();
+    expect(await g.withSlot(hash, true)).toBe(true);
+  });
+});
