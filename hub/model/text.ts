@@ -9,8 +9,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-export const NOT_UNICODE = 'must be valid Unicode text (it holds a lone UTF-16 surrogate)';
-export const HAS_CONTROL = 'must not contain control characters (line breaks, tabs, escapes)';
+// Both languages in one message: the web form shows schema messages as they are.
+export const NOT_UNICODE = 'must be valid Unicode text (it holds a lone UTF-16 surrogate) / недопустимый текст: одиночный суррогат UTF-16';
+export const HAS_CONTROL = 'must not contain control characters (line breaks, tabs, escapes) / не должно содержать управляющих символов (переводов строки, табуляции)';
 
 export function hasLoneSurrogate(s: string): boolean {
   return LONE_SURROGATE.test(s);
