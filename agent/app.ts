@@ -64,6 +64,7 @@ export class Agent {
       journalBytes: () => this.journal.size,
       mqttConnected: () => this.mqtt.connected,
       sim: () => this.modem?.driver.sim ?? { state: 'unknown' },
+      smsDrops: () => this.modem?.driver.smsDrops,
     });
     registerBuildInfo(this.registry, 'gsmjobs_agent', { ...buildInfo(), version: AGENT_VERSION });
     this.reloadMetrics = createReloadMetrics(this.registry, 'gsmjobs_agent', this.clock.now());

@@ -12,12 +12,26 @@ export interface MetricSources {
   mqttConnected(): boolean;
   /** The SIM as last seen (state, PIN tries left). */
   sim?(): SimInfo;
+  /** Inbound SMS parts that did not reassemble normally, by reason (issue 18); undefined before the modem exists. */
+  smsDrops?(): Readonly<Record<string, number>> | undefined;
 }
 
 const REGISTRATIONS: RegistrationState[] = ['home', 'roaming', 'searching', 'denied', 'not_registered', 'unknown'];
 
 export function createAgentMetrics(registry: Registry, src: MetricSources) {
   const p = 'gsmjobs_agent_';
+  new Counter({
+    name: `${p}sms_parts_dropped_total`,
+    help: 'Inbound SMS parts or messages that did not reassemble normally: invalid_seq (UDH seq 0 or beyond the total, handed on alone), duplicate, evicted (reassembly bounds), expired (parts missing after the wait)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      const drops = src.smsDrops?.();
+      if (!drops) return;
+      this.reset();
+      for (const [reason, n] of Object.entries(drops)) this.inc({ reason }, n);
+    },
+  });
   new Gauge({
     name: `${p}modem_up`,
     help: '1 when the modem is initialised and ready to send, else 0',

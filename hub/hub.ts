@@ -106,6 +106,7 @@ export class Hub {
             host: config.mqtt.host,
             port: config.mqtt.port,
             log: this.log.child('broker'),
+            registry: this.registry,
             auth: { hub: { username: usernames.hub, password: hubPassword }, passwordHash: (u) => this.passwordHash(u) },
           })
         : null;

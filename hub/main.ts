@@ -9,6 +9,13 @@ import { Hub } from './hub.js';
 import { mountWeb } from './web/index.js';
 import { StoreLoadError } from './store/schemas.js';
 
+// `hub mqtt ...` (external Mosquitto tooling, hub/cli-mqtt.ts): prints and exits, starts nothing.
+if (process.argv[2] === 'mqtt') {
+  const { mqttCommand } = await import('./cli-mqtt.js');
+  const code = await mqttCommand.run(process.argv.slice(3), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env });
+  process.exit(code);
+}
+
 const log = createLogger('hub');
 const fileArg = process.argv.indexOf('--config');
 let hub: Hub;

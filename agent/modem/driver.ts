@@ -8,7 +8,7 @@ import type { Logger } from '../../hub/common/log.js';
 import type { AtEngine, Urc } from '../at/engine.js';
 import { AtTimeoutError, ModemDownError, UncertainSendError } from '../at/errors.js';
 import { type DecodedStatusReport, decodeIncoming } from '../sms/deliver.js';
-import { type InboundMessage, Reassembler } from '../sms/reassembly.js';
+import { type InboundMessage, type ReassemblyDrops, Reassembler } from '../sms/reassembly.js';
 import type { SubmitPdu } from '../sms/submit.js';
 import { parseCmgl, parseCmgr, parseCmgs, parseReg, parseStoredIndication } from './info.js';
 import type { PinGuard } from './pin-guard.js';
@@ -82,6 +82,10 @@ export class ModemDriver {
   private readQueue: Promise<void> = Promise.resolve();
   readonly ladder: RecoveryStep[];
   recoveries = 0;
+  /** Inbound SMS parts that did not reassemble normally, by reason (gsmjobs_agent_sms_parts_dropped_total). */
+  get smsDrops(): Readonly<ReassemblyDrops> {
+    return this.reassembler.drops;
+  }
   /** A state that cannot heal by itself (PIN refused or missing, PUK, no SIM, no port): set at once, no resets. */
   blocked: ModemSetupError | undefined;
   /** The SIM as last seen (state and PIN tries left), for metrics. */
@@ -320,6 +324,13 @@ export class ModemDriver {
       return undefined;
     }
     const whole = this.reassembler.add(msg, this.clock.now(), index);
+    // Messages pushed out by the reassembly bounds (issue 18) are handed on with their gaps.
+    for (const m of this.reassembler.takeEvicted()) {
+      this.enqueueRead(async () => {
+        await this.d.onInbound?.(m);
+        for (const i of m.indexes) await this.d.engine.run(`AT+CMGD=${i}`);
+      });
+    }
     if (whole && index === undefined) void Promise.resolve(this.d.onInbound?.(whole)).catch(() => undefined);
     return whole;
   }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { deviceKeyType, opaqueId, platformId, siteId } from '../common/contract/index.js';
 import { condition, playbook } from './steps.js';
+import { displayName } from './text.js';
 
 export * from './steps.js';
 
@@ -15,6 +16,8 @@ export const deviceRef = z.object({
   name: z.string().max(200).default(''),
 });
 export type DeviceRef = z.infer<typeof deviceRef>;
+/** As clients send it: the name must be clean text (issue 18); stored records keep the plain rule. */
+const deviceRefInput = deviceRef.extend({ name: displayName(0, 200).default('') });
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be HH:MM (00:00-24:00)');
 
@@ -75,7 +78,7 @@ const jobFields = {
 };
 
 /** What a client sends to create or replace a job (the platform comes from the caller). */
-export const jobInput = z.object(jobFields).strict();
+export const jobInput = z.object({ ...jobFields, device: deviceRefInput, name: displayName(0, 200).optional() }).strict();
 export type JobInput = z.input<typeof jobInput>;
 export type JobInputParsed = z.output<typeof jobInput>;
 

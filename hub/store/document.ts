@@ -5,8 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
-import { DataFile } from 'lowdb/node';
 import type { z } from 'zod';
+import { PrivateJsonFile } from './private-file.js';
 import { checkDocument, StoreLoadError } from './schemas.js';
 
 export interface Versioned {
@@ -44,7 +44,7 @@ export class JsonDocument<T extends Versioned> {
     /** The document's schema after migration: a file that fails it is refused (StoreLoadError). */
     private readonly schema: z.ZodType | null = null,
   ) {
-    this.low = new Low<T>(new DataFile<T>(file, { parse: (s) => JSON.parse(s) as T, stringify: (d) => JSON.stringify(d) }), empty());
+    this.low = new Low<T>(new PrivateJsonFile<T>(file), empty()); // mode 0600 (issue 18)
   }
 
   get data(): T {

@@ -19,7 +19,7 @@ describe('hub process', () => {
   it('starts from env config, is seeded by API, serves promtool-clean metrics, stops with 0', async () => {
     const dir = tempDir('proc');
     const tokenFile = join(dir, 'admin-token');
-    writeFileSync(tokenFile, 'proc-admin-token-0123456789\n');
+    writeFileSync(tokenFile, 'proc-admin-token-0123456789abcdefgh\n');
     const port = await freePort();
     const proc = startProcess(tsx, ['hub/main.ts'], {
       cwd: root,
@@ -36,7 +36,7 @@ describe('hub process', () => {
     try {
       await proc.waitForOutput(/gsmjobs hub listening/, 30_000);
       const base = `http://127.0.0.1:${port}`;
-      const admin = 'proc-admin-token-0123456789';
+      const admin = 'proc-admin-token-0123456789abcdefgh';
       await http(base, admin, 'POST', '/api/v1/platforms', { id: 'ar', name: 'AR', prometheus: { url: 'http://127.0.0.1:9' } });
       const token = (await http(base, admin, 'POST', '/api/v1/platforms/ar/tokens', {})).token as string;
       await http(base, token, 'POST', '/api/v1/sites', { id: 's1', name: 'S1' });
@@ -56,7 +56,7 @@ describe('hub process', () => {
       expect(metrics).toMatch(/gsmjobs_hub_degraded_cycles_total [1-9]/);
       const lint = execFileSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
       expect(lint.trim()).toBe('');
-      expect(proc.output()).not.toContain('proc-admin-token-0123456789');
+      expect(proc.output()).not.toContain('proc-admin-token-0123456789abcdefgh');
     } finally {
       expect(await proc.stop()).toBe(0);
     }
@@ -79,11 +79,21 @@ describe('hub process', () => {
     const proc = startProcess(tsx, ['hub/main.ts'], {
       cwd: root,
       name: 'hub',
-      env: { ...process.env, GSMJOBS_HUB_HTTP__PORT: String(await freePort()), GSMJOBS_HUB_MQTT__PORT: String(await freePort()), GSMJOBS_HUB_DATA_DIR: data, GSMJOBS_HUB_ADMIN_TOKEN: 'proc-admin-token-0123456789' },
+      env: { ...process.env, GSMJOBS_HUB_HTTP__PORT: String(await freePort()), GSMJOBS_HUB_MQTT__PORT: String(await freePort()), GSMJOBS_HUB_DATA_DIR: data, GSMJOBS_HUB_ADMIN_TOKEN: 'proc-admin-token-0123456789-abcdefghijkl' },
     });
     expect(await proc.exited).toBe(2);
     expect(proc.output()).toContain(file);
     expect(proc.output()).toContain(`jobs \\"${job.id}\\": conditions:`);
     expect(readFileSync(file, 'utf8')).toBe(text);
+  }, 30_000);
+
+  it('refuses an admin token shorter than 32 characters at start (exit 2, clear error, token not echoed)', async () => {
+    const dir = tempDir('proc-short');
+    const tokenFile = join(dir, 'admin-token');
+    writeFileSync(tokenFile, 'short-admin-token-1234\n');
+    const proc = startProcess(tsx, ['hub/main.ts'], { cwd: root, name: 'hub', env: { ...process.env, GSMJOBS_HUB_ADMIN_TOKEN_FILE: tokenFile, GSMJOBS_HUB_DATA_DIR: join(dir, 'data') } });
+    expect(await proc.exited).toBe(2);
+    expect(proc.output()).toMatch(/admin_token.*at least 32 characters/);
+    expect(proc.output()).not.toContain('short-admin-token-1234');
   }, 30_000);
 });

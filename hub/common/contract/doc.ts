@@ -19,6 +19,17 @@ export function renderContractDoc(): string {
   out.push('only the status is retained: a retained `update` or `inbound` reaches the hub again at every');
   out.push('subscription, so the hub refuses it (reason `retained`) instead of acting on it twice.');
   out.push('');
+  out.push('## MQTT versions');
+  out.push('');
+  out.push('| Broker | Accepts | Notes |');
+  out.push('| --- | --- | --- |');
+  out.push('| hub\'s embedded broker (aedes) | MQTT 3.1, 3.1.1 | MQTT 5 is refused with CONNACK 1 (unacceptable protocol version) |');
+  out.push('| external Mosquitto 2 | MQTT 3.1, 3.1.1, 5 | needs `allow_anonymous false`, the password file and the ACL below (`hub mqtt acl`, `hub mqtt passwd`) |');
+  out.push('');
+  out.push('The hub and the agents connect with MQTT 3.1.1. A third-party subscriber may use 3.1.1 with either');
+  out.push('broker, or 5 with Mosquitto. Failed logins to the embedded broker back off per address and per username');
+  out.push('(CONNACK 3 while waiting); a wrong password and an unknown username both get CONNACK 4.');
+  out.push('');
   out.push('## Topics');
   out.push('');
   out.push('| Topic | From → to | QoS | Retained | Schema |');
