@@ -1,0 +1,118 @@
+// Exporter memory at 100,000 devices, as operators run it: the production bundle (esbuild, as
+// `npm run build` makes dist/exporter/index.mjs) in its own process against the simulator in
+// another, with the persistent cache on. RSS (VmRSS of /proc/<pid>/status) after the first
+// refresh, after scrapes (gzip as Prometheus asks, and identity), after a second refresh, and
+// the peak (VmHWM). Target from issue 21: at most 160 MiB.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { get } from 'node:http';
+import { build } from 'esbuild';
+import { freePort } from '../support/ports.js';
+import { startProcess, waitFor } from '../support/process.js';
+import type { Bench, BenchResult } from './harness.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const TOKEN = 'bench-token';
+const DEVICES = Number(process.env.BENCH_EXPORTER_DEVICES ?? 100_000);
+const TARGET_MIB = 160;
+
+function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+  if (!m) throw new Error(`no ${field} for ${pid}`);
+  return Number(m[1]) / 1024;
+}
+
+/** Raw bytes of one scrape (node:http, so a gzip body is counted as sent, not inflated). */
+function scrape(url: string, encoding: 'gzip' | 'identity'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers: { 'accept-encoding': encoding } }, (res) => {
+      let n = 0;
+      res.on('data', (b: Buffer) => (n += b.length));
+      res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`HTTP ${res.statusCode}`))));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+interface Health {
+  accounts: Array<{ state: string; devices: number; last_success: string | null }>;
+}
+
+const bench: Bench = async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-exp-rss-'));
+  const bundle = join(dir, 'exporter.mjs');
+  await build({
+    entryPoints: [join(root, 'exporter/main.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    banner: { js: "import { createRequire as __gsmjobsCreateRequire } from 'node:module'; const require = __gsmjobsCreateRequire(import.meta.url);" },
+    logLevel: 'warning',
+    nodePaths: [join(root, 'node_modules')],
+  });
+  const simPort = await freePort();
+  const port = await freePort();
+  const sim = startProcess(process.execPath, ['--import', 'tsx', join(root, 'exporter/sim/main.ts'), '--port', String(simPort), '--devices', String(DEVICES)], {
+    cwd: root,
+    env: { ...process.env, GSMJOBS_SIM_TOKENS: JSON.stringify([TOKEN]), GSMJOBS_SIM_CUBIC_PLAYERS: '0' },
+    name: 'sim',
+  });
+  const config = join(dir, 'exporter.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      http: { port },
+      refresh: { interval_s: 20 },
+      cache: { file: join(dir, 'cache.json') },
+      accounts: { main: { platform: 'addreality', platform_id: 'bench', base_url: `http://127.0.0.1:${simPort}`, token: TOKEN } },
+    }),
+  );
+  let exporter: ReturnType<typeof startProcess> | undefined;
+  try {
+    await sim.waitForOutput(/sim listening on/, 60_000);
+    exporter = startProcess(process.execPath, [bundle, '--config', config], { cwd: dir, env: { ...process.env, LOG_LEVEL: 'warn' }, name: 'exporter' });
+    const pid = exporter.child.pid!;
+    const base = `http://127.0.0.1:${port}`;
+    const health = async () => (await (await fetch(`${base}/healthz`)).json()) as Health;
+    const t0 = Date.now();
+    const first = await waitFor(async () => {
+      const h = await health();
+      return h.accounts[0]?.state === 'ok' ? h : undefined;
+    }, 300_000, 'first refresh', 100);
+    const firstMs = Date.now() - t0;
+    if (first.accounts[0]!.devices !== DEVICES) throw new Error(`expected ${DEVICES} devices, got ${first.accounts[0]!.devices}`);
+    // Let the background gzip and the cache write finish.
+    await new Promise((r) => setTimeout(r, 3000));
+    const afterRefresh = statusMiB(pid, 'VmRSS');
+    let gzBytes = 0;
+    let plainBytes = 0;
+    for (let i = 0; i < 5; i++) gzBytes = await scrape(`${base}/metrics`, 'gzip');
+    for (let i = 0; i < 2; i++) plainBytes = await scrape(`${base}/metrics`, 'identity');
+    const afterScrapes = statusMiB(pid, 'VmRSS');
+    const before = first.accounts[0]!.last_success;
+    await waitFor(async () => (await health()).accounts[0]?.last_success !== before, 120_000, 'second refresh', 200);
+    await new Promise((r) => setTimeout(r, 3000));
+    for (let i = 0; i < 3; i++) await scrape(`${base}/metrics`, 'gzip');
+    const afterSecond = statusMiB(pid, 'VmRSS');
+    const peak = statusMiB(pid, 'VmHWM');
+    const tag = `exporter process @ ${DEVICES} devices`;
+    const target = { value: TARGET_MIB, better: 'lower' as const };
+    const notes = `production bundle; load average ${loadavg()[0]!.toFixed(1)}`;
+    const results: BenchResult[] = [
+      { name: `${tag}: first refresh from start (load the cache file if any, fetch, render)`, value: firstMs, unit: 'ms', notes },
+      { name: `${tag}: RSS after the first refresh`, value: afterRefresh, unit: 'MiB', target },
+      { name: `${tag}: RSS after 5 gzip and 2 identity scrapes`, value: afterScrapes, unit: 'MiB', target, notes: `gzip body ${(gzBytes / 1048576).toFixed(2)} MiB, identity ${(plainBytes / 1048576).toFixed(1)} MiB` },
+      { name: `${tag}: RSS after a second refresh and 3 scrapes`, value: afterSecond, unit: 'MiB', target },
+      { name: `${tag}: peak RSS (VmHWM)`, value: peak, unit: 'MiB', notes },
+    ];
+    return results;
+  } finally {
+    await exporter?.stop(10_000);
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+export default bench;
