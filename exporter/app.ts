@@ -53,7 +53,7 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
   const http = { fetch: deps.fetch ?? ((url: string, init: RequestInit) => fetch(url, init)), clock, random: deps.random ?? Math.random };
 
   const runners: AccountRunner[] = [];
-  const exposition = new Exposition(registry, () => runners.map((r) => r.chunks));
+  const exposition = new Exposition(registry, () => runners.map((r) => r.compressed));
   const writer = config.cache.file
     ? new CacheWriter(config.cache.file, () => ({ saved_at_ms: clock.now(), accounts: Object.fromEntries(runners.map((r) => [r.name, r.snapshot()])) }), log.child('cache'), (ok) => metrics.cacheWrite(ok))
     : undefined;
@@ -104,6 +104,7 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
           const c = loaded.contents?.accounts[r.name];
           if (c && c.platform_id === r.platformId && c.platform === r.options.platform) r.restore(c);
         }
+        await Promise.all(runners.filter((r) => r.devices.size > 0).map((r) => r.render()));
         if (loaded.contents) log.info('restored the last known state', { file: config.cache.file, devices: runners.reduce((n, r) => n + r.devices.size, 0), saved_at: new Date(loaded.contents.saved_at_ms).toISOString() });
       }
       exposition.invalidate();
@@ -138,7 +139,10 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
           continue;
         }
         const fresh = makeRunner(r.name, a, next, tokens);
-        if (a.platform === r.options.platform && a.platform_id === r.platformId) fresh.restore(r.snapshot());
+        if (a.platform === r.options.platform && a.platform_id === r.platformId) {
+          fresh.restore(r.snapshot());
+          fresh.compressed = r.compressed;
+        }
         runners.splice(i, 0, fresh);
         metrics.addAccount(fresh);
         if (started) fresh.start();

@@ -5,11 +5,13 @@
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { CachedDevice } from '../core/device.js';
+import { type CachedDevice, internLabels, playerStatusCode } from '../core/device.js';
 
 export const CACHE_FORMAT = 'gsmjobs-exporter-cache';
-export const CACHE_VERSION = 1;
+/** 2: state out of `info` (playerStatus code, net addresses). Version 1 files are upgraded on load. */
+export const CACHE_VERSION = 2;
 
+const labels = z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.string());
 const cachedDevice = z.object({
   key: z.string().min(1),
   name: z.string(),
@@ -17,9 +19,26 @@ const cachedDevice = z.object({
   online: z.boolean().optional(),
   lastSeenS: z.number().optional(),
   activated: z.boolean().optional(),
-  info: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.string()),
+  playerStatus: z.number().int().min(0).max(3).optional(),
+  info: labels,
+  net: labels.optional(),
   listedAtMs: z.number(),
 });
+
+/** Version 1 kept state in `info` labels: move it out as version 2 has it. */
+function upgradeV1(d: z.output<typeof cachedDevice>): CachedDevice {
+  const { player_status, connection_state: _c, activation_state: _a, status: _s, ip, out_ip, ...info } = d.info;
+  const net: Record<string, string> = {};
+  if (ip !== undefined) net.ip = ip;
+  if (out_ip !== undefined) net.out_ip = out_ip;
+  return { ...d, info, ...(player_status === undefined ? {} : { playerStatus: playerStatusCode(player_status) }), ...(Object.keys(net).length ? { net } : {}) };
+}
+
+/** Share repeated label values between devices (as the sources do). */
+function compact(d: CachedDevice): CachedDevice {
+  d.info = internLabels(d.info);
+  return d;
+}
 
 const cachedAccount = z.object({
   platform_id: z.string(),
@@ -30,7 +49,7 @@ const cachedAccount = z.object({
 
 const cacheFile = z.object({
   format: z.literal(CACHE_FORMAT),
-  version: z.literal(CACHE_VERSION),
+  version: z.union([z.literal(1), z.literal(CACHE_VERSION)]),
   saved_at_ms: z.number(),
   accounts: z.record(z.string(), cachedAccount),
 });
@@ -71,14 +90,14 @@ export async function loadCache(path: string): Promise<LoadResult> {
     return { problem: `${path} is not valid JSON (${(err as Error).message.slice(0, 100)})`, rejected: 0 };
   }
   const parsed = cacheFile.safeParse(json);
-  if (!parsed.success) return { problem: `${path} is not a version ${CACHE_VERSION} exporter cache`, rejected: 0 };
+  if (!parsed.success) return { problem: `${path} is not a version 1 or ${CACHE_VERSION} exporter cache`, rejected: 0 };
   let rejected = 0;
   const accounts: Record<string, CachedAccount> = {};
   for (const [name, a] of Object.entries(parsed.data.accounts)) {
     const devices: CachedDevice[] = [];
     for (const raw of a.devices) {
       const d = cachedDevice.safeParse(raw);
-      if (d.success) devices.push(d.data);
+      if (d.success) devices.push(compact(parsed.data.version === 1 ? upgradeV1(d.data) : d.data));
       else rejected++;
     }
     accounts[name] = { platform_id: a.platform_id, platform: a.platform, last_success_ms: a.last_success_ms, devices };

@@ -51,7 +51,7 @@ async function run(n: number): Promise<BenchResult[]> {
     const pages = Math.ceil(n / 300);
 
     // Per refresh: render every device series to Buffers (runner.ts does this after a refresh).
-    const render = await timeMs(() => renderAccountChunks({ platformId: 'bench', keyLabel: 'device_id', devices: runner.devices.values() }));
+    const render = await timeMs(() => renderAccountChunks({ platformId: 'bench', account: 'main', keyLabel: 'device_id', devices: runner.devices.values() }));
     // Per scrape: the /metrics body (health metrics + pre-rendered device buffers).
     exporter.exposition.invalidate();
     const body = await timeMs(() => exporter.exposition.scrape(false));
