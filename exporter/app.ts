@@ -63,7 +63,12 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
   const makeRunner = (name: string, account: AccountConfig, cfg: ExporterConfig, tokens: ReadonlyMap<string, string | undefined>): AccountRunner => {
     const ref = { platformId: account.platform_id, name };
     const retry = { ...cfg.retry, ...account.retry };
-    const source = createSource(account, tokens.get(name), retry, { ...http, onError: (kind) => metrics.apiError(ref, kind) });
+    const source = createSource(account, tokens.get(name), retry, {
+      ...http,
+      log: log.child(`account:${name}`),
+      onError: (kind) => metrics.apiError(ref, kind),
+      onRequest: (d, result) => metrics.request(ref, d, result),
+    });
     return new AccountRunner(
       { name, platformId: account.platform_id, platform: account.platform, intervalMs: (account.interval_s ?? cfg.refresh.interval_s) * 1000, graceMs: cfg.refresh.grace_period_s * 1000 },
       {

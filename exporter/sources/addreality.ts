@@ -64,6 +64,7 @@ export class AddRealitySource implements Source {
         throw new ApiError('malformed', `POST ${url}: the page at offset ${offset} repeats devices already listed; the API seems to ignore body field "${o.offset_param}" (set paging.offset_param)`);
       }
       offset += data.length;
+      this.http.log?.debug('page fetched', { page: page + 1, offset, devices: data.length, total: total ?? null });
       if (data.length === 0) break;
       if (total !== undefined ? offset >= total : data.length < o.page_size) break;
     }

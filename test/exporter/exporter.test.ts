@@ -70,6 +70,10 @@ describe('exporter (composed, real HTTP)', () => {
     expect(value(m.text, 'signage_exporter_account_up{platform_id="demo",account="main"}')).toBe(1);
     expect(value(m.text, 'signage_exporter_devices{platform_id="demo",account="main"}')).toBe(650);
     expect(value(m.text, 'signage_exporter_api_errors_total{platform_id="demo",account="main",kind="server"}')).toBe(0);
+    // Request durations per account: 650 devices are 3 pages of 300 for "main", 2 MACs for "cubic".
+    expect(value(m.text, 'signage_exporter_request_duration_seconds_count{platform_id="demo",account="main",result="success"}')).toBeGreaterThanOrEqual(3);
+    expect(value(m.text, 'signage_exporter_request_duration_seconds_count{platform_id="demo",account="cubic",result="success"}')).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((l) => l.includes('"level":"debug"') && l.includes('page fetched')).length).toBeGreaterThanOrEqual(3);
     expect(promtoolCheck(m.text)).toEqual({ status: 0, output: '' });
     expect(lines.join('\n')).not.toContain(TOKEN);
   });
