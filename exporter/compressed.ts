@@ -22,7 +22,7 @@ export const HEADERS_GZ = HEADERS.map((h) => gzipSync(h, { level: 1 }));
  * loop a turn (`pause`) between slices so that scrapes are answered meanwhile. Level 1: at
  * 100,000 devices the compression costs about as much as the rendering.
  */
-export async function renderAccountGz(a: AccountDevices, pause: () => Promise<void>, slice = 2000): Promise<CompressedAccount> {
+export async function renderAccountGz(a: AccountDevices, pause: () => Promise<void>, slice = 1000): Promise<CompressedAccount> {
   const out: CompressedAccount = { gz: families.map(() => []), plain: families.map(() => 0) };
   const r = new AccountRenderer(a.platformId, a.account, a.keyLabel);
   const flush = () =>
