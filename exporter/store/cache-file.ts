@@ -76,6 +76,84 @@ export interface LoadResult {
 
 /** Read the cache; a missing file is an empty cache, a bad file is reported, not fatal. */
 export async function loadCache(path: string): Promise<LoadResult> {
+  try {
+    const streamed = await loadLines(path);
+    if (streamed) return streamed;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { rejected: 0 };
+    return { problem: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, rejected: 0 };
+  }
+  return loadWhole(path);
+}
+
+const HEADER_END = '"accounts":{';
+const ACCOUNT_LINE = /^,?("(?:[^"\\]|\\.)*"):(\{.*)"devices":\[$/;
+
+/**
+ * The layout saveCache writes (one device per line), read line by line: each device record is
+ * parsed, checked and kept while the text of the others never sits in memory at once (at
+ * 100,000 devices a whole-file JSON.parse holds the text, the raw objects and their checked
+ * copies together). Undefined when the file has another layout (version 1, hand-made): the
+ * caller then reads it whole.
+ */
+async function loadLines(path: string): Promise<LoadResult | undefined> {
+  const fh = await open(path, 'r');
+  try {
+    let header: { saved_at_ms: number; version: number } | undefined;
+    let account: CachedAccount | undefined;
+    const accounts: Record<string, CachedAccount> = {};
+    let rejected = 0;
+    let ended = false;
+    for await (const line of fh.readLines({ encoding: 'utf8' })) {
+      if (!header) {
+        if (!line.startsWith('{"format":') || !line.endsWith(HEADER_END)) return undefined;
+        const h = cacheFile.safeParse(JSON.parse(`${line}}}`));
+        if (!h.success) return undefined;
+        header = h.data;
+        continue;
+      }
+      if (ended) return undefined;
+      if (account && (line.startsWith('{') || line.startsWith(',{'))) {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(line.startsWith(',') ? line.slice(1) : line);
+        } catch {
+          rejected++;
+          continue;
+        }
+        const d = cachedDevice.safeParse(raw);
+        if (d.success) account.devices.push(compact(header.version === 1 ? upgradeV1(d.data) : d.data));
+        else rejected++;
+        continue;
+      }
+      if (account && line === ']}') {
+        account = undefined;
+        continue;
+      }
+      const m = !account ? ACCOUNT_LINE.exec(line) : null;
+      if (m) {
+        const a = cachedAccount.safeParse(JSON.parse(`${m[2]}"devices":[]}`));
+        if (!a.success) return undefined;
+        account = { platform_id: a.data.platform_id, platform: a.data.platform, last_success_ms: a.data.last_success_ms, devices: [] };
+        accounts[JSON.parse(m[1]!) as string] = account;
+        continue;
+      }
+      if (!account && line === '}}') {
+        ended = true;
+        continue;
+      }
+      return undefined;
+    }
+    if (!header) return undefined;
+    if (!ended) return { problem: `${path} is not valid JSON (it ends early: a torn write?)`, rejected: 0 };
+    return { contents: { saved_at_ms: header.saved_at_ms, accounts }, rejected };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Any other layout of the same JSON (version 1 files): parsed whole. */
+async function loadWhole(path: string): Promise<LoadResult> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -114,20 +192,21 @@ export async function saveCache(path: string, contents: CacheContents): Promise<
   const tmp = `${path}.${process.pid}.tmp`;
   const fh = await open(tmp, 'w', 0o600);
   try {
-    await fh.write(`{"format":${JSON.stringify(CACHE_FORMAT)},"version":${CACHE_VERSION},"saved_at_ms":${JSON.stringify(contents.saved_at_ms)},"accounts":{`);
+    // One device per line (still one JSON document): loadCache reads it line by line.
+    await fh.write(`{"format":${JSON.stringify(CACHE_FORMAT)},"version":${CACHE_VERSION},"saved_at_ms":${JSON.stringify(contents.saved_at_ms)},"accounts":{\n`);
     let firstAccount = true;
     for (const [name, a] of Object.entries(contents.accounts)) {
       const { devices, ...head } = a;
       const headJson = JSON.stringify(head).slice(0, -1);
-      await fh.write(`${firstAccount ? '' : ','}${JSON.stringify(name)}:${headJson}${headJson.length > 1 ? ',' : ''}"devices":[`);
+      await fh.write(`${firstAccount ? '' : ','}${JSON.stringify(name)}:${headJson}${headJson.length > 1 ? ',' : ''}"devices":[\n`);
       firstAccount = false;
       for (let i = 0; i < devices.length; i += SLICE) {
         const part = devices.slice(i, i + SLICE).map((d) => JSON.stringify(d));
-        await fh.write(`${i > 0 ? ',' : ''}${part.join(',')}`);
+        await fh.write(`${i > 0 ? ',' : ''}${part.join('\n,')}\n`);
       }
-      await fh.write(']}');
+      await fh.write(']}\n');
     }
-    await fh.write('}}');
+    await fh.write('}}\n');
     await fh.sync();
   } catch (err) {
     await fh.close();

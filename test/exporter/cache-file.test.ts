@@ -29,6 +29,8 @@ describe('persistent cache file', () => {
     await saveCache(file, contents);
     expect(readdirSync(join(file, '..'))).toEqual(['cache.json']);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ format: CACHE_FORMAT, version: 2 });
+    // One device per line: the loader streams it (no whole-file parse at 100,000 devices).
+    expect(readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"key"'))).toHaveLength(1);
     const loaded = await loadCache(file);
     expect(loaded).toEqual({ contents, rejected: 0 });
   });
@@ -46,6 +48,24 @@ describe('persistent cache file', () => {
     };
     await saveCache(file, big);
     expect(await loadCache(file)).toEqual({ contents: big, rejected: 0 });
+  });
+
+  it('a file torn in the middle of the device lines is reported whole, not half loaded', async () => {
+    const file = join(tmp(), 'torn-lines.json');
+    const many = Array.from({ length: 50 }, (_, i) => ({ key: String(i), name: 'n', info: {}, listedAtMs: i }));
+    await saveCache(file, { saved_at_ms: 1, accounts: { a: { platform_id: 'x', platform: 'addreality', devices: many } } });
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
+    const r = await loadCache(file);
+    expect(r.contents).toBeUndefined();
+    expect(r.problem).toMatch(/not valid JSON/);
+  });
+
+  it('reads the same JSON written on one line (another layout) whole', async () => {
+    const file = join(tmp(), 'one-line.json');
+    await saveCache(file, contents);
+    writeFileSync(file, JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))));
+    expect(await loadCache(file)).toEqual({ contents, rejected: 0 });
   });
 
   it('upgrades a version 1 file: state out of the info labels into values', async () => {
