@@ -9,7 +9,7 @@ import { advance, type FireReason, significantChange } from '../core/machine.js'
 import { type Job, type JobRuntime, type JobState, initialRuntime } from '../model/job.js';
 import type { QueryFn } from '../prometheus/client.js';
 import type { HubStore } from '../store/store.js';
-import { type Freshness } from '../core/freshness.js';
+import { type Freshness, staleGuard, staleRuleOf } from '../core/freshness.js';
 import type { Platform } from '../model/entities.js';
 import { collect, deviceKey, type Snapshot, queryKey, type Watched } from './collect.js';
 import type { Execution } from '../model/execution.js';
@@ -108,7 +108,7 @@ export class Poller {
           const step = e.playbook[e.step];
           if (step?.type === 'verify') watched.push({ conditions: step.conditions, device: e.device });
         }
-        const [snap, health] = await Promise.all([watched.length ? collect(platformId, platform.prometheus, watched, this.deps.query) : null, probePlatform(platform, this.deps.query)]);
+        const [snap, health] = await Promise.all([watched.length ? collect(platformId, platform.prometheus, watched, this.deps.query, staleGuard(platformId, staleRuleOf(platform))) : null, probePlatform(platform, this.deps.query)]);
         return { platformId, jobs, verifying, snap, health };
       }),
     );
