@@ -35,7 +35,7 @@ export interface AgentDeps {
   log?: Logger;
   /** Add process_* metrics (off in tests). */
   defaultMetrics?: boolean;
-  /** Crash points for the SIGKILL crash matrix (default: from GSMJOBS_AGENT_CRASH_POINT / _JOB). */
+  /** Crash points for the SIGKILL crash matrix (default: from GSMJOBS_CRASH_AGENT_POINT / _JOB). */
   crash?: CrashHook;
 }
 

@@ -1,5 +1,5 @@
 // Crash points for the SIGKILL crash matrix (test/agent/crash-matrix-*.int.test.ts). With
-// GSMJOBS_AGENT_CRASH_POINT=<point> and GSMJOBS_AGENT_CRASH_JOB=<execution id> in the
+// GSMJOBS_CRASH_AGENT_POINT=<point> and GSMJOBS_CRASH_AGENT_JOB=<execution id> in the
 // environment, the agent kills itself with SIGKILL at that instant for that execution, exactly
 // as a power cut would: no handler runs, no buffer is flushed. Unset (production): a no-op.
 //   after_accept       the job and its `accepted` update are durable; PUBACK not yet sent
@@ -16,10 +16,10 @@ export const noCrash: CrashHook = () => undefined;
 
 /** The crash hook the environment asks for (a no-op unless both variables are set). */
 export function crashHookFromEnv(env: NodeJS.ProcessEnv, kill: () => void = () => process.kill(process.pid, 'SIGKILL')): CrashHook {
-  const point = env.GSMJOBS_AGENT_CRASH_POINT;
-  const job = env.GSMJOBS_AGENT_CRASH_JOB;
+  const point = env.GSMJOBS_CRASH_AGENT_POINT;
+  const job = env.GSMJOBS_CRASH_AGENT_JOB;
   if (!point || !job) return noCrash;
-  if (!(CRASH_POINTS as readonly string[]).includes(point)) throw new Error(`GSMJOBS_AGENT_CRASH_POINT=${point}: use one of ${CRASH_POINTS.join(', ')}`);
+  if (!(CRASH_POINTS as readonly string[]).includes(point)) throw new Error(`GSMJOBS_CRASH_AGENT_POINT=${point}: use one of ${CRASH_POINTS.join(', ')}`);
   return (p, id) => {
     if (p === point && id === job) kill();
   };

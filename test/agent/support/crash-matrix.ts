@@ -6,7 +6,8 @@
 // more than happened, or forgets it), duplicated = more than one PDU, uncertain with / without
 // the PDU at the modem. Points killed from outside hold the modem at a pause point first; the
 // instants between two writes inside the agent are hit by its own crash hook
-// (GSMJOBS_AGENT_CRASH_POINT / _JOB, agent/outbox/crash-point.ts).
+// (GSMJOBS_CRASH_AGENT_POINT / _JOB, agent/outbox/crash-point.ts; not under the GSMJOBS_AGENT_
+// prefix, which holds config overrides).
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -122,9 +123,9 @@ export async function stopRig(r: Rig | undefined): Promise<void> {
 
 function startAgent(r: Rig, crash?: { point: CrashPoint; job: string }): Proc {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
-  delete env.GSMJOBS_AGENT_CRASH_POINT;
-  delete env.GSMJOBS_AGENT_CRASH_JOB;
-  if (crash) Object.assign(env, { GSMJOBS_AGENT_CRASH_POINT: crash.point, GSMJOBS_AGENT_CRASH_JOB: crash.job });
+  delete env.GSMJOBS_CRASH_AGENT_POINT;
+  delete env.GSMJOBS_CRASH_AGENT_JOB;
+  if (crash) Object.assign(env, { GSMJOBS_CRASH_AGENT_POINT: crash.point, GSMJOBS_CRASH_AGENT_JOB: crash.job });
   return startProcess(process.execPath, [r.bundle, 'run', '--config', r.configFile], { name: 'agent', cwd: root, env });
 }
 
