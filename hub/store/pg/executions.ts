@@ -87,7 +87,7 @@ export class PgExecutions implements ExecutionsRepo {
     if (q.until !== undefined) where.push(`created_at <= ${p(q.until)}::timestamptz`);
     const from = `FROM executions WHERE ${where.join(' AND ')}`;
     const [count, rows] = await Promise.all([
-      this.db.read<{ n: string }>(`SELECT count(*) AS n ${from}`, params),
+      this.db.read<{ n: string }>(`SELECT count(*) AS n ${from}`, [...params]),
       this.db.read<{ doc: unknown; version: number }>(`SELECT doc, version ${from} ORDER BY created_at DESC, id DESC LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`, params),
     ]);
     return { total: Number(count[0]?.n ?? 0), items: rows.map((r) => stored<Execution>(r)) };

@@ -50,7 +50,7 @@ export class PgJobs implements JobsRepo {
     if (q.state !== undefined) where.push(`j.enabled AND coalesce(r.state, 'ok') = ${p(q.state)}`);
     const from = `FROM jobs j ${join} WHERE ${where.join(' AND ')}`;
     const [count, rows] = await Promise.all([
-      this.db.read<{ n: string }>(`SELECT count(*) AS n ${from}`, params),
+      this.db.read<{ n: string }>(`SELECT count(*) AS n ${from}`, [...params]),
       this.db.read<{ doc: unknown; version: number }>(`SELECT j.doc, j.version ${from} ORDER BY j.name, j.id LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`, params),
     ]);
     return { total: Number(count[0]?.n ?? 0), items: rows.map((r) => stored<Job>(r)) };

@@ -1,0 +1,87 @@
+// The store port's contract suite against the PostgreSQL adapter on a throwaway PostgreSQL 15
+// cluster (a fresh database per test), plus what only it does: migrations (once, in order,
+// checksummed) and the store unavailable while PostgreSQL is down, then back.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgStore } from '../../hub/store/pg/adapter.js';
+import { migrate, readMigrations } from '../../hub/store/pg/migrate.js';
+import { scopeOf, StoreUnavailableError, type StorePort } from '../../hub/store/port.js';
+import { type PgCluster, startPostgres } from '../support/postgres.js';
+import { storeContract } from './store-contract.js';
+import { job } from './store-contract-fixtures.js';
+
+let cluster: PgCluster;
+const urls = new WeakMap<StorePort, string>();
+
+beforeAll(async () => {
+  cluster = await startPostgres();
+}, 120_000);
+afterAll(async () => {
+  await cluster?.destroy();
+});
+
+async function openAt(url: string): Promise<PgStore> {
+  const s = await PgStore.open({ connectionString: url, max: 4, leaderCheckMs: 500 });
+  urls.set(s, url);
+  return s;
+}
+
+storeContract('postgresql', {
+  open: async () => openAt(await cluster.createDatabase()),
+  peer: (port) => openAt(urls.get(port) as string),
+  kill: async (port, holder) => {
+    const c = new pg.Client({ connectionString: urls.get(port) as string });
+    await c.connect();
+    try {
+      const r = await c.query('SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1', [`gsmjobs-leader ${holder}`]);
+      expect(r.rows).toEqual([{ ok: true }]);
+    } finally {
+      await c.end();
+    }
+  },
+  close: (port) => port.close(),
+});
+
+describe('postgresql adapter', () => {
+  it('migrations apply once, in order; a changed migration file or a newer database is refused', async () => {
+    const url = await cluster.createDatabase();
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    try {
+      const files = readMigrations();
+      expect(await migrate(pool, files)).toEqual(files.map((f) => f.version));
+      expect(await migrate(pool, files)).toEqual([]);
+      const changed = files.map((f, i) => (i === 0 ? { ...f, checksum: 'x' } : f));
+      await expect(migrate(pool, changed)).rejects.toThrow(/changed after it was applied/);
+      await expect(migrate(pool, [])).rejects.toThrow(/newer than this hub/);
+      // A failing migration leaves nothing behind (one transaction).
+      const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-mig-'));
+      writeFileSync(join(dir, '0001_a.sql'), 'CREATE TABLE t_ok (x int);');
+      writeFileSync(join(dir, '0002_b.sql'), 'CREATE TABLE t_bad (x nosuchtype);');
+      const fresh = new pg.Pool({ connectionString: await cluster.createDatabase(), max: 1 });
+      await expect(migrate(fresh, readMigrations(dir))).rejects.toThrow(/nosuchtype/);
+      expect((await fresh.query("SELECT to_regclass('t_ok') AS t")).rows[0]).toEqual({ t: null });
+      await fresh.end();
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('while PostgreSQL is down a call fails with StoreUnavailableError; after it is back the same store works', async () => {
+    const s = await openAt(await cluster.createDatabase());
+    try {
+      await s.jobs.put(scopeOf('alpha'), job('alpha', 'j1'));
+      await cluster.stop();
+      await expect(s.jobs.get(scopeOf('alpha'), 'j1')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(s.jobs.put(scopeOf('alpha'), job('alpha', 'j2'))).rejects.toBeInstanceOf(StoreUnavailableError);
+      await cluster.start();
+      expect((await s.jobs.get(scopeOf('alpha'), 'j1'))?.version).toBe(1);
+      expect((await s.jobs.put(scopeOf('alpha'), job('alpha', 'j1'))).version).toBe(2);
+      expect(await s.jobs.get(scopeOf('alpha'), 'j2')).toBeUndefined();
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+});
