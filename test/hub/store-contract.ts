@@ -143,6 +143,12 @@ export function storeContract(name: string, h: ContractHarness): void {
           ['n1', 1],
           ['n2', 1],
         ]);
+        // Imported again: replaced (version 2), not counted twice; a delete is counted out.
+        await s.jobs.putMany(A, batch.slice(0, 2));
+        expect(await s.jobs.list(A, { limit: 10, offset: 0 })).toMatchObject({ total: 2, items: [{ id: 'n1', version: 2 }, { id: 'n2', version: 2 }] });
+        await s.jobs.delete(A, 'n1');
+        expect((await s.jobs.list(A, { limit: 10, offset: 0 })).total).toBe(1);
+        expect((await s.jobs.list(B, { limit: 10, offset: 0 })).total).toBe(1);
       }),
     );
 
