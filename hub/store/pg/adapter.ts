@@ -20,6 +20,8 @@ export interface PgStoreOptions {
   max?: number;
   /** Apply pending migrations on open (default true). */
   migrate?: boolean;
+  /** How long a call waits for a connection before failing (default 5 s). */
+  connectTimeoutMs?: number;
   /** Leadership connection check interval. */
   leaderCheckMs?: number;
   /** Errors of idle connections and of the change feed (logged by the caller). */
@@ -144,7 +146,14 @@ export class PgStore implements StorePort {
   }
 
   static async open(opts: PgStoreOptions): Promise<PgStore> {
-    const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.max ?? 10, keepAlive: true, application_name: 'gsmjobs-hub' });
+    const pool = new pg.Pool({
+      connectionString: opts.connectionString,
+      max: opts.max ?? 10,
+      keepAlive: true,
+      application_name: 'gsmjobs-hub',
+      // Never wait forever for a connection: a call fails with StoreUnavailableError instead.
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+    });
     // An idle connection cut by the server (restart, pg_terminate_backend) must not crash the hub.
     pool.on('error', (err) => opts.onError?.(err));
     try {

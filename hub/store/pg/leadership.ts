@@ -34,6 +34,8 @@ export class PgLeadership implements Leadership {
     const client = new pg.Client({
       connectionString: this.opts.connectionString,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 5000,
+      connectionTimeoutMillis: 10_000,
       query_timeout: Math.max(checkMs, 5000),
       application_name: `gsmjobs-leader ${this.opts.holder}`.slice(0, 63),
     });
@@ -44,6 +46,9 @@ export class PgLeadership implements Leadership {
     });
     try {
       await client.connect();
+      // The server notices a vanished leader host within ~15 s (not the 2 h kernel default) and
+      // then frees the lock; a connection that only died on our side is caught by the check.
+      await client.query('SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 5');
       const got = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [this.opts.lockKey ?? LEADER_LOCK])).rows[0]?.ok === true;
       if (!got) {
         await client.end();
