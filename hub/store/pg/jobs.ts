@@ -46,9 +46,14 @@ export class PgJobs implements JobsRepo {
     if (q.key !== undefined) where.push(`j.device_key = ${p(q.key)}`);
     if (q.site_id !== undefined) where.push(`j.site_ids @> ARRAY[${p(q.site_id)}::text]`);
     if (q.q) where.push(`j.search LIKE ${p(likeContains(q.q.toLowerCase()))}`);
-    // A job without runtime is `ok`: `ok` is "no runtime in another state", the others an index probe.
-    if (q.state === 'ok') where.push(`j.enabled AND NOT EXISTS (SELECT 1 FROM job_runtime r WHERE r.job_id = j.id AND r.state <> 'ok')`);
-    else if (q.state !== undefined) where.push(`j.enabled AND EXISTS (SELECT 1 FROM job_runtime r WHERE r.job_id = j.id AND r.platform_id = $1 AND r.state = ${p(q.state)})`);
+    // A job without runtime is `ok`. With another filter narrowing the jobs, the state is probed
+    // per job (index only on job_runtime (job_id, state)); alone, it is a join on the state index.
+    if (q.state !== undefined) {
+      const narrowed = q.key !== undefined || q.site_id !== undefined || !!q.q;
+      if (narrowed) where.push(`j.enabled AND coalesce((SELECT r.state FROM job_runtime r WHERE r.job_id = j.id), 'ok') = ${p(q.state)}`);
+      else if (q.state === 'ok') where.push(`j.enabled AND NOT EXISTS (SELECT 1 FROM job_runtime r WHERE r.job_id = j.id AND r.state <> 'ok')`);
+      else where.push(`j.enabled AND EXISTS (SELECT 1 FROM job_runtime r WHERE r.job_id = j.id AND r.platform_id = $1 AND r.state = ${p(q.state)})`);
+    }
     const from = `FROM jobs j WHERE ${where.join(' AND ')}`;
     // Unfiltered: the total is kept by triggers (a count over 100,000 rows is tens of ms).
     const countSql = where.length === 1 ? 'SELECT coalesce((SELECT n FROM job_counts WHERE platform_id = $1), 0) AS n' : `SELECT count(*) AS n ${from}`;

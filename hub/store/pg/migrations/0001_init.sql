@@ -94,6 +94,7 @@ CREATE TABLE job_runtime (
   epoch bigint NOT NULL
 );
 CREATE INDEX job_runtime_state ON job_runtime (platform_id, state);
+CREATE INDEX job_runtime_probe ON job_runtime (job_id, state);
 
 CREATE TABLE executions (
   id text COLLATE "C" PRIMARY KEY,
