@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgStore } from '../../hub/store/pg/adapter.js';
+import { mergeChanges } from '../../hub/store/pg/db.js';
+import { likeContains } from '../../hub/store/pg/jobs.js';
 import { migrate, readMigrations } from '../../hub/store/pg/migrate.js';
 import { scopeOf, StoreUnavailableError, type StorePort } from '../../hub/store/port.js';
 import { type PgCluster, startPostgres } from '../support/postgres.js';
@@ -43,6 +45,31 @@ storeContract('postgresql', {
     }
   },
   close: (port) => port.close(),
+});
+
+describe('postgresql adapter: pure parts', () => {
+  it('one notification per aggregate and platform per transaction; ids merged, or null when many', () => {
+    const many = Array.from({ length: 600 }, (_, i) => `execution-${i}`);
+    expect(
+      mergeChanges([
+        { aggregate: 'jobs', platform_id: 'a', ids: ['j1'] },
+        { aggregate: 'jobs', platform_id: 'a', ids: ['j2', 'j1'] },
+        { aggregate: 'jobs', platform_id: 'b', ids: ['j3'] },
+        { aggregate: 'runtime', platform_id: 'a', ids: ['j1'] },
+        { aggregate: 'runtime', platform_id: 'a', ids: null },
+        { aggregate: 'executions', platform_id: 'a', ids: many },
+      ]),
+    ).toEqual([
+      { aggregate: 'jobs', platform_id: 'a', ids: ['j1', 'j2'] },
+      { aggregate: 'jobs', platform_id: 'b', ids: ['j3'] },
+      { aggregate: 'runtime', platform_id: 'a', ids: null },
+      // 600 ids would pass pg_notify's 8,000-byte payload limit.
+      { aggregate: 'executions', platform_id: 'a', ids: null },
+    ]);
+  });
+  it('LIKE patterns: the needle\'s own % _ and \\ match literally', () => {
+    expect(likeContains('50%_a\\b')).toBe('%50\\%\\_a\\\\b%');
+  });
 });
 
 describe('postgresql adapter', () => {
