@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgStore } from '../../hub/store/pg/adapter.js';
-import { mergeChanges } from '../../hub/store/pg/db.js';
+import { Db, mergeChanges } from '../../hub/store/pg/db.js';
 import { likeContains } from '../../hub/store/pg/jobs.js';
 import { migrate, readMigrations } from '../../hub/store/pg/migrate.js';
-import { scopeOf, StoreUnavailableError, type StorePort } from '../../hub/store/port.js';
+import { scopeOf, StaleEpochError, StoreUnavailableError, type StorePort } from '../../hub/store/port.js';
 import { type PgCluster, startPostgres } from '../support/postgres.js';
 import { storeContract } from './store-contract.js';
-import { job } from './store-contract-fixtures.js';
+import { job, runtime } from './store-contract-fixtures.js';
 
 let cluster: PgCluster;
 const urls = new WeakMap<StorePort, string>();
@@ -95,6 +95,59 @@ describe('postgresql adapter', () => {
       await pool.end();
     }
   });
+
+  it('fencing is linear: a new leader\'s epoch bump waits for the old leader\'s write in flight, and every later old write is refused', async () => {
+    const url = await cluster.createDatabase();
+    const s = await openAt(url);
+    const other = await openAt(url);
+    const killer = new pg.Client({ connectionString: url });
+    killer.on('error', () => undefined);
+    const lb = other.leadership('hub-b');
+    try {
+      await s.jobs.put(scopeOf('alpha'), job('alpha', 'j1'));
+      const la = s.leadership('hub-a');
+      const a = await la.tryAcquire();
+      const epochA = a?.epoch ?? -1;
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      let started!: () => void;
+      const inside = new Promise<void>((r) => (started = r));
+      // The old leader's write: begun (epoch checked, leadership row held FOR SHARE), not committed.
+      const inflight = new Db(s.pool, epochA).tx(async (tx) => {
+        await tx.query("UPDATE job_runtime SET state = 'x' WHERE false");
+        started();
+        await gate;
+        await tx.query("INSERT INTO job_runtime (job_id, platform_id, state, doc, epoch) VALUES ('j1', 'alpha', 'firing', $2, $1)", [epochA, JSON.stringify(runtime('firing'))]);
+      });
+      await inside;
+      await killer.connect();
+      await killer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'gsmjobs-leader hub-a'");
+      await a?.lost;
+      let b = null as Awaited<ReturnType<typeof lb.tryAcquire>>;
+      const bidding = (async () => {
+        while (!(b = await lb.tryAcquire())) await new Promise((r) => setTimeout(r, 50));
+      })();
+      // hub-b holds the lock and waits for the row lock of the write in flight.
+      for (let waited = 0; ; waited += 50) {
+        const r = await killer.query("SELECT wait_event_type FROM pg_stat_activity WHERE application_name = 'gsmjobs-leader hub-b'");
+        if (r.rows[0]?.wait_event_type === 'Lock') break;
+        if (waited > 15_000) throw new Error('hub-b never waited for the write in flight');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(b).toBeNull();
+      open();
+      await inflight;
+      await bidding;
+      expect(b?.epoch).toBe(epochA + 1);
+      expect((await s.runtime.get(scopeOf('alpha'), 'j1'))?.state).toBe('firing');
+      await expect(s.fenced(epochA).runtime.putMany(scopeOf('alpha'), new Map([['j1', runtime('ok')]]))).rejects.toBeInstanceOf(StaleEpochError);
+    } finally {
+      await killer.end().catch(() => undefined);
+      await lb.release();
+      await other.close();
+      await s.close();
+    }
+  }, 60_000);
 
   it('while PostgreSQL is down a call fails with StoreUnavailableError; after it is back the same store works', async () => {
     const s = await openAt(await cluster.createDatabase());
