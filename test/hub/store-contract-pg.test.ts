@@ -117,7 +117,7 @@ describe('postgresql adapter', () => {
         await tx.query("UPDATE job_runtime SET state = 'x' WHERE false");
         started();
         await gate;
-        await tx.query("INSERT INTO job_runtime (job_id, platform_id, state, doc, epoch) VALUES ('j1', 'alpha', 'firing', $2, $1)", [epochA, JSON.stringify(runtime('firing'))]);
+        await tx.query("INSERT INTO job_runtime (job_id, platform_id, state, enabled, doc, epoch) VALUES ('j1', 'alpha', 'firing', true, $2, $1)", [epochA, JSON.stringify(runtime('firing'))]);
       });
       await inside;
       await killer.connect();

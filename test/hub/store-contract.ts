@@ -203,6 +203,13 @@ export function storeContract(name: string, h: ContractHarness): void {
           }
         }
         expect((await s.jobs.list(B, { limit: 10, offset: 0 })).items.map((j) => j.id)).toEqual(['other']);
+        // Disabling a job takes it out of every state, whichever write came first.
+        const firing = await s.jobs.list(A, { state: 'firing', limit: 100, offset: 0 });
+        const off = firing.items[0] as Job;
+        await s.jobs.put(A, { ...off, enabled: false });
+        expect(await s.jobs.list(A, { state: 'firing', limit: 100, offset: 0 })).toMatchObject({ total: firing.total - 1 });
+        await s.jobs.putMany(A, [{ ...off, enabled: true }]);
+        expect((await s.jobs.list(A, { state: 'firing', limit: 100, offset: 0 })).total).toBe(firing.total);
       }),
     );
 

@@ -20,10 +20,10 @@ export async function upsertRuntimes(tx: Tx, scope: Scope, runtimes: ReadonlyMap
   const rows = [...runtimes].map(([job_id, doc]) => ({ job_id, doc }));
   for (let i = 0; i < rows.length; i += CHUNK) {
     await tx.query(
-      `INSERT INTO job_runtime (job_id, platform_id, state, doc, epoch)
-       SELECT x.job_id, $1, x.doc->>'state', x.doc, $3 FROM jsonb_to_recordset($2::jsonb) AS x(job_id text, doc jsonb)
+      `INSERT INTO job_runtime (job_id, platform_id, state, enabled, doc, epoch)
+       SELECT x.job_id, $1, x.doc->>'state', j.enabled, x.doc, $3 FROM jsonb_to_recordset($2::jsonb) AS x(job_id text, doc jsonb)
        JOIN jobs j ON j.id = x.job_id AND j.platform_id = $1
-       ON CONFLICT (job_id) DO UPDATE SET state = EXCLUDED.state, doc = EXCLUDED.doc, epoch = EXCLUDED.epoch`,
+       ON CONFLICT (job_id) DO UPDATE SET state = EXCLUDED.state, enabled = EXCLUDED.enabled, doc = EXCLUDED.doc, epoch = EXCLUDED.epoch`,
       [scope.platform_id, JSON.stringify(rows.slice(i, i + CHUNK)), tx.epoch],
     );
   }
@@ -52,13 +52,20 @@ export class PgJobs implements JobsRepo {
       const narrowed = q.key !== undefined || q.site_id !== undefined || !!q.q;
       if (narrowed) where.push(`j.enabled AND coalesce((SELECT r.state FROM job_runtime r WHERE r.job_id = j.id), 'ok') = ${p(q.state)}`);
       else if (q.state === 'ok') where.push(`j.enabled AND NOT EXISTS (SELECT 1 FROM job_runtime r WHERE r.job_id = j.id AND r.state <> 'ok')`);
-      else where.push(`j.enabled AND EXISTS (SELECT 1 FROM job_runtime r WHERE r.job_id = j.id AND r.platform_id = $1 AND r.state = ${p(q.state)})`);
+      else where.push(`j.enabled AND j.id IN (SELECT r.job_id FROM job_runtime r WHERE r.platform_id = $1 AND r.state = ${p(q.state)} AND r.enabled)`);
     }
     const from = `FROM jobs j WHERE ${where.join(' AND ')}`;
-    // Unfiltered: the total is kept by triggers (a count over 100,000 rows is tens of ms).
-    const countSql = where.length === 1 ? 'SELECT coalesce((SELECT n FROM job_counts WHERE platform_id = $1), 0) AS n' : `SELECT count(*) AS n ${from}`;
+    // Unfiltered: the total is kept by triggers (a count over 100,000 rows is tens of ms); a
+    // state other than ok alone: counted on the runtime's partial index.
+    const stateAlone = q.state !== undefined && q.state !== 'ok' && q.key === undefined && q.site_id === undefined && !q.q && q.enabled !== false;
+    const [countSql, countParams] =
+      where.length === 1
+        ? ['SELECT coalesce((SELECT n FROM job_counts WHERE platform_id = $1), 0) AS n', [scope.platform_id]]
+        : stateAlone
+          ? ['SELECT count(*) AS n FROM job_runtime r WHERE r.platform_id = $1 AND r.state = $2 AND r.enabled', [scope.platform_id, q.state]]
+          : [`SELECT count(*) AS n ${from}`, [...params]];
     const [count, rows] = await Promise.all([
-      this.db.read<{ n: string }>(countSql, [...params]),
+      this.db.read<{ n: string }>(countSql, countParams),
       this.db.read<{ doc: unknown; version: number }>(`SELECT j.doc, j.version ${from} ORDER BY j.name, j.id LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`, params),
     ]);
     return { total: Number(count[0]?.n ?? 0), items: rows.map((r) => stored<Job>(r)) };
@@ -83,6 +90,7 @@ export class PgJobs implements JobsRepo {
     assertScope('jobs', scope, job);
     const version = await this.db.tx(async (tx) => {
       const v = await writeDoc(tx, 'jobs', 'jobs', scope, job.id, job, opts, jobCols(job));
+      await tx.query('UPDATE job_runtime SET enabled = $2 WHERE job_id = $1 AND enabled <> $2', [job.id, job.enabled]);
       if (opts?.runtime) await upsertRuntimes(tx, scope, new Map([[job.id, opts.runtime]]));
       return v;
     });
@@ -113,6 +121,7 @@ export class PgJobs implements JobsRepo {
           const other = part.find((j) => !ok.has(j.id));
           throw new ScopeError('jobs', other?.id ?? '?', scope, 'another platform');
         }
+        await tx.query('UPDATE job_runtime r SET enabled = j.enabled FROM jobs j WHERE j.id = r.job_id AND r.job_id = ANY($1::text[]) AND r.enabled <> j.enabled', [part.map((j) => j.id)]);
         n += done.length;
       }
       if (n > 0) tx.changed({ aggregate: 'jobs', platform_id: scope.platform_id, ids: n <= 100 ? jobs.map((j) => j.id) : null });

@@ -90,10 +90,12 @@ CREATE TABLE job_runtime (
   job_id text COLLATE "C" PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
   platform_id text COLLATE "C" NOT NULL,
   state text NOT NULL,
+  -- The job's `enabled`, copied on every write of either, so a state filter counts here alone.
+  enabled boolean NOT NULL,
   doc jsonb NOT NULL,
   epoch bigint NOT NULL
 );
-CREATE INDEX job_runtime_state ON job_runtime (platform_id, state);
+CREATE INDEX job_runtime_state ON job_runtime (platform_id, state) WHERE enabled;
 CREATE INDEX job_runtime_probe ON job_runtime (job_id, state);
 
 CREATE TABLE executions (
