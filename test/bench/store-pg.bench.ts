@@ -49,6 +49,7 @@ const bench: Bench = async () => {
     const lists: Array<[string, (i: number) => Omit<JobQuery, 'limit' | 'offset'>]> = [
       ['device key', (i) => ({ key: String(10000 + ((i * 7919) % (JOBS / 5))) })],
       ['state firing + site', (i) => ({ state: 'firing', site_id: `site${i % 40}` })],
+      ['state alone (no_data / firing)', (i) => ({ state: i % 2 ? 'no_data' : 'firing' })],
       ['search text', (i) => ({ q: `player_${(i * 31) % (JOBS / 5)} ` })],
       ['none (first page, total of all)', () => ({})],
     ];
