@@ -1,11 +1,20 @@
 // gsmjobs hub entry point: load the config, start, stop on SIGINT/SIGTERM.
-// Exit codes: 0 clean stop, 1 runtime failure, 2 invalid configuration.
+// Exit codes: 0 clean stop, 1 runtime failure, 2 invalid configuration or an invalid stored
+// document (hub/store/schemas.ts: the file, record and field are named; the file is not touched).
 import { join } from 'node:path';
 import { ConfigError } from './common/config.js';
 import { createLogger } from './common/log.js';
 import { loadHubConfig } from './config.js';
 import { Hub } from './hub.js';
 import { mountWeb } from './web/index.js';
+import { StoreLoadError } from './store/schemas.js';
+
+// `hub mqtt ...` (external Mosquitto tooling, hub/cli-mqtt.ts): prints and exits, starts nothing.
+if (process.argv[2] === 'mqtt') {
+  const { mqttCommand } = await import('./cli-mqtt.js');
+  const code = await mqttCommand.run(process.argv.slice(3), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env });
+  process.exit(code);
+}
 
 const log = createLogger('hub');
 const fileArg = process.argv.indexOf('--config');
@@ -43,7 +52,7 @@ try {
   await hub.start(controller.signal);
   console.log(`gsmjobs hub listening on http://${hub.config.http.host}:${hub.httpPort}${hub.broker ? ` mqtt ${hub.broker.url}` : ''}`);
 } catch (err) {
-  log.error('start failed', { error: (err as Error).message });
+  log.error(err instanceof StoreLoadError ? 'cannot start: invalid stored data' : 'start failed', { error: (err as Error).message });
   await hub.stop().catch(() => undefined);
-  process.exit(1);
+  process.exit(err instanceof StoreLoadError ? 2 : 1);
 }

@@ -32,14 +32,16 @@ export function neededQueries(jobs: ReadonlyArray<Watched>): Array<{ metric: str
   return [...seen.values()];
 }
 
-export async function collect(platformId: string, endpoint: PrometheusEndpoint, jobs: ReadonlyArray<Watched>, query: QueryFn): Promise<Snapshot> {
+/** `guard` wraps each selector, e.g. to leave out stale accounts (core/freshness.ts staleGuard). */
+export async function collect(platformId: string, endpoint: PrometheusEndpoint, jobs: ReadonlyArray<Watched>, query: QueryFn, guard?: (selector: string) => string): Promise<Snapshot> {
   const snap: Snapshot = { samples: new Map(), failed: new Set(), requests: 0, errors: [] };
   const needed = neededQueries(jobs);
   await Promise.all(
     needed.map(async ({ metric, keyType }) => {
       snap.requests++;
       // One value per device (max over duplicates such as exporter replicas), only the labels needed.
-      const promql = `max by (platform_id, ${keyType}) (${selector(platformId, metric, [{ label: keyType, op: '!=', value: '' }])})`;
+      const sel = selector(platformId, metric, [{ label: keyType, op: '!=', value: '' }]);
+      const promql = `max by (platform_id, ${keyType}) (${guard ? guard(sel) : sel})`;
       try {
         const result = await query(endpoint, promql);
         for (const s of result) {
