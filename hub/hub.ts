@@ -9,6 +9,8 @@ import { type Clock, systemClock } from './common/clock.js';
 import { usernames } from './common/contract/index.js';
 import { createLogger, type Logger } from './common/log.js';
 import { createRegistry } from './common/metrics.js';
+import { registerBuildInfo } from './common/build-info.js';
+import { createReloadMetrics, type ReloadMetrics } from './common/reload-metrics.js';
 import { createApp } from './api/app.js';
 import { SERVER_OPTIONS } from './api/body-limit.js';
 import type { ApiDeps, HubEnv } from './api/context.js';
@@ -62,6 +64,8 @@ export class Hub {
   readonly housekeeping: PeriodicTask;
   readonly app: Hono<HubEnv>;
   readonly metrics: ReturnType<typeof createHubMetrics>;
+  /** gsmjobs_hub_config_last_reload_{successful,success_timestamp_seconds} (SIGHUP, hub/cli-reload.ts). */
+  readonly reloadMetrics: ReloadMetrics;
   private server: ServerType | null = null;
   private mqttUp = false;
   httpPort = 0;
@@ -90,6 +94,8 @@ export class Hub {
           return [...counts].map(([site_id, n]) => ({ platform_id: p.id, site_id, n }));
         }),
     });
+    registerBuildInfo(this.registry, 'gsmjobs_hub');
+    this.reloadMetrics = createReloadMetrics(this.registry, 'gsmjobs_hub', this.clock.now());
     this.prometheus = new PrometheusClient({
       timeoutMs: config.prometheus.timeout_ms,
       concurrency: config.prometheus.concurrency,
