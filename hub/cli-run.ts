@@ -7,8 +7,7 @@ import { createLogger } from './common/log.js';
 import type { HubCommand } from './cli.js';
 import { applyReload } from './cli-reload.js';
 import { effectiveLogLevel, hubSecrets, loadHubConfig } from './config.js';
-import { Hub } from './hub.js';
-import { mountWeb } from './web/index.js';
+import type { Hub } from './hub.js';
 
 export const runCommand: HubCommand = {
   name: 'run',
@@ -21,6 +20,8 @@ export const runCommand: HubCommand = {
     }
     const file = (cli.values.config as string | undefined) ?? io.env.GSMJOBS_HUB_CONFIG;
     const bootLog = createLogger('hub');
+    // Imported here so --help, --version and config check do not load the whole hub.
+    const [{ Hub }, { mountWeb }] = await Promise.all([import('./hub.js'), import('./web/index.js')]);
     let hub: Hub;
     try {
       const config = loadHubConfig(file, io.env);

@@ -68,6 +68,7 @@ export class Hub {
   readonly reloadMetrics: ReloadMetrics;
   private server: ServerType | null = null;
   private mqttUp = false;
+  private stopping = false;
   httpPort = 0;
 
   constructor(
@@ -191,16 +192,18 @@ export class Hub {
         await this.dispatcher.handleUpdate(d.value);
       }
     });
+    const cycleLog = this.log.child('poller');
     this.poller = new Poller({
       store: this.store,
       query: this.prometheus.query,
       clock: this.clock,
       firer: this.remediation,
       verify: this.engine,
-      log: this.log.child('poller'),
+      log: cycleLog,
       hooks: {
         onCycle: (r) => {
           this.metrics.cycleDuration.observe(r.durationMs / 1000);
+          cycleLog.debug('cycle done', { duration_ms: Math.round(r.durationMs), requests: r.requests, evaluated: r.evaluated, skipped: r.skipped, fired: r.fired, degraded: r.degraded });
           if (r.degraded) this.metrics.degraded.inc();
         },
       },
@@ -211,7 +214,8 @@ export class Hub {
       run: async (signal) => {
         await this.poller.cycle(signal);
       },
-      onError: (err) => this.log.error('cycle failed', { error: (err as Error).message }),
+      // A cycle cut short by stop() is the normal end of a run, not a failure.
+      onError: (err) => (this.stopping ? this.log.info('cycle interrupted by stop', { reason: (err as Error).message }) : this.log.error('cycle failed', { error: (err as Error).message })),
     });
     this.housekeeping = new PeriodicTask({
       intervalMs: 15_000,
@@ -304,6 +308,7 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.pollTask.stop();
     await this.housekeeping.stop();
     const server = this.server;
