@@ -205,6 +205,8 @@ export class Hub {
           this.metrics.cycleDuration.observe(r.durationMs / 1000);
           cycleLog.debug('cycle done', { duration_ms: Math.round(r.durationMs), requests: r.requests, evaluated: r.evaluated, skipped: r.skipped, fired: r.fired, degraded: r.degraded });
           if (r.degraded) this.metrics.degraded.inc();
+          // Incidents end by themselves (hub/remediation/incident-expiry.ts).
+          this.remediation.expireIncidents().catch((err: Error) => this.log.error('incident expiry failed', { error: err.message }));
         },
       },
     });

@@ -73,6 +73,23 @@ export function remediationApi(): Hono<HubEnv> {
     const patch = await parseBody(c, remediationSettingsInput);
     const next = remediationSettings.parse({ ...settingsOf(c, platform.id), ...patch });
     if (next.notify_site_id !== null && !c.get('deps').store.site(platform.id, next.notify_site_id)) throw invalid([{ field: 'notify_site_id', message: `site ${next.notify_site_id} not found` }]);
+    // An incident holds power-cycles and must reach someone: a correlation rule set by this call
+    // (or a call that takes the last target away) needs the on-call SMS or an enabled webhook.
+    const prev = settingsOf(c, platform.id);
+    const rule = (s: typeof next) => s.correlation.min_count !== null || s.correlation.min_share !== null;
+    const sms = (s: typeof next) => s.on_call.length > 0 && s.notify_site_id !== null;
+    const webhookTarget = c.get('deps').store.webhooks(platform.id).some((w) => w.enabled);
+    const setsRule = 'correlation' in patch && rule(next);
+    const dropsTarget = sms(prev) && !sms(next);
+    if (rule(next) && !sms(next) && !webhookTarget && (setsRule || dropsTarget)) {
+      throw invalid([
+        {
+          field: 'correlation',
+          message:
+            'an incident must notify someone: set on_call and notify_site_id or add an enabled webhook first, or turn the rule off (min_count and min_share null) / инцидент должен кого-то оповестить: задайте on_call и notify_site_id или включите вебхук, либо отключите правило',
+        },
+      ]);
+    }
     await c.get('deps').store.putRemediationSettings(platform.id, next);
     return c.json(next);
   });

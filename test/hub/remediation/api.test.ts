@@ -12,6 +12,10 @@ async function burst(w: World, n: number): Promise<void> {
   await w.store.putRemediationSettings('a', remediationSettings.parse({ correlation: { window_s: 300, min_count: 5, min_share: null, share_min_count: 3 } }));
   const jobs = Array.from({ length: n }, (_, i) => w.job('a', { device: { key_type: 'device_id', key: `x${i}`, name: `X${i}` } }));
   await w.store.putJobs(jobs);
+  // Seen online first: trips of devices failing before their job existed open no incident.
+  for (const j of jobs) w.prom.set('signage_device_online', { platform_id: 'a', device_id: j.device.key }, 1);
+  await w.poller.cycle();
+  w.clock.advance(61_000);
   for (const j of jobs) w.prom.set('signage_device_online', { platform_id: 'a', device_id: j.device.key }, 0);
   await w.poller.cycle();
   await w.dispatcher.idle();
