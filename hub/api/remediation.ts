@@ -49,12 +49,16 @@ const powerCycleInput = z
   })
   .strict();
 
-/** Remediation records and SMS records of a platform (the incident notifications are not remediations). */
+/**
+ * Remediation records and SMS records of a platform. Only finished executions are remediations
+ * (a running or held one has no outcome yet and is not `cancelled`); the incident notifications
+ * are not remediations. SMS count once they left the queue, whatever their execution's phase.
+ */
 function records(list: readonly Execution[]): { runs: RemediationRecord[]; sms: SmsRecord[] } {
   const runs: RemediationRecord[] = [];
   const sms: SmsRecord[] = [];
   for (const e of list) {
-    if (e.run && e.trigger.reason !== 'incident') runs.push(recordOf(e.run));
+    if (e.run && e.run.phase === 'done' && e.trigger.reason !== 'incident') runs.push(recordOf(e.run));
     for (const m of e.messages) {
       if (m.state === 'queued') continue;
       sms.push({ platform_id: e.platform_id, site_id: m.site_id, at: Date.parse(m.dispatched_at ?? e.created_at), state: m.state, parts: m.parts ?? 1, kind: m.kind });
