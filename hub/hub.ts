@@ -26,6 +26,7 @@ import { HubMqtt } from './mqtt/adapter.js';
 import { hashToken } from './mqtt/passwords.js';
 import { Poller } from './poller/poller.js';
 import { PeriodicTask } from './poller/task.js';
+import { ExtraCycleGate } from './poller/coalesce.js';
 import { PrometheusClient } from './prometheus/client.js';
 import { DeviceDirectory } from './prometheus/devices.js';
 import { HubStore } from './store/store.js';
@@ -61,6 +62,8 @@ export class Hub {
   readonly inbound: InboundHandler;
   readonly poller: Poller;
   readonly pollTask: PeriodicTask;
+  /** Job changes: at most one extra cycle per poll interval (hub/poller/coalesce.ts). */
+  readonly extraCycles: ExtraCycleGate;
   readonly housekeeping: PeriodicTask;
   readonly app: Hono<HubEnv>;
   readonly metrics: ReturnType<typeof createHubMetrics>;
@@ -210,6 +213,7 @@ export class Hub {
         },
       },
     });
+    this.extraCycles = new ExtraCycleGate(config.poll_interval_s * 1000);
     this.pollTask = new PeriodicTask({
       intervalMs: config.poll_interval_s * 1000,
       clock: this.clock,
@@ -249,10 +253,13 @@ export class Hub {
       health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk() },
       registry: this.registry,
       // A job created, changed, enabled or deleted is evaluated within a second, not at the next
-      // poll (up to poll_interval_s later); a deleted job's last values are dropped.
+      // poll (up to poll_interval_s later), once per poll interval; a deleted job's last values
+      // are dropped at once.
       onJobsChanged: (job) => {
         if (!this.store.job(job.id)) this.poller.forget(job.id);
-        this.pollTask.soon(1000);
+        // At most one extra cycle per poll interval, however many jobs change (an import).
+        const delay = this.extraCycles.request(this.clock.now(), this.pollTask.nextRunAt);
+        if (delay !== null) this.pollTask.soon(delay);
       },
       onSiteDeleted: async (platform_id, site_id) => {
         await this.sites.forget({ platform_id, site_id }).catch((err: Error) => this.log.warn('retained site messages not cleared', { platform_id, site_id, error: err.message }));
