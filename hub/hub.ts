@@ -27,6 +27,7 @@ import { hashToken } from './mqtt/passwords.js';
 import { Poller } from './poller/poller.js';
 import { PeriodicTask } from './poller/task.js';
 import { ExtraCycleGate } from './poller/coalesce.js';
+import { registerSampleMetrics } from './poller/sample-checks.js';
 import { PrometheusClient } from './prometheus/client.js';
 import { DeviceDirectory } from './prometheus/devices.js';
 import { HubStore } from './store/store.js';
@@ -196,6 +197,7 @@ export class Hub {
       }
     });
     const cycleLog = this.log.child('poller');
+    const sampleMetrics = registerSampleMetrics(this.registry);
     this.poller = new Poller({
       store: this.store,
       query: this.prometheus.query,
@@ -208,6 +210,11 @@ export class Hub {
           this.metrics.cycleDuration.observe(r.durationMs / 1000);
           cycleLog.debug('cycle done', { duration_ms: Math.round(r.durationMs), requests: r.requests, evaluated: r.evaluated, skipped: r.skipped, fired: r.fired, degraded: r.degraded });
           if (r.degraded) this.metrics.degraded.inc();
+          for (const [platform_id, c] of Object.entries(r.samples ?? {})) {
+            sampleMetrics.set(platform_id, c);
+            if (c.stale_samples) cycleLog.warn('stale samples counted as no data', { platform_id, count: c.stale_samples, examples: c.stale_examples });
+            if (c.duplicate_series) cycleLog.warn('duplicate series (the max is used)', { platform_id, count: c.duplicate_series, examples: c.duplicate_examples });
+          }
           // Incidents end by themselves (hub/remediation/incident-expiry.ts).
           this.remediation.expireIncidents().catch((err: Error) => this.log.error('incident expiry failed', { error: err.message }));
         },

@@ -24,7 +24,7 @@ function view(p: Platform) {
   return {
     id: p.id,
     name: p.name,
-    prometheus: { url: p.prometheus.url, headers: Object.keys(p.prometheus.headers) },
+    prometheus: { url: p.prometheus.url, headers: Object.keys(p.prometheus.headers), max_sample_age_s: p.prometheus.max_sample_age_s ?? null },
     tokens: p.tokens.map((t) => ({ id: t.id, label: t.label, created_at: t.created_at })),
     events_username: usernames.platformEvents(p.id),
     created_at: p.created_at,
@@ -59,7 +59,7 @@ export function platformsApi(): Hono<HubEnv> {
     requireAdmin(c);
     const p = load(c);
     const input = await parseBody(c, platformPut);
-    const next: Platform = { ...p, ...input, prometheus: { url: input.prometheus.url, headers: input.prometheus.headers ?? p.prometheus.headers } };
+    const next: Platform = { ...p, ...input, prometheus: { ...input.prometheus, headers: input.prometheus.headers ?? p.prometheus.headers } };
     await c.get('deps').store.putPlatform(next);
     return c.json(view(next));
   });

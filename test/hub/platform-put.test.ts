@@ -14,7 +14,7 @@ describe('PUT /platforms/:id', () => {
 
     // Read, change the name and URL, send back what GET gave (header names only, no values).
     const got = (await admin('GET', '/api/v1/platforms/a')).body;
-    expect(got.prometheus).toEqual({ url: expect.any(String), headers: ['X-Scope-OrgID'] });
+    expect(got.prometheus).toEqual({ url: expect.any(String), headers: ['X-Scope-OrgID'], max_sample_age_s: null });
     const put = await admin('PUT', '/api/v1/platforms/a', { name: 'Renamed', prometheus: { url: 'http://mimir.invalid:9009/prometheus' } });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ name: 'Renamed', prometheus: { url: 'http://mimir.invalid:9009/prometheus', headers: ['X-Scope-OrgID'] } });
