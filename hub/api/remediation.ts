@@ -13,7 +13,7 @@ import { newId } from '../dispatch/dispatcher.js';
 import { publicWebhook, remediationSettings, remediationSettingsInput, type StoredWebhook, webhookInput, webhookPatch } from '../model/remediation.js';
 import type { Execution } from '../model/execution.js';
 import { byDevice, byJob, bySite, daily, fleet, recordOf, type RemediationRecord, type SmsRecord, toCsv, uptimeShare } from '../remediation/aggregates.js';
-import { openIncident } from '../remediation/correlation.js';
+import { type Incident, openIncident } from '../remediation/correlation.js';
 import { dryRun } from '../remediation/dryrun.js';
 import { checkDevice, deviceKey, queueView } from '../remediation/guardrails.js';
 import { powerCycleTemplate } from '../remediation/playbook.js';
@@ -28,13 +28,13 @@ const settingsOf = (c: { get(k: 'deps'): HubEnv['Variables']['deps'] }, platform
   return deps.store.remediationSettings(platformId, deps.remediationConfig.defaults);
 };
 
-const rangeQuery = z.object({
+export const rangeQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   format: z.enum(['json', 'csv']).default('json'),
 });
 
-const powerCycleInput = z
+export const powerCycleInput = z
   .object({
     model: z.enum(['SIMPAL_D210', 'SIMPAL_D410']),
     site_id: z.string().min(1),
@@ -48,6 +48,26 @@ const powerCycleInput = z
     lang: z.enum(['ru', 'en']).optional(),
   })
   .strict();
+
+export const incidentListQuery = z.object({ status: z.enum(['open', 'released', 'expired']).optional() });
+export const deliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+export const playbookDryRunInput = z.object({ job: z.unknown().optional().describe('an unsaved job body (as POST /jobs)'), job_id: z.string().optional().describe('a stored job') });
+
+const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
+/** An incident as the API shows it: times as ISO strings, the count of its devices. */
+function incidentView(i: Incident) {
+  return {
+    ...i,
+    opened_at: iso(i.opened_at),
+    held: i.held.map((t) => ({ ...t, at: iso(t.at) })),
+    released_at: iso(i.released_at),
+    last_trip_at: iso(i.last_trip_at),
+    expired_at: iso(i.expired_at),
+    expired_reason: i.expired_reason ?? null,
+    notified: i.notified ?? [],
+    devices: new Set(i.held.map((t) => t.device_key)).size,
+  };
+}
 
 /**
  * Remediation records and SMS records of a platform. Only finished executions are remediations
@@ -141,7 +161,7 @@ export function remediationApi(): Hono<HubEnv> {
   });
   app.get('/webhooks/:id/deliveries', (c) => {
     const w = mine(c);
-    const { limit } = parseQuery(c, z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }));
+    const { limit } = parseQuery(c, deliveriesQuery);
     const items = c.get('deps').store.deliveries(w.platform_id).filter((d) => d.endpoint_id === w.id).sort((a, b) => b.created_at - a.created_at).slice(0, limit);
     return c.json({ items });
   });
@@ -159,7 +179,7 @@ export function remediationApi(): Hono<HubEnv> {
   app.post('/playbooks/dry-run', async (c) => {
     const platform = scope(c);
     const deps = c.get('deps');
-    const body = parseWith(z.object({ job: z.unknown().optional(), job_id: z.string().optional() }), await readJson(c));
+    const body = parseWith(playbookDryRunInput, await readJson(c));
     let input;
     let jobId = 'unsaved';
     if (body.job_id !== undefined) {
@@ -197,12 +217,12 @@ export function remediationApi(): Hono<HubEnv> {
   // --- incidents
   app.get('/incidents', (c) => {
     const platform = scope(c);
-    const { status } = parseQuery(c, z.object({ status: z.enum(['open', 'released']).optional() }));
+    const { status } = parseQuery(c, incidentListQuery);
     const items = c
       .get('deps')
       .store.correlation.incidents.filter((i) => i.platform_id === platform.id && (status === undefined || i.status === status))
       .sort((a, b) => b.opened_at - a.opened_at)
-      .map((i) => ({ ...i, opened_at: new Date(i.opened_at).toISOString(), released_at: i.released_at === null ? null : new Date(i.released_at).toISOString(), devices: new Set(i.held.map((t) => t.device_key)).size }));
+      .map(incidentView);
     return c.json({ items });
   });
   app.post('/incidents/:id/release', async (c) => {
@@ -214,7 +234,7 @@ export function remediationApi(): Hono<HubEnv> {
     const r = await deps.remediation.release(platform.id, c.req.param('id'), by);
     if (!r.ok) throw new ApiError(r.status, r.status === 404 ? 'not_found' : 'conflict', r.message);
     const incident = deps.store.correlation.incidents.find((i) => i.id === c.req.param('id'));
-    return c.json({ incident, resumed: r.resumed });
+    return c.json({ incident: incident ? incidentView(incident) : null, resumed: r.resumed });
   });
 
   // --- SMS queue
