@@ -108,7 +108,7 @@ export function remediationApi(): Hono<HubEnv> {
     if (rule(next) && !sms(next) && !webhookTarget && (setsRule || dropsTarget)) {
       throw invalid([
         {
-          field: 'correlation',
+          field: 'correlation.min_count',
           message:
             'an incident must notify someone: set on_call and notify_site_id or add an enabled webhook first, or turn the rule off (min_count and min_share null) / инцидент должен кого-то оповестить: задайте on_call и notify_site_id или включите вебхук, либо отключите правило',
         },

@@ -143,7 +143,7 @@ describe('incidents', () => {
     const api = caller(w, TOKENS.a);
     const refused = await api('PUT', '/api/v1/remediation/settings', { correlation: RULE });
     expect(refused.status).toBe(400);
-    expect(refused.body.error.issues[0]).toMatchObject({ field: 'correlation', message: expect.stringContaining('must notify someone') });
+    expect(refused.body.error.issues[0]).toMatchObject({ field: 'correlation.min_count', message: expect.stringContaining('must notify someone') });
     // Turning the rule off needs nobody.
     expect((await api('PUT', '/api/v1/remediation/settings', { correlation: { ...RULE, min_count: null } })).status).toBe(200);
     await w.store.putWebhook({ id: 'wh1', platform_id: 'a', url: 'https://example.org/hook', secret: 'secret-secret-secret', enabled: true, created_at: new Date(0).toISOString() });
