@@ -221,6 +221,7 @@ export class RemediationService implements Firer {
 
   private async expirePlatform(platformId: string, now: number): Promise<boolean> {
     const { store, engine } = this.d;
+    if (!openIncident(store.correlation, platformId)) return false;
     const settings = this.d.settings(platformId);
     const failing = this.failingDevices(platformId);
     const ex = expireIncident(store.correlation, platformId, now, settings.correlation, failing.size, this.fleet(platformId));
