@@ -13,12 +13,17 @@ import { type AgentMetrics, createAgentMetrics } from './metrics.js';
 import { type ModemStack, createModemStack, defaultBinding } from './modem/stack.js';
 import { MqttAdapter } from './mqtt/adapter.js';
 import { Journal } from './outbox/journal.js';
+import { refCounter } from './outbox/concat-ref.js';
 import { Outbox } from './outbox/outbox.js';
-import { Pacer } from './outbox/pacing.js';
 import { Sender, unsendable } from './outbox/sender.js';
 import type { JournalRecord } from './outbox/state.js';
 import type { SerialBinding } from './serial/port.js';
 import { AGENT_VERSION } from './version.js';
+import { outboxConfigOf, pacerOf, senderConfigOf } from './send/engine-config.js';
+import { InboundSpool } from './send/inbound-spool.js';
+import { removeServicePid, writeServicePid } from './send/lock.js';
+import { buildInfo, registerBuildInfo } from '../hub/common/build-info.js';
+import { type ReloadMetrics, createReloadMetrics } from '../hub/common/reload-metrics.js';
 
 export interface AgentDeps {
   binding?: SerialBinding;
@@ -36,6 +41,7 @@ export class Agent {
   readonly journal: Journal<JournalRecord>;
   readonly mqtt: MqttAdapter;
   readonly http: HttpServer;
+  readonly reloadMetrics: ReloadMetrics;
   modem: ModemStack | undefined;
   sender: Sender | undefined;
   private readonly clock: Clock;
@@ -51,26 +57,17 @@ export class Agent {
     this.log = deps.log ?? createLogger('agent', { level: config.log_level, secrets: secretsOf(config) });
     this.registry = createRegistry({ defaultMetrics: deps.defaultMetrics ?? false });
     this.journal = new Journal<JournalRecord>(join(config.data_dir, 'outbox.jsonl'));
-    const s = config.send;
-    this.outbox = new Outbox(
-      this.journal,
-      {
-        resendUncertain: s.resend_uncertain,
-        maxTries: s.max_tries,
-        retryBaseMs: s.retry_base_s * 1000,
-        retryMaxMs: s.retry_max_s * 1000,
-        reportWaitMs: s.report_wait_s * 1000,
-        dedupRetentionMs: config.outbox.dedup_retention_s * 1000,
-        compactBytes: config.outbox.compact_bytes,
-      },
-      { clock: this.clock, log: this.log.child('outbox') },
-    );
+    this.outbox = new Outbox(this.journal, outboxConfigOf(config), { clock: this.clock, log: this.log.child('outbox'), takeRef: refCounter(config.data_dir) });
     this.metrics = createAgentMetrics(this.registry, {
       modem: () => this.modemStatus(),
       outboxDepth: () => this.outbox.depth,
       journalBytes: () => this.journal.size,
       mqttConnected: () => this.mqtt.connected,
+      sim: () => this.modem?.driver.sim ?? { state: 'unknown' },
+      smsDrops: () => this.modem?.driver.smsDrops,
     });
+    registerBuildInfo(this.registry, 'gsmjobs_agent', { ...buildInfo(), version: AGENT_VERSION });
+    this.reloadMetrics = createReloadMetrics(this.registry, 'gsmjobs_agent', this.clock.now());
     this.mqtt = new MqttAdapter({
       config,
       log: this.log.child('mqtt'),
@@ -105,7 +102,8 @@ export class Agent {
 
   health() {
     const modem = this.modemStatus();
-    return { ok: this.ready && modem.state === 'up' && this.mqtt.connected, modem: modem.state, mqtt: this.mqtt.connected, outbox_depth: this.outbox.depth, ...(modem.error ? { error: modem.error } : {}) };
+    const sim = this.modem?.driver.sim ?? { state: 'unknown' };
+    return { ok: this.ready && modem.state === 'up' && this.mqtt.connected, modem: modem.state, mqtt: this.mqtt.connected, outbox_depth: this.outbox.depth, sim: sim.state, ...(sim.triesLeft !== undefined ? { sim_pin_tries_left: sim.triesLeft } : {}), ...(modem.error ? { error: modem.error } : {}) };
   }
 
   status(): AgentStatus {
@@ -123,6 +121,35 @@ export class Agent {
     };
   }
 
+  private publishInbound(m: { from: string; text: string; sentAt: string; parts: number }, receivedAt: string): Promise<void> {
+    return this.mqtt.publishInbound({
+      v: 1,
+      type: 'inbound',
+      // The same message read again after a crash gets the same id, so the hub drops the copy.
+      id: `in-${createHash('sha256').update(`${m.from}|${m.sentAt}|${m.text}`).digest('base64url').slice(0, 24)}`,
+      platform_id: this.config.platform_id,
+      site_id: this.config.site_id,
+      from: m.from.slice(0, 32) || 'unknown',
+      text: m.text,
+      ...(m.sentAt ? { sent_at: m.sentAt } : {}),
+      received_at: receivedAt,
+      parts: m.parts,
+    });
+  }
+
+  /** Inbound SMS that `agent send` kept while the service was stopped: publish, then forget. */
+  private drainSpool(): void {
+    new InboundSpool(this.config.data_dir)
+      .drain((m) => {
+        this.metrics.inbound.inc();
+        return this.publishInbound(m, m.receivedAt);
+      })
+      .then(
+        (n) => n && this.log.info('inbound SMS kept by agent send published', { count: n }),
+        (err: unknown) => this.log.warn('inbound SMS kept by agent send not published yet', { err: (err as Error).message }),
+      );
+  }
+
   /** Publish the status soon (coalesces bursts of changes). */
   private scheduleStatus(): void {
     if (this.statusTimer) return;
@@ -134,6 +161,7 @@ export class Agent {
 
   async start(): Promise<void> {
     const pending = await this.outbox.load();
+    writeServicePid(this.config.data_dir);
     const binding = this.deps.binding ?? (await defaultBinding());
     this.modem = createModemStack({
       config: this.config,
@@ -151,28 +179,15 @@ export class Agent {
       },
       onInbound: (m) => {
         this.metrics.inbound.inc();
-        return this.mqtt.publishInbound({
-          v: 1,
-          type: 'inbound',
-          // The same message read again after a crash gets the same id, so the hub drops the copy.
-          id: `in-${createHash('sha256').update(`${m.from}|${m.sentAt}|${m.text}`).digest('base64url').slice(0, 24)}`,
-          platform_id: this.config.platform_id,
-          site_id: this.config.site_id,
-          from: m.from.slice(0, 32) || 'unknown',
-          text: m.text,
-          ...(m.sentAt ? { sent_at: m.sentAt } : {}),
-          received_at: new Date(this.clock.now()).toISOString(),
-          parts: m.parts,
-        });
+        return this.publishInbound(m, new Date(this.clock.now()).toISOString());
       },
     });
     const driver = this.modem.driver;
-    const s = this.config.send;
     this.sender = new Sender({
       outbox: this.outbox,
       modem: driver,
-      pacer: new Pacer(s.per_destination_interval_s * 1000, s.per_modem_interval_s * 1000),
-      config: { maxParts: s.max_parts, maxTries: s.max_tries, resendUncertain: s.resend_uncertain, validityMinutes: s.validity_minutes },
+      pacer: pacerOf(this.config),
+      config: senderConfigOf(this.config),
       log: this.log.child('sender'),
       clock: this.clock,
       onResult: (r, parts) => {
@@ -184,6 +199,7 @@ export class Agent {
     if (this.config.http.port >= 0) await this.http.start();
     this.mqtt.start();
     for (const u of pending) this.mqtt.publishUpdate(u);
+    this.drainSpool();
     driver.start();
     this.sender.start();
     this.housekeeping = setInterval(() => {
@@ -216,6 +232,7 @@ export class Agent {
     await step('mqtt', () => this.mqtt.stop());
     await step('http', () => this.http.stop());
     await step('journal', () => this.journal.close());
+    removeServicePid(this.config.data_dir);
     this.log.info('agent stopped');
   }
 }

@@ -2,7 +2,7 @@
 // overrides (GSMJOBS_AGENT_A__B, *_FILE for secrets) by hub/common/config.ts.
 import { z } from 'zod';
 import { platformId, siteId } from '../hub/common/contract/index.js';
-import { loadConfig } from '../hub/common/config.js';
+import { loadStrictConfig } from '../hub/common/config-strict.js';
 
 export const ENV_PREFIX = 'GSMJOBS_AGENT';
 
@@ -91,8 +91,24 @@ export const agentConfigSchema = z.object({
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
+/**
+ * Environment variables under the prefix that are not config keys: GSMJOBS_AGENT_CONFIG (the
+ * file) and GSMJOBS_AGENT_ENV_FILE (read by gsmjobs-agent-doctor).
+ */
+export const RESERVED_ENV = ['CONFIG', 'ENV_FILE'] as const;
+
+/** Load and validate; an unknown key is an error with its path and a "did you mean" (ConfigError). */
 export function loadAgentConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  return loadConfig(agentConfigSchema, { file, envPrefix: ENV_PREFIX, env });
+  return loadStrictConfig(agentConfigSchema, { file, envPrefix: ENV_PREFIX, env, reservedEnv: RESERVED_ENV });
+}
+
+/** The effective config with secrets replaced by "***" (for `agent config check`). */
+export function maskedConfig(c: AgentConfig): AgentConfig {
+  const copy = structuredClone(c);
+  if (copy.modem.pin) copy.modem.pin = '***';
+  if (copy.mqtt.password) copy.mqtt.password = '***';
+  copy.mqtt.url = copy.mqtt.url.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
+  return copy;
 }
 
 /** Secrets to mask in every log line. */

@@ -61,8 +61,8 @@ export async function runDoctor(config: AgentConfig, binding: SerialBinding, log
     }
     try {
       // The same refusal memory as the service: doctor never spends a PIN try the service would not.
-      await unlockSim(e, config.modem.pin, systemClock, undefined, { guard: new PinGuard(config.data_dir) });
-      checks.push({ name: 'sim', ok: true, detail: 'SIM ready (PIN accepted or not needed)' });
+      const sim = await unlockSim(e, config.modem.pin, systemClock, undefined, { guard: new PinGuard(config.data_dir) });
+      checks.push({ name: 'sim', ok: true, detail: `SIM ready (PIN accepted or not needed)${sim.triesLeft !== undefined ? `; ${sim.triesLeft} PIN tries left` : ''}` });
     } catch (err) {
       checks.push(fail('sim', err, 'Check the SIM card.'));
       return checks;

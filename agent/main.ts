@@ -16,7 +16,7 @@ const stopSignal = () =>
 process.on('unhandledRejection', (err) => process.stderr.write(`${JSON.stringify({ level: 'error', ns: 'agent', msg: 'unhandled rejection', err: String((err as Error)?.stack ?? err) })}\n`));
 process.on('uncaughtException', (err) => process.stderr.write(`${JSON.stringify({ level: 'error', ns: 'agent', msg: 'uncaught exception', err: String(err?.stack ?? err) })}\n`));
 
-runCli(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), stopSignal, env: process.env }).then(
+runCli(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), stopSignal, onHangup: (h) => process.on('SIGHUP', h), env: process.env }).then(
   (code) => {
     process.exitCode = code;
     if (process.argv[2] !== 'ports' && code !== undefined) setTimeout(() => process.exit(code), 3000).unref();

@@ -3,18 +3,35 @@
 // the composition root.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ModemStatus, RegistrationState } from '../hub/common/contract/index.js';
+import { SIM_STATES, type SimInfo } from './modem/setup.js';
 
 export interface MetricSources {
   modem(): ModemStatus;
   outboxDepth(): number;
   journalBytes(): number;
   mqttConnected(): boolean;
+  /** The SIM as last seen (state, PIN tries left). */
+  sim?(): SimInfo;
+  /** Inbound SMS parts that did not reassemble normally, by reason (issue 18); undefined before the modem exists. */
+  smsDrops?(): Readonly<Record<string, number>> | undefined;
 }
 
 const REGISTRATIONS: RegistrationState[] = ['home', 'roaming', 'searching', 'denied', 'not_registered', 'unknown'];
 
 export function createAgentMetrics(registry: Registry, src: MetricSources) {
   const p = 'gsmjobs_agent_';
+  new Counter({
+    name: `${p}sms_parts_dropped_total`,
+    help: 'Inbound SMS parts or messages that did not reassemble normally: invalid_seq (UDH seq 0 or beyond the total, handed on alone), duplicate, evicted (reassembly bounds), expired (parts missing after the wait)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      const drops = src.smsDrops?.();
+      if (!drops) return;
+      this.reset();
+      for (const [reason, n] of Object.entries(drops)) this.inc({ reason }, n);
+    },
+  });
   new Gauge({
     name: `${p}modem_up`,
     help: '1 when the modem is initialised and ready to send, else 0',
@@ -52,6 +69,26 @@ export function createAgentMetrics(registry: Registry, src: MetricSources) {
       this.reset();
       const m = src.modem();
       this.set({ manufacturer: m.manufacturer ?? '', model: m.model ?? '', revision: m.revision ?? '', operator: m.operator ?? '' }, 1);
+    },
+  });
+  new Gauge({
+    name: `${p}sim_state`,
+    help: 'SIM state as last seen (1 for the current state): ready, pin_required (none configured), pin_refused, pin_last_try (kept), puk_required, absent, unknown',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const cur = src.sim?.().state ?? 'unknown';
+      for (const s of SIM_STATES) this.set({ state: s }, s === cur ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${p}sim_pin_tries_left`,
+    help: 'SIM PIN tries left where the modem tells (AT+CPINR, AT+SPIC, AT^CPIN); absent when unknown',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const t = src.sim?.().triesLeft;
+      if (typeof t === 'number') this.set(t);
     },
   });
   new Gauge({

@@ -53,7 +53,7 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
   const http = { fetch: deps.fetch ?? ((url: string, init: RequestInit) => fetch(url, init)), clock, random: deps.random ?? Math.random };
 
   const runners: AccountRunner[] = [];
-  const exposition = new Exposition(registry, () => runners.map((r) => r.chunks));
+  const exposition = new Exposition(registry, () => runners.map((r) => r.compressed));
   const writer = config.cache.file
     ? new CacheWriter(config.cache.file, () => ({ saved_at_ms: clock.now(), accounts: Object.fromEntries(runners.map((r) => [r.name, r.snapshot()])) }), log.child('cache'), (ok) => metrics.cacheWrite(ok))
     : undefined;
@@ -63,7 +63,12 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
   const makeRunner = (name: string, account: AccountConfig, cfg: ExporterConfig, tokens: ReadonlyMap<string, string | undefined>): AccountRunner => {
     const ref = { platformId: account.platform_id, name };
     const retry = { ...cfg.retry, ...account.retry };
-    const source = createSource(account, tokens.get(name), retry, { ...http, onError: (kind) => metrics.apiError(ref, kind) });
+    const source = createSource(account, tokens.get(name), retry, {
+      ...http,
+      log: log.child(`account:${name}`),
+      onError: (kind) => metrics.apiError(ref, kind),
+      onRequest: (d, result) => metrics.request(ref, d, result),
+    });
     return new AccountRunner(
       { name, platformId: account.platform_id, platform: account.platform, intervalMs: (account.interval_s ?? cfg.refresh.interval_s) * 1000, graceMs: cfg.refresh.grace_period_s * 1000 },
       {
@@ -104,6 +109,7 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
           const c = loaded.contents?.accounts[r.name];
           if (c && c.platform_id === r.platformId && c.platform === r.options.platform) r.restore(c);
         }
+        await Promise.all(runners.filter((r) => r.devices.size > 0).map((r) => r.render()));
         if (loaded.contents) log.info('restored the last known state', { file: config.cache.file, devices: runners.reduce((n, r) => n + r.devices.size, 0), saved_at: new Date(loaded.contents.saved_at_ms).toISOString() });
       }
       exposition.invalidate();
@@ -138,7 +144,10 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
           continue;
         }
         const fresh = makeRunner(r.name, a, next, tokens);
-        if (a.platform === r.options.platform && a.platform_id === r.platformId) fresh.restore(r.snapshot());
+        if (a.platform === r.options.platform && a.platform_id === r.platformId) {
+          fresh.restore(r.snapshot());
+          fresh.compressed = r.compressed;
+        }
         runners.splice(i, 0, fresh);
         metrics.addAccount(fresh);
         if (started) fresh.start();

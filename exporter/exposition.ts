@@ -1,88 +1,75 @@
 // The /metrics body: the exporter's health metrics (small, rendered per scrape by prom-client)
-// followed by the device series, which are rendered once per refresh into Buffers per account
-// and family (runner.ts) and sent without copying. The gzip form is made once per change, in
-// the background, so a scrape never waits for the API nor re-renders 100,000 devices.
-import { createGzip } from 'node:zlib';
+// followed by the device series, which each refresh renders once into gzip members per account
+// and family (compressed.ts). A gzip scrape (what Prometheus asks for) sends those members as
+// they are; an identity scrape inflates them while streaming. A scrape never waits for the API
+// nor re-renders 100,000 devices, and the uncompressed body is never held in memory.
+import { gzipSync } from 'node:zlib';
 import type { Registry } from 'prom-client';
-import { joinChunks } from './core/render.js';
+import { type CompressedAccount, HEADERS_GZ, inflate } from './compressed.js';
+import { HEADERS, families } from './core/render.js';
 
 export interface Scrape {
-  /** Buffers to send in order (not concatenated: at 100,000 devices they hold ~50 MiB). */
-  parts: Buffer[];
+  /** Buffers to send in order, produced while sending (the identity form is inflated on the way). */
+  body: AsyncIterable<Buffer>;
   length: number;
   contentType: string;
   encoding?: 'gzip';
 }
 
-/** Gzip a list of buffers as one member. */
-function gzipParts(parts: readonly Buffer[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const z = createGzip({ level: 1 });
-    const out: Buffer[] = [];
-    z.on('data', (b: Buffer) => out.push(b));
-    z.on('end', () => resolve(Buffer.concat(out)));
-    z.on('error', reject);
-    for (const p of parts) z.write(p);
-    z.end();
-  });
+async function* identity(health: Buffer, accounts: readonly CompressedAccount[]): AsyncGenerator<Buffer> {
+  yield health;
+  for (let f = 0; f < families.length; f++) {
+    yield HEADERS[f]!;
+    for (const a of accounts) yield* inflate(a.gz[f]!);
+  }
+}
+
+async function* gzipped(health: Buffer, accounts: readonly CompressedAccount[]): AsyncGenerator<Buffer> {
+  yield health;
+  for (let f = 0; f < families.length; f++) {
+    yield HEADERS_GZ[f]!;
+    for (const a of accounts) yield* a.gz[f]!;
+  }
 }
 
 export class Exposition {
-  private devices: Buffer[] | undefined;
-  private devicesGz: Promise<Buffer> | undefined;
-
   constructor(
     private readonly registry: Registry,
-    /** Per account, one Buffer per device family (core/render.ts order). */
-    private readonly chunks: () => readonly (readonly Buffer[])[],
-    /** Below this size a scrape is not compressed. */
+    /** Per account, its compressed device series (runner.ts keeps them current). */
+    private readonly accounts: () => readonly CompressedAccount[],
+    /** Below this size (uncompressed) a scrape is not compressed. */
     private readonly gzipFrom = 64 * 1024,
   ) {}
 
-  /** The device series changed: rebuild, and compress in the background for the next scrape. */
-  invalidate(): void {
-    this.devices = undefined;
-    this.devicesGz = undefined;
-    if (this.deviceBytes() >= this.gzipFrom) void this.deviceGzip().catch(() => undefined);
+  /** The device series changed. Nothing to rebuild: scrapes read the accounts' members. */
+  invalidate(): void {}
+
+  /** Uncompressed size of the device series, headers included. */
+  deviceBytes(accounts: readonly CompressedAccount[] = this.accounts()): number {
+    let n = HEADERS.reduce((s, h) => s + h.length, 0);
+    for (const a of accounts) for (const p of a.plain) n += p;
+    return n;
   }
 
-  /** The device series as buffers in exposition order. */
-  deviceParts(): Buffer[] {
-    this.devices ??= joinChunks(this.chunks());
-    return this.devices;
-  }
-
-  deviceBytes(): number {
-    return this.deviceParts().reduce((n, b) => n + b.length, 0);
-  }
-
-  private deviceGzip(): Promise<Buffer> {
-    if (!this.devicesGz) {
-      const p = gzipParts(this.deviceParts());
-      this.devicesGz = p;
-      p.catch(() => {
-        if (this.devicesGz === p) this.devicesGz = undefined;
-      });
-    }
-    return this.devicesGz;
-  }
-
-  /** Render for one scrape; the gzip body is two concatenated gzip members (RFC 1952 2.2). */
+  /** One scrape's body; the accounts' members are taken now, so a refresh meanwhile does not tear it. */
   async scrape(acceptGzip: boolean): Promise<Scrape> {
+    const accounts = [...this.accounts()];
     const health = Buffer.from(await this.registry.metrics(), 'utf8');
     const contentType = this.registry.contentType;
-    const devices = this.deviceParts();
-    if (!acceptGzip || this.deviceBytes() < this.gzipFrom) {
-      const parts = [health, ...devices];
-      return { parts, length: parts.reduce((n, b) => n + b.length, 0), contentType };
-    }
-    const [h, d] = await Promise.all([gzipParts([health]), this.deviceGzip()]);
-    return { parts: [h, d], length: h.length + d.length, contentType, encoding: 'gzip' };
+    const plain = this.deviceBytes(accounts);
+    if (!acceptGzip || plain < this.gzipFrom) return { body: identity(health, accounts), length: health.length + plain, contentType };
+    const h = gzipSync(health, { level: 1 });
+    let length = h.length;
+    for (const g of HEADERS_GZ) length += g.length;
+    for (const a of accounts) for (const members of a.gz) for (const m of members) length += m.length;
+    return { body: gzipped(h, accounts), length, contentType, encoding: 'gzip' };
   }
 
   /** The whole identity body as text (tests, benchmarks). */
   async text(): Promise<string> {
     const s = await this.scrape(false);
-    return Buffer.concat(s.parts).toString('utf8');
+    const parts: Buffer[] = [];
+    for await (const b of s.body) parts.push(b);
+    return Buffer.concat(parts).toString('utf8');
   }
 }

@@ -9,6 +9,8 @@ export const ERROR_KINDS: readonly ErrorKind[] = ['network', 'timeout', 'server'
 
 export interface ExporterMetrics {
   apiError(r: { platformId: string; name: string }, kind: ErrorKind): void;
+  /** One HTTP attempt to the platform API (retries are attempts too). */
+  request(r: { platformId: string; name: string }, durationS: number, result: 'success' | ErrorKind): void;
   refreshed(r: AccountRunner, ok: boolean, durationS: number, rejected: number): void;
   cacheWrite(ok: boolean): void;
   /** A reload added an account: its counters start at zero. */
@@ -53,6 +55,13 @@ export function createExporterMetrics(registry: Registry, runners: () => readonl
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers: [registry],
   });
+  const requests = new Histogram({
+    name: 'signage_exporter_request_duration_seconds',
+    help: 'Duration of each HTTP request to the platform API (every try), by result: success or the error kind.',
+    labelNames: [...labelNames, 'result'],
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   const refreshes = new Counter({ name: 'signage_exporter_refreshes_total', help: 'Refresh attempts by result (success, failure).', labelNames: [...labelNames, 'result'], registers: [registry] });
   const errors = new Counter({ name: 'signage_exporter_api_errors_total', help: 'Failed API requests by kind (network, timeout, server, rate_limited, auth, client, malformed), each retry counted.', labelNames: [...labelNames, 'kind'], registers: [registry] });
   const rejectedTotal = new Counter({ name: 'signage_exporter_records_rejected_total', help: 'Device records refused one by one.', labelNames, registers: [registry] });
@@ -68,6 +77,9 @@ export function createExporterMetrics(registry: Registry, runners: () => readonl
   for (const r of runners()) addAccount(r);
 
   return {
+    request(r, durationS, result) {
+      requests.observe({ platform_id: r.platformId, account: r.name, result }, durationS);
+    },
     apiError(r, kind) {
       errors.inc({ platform_id: r.platformId, account: r.name, kind });
     },
@@ -87,6 +99,7 @@ export function createExporterMetrics(registry: Registry, runners: () => readonl
         duration.remove({ ...l, result });
       }
       rejectedTotal.remove(l);
+      for (const result of ['success', ...ERROR_KINDS, 'invalid_record']) requests.remove({ ...l, result });
     },
     cacheWrite(ok) {
       cacheWrites.inc({ result: ok ? 'ok' : 'error' });

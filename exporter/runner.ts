@@ -3,9 +3,10 @@
 // 401/403 stop polling this account (until the exporter restarts with a fixed token).
 import type { Clock, TimerHandle } from '../hub/common/clock.js';
 import type { Logger } from '../hub/common/log.js';
-import { countVanished, mergeRefresh } from './core/account-state.js';
+import { Staging, countVanished } from './core/account-state.js';
 import type { CachedDevice } from './core/device.js';
-import { renderAccountChunks, renderAccountChunksSliced } from './core/render.js';
+import { type CompressedAccount, EMPTY_ACCOUNT, inflate, renderAccountGz } from './compressed.js';
+import { families } from './core/render.js';
 import { maskUserinfo } from './config.js';
 import { ApiError } from './sources/http.js';
 import type { Source } from './sources/source.js';
@@ -41,8 +42,9 @@ export class AccountRunner {
   vanished = 0;
   /** The state came from the persistent cache and no refresh has succeeded since. */
   fromCache = false;
-  /** Rendered series, one Buffer per device family (see core/render.ts). */
-  chunks: Buffer[] = [];
+  /** Rendered series, one gzip member per device family (see compressed.ts). */
+  compressed: CompressedAccount = EMPTY_ACCOUNT;
+  private renders = 0;
   private timer: TimerHandle | undefined;
   private inFlight: Promise<void> | undefined;
   private abort: AbortController | undefined;
@@ -71,13 +73,29 @@ export class AccountRunner {
     return this.running && this.state !== 'auth_failed';
   }
 
-  /** Take over the last known state from the persistent cache (before start()). */
+  /** Take over the last known state from the persistent cache (before start()); then render(). */
   restore(cached: CachedAccount): void {
     this.devices = new Map(cached.devices.map((d) => [d.key, d]));
     this.lastSuccessMs = cached.last_success_ms;
     this.vanished = countVanished(this.devices, this.lastSuccessMs);
     this.fromCache = true;
-    this.render();
+  }
+
+  /**
+   * Render the device map into compressed series (in slices: scrapes keep being answered from
+   * the previous ones meanwhile). A render overtaken by a newer one is dropped.
+   */
+  async render(): Promise<void> {
+    const n = ++this.renders;
+    const out = await renderAccountGz(this.accountDevices(), () => new Promise<void>((resolve) => setImmediate(resolve)));
+    if (n === this.renders) this.compressed = out;
+  }
+
+  /** This account's device series as text, family after family (tests). */
+  text(): string {
+    const parts: Buffer[] = [];
+    for (let f = 0; f < families.length; f++) for (const b of inflate(this.compressed.gz[f]!)) parts.push(b);
+    return Buffer.concat(parts).toString('utf8');
   }
 
   snapshot(): CachedAccount {
@@ -119,11 +137,7 @@ export class AccountRunner {
   }
 
   private accountDevices() {
-    return { platformId: this.options.platformId, keyLabel: this.deps.source.keyLabel, devices: this.devices.values() };
-  }
-
-  private render(): void {
-    this.chunks = renderAccountChunks(this.accountDevices());
+    return { platformId: this.options.platformId, account: this.options.name, keyLabel: this.deps.source.keyLabel, devices: this.devices.values() };
   }
 
   private async doRefresh(): Promise<void> {
@@ -133,10 +147,14 @@ export class AccountRunner {
     const t0 = clock.now();
     let next = this.options.intervalMs;
     try {
-      const result = await source.fetchDevices(ac.signal);
+      const staging = new Staging(this.devices);
+      const result = await source.fetchDevices(ac.signal, staging);
+      for (const d of result.devices) staging.add(d);
       const now = clock.now();
-      const merged = mergeRefresh(this.devices, result.devices, result.rejected, now, this.options.graceMs);
+      const merged = staging.commit(result.rejected, now, this.options.graceMs);
       this.devices = merged.devices;
+      // Series first, then "up": an account is up once its new state is what a scrape serves.
+      await this.render();
       this.vanished = merged.vanished;
       this.lastSuccessMs = now;
       this.fromCache = false;
@@ -151,8 +169,6 @@ export class AccountRunner {
         log[level]('records rejected', { rejected: result.rejected.length, first: result.rejected.slice(0, 3).map((r) => r.error) });
       }
       if (merged.expired > 0) log.info('devices dropped after the grace period', { expired: merged.expired });
-      // Rendered in slices: scrapes keep being answered (from the previous chunks) meanwhile.
-      this.chunks = await renderAccountChunksSliced(this.accountDevices(), () => new Promise<void>((resolve) => setImmediate(resolve)));
       this.deps.onChange?.(this);
       this.deps.onRefresh?.(this, true, (clock.now() - t0) / 1000, result.rejected.length);
     } catch (err) {

@@ -1,5 +1,6 @@
 // `hub [run] [--config FILE]`: load the config, start the hub, stop on SIGINT/SIGTERM, reload the
-// log level on SIGHUP. Exit 0 clean stop, 1 start or stop failed, 2 invalid configuration.
+// log level on SIGHUP. Exit 0 clean stop, 1 start or stop failed, 2 invalid configuration or
+// invalid stored data.
 import { join } from 'node:path';
 import { parseCli } from './common/cli-args.js';
 import { ConfigError } from './common/config.js';
@@ -7,6 +8,7 @@ import { createLogger } from './common/log.js';
 import type { HubCommand } from './cli.js';
 import { applyReload } from './cli-reload.js';
 import { effectiveLogLevel, hubSecrets, loadHubConfig } from './config.js';
+import { StoreLoadError } from './store/schemas.js';
 import type { Hub } from './hub.js';
 
 export const runCommand: HubCommand = {
@@ -48,9 +50,12 @@ export const runCommand: HubCommand = {
       await hub.start(controller.signal);
       io.out(`gsmjobs hub listening on http://${hub.config.http.host}:${hub.httpPort}${hub.broker ? ` mqtt ${hub.broker.url}` : ''}\n`);
     } catch (err) {
-      hub.log.error('start failed', { error: (err as Error).message });
+      // An invalid stored document (hub/store/schemas.ts names the file, record and field; the
+      // file is not touched) is a configuration-class error: exit 2.
+      const stored = err instanceof StoreLoadError;
+      hub.log.error(stored ? 'cannot start: invalid stored data' : 'start failed', { error: (err as Error).message });
       await hub.stop().catch(() => undefined);
-      return 1;
+      return stored ? 2 : 1;
     }
     await stopping;
     try {

@@ -8,6 +8,7 @@
 // To add a subcommand: write hub/cli-<name>.ts exporting a HubCommand and list it in COMMANDS.
 import { buildInfo } from './common/build-info.js';
 import { configCommand } from './cli-config.js';
+import { mqttCommand } from './cli-mqtt.js';
 import { runCommand } from './cli-run.js';
 
 export interface CliIo {
@@ -31,7 +32,7 @@ export interface HubCommand {
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** Subcommands, in --help order. The first one runs when no command is given. */
-export const COMMANDS: readonly HubCommand[] = [runCommand, configCommand];
+export const COMMANDS: readonly HubCommand[] = [runCommand, configCommand, mqttCommand];
 
 export function helpText(): string {
   const rows = COMMANDS.flatMap((c) => c.help);
@@ -51,7 +52,8 @@ SIGHUP reloads the log level from the same file; a bad file is logged and ignore
 Exit codes / коды выхода:
   0  stopped cleanly, command succeeded / остановлен штатно, команда выполнена
   1  runtime failure: start or stop failed / ошибка при запуске или остановке
-  2  configuration or usage error / ошибка конфигурации или аргументов
+  2  configuration or usage error, or invalid stored data / ошибка конфигурации, аргументов
+     или сохранённых данных
 `;
 }
 

@@ -35,8 +35,12 @@ export const hubConfigSchema = z.object({
     })
     .default({ host: '127.0.0.1', port: 8080 }),
   data_dir: z.string().default('.data/hub'),
-  /** Admin bearer token (all platforms); use GSMJOBS_HUB_ADMIN_TOKEN_FILE for a secret file. */
-  admin_token: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Admin bearer token (all platforms), at least 32 characters (issue 18); use GSMJOBS_HUB_ADMIN_TOKEN_FILE for a secret file. */
+  admin_token: z
+    .string()
+    .min(32, 'must be at least 32 characters of a random secret (e.g. `openssl rand -base64 32`); shorter ones can be guessed')
+    .refine((t) => new Set(t).size >= 10, 'looks guessable (fewer than 10 different characters); use a random secret, e.g. `openssl rand -base64 32`')
+    .optional(),
   /** Platforms declared in the file (created or updated at start); more can be added by API. */
   platforms: z
     .array(z.object({ id: platformId, name: z.string().min(1), prometheus: prometheusEndpoint, stale_when: staleRule.nullable().optional() }))

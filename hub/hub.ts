@@ -19,6 +19,7 @@ import type { HubConfig } from './config.js';
 import { Dispatcher, newId } from './dispatch/dispatcher.js';
 import { InboundHandler } from './dispatch/inbound.js';
 import { SiteMonitor } from './dispatch/sites.js';
+import { decodeReason, type OnRejected } from './dispatch/refusals.js';
 import { decodePayload, executionUpdate } from './common/contract/index.js';
 import { createHubMetrics } from './metrics.js';
 import { EmbeddedBroker } from './mqtt/broker.js';
@@ -72,7 +73,8 @@ export class Hub {
   readonly reloadMetrics: ReloadMetrics;
   private server: ServerType | null = null;
   private mqttUp = false;
-  private stopping = false;
+  /** Poll cycles that threw, in a row, and the last error (/healthz). */
+  private cycleFailures = { count: 0, error: null as string | null };
   httpPort = 0;
 
   constructor(
@@ -114,6 +116,7 @@ export class Hub {
             host: config.mqtt.host,
             port: config.mqtt.port,
             log: this.log.child('broker'),
+            registry: this.registry,
             auth: { hub: { username: usernames.hub, password: hubPassword }, passwordHash: (u) => this.passwordHash(u) },
           })
         : null;
@@ -128,8 +131,12 @@ export class Hub {
         this.mqttUp = up;
       },
     });
+    // Refused site payloads, counted per platform (an unknown platform id is one label value, so
+    // topics made up by a client cannot grow the label set).
+    const onRejected: OnRejected = (ref, kind, reason) => this.metrics.mqttRejected.inc({ platform_id: this.store.platform(ref.platform_id) ? ref.platform_id : 'unknown', kind, reason });
     this.dispatcher = new Dispatcher({
       store: this.store,
+      onRejected,
       mqtt: this.mqtt,
       clock: this.clock,
       log: this.log.child('dispatch'),
@@ -181,15 +188,24 @@ export class Hub {
       onOnline: async (ref) => {
         await this.dispatcher.resendPending(ref.platform_id, ref.site_id, true);
       },
+      onRejected,
     });
-    this.inbound = new InboundHandler({ store: this.store, mqtt: this.mqtt, log: this.log.child('inbound'), now, maxPerPlatform: 1000 });
+    this.inbound = new InboundHandler({ store: this.store, mqtt: this.mqtt, log: this.log.child('inbound'), now, maxPerPlatform: 1000, onRejected });
     this.mqtt.onSiteMessage(async (msg) => {
+      // Only the status is retained by contract; a retained update or inbound SMS would be
+      // replayed at every (re)subscription of the hub, so it is refused (issue 18).
+      if (msg.retained && msg.kind !== 'status') {
+        onRejected(msg.ref, msg.kind, 'retained');
+        this.log.warn(`retained ${msg.kind} refused`, { ...msg.ref });
+        return;
+      }
       if (msg.kind === 'status') await this.sites.handleStatus(msg.ref, msg.payload);
       else if (msg.kind === 'inbound') await this.inbound.handle(msg.ref, msg.payload);
       else if (msg.kind === 'update') {
         const d = decodePayload(executionUpdate, msg.payload);
         if (!d.ok || d.value.platform_id !== msg.ref.platform_id || d.value.site_id !== msg.ref.site_id) {
           this.dispatcher.rejectedUpdates++;
+          onRejected(msg.ref, 'update', d.ok ? 'site_mismatch' : decodeReason(d.error));
           this.log.warn('update refused', { ...msg.ref, error: d.ok ? 'site mismatch' : d.error });
           return;
         }
@@ -226,9 +242,15 @@ export class Hub {
       clock: this.clock,
       run: async (signal) => {
         await this.poller.cycle(signal);
+        this.cycleFailures = { count: 0, error: null };
       },
-      // A cycle cut short by stop() is the normal end of a run, not a failure.
-      onError: (err) => (this.stopping ? this.log.info('cycle interrupted by stop', { reason: (err as Error).message }) : this.log.error('cycle failed', { error: (err as Error).message })),
+      onError: (err) => {
+        // Stopped: the cycle was cut short by stop(), the normal end of a run, not a failure.
+        if (!this.pollTask.started) return this.log.info('cycle interrupted by stop', { reason: (err as Error).message });
+        this.cycleFailures = { count: this.cycleFailures.count + 1, error: (err as Error).message };
+        this.metrics.cycleFailures.inc();
+        this.log.error('cycle failed', { error: (err as Error).message, in_a_row: this.cycleFailures.count });
+      },
     });
     this.housekeeping = new PeriodicTask({
       intervalMs: 15_000,
@@ -257,7 +279,7 @@ export class Hub {
       lastValues: (id) => this.poller.lastValues.get(id),
       lastCycle: () => this.poller.lastReport,
       site: (p, s) => this.sites.get(p, s),
-      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk() },
+      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.cycleFailures },
       registry: this.registry,
       // A job created, changed, enabled or deleted is evaluated within a second, not at the next
       // poll (up to poll_interval_s later), once per poll interval; a deleted job's last values
@@ -310,6 +332,9 @@ export class Hub {
     this.webhooks.start();
     const resumed = await this.engine.restart();
     if (resumed) this.log.info('playbooks resumed', { executions: resumed });
+    // Recorded but never started (a crash right after the firing was stored): start them now.
+    const armed = await this.remediation.resumeArmed();
+    if (armed) this.log.info('recorded executions started', { executions: armed });
     this.server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: this.app.fetch, hostname: this.config.http.host, port: this.config.http.port, serverOptions: SERVER_OPTIONS }, () => {
         s.off('error', reject);
@@ -324,7 +349,6 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
     await this.pollTask.stop();
     await this.housekeeping.stop();
     const server = this.server;

@@ -1,5 +1,5 @@
 // The hub's own metrics on its own registry: cycle duration, Prometheus queries, jobs by state,
-// executions by state, MQTT up, degraded cycles, handler errors. Point-in-time values are read
+// executions by state, MQTT up, degraded cycles, handler errors, refused MQTT payloads. Point-in-time values are read
 // at scrape time in collect().
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { JobState } from './model/job.js';
@@ -34,11 +34,22 @@ export function createHubMetrics(registry: Registry, sources: HubMetricSources) 
     help: 'Cycles in which some jobs could not be evaluated because Prometheus failed.',
     registers: [registry],
   });
+  const cycleFailures = new Counter({
+    name: 'gsmjobs_hub_poll_cycle_failures_total',
+    help: 'Poll cycles that failed with an error (a fault of the hub, not a degraded Prometheus); /healthz fails after 2 in a row.',
+    registers: [registry],
+  });
   const fired = new Counter({ name: 'gsmjobs_hub_jobs_fired_total', help: 'Jobs that fired.', labelNames: ['platform_id'], registers: [registry] });
   const executions = new Counter({
     name: 'gsmjobs_hub_execution_transitions_total',
     help: 'Execution state changes, by platform and state reached.',
     labelNames: ['platform_id', 'state'],
+    registers: [registry],
+  });
+  const mqttRejected = new Counter({
+    name: 'gsmjobs_hub_mqtt_rejected_messages_total',
+    help: 'Site MQTT payloads refused and dropped, by platform (unknown: not defined), topic kind (update, status, inbound) and reason (too_large, malformed, schema, site_mismatch, unknown_site, unknown_execution, stale, retained).',
+    labelNames: ['platform_id', 'kind', 'reason'],
     registers: [registry],
   });
   const handlerErrors = new Counter({
@@ -122,6 +133,6 @@ export function createHubMetrics(registry: Registry, sources: HubMetricSources) 
       for (const q of sources.smsQueued()) this.set({ platform_id: q.platform_id, site_id: q.site_id }, q.n);
     },
   });
-  return { cycleDuration, queries, degraded, fired, executions, handlerErrors, remediations, ttr, webhookDeliveries };
+  return { cycleDuration, queries, degraded, cycleFailures, fired, executions, handlerErrors, mqttRejected, remediations, ttr, webhookDeliveries };
 }
 export type HubMetrics = ReturnType<typeof createHubMetrics>;

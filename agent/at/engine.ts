@@ -5,7 +5,7 @@
 import { type Clock, type TimerHandle, systemClock } from '../../hub/common/clock.js';
 import { type Logger, silentLogger } from '../../hub/common/log.js';
 import { type AtEvent, AtParser } from './parser.js';
-import { AtCommandError, AtTimeoutError, PortClosedError } from './errors.js';
+import { AtCommandError, AtTimeoutError, PortClosedError, UncertainSendError } from './errors.js';
 
 export interface AtTransport {
   write(data: string): Promise<void>;
@@ -161,9 +161,9 @@ export class AtEngine {
     const name = commandName(p.command);
     if (result instanceof Error) {
       // The PDU went to the modem and no verdict came back: it may or may not have been sent.
-      if (p.pdu !== undefined && p.stage === 'answer' && !(result instanceof AtCommandError)) (result as Error & { uncertain?: boolean }).uncertain = true;
+      const uncertain = p.pdu !== undefined && p.stage === 'answer' && !(result instanceof AtCommandError);
       this.options.observe?.(name, seconds, result instanceof AtTimeoutError ? 'timeout' : 'error');
-      p.reject(result);
+      p.reject(uncertain ? new UncertainSendError(p.command, result) : result);
     } else {
       this.options.observe?.(name, seconds, 'ok');
       p.resolve(result);

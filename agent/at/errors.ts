@@ -32,6 +32,31 @@ export class PortClosedError extends Error {
   }
 }
 
+/** The modem is not ready to send (down, starting, or blocked on the SIM); nothing was handed to it. */
+export class ModemDownError extends Error {
+  constructor(
+    readonly state: string,
+    readonly reason?: string,
+  ) {
+    super(`modem is ${state}${reason ? `: ${reason}` : ''}`);
+    this.name = 'ModemDownError';
+  }
+}
+
+/**
+ * A PDU went to the modem and no verdict came back (no answer, the port closed, or OK without
+ * +CMGS): the SMS may or may not have gone out. Never resent unless send.resend_uncertain says so.
+ */
+export class UncertainSendError extends Error {
+  constructor(
+    readonly command: string,
+    override readonly cause: Error,
+  ) {
+    super(cause.message);
+    this.name = 'UncertainSendError';
+  }
+}
+
 const CMS_TEXT: Record<number, string> = {
   1: 'Unassigned (unallocated) number',
   8: 'Operator determined barring',
@@ -127,6 +152,8 @@ export function isCmsRetryable(code: number): boolean {
 
 /** Retry decision for any error the engine or the modem raised while sending. */
 export function classifySendError(err: unknown): { code: string; message: string; retryable: boolean; cms_error?: number } {
+  if (err instanceof UncertainSendError) return classifySendError(err.cause);
+  if (err instanceof ModemDownError) return { code: 'modem_down', message: err.message, retryable: true };
   if (err instanceof AtCommandError) {
     if (err.kind === 'cms' && err.code !== undefined) {
       return { code: 'cms_error', message: `${describeCms(err.code)} (+CMS ERROR: ${err.code})`, cms_error: err.code, retryable: isCmsRetryable(err.code) };

@@ -6,13 +6,14 @@ import type { ModemStatus } from '../../hub/common/contract/index.js';
 import { type Clock, sleep, systemClock } from '../../hub/common/clock.js';
 import type { Logger } from '../../hub/common/log.js';
 import type { AtEngine, Urc } from '../at/engine.js';
-import { AtTimeoutError } from '../at/errors.js';
+import { AtTimeoutError, ModemDownError, UncertainSendError } from '../at/errors.js';
 import { type DecodedStatusReport, decodeIncoming } from '../sms/deliver.js';
-import { type InboundMessage, Reassembler } from '../sms/reassembly.js';
+import { type InboundMessage, type ReassemblyDrops, Reassembler } from '../sms/reassembly.js';
 import type { SubmitPdu } from '../sms/submit.js';
 import { parseCmgl, parseCmgr, parseCmgs, parseReg, parseStoredIndication } from './info.js';
 import type { PinGuard } from './pin-guard.js';
-import { ModemSetupError, type SetupConfig, configureSms, readIdentity, readRadio, sync, unlockSim, waitRegistered } from './setup.js';
+import { detailRu, hintRu } from '../hints-ru.js';
+import { ModemSetupError, type SetupConfig, type SimInfo, configureSms, readIdentity, readRadio, sync, unlockSim, waitRegistered } from './setup.js';
 
 export interface Link {
   open(): Promise<void>;
@@ -62,6 +63,14 @@ export interface SendHooks {
 
 class ModemLost extends Error {}
 
+/** A setup error in plain words for the status and /healthz: English, then Russian when known. */
+export function setupErrorText(err: ModemSetupError): string {
+  const en = `${err.message}. ${err.hint}`;
+  const ru = detailRu(err.message);
+  const hru = hintRu(err.hint);
+  return ru || hru ? `${en} / ${ru ?? err.message}. ${hru ?? err.hint}` : en;
+}
+
 export class ModemDriver {
   private readonly clock: Clock;
   private abort: AbortController | undefined;
@@ -73,8 +82,14 @@ export class ModemDriver {
   private readQueue: Promise<void> = Promise.resolve();
   readonly ladder: RecoveryStep[];
   recoveries = 0;
+  /** Inbound SMS parts that did not reassemble normally, by reason (gsmjobs_agent_sms_parts_dropped_total). */
+  get smsDrops(): Readonly<ReassemblyDrops> {
+    return this.reassembler.drops;
+  }
   /** A state that cannot heal by itself (PIN refused or missing, PUK, no SIM, no port): set at once, no resets. */
   blocked: ModemSetupError | undefined;
+  /** The SIM as last seen (state and PIN tries left), for metrics. */
+  sim: SimInfo = { state: 'unknown' };
 
   constructor(private readonly d: ModemDriverDeps) {
     this.clock = d.clock ?? systemClock;
@@ -103,6 +118,11 @@ export class ModemDriver {
     await this.d.link.close().catch(() => undefined);
   }
 
+  /** Resolves when the stored and announced SMS queued for reading so far are handled. */
+  readsSettled(): Promise<void> {
+    return this.readQueue;
+  }
+
   /** The port adapter reports that the port went away. */
   portLost(reason: string): void {
     this.d.log.warn('modem port lost', { reason });
@@ -123,13 +143,13 @@ export class ModemDriver {
     const refs: number[] = [];
     for (let i = startAt; i < parts.length; i++) {
       const part = parts[i] as SubmitPdu;
-      if (!this.isUp) throw Object.assign(new Error(`modem is ${this.current.state}${this.current.error ? `: ${this.current.error}` : ''}`), { code: 'modem_down' });
+      if (!this.isUp) throw new ModemDownError(this.current.state, this.current.error);
       // A command timed out earlier: flush its late answer before trusting the next one.
       if (this.d.engine.stale) await sync(this.d.engine, 3, undefined, this.d.config.syncTimeoutMs);
       await hooks.beforePart(i);
       const res = await this.d.engine.sendPdu(part.tpduLength, part.hex, { timeoutMs: this.d.config.sendTimeoutMs });
       const mr = parseCmgs(res.lines);
-      if (mr === undefined) throw Object.assign(new Error('the modem answered OK to AT+CMGS without +CMGS: <mr>'), { uncertain: true });
+      if (mr === undefined) throw new UncertainSendError(`AT+CMGS=${part.tpduLength}`, new Error('the modem answered OK to AT+CMGS without +CMGS: <mr>'));
       await hooks.afterPart(i, mr);
       refs.push(mr);
     }
@@ -157,13 +177,16 @@ export class ModemDriver {
         await this.monitor(signal);
       } catch (err) {
         if (signal.aborted) break;
-        const msg = err instanceof ModemSetupError ? `${err.message}. ${err.hint}` : (err as Error).message;
+        const msg = err instanceof ModemSetupError ? setupErrorText(err) : (err as Error).message;
+        if (err instanceof ModemSetupError && err.sim) this.sim = err.sim;
         this.setStatus({ ...this.current, state: 'down', error: msg });
         if (err instanceof ModemSetupError && (err.permanent || err.step === 'port')) {
           // Resetting the modem cannot fix a wrong PIN, a missing SIM or a missing port, and a
           // reset would re-enter PIN unlock: report it at once and only look again, slowly.
+          // Said once (warn); the same state seen again on each slow retry only at debug.
+          if (this.blocked?.message !== err.message) this.d.log.warn('modem blocked', { error: msg });
+          else this.d.log.debug('modem still blocked', { error: err.message });
           this.blocked = err;
-          this.d.log.warn('modem blocked', { error: msg });
           await sleep(this.clock, err.step === 'port' ? this.d.config.reopenDelayMs : (this.d.config.blockedRetryMs ?? 60_000), signal).catch(() => undefined);
           continue;
         }
@@ -217,7 +240,7 @@ export class ModemDriver {
     await e.run('AT+CMEE=1').catch(() => undefined);
     const identity = await readIdentity(e);
     this.patch({ ...identity });
-    await unlockSim(e, this.d.config.pin, this.clock, signal, { guard: this.d.pinGuard });
+    this.sim = await unlockSim(e, this.d.config.pin, this.clock, signal, { guard: this.d.pinGuard });
     await configureSms(e, this.d.config);
     const radio = await waitRegistered(e, this.clock, this.d.config.registrationTimeoutMs, signal);
     const { error: _drop, ...rest } = this.current;
@@ -301,6 +324,13 @@ export class ModemDriver {
       return undefined;
     }
     const whole = this.reassembler.add(msg, this.clock.now(), index);
+    // Messages pushed out by the reassembly bounds (issue 18) are handed on with their gaps.
+    for (const m of this.reassembler.takeEvicted()) {
+      this.enqueueRead(async () => {
+        await this.d.onInbound?.(m);
+        for (const i of m.indexes) await this.d.engine.run(`AT+CMGD=${i}`);
+      });
+    }
     if (whole && index === undefined) void Promise.resolve(this.d.onInbound?.(whole)).catch(() => undefined);
     return whole;
   }

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { sameOwnerAsDir } from '../fs-owner.js';
 
 export interface PinRefusal {
   salt: string;
@@ -50,6 +51,7 @@ export class PinGuard {
     try {
       writeSync(fd, `${JSON.stringify(rec)}\n`);
       fsyncSync(fd);
+      sameOwnerAsDir(fd, dirname(this.file));
     } finally {
       closeSync(fd);
     }

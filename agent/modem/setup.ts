@@ -15,10 +15,22 @@ export class ModemSetupError extends Error {
     readonly hint: string,
     /** The state cannot heal by itself (PIN refused or missing, PUK, no SIM): no resets, report at once. */
     readonly permanent = false,
+    /** What the SIM said, when this is about the SIM (for the SIM metrics and status). */
+    readonly sim?: SimInfo,
   ) {
     super(message);
     this.name = 'ModemSetupError';
   }
+}
+
+/** The SIM as the agent last saw it; `gsmjobs_agent_sim_state` and `..._sim_pin_tries_left`. */
+export type SimState = 'ready' | 'pin_required' | 'pin_refused' | 'pin_last_try' | 'puk_required' | 'absent' | 'unknown';
+export const SIM_STATES: readonly SimState[] = ['ready', 'pin_required', 'pin_refused', 'pin_last_try', 'puk_required', 'absent', 'unknown'];
+
+export interface SimInfo {
+  state: SimState;
+  /** PIN tries left, where the modem tells (undefined: unknown). */
+  triesLeft?: number | undefined;
 }
 
 export interface SetupConfig {
@@ -107,7 +119,16 @@ export async function readPinTries(engine: AtEngine): Promise<number | undefined
 }
 
 function refusedError(tries: number | undefined): ModemSetupError {
-  return new ModemSetupError('pin', `the SIM refused the configured PIN; ${tries ?? 'unknown number of'} tries left; fix the PIN, do not restart`, PIN_REFUSED_HINT, true);
+  return new ModemSetupError('pin', `the SIM refused the configured PIN; ${tries ?? 'unknown number of'} tries left; fix the PIN, do not restart`, PIN_REFUSED_HINT, true, { state: 'pin_refused', triesLeft: tries });
+}
+
+/** Tries left on a SIM that is already open; a modem that does not tell (or does not answer) gives undefined. */
+async function triesQuietly(engine: AtEngine): Promise<number | undefined> {
+  try {
+    return await readPinTries(engine);
+  } catch {
+    return undefined;
+  }
 }
 
 export interface UnlockOptions {
@@ -115,27 +136,27 @@ export interface UnlockOptions {
   guard?: PinGuard | undefined;
 }
 
-export async function unlockSim(engine: AtEngine, pin: string | undefined, clock: Clock, signal?: AbortSignal, opts: UnlockOptions = {}): Promise<void> {
+export async function unlockSim(engine: AtEngine, pin: string | undefined, clock: Clock, signal?: AbortSignal, opts: UnlockOptions = {}): Promise<SimInfo> {
   let state: string | undefined;
   try {
     state = parseCpin((await engine.run('AT+CPIN?', { prefix: '+CPIN' })).lines[0] ?? '');
   } catch (err) {
     if (err instanceof AtCommandError && err.kind === 'cme' && (err.code === 10 || /not inserted/i.test(err.finalText))) {
-      throw new ModemSetupError('sim', 'no SIM card (+CME ERROR: 10)', 'Insert the SIM card (power the modem off first) and check it sits in the holder correctly.', true);
+      throw new ModemSetupError('sim', 'no SIM card (+CME ERROR: 10)', 'Insert the SIM card (power the modem off first) and check it sits in the holder correctly.', true, { state: 'absent' });
     }
     throw new ModemSetupError('sim', `the SIM does not answer: ${(err as Error).message}`, 'Check the SIM card; try it in a phone.');
   }
   if (state === 'READY') {
     // A SIM unlocked by hand (in a phone, or its PIN disabled): an old refusal is moot.
     if (pin && opts.guard?.refusalOf(pin)) opts.guard.clear();
-    return;
+    return { state: 'ready', triesLeft: await triesQuietly(engine) };
   }
   if (state === 'SIM PIN') {
-    if (!pin) throw new ModemSetupError('pin', 'the SIM asks for a PIN and none is configured', 'Put the PIN in modem.pin (or GSMJOBS_AGENT_MODEM__PIN_FILE), or disable the PIN in a phone.', true);
+    if (!pin) throw new ModemSetupError('pin', 'the SIM asks for a PIN and none is configured', 'Put the PIN in modem.pin (or GSMJOBS_AGENT_MODEM__PIN_FILE), or disable the PIN in a phone.', true, { state: 'pin_required', triesLeft: await triesQuietly(engine) });
     const known = opts.guard?.refusalOf(pin);
     if (known) throw refusedError((await readPinTries(engine)) ?? known.tries_left);
     const tries = await readPinTries(engine);
-    if (tries !== undefined && tries <= 1) throw new ModemSetupError('pin', `only ${tries} PIN try left on the SIM; the agent does not spend the last one`, PIN_LAST_TRY_HINT, true);
+    if (tries !== undefined && tries <= 1) throw new ModemSetupError('pin', `only ${tries} PIN try left on the SIM; the agent does not spend the last one`, PIN_LAST_TRY_HINT, true, { state: 'pin_last_try', triesLeft: tries });
     try {
       await engine.run(`AT+CPIN="${pin}"`, { sensitive: true, timeoutMs: 10_000 });
     } catch (err) {
@@ -148,9 +169,9 @@ export async function unlockSim(engine: AtEngine, pin: string | undefined, clock
     }
     opts.guard?.clear();
     await sleep(clock, 2000, signal);
-    return;
+    return { state: 'ready', triesLeft: await triesQuietly(engine) };
   }
-  if (state?.includes('PUK')) throw new ModemSetupError('pin', 'the SIM is locked and needs its PUK', 'Unlock the SIM with its PUK in a phone, then restart the agent.', true);
+  if (state?.includes('PUK')) throw new ModemSetupError('pin', 'the SIM is locked and needs its PUK', 'Unlock the SIM with its PUK in a phone, then restart the agent.', true, { state: 'puk_required', triesLeft: 0 });
   throw new ModemSetupError('sim', `unexpected SIM state "${state ?? '?'}"`, 'Check the SIM card.');
 }
 

@@ -33,7 +33,8 @@ export class Outbox {
   private readonly early = new Map<number, { status: number; outcome: 'delivered' | 'pending' | 'failed'; dischargeAt?: string; at: number }>();
   private compacting: Promise<void> | undefined;
   private liveBytes = 0;
-  private nextRef = Math.floor(Math.random() * 256);
+  /** Concatenation references: the persistent counter shared with `agent send` (see concat-ref.ts). */
+  private readonly takeRef: () => number;
   /** Published for each update once journaled. */
   onUpdate: (u: ExecutionUpdate) => void = () => undefined;
   onChange: () => void = () => undefined;
@@ -41,10 +42,12 @@ export class Outbox {
   constructor(
     private readonly journal: Journal<JournalRecord>,
     private readonly config: OutboxConfig,
-    deps: { clock?: Clock; log?: Logger } = {},
+    deps: { clock?: Clock; log?: Logger; takeRef?: () => number } = {},
   ) {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log ?? silentLogger;
+    let ref = Math.floor(Math.random() * 256);
+    this.takeRef = deps.takeRef ?? (() => (ref = (ref + 1) & 0xff));
   }
 
   /** Replay the journal and settle what a crash left open. Returns updates to (re)publish. */
@@ -113,8 +116,7 @@ export class Outbox {
       }
       return 'duplicate';
     }
-    const ref = this.nextRef;
-    this.nextRef = (this.nextRef + 1) & 0xff;
+    const ref = this.takeRef();
     const rec: JournalRecord = { t: 'job', job, at: now, ref };
     apply(this.s, rec);
     const created = this.s.live.get(id) as JobRecord;

@@ -4,7 +4,7 @@
 import { type Clock, sleep, systemClock } from '../../hub/common/clock.js';
 import { SmsTooLongError } from '../../hub/common/sms/index.js';
 import type { Logger } from '../../hub/common/log.js';
-import { classifySendError } from '../at/errors.js';
+import { UncertainSendError, classifySendError } from '../at/errors.js';
 import type { SendHooks } from '../modem/driver.js';
 import { InvalidNumberError } from '../sms/fields.js';
 import { type SubmitPdu, encodeSubmit } from '../sms/submit.js';
@@ -174,11 +174,10 @@ export class Sender {
       return this.result('sent', parts.length);
     } catch (err) {
       const c = classifySendError(err);
-      if ((err as { uncertain?: boolean }).uncertain && !this.d.config.resendUncertain) {
+      if (err instanceof UncertainSendError && !this.d.config.resendUncertain) {
         await o.end(id, 'uncertain', { code: 'uncertain', message: `the modem took the message but gave no answer (${c.message}); it may or may not have been sent`, retryable: false });
         return this.result('uncertain', parts.length);
       }
-      if ((err as { code?: string }).code === 'modem_down') c.code = 'modem_down';
       const fresh = this.d.outbox.get(id);
       if (c.retryable && (fresh?.tries ?? 0) < this.d.config.maxTries) {
         this.d.log.warn('sms failed, will retry', { execution_id: id, reason: c.message });

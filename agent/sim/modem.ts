@@ -116,6 +116,14 @@ export class SimModem {
     });
   }
 
+  /** A raw SMS-DELIVER PDU arrives (forged headers in hostile tests): stored and announced like receive(). */
+  receivePdu(hex: string, tpduLength: number): number {
+    const index = this.freeIndex();
+    this.stored.set(index, { hex, len: tpduLength });
+    if (this.cnmi.split(',')[1] !== '0') this.out(`\r\n+CMTI: "SM",${index}\r\n`);
+    return index;
+  }
+
   get storedCount(): number {
     return this.stored.size;
   }

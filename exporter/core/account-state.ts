@@ -10,6 +10,88 @@ export interface MergeResult {
   expired: number;
 }
 
+/** Same state as a cached device (everything but the last-seen time and the listing time). */
+function sameState(old: CachedDevice, d: DeviceRecord): boolean {
+  return (
+    old.name === d.name &&
+    old.mac === d.mac &&
+    old.online === d.online &&
+    old.activated === d.activated &&
+    old.playerStatus === d.playerStatus &&
+    sameLabels(old.info, d.info) &&
+    sameLabels(old.net, d.net)
+  );
+}
+
+function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/**
+ * The devices of one refresh, collected page by page. A device whose state did not change keeps
+ * its cached object and stages only its last-seen time, so the new record dies young instead
+ * of doubling the memory of 100,000 devices until the refresh completes. Nothing of the
+ * current state changes before commit (mergeRefresh), so a failed refresh changes nothing.
+ */
+export class Staging {
+  /** key -> the new record (changed device), or the pending last-seen time of an unchanged one. */
+  private readonly listed = new Map<string, DeviceRecord | number | null>();
+
+  constructor(private readonly prev: ReadonlyMap<string, CachedDevice>) {}
+
+  add(d: DeviceRecord): void {
+    const old = this.prev.get(d.key);
+    this.listed.set(d.key, old && sameState(old, d) ? (d.lastSeenS ?? null) : d);
+  }
+
+  has(key: string): boolean {
+    return this.listed.has(key);
+  }
+
+  get size(): number {
+    return this.listed.size;
+  }
+
+  /** Apply to `prev` (the map given to the constructor) at `nowMs`. */
+  commit(rejected: readonly RejectedRecord[], nowMs: number, graceMs: number): MergeResult {
+    const prev = this.prev;
+    const devices = new Map<string, CachedDevice>();
+    for (const [key, v] of this.listed) {
+      const old = prev.get(key);
+      // "Last seen" never moves back and is not forgotten when one answer omits it.
+      const seen = v !== null && typeof v === 'object' ? v.lastSeenS : (v ?? undefined);
+      const lastSeenS = seen === undefined ? old?.lastSeenS : old?.lastSeenS !== undefined && old.lastSeenS > seen ? old.lastSeenS : seen;
+      // The record (or the unchanged cached object) becomes the cached device, without a copy.
+      const c = (v !== null && typeof v === 'object' ? v : old!) as CachedDevice;
+      c.lastSeenS = lastSeenS;
+      c.listedAtMs = nowMs;
+      devices.set(key, c);
+    }
+    // A device whose record was refused still exists: keep what we knew, as listed now.
+    for (const r of rejected) {
+      if (r.key === undefined || devices.has(r.key)) continue;
+      const old = prev.get(r.key);
+      if (old) devices.set(r.key, { ...old, listedAtMs: nowMs });
+    }
+    let vanished = 0;
+    let expired = 0;
+    for (const [key, old] of prev) {
+      if (devices.has(key)) continue;
+      if (nowMs - old.listedAtMs <= graceMs) {
+        devices.set(key, old);
+        vanished++;
+      } else {
+        expired++;
+      }
+    }
+    return { devices, vanished, expired };
+  }
+}
+
+/** Merge one refresh's records into the previous device map (the records are taken over). */
 export function mergeRefresh(
   prev: ReadonlyMap<string, CachedDevice>,
   listed: readonly DeviceRecord[],
@@ -17,31 +99,9 @@ export function mergeRefresh(
   nowMs: number,
   graceMs: number,
 ): MergeResult {
-  const devices = new Map<string, CachedDevice>();
-  for (const d of listed) {
-    const old = prev.get(d.key);
-    // "Last seen" never moves back and is not forgotten when one answer omits it.
-    const lastSeenS = d.lastSeenS === undefined ? old?.lastSeenS : old?.lastSeenS !== undefined && old.lastSeenS > d.lastSeenS ? old.lastSeenS : d.lastSeenS;
-    devices.set(d.key, { ...d, lastSeenS, listedAtMs: nowMs });
-  }
-  // A device whose record was refused still exists: keep what we knew, as listed now.
-  for (const r of rejected) {
-    if (r.key === undefined || devices.has(r.key)) continue;
-    const old = prev.get(r.key);
-    if (old) devices.set(r.key, { ...old, listedAtMs: nowMs });
-  }
-  let vanished = 0;
-  let expired = 0;
-  for (const [key, old] of prev) {
-    if (devices.has(key)) continue;
-    if (nowMs - old.listedAtMs <= graceMs) {
-      devices.set(key, old);
-      vanished++;
-    } else {
-      expired++;
-    }
-  }
-  return { devices, vanished, expired };
+  const staging = new Staging(prev);
+  for (const d of listed) staging.add(d);
+  return staging.commit(rejected, nowMs, graceMs);
 }
 
 /** Devices kept from earlier listings that the last successful refresh did not list. */

@@ -41,6 +41,11 @@ export class ByteWriter {
     this.off = 0;
   }
 
+  /** The bytes written, without a copy: valid until the next write or reset(). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.off);
+  }
+
   /** The bytes written, copied into an exactly sized Buffer (the spare room is released). */
   done(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.off));

@@ -18,8 +18,54 @@ export interface DeviceRecord {
   lastSeenS?: number | undefined;
   /** Activation state (AddReality), when given. */
   activated?: boolean | undefined;
-  /** Descriptive labels for the `_info` series: bounded, low-cardinality values only. */
-  info: Record<string, string>;
+  /** The player's status as a code (PLAYER_STATUS below); undefined when the API does not say. */
+  playerStatus?: number | undefined;
+  /**
+   * Stable identity labels for the `_info` series (player_version, time_zone): bounded values
+   * that change rarely. Changing state is never a label (every flip would be a new series).
+   */
+  info: Readonly<Record<string, string>>;
+  /** Network addresses (CubicMedia ip, out_ip) for `signage_device_network_info`; may change. */
+  net?: Record<string, string> | undefined;
+}
+
+/**
+ * `signage_device_player_status` values: AddReality `player_status` as a documented number, so
+ * that a status change is a new value of the same series, not a new series.
+ */
+export const PLAYER_STATUS: Readonly<Record<string, number>> = { idle: 0, playback: 1, error: 2 };
+/** Any other reported status. */
+export const PLAYER_STATUS_OTHER = 3;
+
+export function playerStatusCode(status: string): number {
+  return PLAYER_STATUS[status] ?? PLAYER_STATUS_OTHER;
+}
+
+const sharedRecords = new Map<string, Readonly<Record<string, string>>>();
+/**
+ * One frozen object for every device with the same identity labels (most share a player
+ * version and time zone), instead of one small object per device. Bounded like intern().
+ */
+export function internLabels(rec: Record<string, string>): Readonly<Record<string, string>> {
+  let key = '';
+  for (const k in rec) key += k + '\u0000' + rec[k] + '\u0000';
+  const known = sharedRecords.get(key);
+  if (known) return known;
+  const frozen = Object.freeze({ ...rec });
+  if (sharedRecords.size < 50_000) sharedRecords.set(key, frozen);
+  return frozen;
+}
+
+const interned = new Map<string, string>();
+/**
+ * The same string object for a repeated value (versions, time zones) across 100,000 devices:
+ * JSON.parse makes a fresh copy per record. Bounded: past 50,000 distinct values, no interning.
+ */
+export function intern(s: string): string {
+  const known = interned.get(s);
+  if (known !== undefined) return known;
+  if (interned.size < 50_000) interned.set(s, s);
+  return s;
 }
 
 export interface CachedDevice extends DeviceRecord {

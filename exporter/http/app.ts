@@ -21,14 +21,16 @@ export function createApp(deps: AppDeps): Hono {
     const s = await deps.exposition.scrape(gz);
     const headers: Record<string, string> = { 'content-type': s.contentType, 'content-length': String(s.length), 'cache-control': 'no-store' };
     if (s.encoding) headers['content-encoding'] = s.encoding;
-    const parts = s.parts;
-    let i = 0;
-    // Stream the pre-rendered buffers as they are: no 50 MiB copy per scrape.
+    const it = s.body[Symbol.asyncIterator]();
+    // Stream the buffers as they come: no 50 MiB body per scrape.
     const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const b = parts[i++];
-        if (b) controller.enqueue(new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength));
-        else controller.close();
+      async pull(controller) {
+        const r = await it.next();
+        if (r.done) controller.close();
+        else controller.enqueue(new Uint8Array(r.value.buffer as ArrayBuffer, r.value.byteOffset, r.value.byteLength));
+      },
+      async cancel() {
+        await it.return?.();
       },
     });
     return c.body(body, 200, headers);

@@ -13,7 +13,7 @@
 // rejected alone and never hides the others.
 import { z } from 'zod';
 import { formatIssues } from '../../hub/common/contract/parse.js';
-import { type DeviceRecord, normalizeMac } from '../core/device.js';
+import { type DeviceRecord, intern, internLabels, normalizeMac, playerStatusCode } from '../core/device.js';
 
 export const ADDREALITY_SCHEMA_VERSION = 1;
 
@@ -72,23 +72,22 @@ export function parseAddRealityRecord(raw: unknown): ParsedRecord {
     return { ok: false, key, error: formatIssues(r.error) };
   }
   const d = r.data;
+  // Only stable identity goes to `_info` labels; state (connection, player status) is a value.
   const info: Record<string, string> = {};
-  if (d.player_version !== undefined) info.player_version = d.player_version;
-  if (d.player_status !== undefined) info.player_status = d.player_status;
-  if (d.connection_state !== undefined) info.connection_state = d.connection_state;
-  if (d.activation_state !== undefined) info.activation_state = String(d.activation_state);
-  if (d.time_zone !== undefined) info.time_zone = d.time_zone;
+  if (d.player_version !== undefined) info.player_version = intern(d.player_version);
+  if (d.time_zone !== undefined) info.time_zone = intern(d.time_zone);
   const mac = d.mac === undefined ? undefined : normalizeMac(d.mac);
   return {
     ok: true,
     device: {
       key: String(d.id),
       name: d.name ?? '',
-      mac,
+      ...(mac === undefined ? {} : { mac }),
       online: d.connection_state === undefined ? undefined : d.connection_state === 'online',
       lastSeenS: parseLastOnline(d.last_online),
       activated: d.activation_state,
-      info,
+      playerStatus: d.player_status === undefined ? undefined : playerStatusCode(d.player_status),
+      info: internLabels(info),
     },
   };
 }

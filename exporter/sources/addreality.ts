@@ -1,10 +1,10 @@
 // AddReality source: POST {base}/public/v1/device/list with X-API-Token, paging with an offset
 // in the body until `pagination.total` is reached (the earlier exporter lost devices past 300).
 import { formatIssues } from '../../hub/common/contract/parse.js';
-import type { DeviceRecord, RejectedRecord } from '../core/device.js';
+import type { RejectedRecord } from '../core/device.js';
 import { addRealityPage, parseAddRealityRecord } from './addreality-schema.js';
 import { ApiError, type HttpDeps, type RetryPolicy, requestJson } from './http.js';
-import type { Source, SourceResult } from './source.js';
+import { CollectingSink, type DeviceSink, type Source, type SourceResult } from './source.js';
 
 export interface AddRealityOptions {
   base_url: string;
@@ -30,10 +30,11 @@ export class AddRealitySource implements Source {
     private readonly http: HttpDeps,
   ) {}
 
-  async fetchDevices(signal: AbortSignal): Promise<SourceResult> {
+  async fetchDevices(signal: AbortSignal, sink?: DeviceSink): Promise<SourceResult> {
     const o = this.options;
     const url = `${o.base_url.replace(/\/+$/, '')}${DEVICE_LIST_PATH}`;
-    const seen = new Map<string, DeviceRecord>();
+    const own = sink ? undefined : new CollectingSink();
+    const seen: DeviceSink = sink ?? own!;
     const rejected: RejectedRecord[] = [];
     let offset = 0;
     let total: number | undefined;
@@ -56,17 +57,18 @@ export class AddRealitySource implements Source {
       const before = seen.size;
       for (const rec of data) {
         const r = parseAddRealityRecord(rec);
-        if (r.ok) seen.set(r.device.key, r.device);
+        if (r.ok) seen.add(r.device);
         else rejected.push({ key: r.key, error: `device ${r.key ?? `at offset ${offset}`}: ${r.error}` });
       }
       if (page > 0 && data.length > 0 && seen.size === before && rejected.length === 0) {
         throw new ApiError('malformed', `POST ${url}: the page at offset ${offset} repeats devices already listed; the API seems to ignore body field "${o.offset_param}" (set paging.offset_param)`);
       }
       offset += data.length;
+      this.http.log?.debug('page fetched', { page: page + 1, offset, devices: data.length, total: total ?? null });
       if (data.length === 0) break;
       if (total !== undefined ? offset >= total : data.length < o.page_size) break;
     }
     // A device rejected on one page and listed valid on another (moved while paging) is valid.
-    return { devices: [...seen.values()], rejected: rejected.filter((r) => r.key === undefined || !seen.has(r.key)), requests };
+    return { devices: own ? [...own.devices.values()] : [], rejected: rejected.filter((r) => r.key === undefined || !seen.has(r.key)), requests };
   }
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { formatIssues } from '../../hub/common/contract/parse.js';
 import { type DeviceRecord, type RejectedRecord, normalizeMac } from '../core/device.js';
 import { ApiError, type HttpDeps, type RetryPolicy, requestJson } from './http.js';
-import type { Source, SourceResult } from './source.js';
+import type { DeviceSink, Source, SourceResult } from './source.js';
 
 export const CUBICMEDIA_SCHEMA_VERSION = 1;
 export const STATUS_CHECK_PATH = '/api/v0.1/players/status-check';
@@ -47,17 +47,17 @@ export class CubicMediaSource implements Source {
     const r = cubicPlayer.safeParse(raw[0]);
     if (!r.success) throw new ApiError('invalid_record', formatIssues(r.error));
     const key = normalizeMac(mac)!;
-    const info: Record<string, string> = {};
-    if (r.data.status !== undefined) info.status = r.data.status.slice(0, 64);
-    if (r.data.ip !== undefined) info.ip = r.data.ip.slice(0, 64);
-    if (r.data.outIp !== undefined) info.out_ip = r.data.outIp.slice(0, 64);
+    // The status is a value (signage_device_online); addresses go to their own family.
+    const net: Record<string, string> = {};
+    if (r.data.ip !== undefined) net.ip = r.data.ip.slice(0, 64);
+    if (r.data.outIp !== undefined) net.out_ip = r.data.outIp.slice(0, 64);
     const online = r.data.status === undefined ? undefined : r.data.status === 'online';
     if (online) this.lastOnline.set(key, this.http.clock.now());
     const seen = this.lastOnline.get(key);
-    return { key, name: (r.data.name ?? '').slice(0, 128), mac: key, online, lastSeenS: seen === undefined ? undefined : seen / 1000, info };
+    return { key, name: (r.data.name ?? '').slice(0, 128), mac: key, online, lastSeenS: seen === undefined ? undefined : seen / 1000, info: {}, ...(Object.keys(net).length ? { net } : {}) };
   }
 
-  async fetchDevices(signal: AbortSignal): Promise<SourceResult> {
+  async fetchDevices(signal: AbortSignal, sink?: DeviceSink): Promise<SourceResult> {
     const macs = [...this.options.macs];
     const devices: DeviceRecord[] = [];
     const rejected: RejectedRecord[] = [];
@@ -81,6 +81,7 @@ export class CubicMediaSource implements Source {
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency, macs.length)) }, worker));
     if (macs.length > 0 && failures.length === macs.length) throw failures[0]!;
-    return { devices, rejected, requests: macs.length };
+    if (sink) for (const d of devices) sink.add(d);
+    return { devices: sink ? [] : devices, rejected, requests: macs.length };
   }
 }

@@ -2,6 +2,7 @@
 // 5xx and malformed bodies; 429 honours Retry-After; 401/403 and other 4xx are not retried.
 // Error messages name the method, URL path and status, never a header (tokens live there).
 import { type Clock, sleep } from '../../hub/common/clock.js';
+import type { Logger } from '../../hub/common/log.js';
 
 export type ErrorKind = 'network' | 'timeout' | 'server' | 'rate_limited' | 'auth' | 'client' | 'malformed' | 'invalid_record';
 
@@ -46,6 +47,10 @@ export interface HttpDeps {
   random: () => number;
   /** Called once per failed attempt (metrics: API errors by kind). */
   onError?: (kind: ErrorKind) => void;
+  /** Called after every attempt with its duration and `success` or the error kind (histogram). */
+  onRequest?: (durationS: number, result: 'success' | ErrorKind) => void;
+  /** Retries, 429 waits and pages are logged at debug. */
+  log?: Logger;
 }
 
 export interface JsonRequest {
@@ -126,16 +131,26 @@ const RETRYABLE = new Set<ErrorKind>(['network', 'timeout', 'server', 'malformed
 /** Send a request, retrying per policy; resolves with the parsed JSON or throws ApiError. */
 export async function requestJson(deps: HttpDeps, policy: RetryPolicy, req: JsonRequest, signal: AbortSignal): Promise<unknown> {
   for (let n = 1; ; n++) {
+    const t0 = deps.clock.now();
     try {
-      return await attempt(deps, policy, req, signal);
+      const body = await attempt(deps, policy, req, signal);
+      deps.onRequest?.((deps.clock.now() - t0) / 1000, 'success');
+      return body;
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
+      deps.onRequest?.((deps.clock.now() - t0) / 1000, err.kind);
       deps.onError?.(err.kind);
       if (!RETRYABLE.has(err.kind) || n >= policy.attempts) throw err;
       let wait = backoffMs(policy, n, deps.random);
       if (err.kind === 'rate_limited' && err.retryAfterMs !== undefined) {
-        if (err.retryAfterMs > policy.max_retry_after_ms) throw err;
+        if (err.retryAfterMs > policy.max_retry_after_ms) {
+          deps.log?.debug('rate limited: Retry-After is longer than retry.max_retry_after_ms; the refresh ends here', { request: describe(req), retry_after_ms: err.retryAfterMs });
+          throw err;
+        }
         wait = err.retryAfterMs;
+        deps.log?.debug('rate limited (429): waiting Retry-After before the next try', { request: describe(req), attempt: n, of: policy.attempts, wait_ms: wait });
+      } else {
+        deps.log?.debug('request failed; retrying after a backoff', { request: describe(req), attempt: n, of: policy.attempts, kind: err.kind, error: err.message, wait_ms: wait });
       }
       await sleep(deps.clock, wait, signal);
     }

@@ -25,7 +25,8 @@ export interface ApiDeps {
   lastValues: (jobId: string) => Record<string, number | null> | undefined;
   lastCycle: () => CycleReport | null;
   site: (platformId: string, siteId: string) => SiteLive | undefined;
-  health: { mqttUp(): boolean; prometheusOk(): boolean };
+  /** `cycleFailures`: poll cycles failed in a row and the last error (/healthz fails from FAILING_CYCLES). */
+  health: { mqttUp(): boolean; prometheusOk(): boolean; cycleFailures?(): { count: number; error: string | null } };
   registry: Registry;
   /** Called after a job is created, changed or deleted (e.g. nothing, or schedule a cycle). */
   onJobsChanged?: (job: Job) => void;

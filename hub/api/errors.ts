@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { loneSurrogatePath, NOT_UNICODE } from '../model/text.js';
 
 export interface FieldIssue {
   field: string;
@@ -46,11 +47,16 @@ export async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.length > 256 * 1024) throw new ApiError(413, 'too_large', 'body exceeds 256 KiB');
   if (!text.trim()) return {};
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (err) {
     throw invalid([{ field: '(root)', message: `not valid JSON (${(err as Error).message})` }]);
   }
+  // Lone surrogates ("\ud800") parse as JSON but are not Unicode: refused anywhere (issue 18).
+  const bad = loneSurrogatePath(value);
+  if (bad) throw invalid([{ field: fieldPath(bad), message: NOT_UNICODE }]);
+  return value;
 }
 
 export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {

@@ -10,10 +10,10 @@ export interface GuardMetrics {
   authFailures: Counter<'where'>;
   /** Requests answered 429 because their address guessed too often, by where. */
   throttled: Counter<'where'>;
-  /** Embedded broker CONNECTs refused, by reason (bad_credentials, throttled). */
-  mqttLoginFailures: Counter<'reason'>;
-  /** Embedded broker publish/subscribe refused by the ACL, by kind. */
-  mqttAclDenials: Counter<'kind'>;
+  /** Embedded broker CONNECTs refused, by reason (bad_credentials, no_credentials, throttled, busy). */
+  mqttAuthFailures: Counter<'reason'>;
+  /** Embedded broker publishes and subscriptions refused by the ACL, by action (publish, subscribe). */
+  mqttAclDenials: Counter<'action'>;
 }
 
 const cache = new WeakMap<Registry, GuardMetrics>();
@@ -27,8 +27,12 @@ export function guardMetrics(registry: Registry): GuardMetrics {
     bodiesRefused: counter('gsmjobs_hub_http_bodies_refused_total', 'HTTP request bodies refused before being read (too large, or too many in flight).', 'reason'),
     authFailures: counter('gsmjobs_hub_auth_failures_total', 'Wrong tokens presented to the API or the sign-in form.', 'where'),
     throttled: counter('gsmjobs_hub_auth_throttled_total', 'Requests refused with 429 because their address guessed tokens too often.', 'where'),
-    mqttLoginFailures: counter('gsmjobs_hub_mqtt_login_failures_total', 'Embedded broker CONNECTs refused.', 'reason'),
-    mqttAclDenials: counter('gsmjobs_hub_mqtt_acl_denials_total', 'Embedded broker publishes and subscriptions refused by the ACL.', 'kind'),
+    mqttAuthFailures: counter(
+      'gsmjobs_hub_mqtt_auth_failures_total',
+      'Embedded broker CONNECTs refused: bad_credentials (wrong password or unknown username, deliberately one reason), no_credentials, throttled (backoff), busy (too many logins being checked).',
+      'reason',
+    ),
+    mqttAclDenials: counter('gsmjobs_hub_mqtt_acl_denials_total', 'Embedded broker publishes and subscriptions refused by the ACL.', 'action'),
   };
   cache.set(registry, m);
   return m;

@@ -1,11 +1,21 @@
-// /healthz (the process answers), /readyz (Prometheus and MQTT reachable), /metrics.
+// /healthz (the process answers and its poll cycles run), /readyz (Prometheus and MQTT
+// reachable), /metrics. A cycle that throws (not a degraded one: Prometheus down is /readyz's
+// business) is a fault of the hub itself; from FAILING_CYCLES in a row /healthz answers 503, so a
+// supervisor or a probe sees a hub that serves HTTP but evaluates nothing (issue 15).
 import { Hono } from 'hono';
 import { renderMetrics } from '../common/metrics.js';
 import type { ApiDeps, HubEnv } from './context.js';
 
+/** Poll cycles failed in a row from which /healthz answers 503 (one may be a passing fault). */
+export const FAILING_CYCLES = 2;
+
 export function healthApi(deps: ApiDeps): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/healthz', (c) => {
+    const failed = deps.health.cycleFailures?.() ?? { count: 0, error: null };
+    if (failed.count >= FAILING_CYCLES) return c.json({ status: 'failing', failed_cycles: failed.count, error: failed.error }, 503);
+    return c.json({ status: 'ok' });
+  });
   app.get('/readyz', (c) => {
     const prometheus = deps.health.prometheusOk();
     const mqtt = deps.health.mqttUp();

@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { usernames } from '../common/contract/index.js';
-import { hashPassword, hashToken, newSecret } from '../mqtt/passwords.js';
+import { hashPasswordAsync, hashToken, newSecret } from '../mqtt/passwords.js';
 import { type Platform, platformInput, prometheusEndpoint, tokenInput } from '../model/entities.js';
 import { requireAdmin } from './auth.js';
 import type { HubEnv } from './context.js';
@@ -86,7 +86,8 @@ export function platformsApi(): Hono<HubEnv> {
     const p = load(c);
     const input = await parseBody(c, z.object({ password: z.string().min(12).max(200).optional() }).strict());
     const password = input.password ?? newSecret();
-    await c.get('deps').store.putPlatform({ ...p, events_password: hashPassword(password) });
+    const hash = await hashPasswordAsync(password); // scrypt off the event loop (issue 18)
+    await c.get('deps').store.putPlatform({ ...load(c), events_password: hash });
     return c.json({ username: usernames.platformEvents(p.id), password }, 201);
   });
   return app;

@@ -2,7 +2,7 @@
 // Creating a site sets its agent's MQTT password (stored as a scrypt hash; shown once).
 import { Hono } from 'hono';
 import { usernames } from '../common/contract/index.js';
-import { hashPassword, newSecret } from '../mqtt/passwords.js';
+import { hashPasswordAsync, newSecret } from '../mqtt/passwords.js';
 import { type Site, siteInput } from '../model/entities.js';
 import { stepSites } from '../model/steps.js';
 import { scope } from './auth.js';
@@ -35,7 +35,9 @@ export function sitesApi(): Hono<HubEnv> {
     const input = await parseBody(c, siteInput);
     if (deps.store.site(platform.id, input.id)) throw new ApiError(409, 'exists', `site ${input.id} already exists`, [{ field: 'id', message: 'already exists' }]);
     const password = input.mqtt_password ?? newSecret();
-    const site: Site = { id: input.id, platform_id: platform.id, name: input.name, mqtt_password: hashPassword(password), created_at: new Date(deps.now()).toISOString() };
+    const hash = await hashPasswordAsync(password); // scrypt off the event loop (issue 18)
+    if (deps.store.site(platform.id, input.id)) throw new ApiError(409, 'exists', `site ${input.id} already exists`, [{ field: 'id', message: 'already exists' }]);
+    const site: Site = { id: input.id, platform_id: platform.id, name: input.name, mqtt_password: hash, created_at: new Date(deps.now()).toISOString() };
     await deps.store.putSite(site);
     return c.json({ ...view(c, site), mqtt_password: password }, 201);
   });
@@ -53,7 +55,10 @@ export function sitesApi(): Hono<HubEnv> {
     if (!site) throw notFound('site');
     const input = await parseBody(c, siteInput.pick({ mqtt_password: true }).strict());
     const password = input.mqtt_password ?? newSecret();
-    await deps.store.putSite({ ...site, mqtt_password: hashPassword(password) });
+    const hash = await hashPasswordAsync(password);
+    const current = deps.store.site(platform.id, site.id); // deleted or changed while hashing?
+    if (!current) throw notFound('site');
+    await deps.store.putSite({ ...current, mqtt_password: hash });
     return c.json({ mqtt_username: usernames.site({ platform_id: platform.id, site_id: site.id }), mqtt_password: password });
   });
   app.delete('/:id', async (c) => {

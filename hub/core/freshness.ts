@@ -1,8 +1,13 @@
 // Freshness of a platform's data source. The gsmjobs exporter keeps serving its cache while the
 // AddReality API is down and marks it with signage_exporter_account_up{platform_id,account} = 0;
-// while that holds, the platform's device series are stale and count as "no data" (jobs with
+// while that holds, that account's device series are stale and count as "no data" (jobs with
 // the no-data policy `ignore` stay quiet, jobs that fire after N minutes of no data do).
-// Pure: the rule, the query it needs and the evaluation of the answer.
+//
+// Per account: the exporter's device series carry the same `account` label, so the metric
+// queries leave out the series of stale accounts (staleGuard), and a CubicMedia outage does not
+// blank the AddReality devices of the same platform. A stale series without an `account` label
+// (another source's health metric), or every account stale, makes the whole platform stale.
+// Pure: the rule, the queries it needs and the evaluation of the answer.
 import { z } from 'zod';
 import { selector } from './promql.js';
 
@@ -30,7 +35,10 @@ export function staleQuery(platformId: string, rule: StaleRule): string {
 }
 
 export interface Freshness {
+  /** The whole platform is stale: every device counts as no data. */
   stale: boolean;
+  /** Accounts whose series are stale; their devices count as no data (staleGuard), the others not. */
+  stale_accounts: string[];
   /** Series of the rule's metric seen for the platform, and how many of them say "stale". */
   series: number;
   matching: number;
@@ -42,8 +50,10 @@ export interface Freshness {
 export function evaluateFreshness(rule: StaleRule, platformId: string, rows: ReadonlyArray<{ metric: Record<string, string>; value: number }>): Freshness {
   const own = rows.filter((r) => r.metric.platform_id === platformId && !Number.isNaN(r.value));
   const matching = own.filter((r) => r.value === rule.equals);
+  const perAccount = matching.every((r) => !!r.metric.account) && matching.length < own.length;
   return {
-    stale: matching.length > 0,
+    stale: matching.length > 0 && !perAccount,
+    stale_accounts: [...new Set(matching.map((r) => r.metric.account ?? '').filter(Boolean))].sort(),
     series: own.length,
     matching: matching.length,
     stale_sources: matching.map((r) => {
@@ -51,4 +61,15 @@ export function evaluateFreshness(rule: StaleRule, platformId: string, rows: Rea
       return rest;
     }),
   };
+}
+
+/**
+ * Wrap a metric selector of the platform so that series of stale accounts are left out: a
+ * series is dropped when its `account` label names an account whose health series has the
+ * stale value. Evaluated by Prometheus in the same query, so no cycle can see a stale
+ * account's values between the probe and the metric query. Undefined: no rule, no guard.
+ */
+export function staleGuard(platformId: string, rule: StaleRule | null): ((selector: string) => string) | undefined {
+  if (!rule) return undefined;
+  return (sel) => `${sel} unless on (account) (${staleQuery(platformId, rule)} == ${rule.equals})`;
 }

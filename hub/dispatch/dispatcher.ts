@@ -12,6 +12,8 @@ import { type Execution, executionIdOf, type MessageRun, type MessageState } fro
 import type { MqttPublisher } from '../mqtt/adapter.js';
 import type { HubStore } from '../store/store.js';
 import { type EventDetail, executionEventSender } from './events.js';
+import { crashPoint } from './crash-point.js';
+import type { OnRejected } from './refusals.js';
 
 export function newId(now: number): string {
   return `${now.toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
@@ -28,6 +30,8 @@ export interface DispatcherDeps {
   onState?: (platformId: string, state: string) => void;
   /** A message changed state (after it was persisted): the playbook engine listens. */
   onMessageState?: (exec: Execution, message: MessageRun) => Promise<void>;
+  /** An agent update was refused (counted in /metrics). */
+  onRejected?: OnRejected;
 }
 
 export class Dispatcher {
@@ -76,7 +80,9 @@ export class Dispatcher {
       attempt: msg.attempt,
       status_report: true,
     });
+    crashPoint('before_publish', [exec.job_id]);
     await this.deps.mqtt.publish(siteTopic({ platform_id: exec.platform_id, site_id: msg.site_id }, 'job'), payload, {});
+    crashPoint('after_publish', [exec.job_id]);
     const cur = this.deps.store.execution(execId);
     const m = cur?.messages.find((x) => x.wire_id === wireId);
     if (cur && m && m.state === 'created') {
@@ -105,8 +111,11 @@ export class Dispatcher {
   async handleUpdate(u: ExecutionUpdate): Promise<boolean> {
     const exec = this.deps.store.execution(executionIdOf(u.execution_id));
     const msg = exec?.messages.find((m) => m.wire_id === u.execution_id);
-    if (!exec || !msg || exec.platform_id !== u.platform_id || msg.site_id !== u.site_id || u.seq <= msg.agent_seq) {
+    const reason = !exec || !msg ? 'unknown_execution' : exec.platform_id !== u.platform_id || msg.site_id !== u.site_id ? 'site_mismatch' : u.seq <= msg.agent_seq ? 'stale' : null;
+    if (reason || !exec || !msg) {
       this.rejectedUpdates++;
+      this.deps.onRejected?.({ platform_id: u.platform_id, site_id: u.site_id }, 'update', reason ?? 'unknown_execution');
+      if (reason !== 'stale') this.deps.log.warn('update refused', { platform_id: u.platform_id, site_id: u.site_id, execution_id: u.execution_id, reason });
       return false;
     }
     msg.agent_seq = u.seq;

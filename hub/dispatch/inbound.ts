@@ -6,6 +6,7 @@ import type { Logger } from '../common/log.js';
 import type { ControlDevice } from '../model/entities.js';
 import type { MqttPublisher } from '../mqtt/adapter.js';
 import type { HubStore } from '../store/store.js';
+import { decodeReason, type OnRejected } from './refusals.js';
 
 /** Compare numbers by their last 10 digits, so +7 916... and 8 916... match. */
 export function samePhone(a: string, b: string): boolean {
@@ -23,14 +24,16 @@ export class InboundHandler {
   private readonly seen = new Set<string>();
   rejected = 0;
 
-  constructor(private readonly deps: { store: HubStore; mqtt: MqttPublisher | null; log: Logger; now: () => number; maxPerPlatform: number }) {}
+  constructor(private readonly deps: { store: HubStore; mqtt: MqttPublisher | null; log: Logger; now: () => number; maxPerPlatform: number; onRejected?: OnRejected }) {}
 
   async handle(ref: SiteRef, payload: Buffer): Promise<void> {
     const { store } = this.deps;
     const decoded = decodePayload(inboundSms, payload);
-    if (!decoded.ok || decoded.value.platform_id !== ref.platform_id || decoded.value.site_id !== ref.site_id || !store.site(ref.platform_id, ref.site_id)) {
+    const reason = !decoded.ok ? decodeReason(decoded.error) : decoded.value.platform_id !== ref.platform_id || decoded.value.site_id !== ref.site_id ? 'site_mismatch' : !store.site(ref.platform_id, ref.site_id) ? 'unknown_site' : null;
+    if (reason || !decoded.ok) {
       this.rejected++;
-      this.deps.log.warn('inbound refused', { ...ref, error: decoded.ok ? 'site mismatch or unknown site' : decoded.error });
+      this.deps.onRejected?.(ref, 'inbound', reason ?? 'schema');
+      this.deps.log.warn('inbound refused', { ...ref, reason, ...(decoded.ok ? {} : { error: decoded.error }) });
       return;
     }
     const sms = decoded.value;

@@ -4,6 +4,7 @@ import { type AgentStatus, agentStatus, decodePayload, encodePayload, eventTopic
 import type { Logger } from '../common/log.js';
 import type { MqttPublisher } from '../mqtt/adapter.js';
 import type { HubStore } from '../store/store.js';
+import { decodeReason, type OnRejected } from './refusals.js';
 
 export interface SiteLive {
   status: AgentStatus;
@@ -21,6 +22,7 @@ export class SiteMonitor {
       log: Logger;
       now: () => number;
       onOnline?: (ref: SiteRef) => Promise<void> | void;
+      onRejected?: OnRejected;
     },
   ) {}
 
@@ -58,9 +60,11 @@ export class SiteMonitor {
       return;
     }
     const decoded = decodePayload(agentStatus, payload);
-    if (!decoded.ok || decoded.value.platform_id !== ref.platform_id || decoded.value.site_id !== ref.site_id || !this.deps.store.site(ref.platform_id, ref.site_id)) {
+    const reason = !decoded.ok ? decodeReason(decoded.error) : decoded.value.platform_id !== ref.platform_id || decoded.value.site_id !== ref.site_id ? 'site_mismatch' : !this.deps.store.site(ref.platform_id, ref.site_id) ? 'unknown_site' : null;
+    if (reason || !decoded.ok) {
       this.rejected++;
-      this.deps.log.warn('status refused', { ...ref, error: decoded.ok ? 'site mismatch or unknown site' : decoded.error });
+      this.deps.onRejected?.(ref, 'status', reason ?? 'schema');
+      this.deps.log.warn('status refused', { ...ref, reason, ...(decoded.ok ? {} : { error: decoded.error }) });
       return;
     }
     const key = `${ref.platform_id}/${ref.site_id}`;

@@ -1,5 +1,6 @@
 // Platforms (tenants), sites and control devices.
 import { z } from 'zod';
+import { displayName } from './text.js';
 import { opaqueId, phoneNumber, platformId, siteId } from '../common/contract/index.js';
 import { staleRule } from '../core/freshness.js';
 
@@ -21,7 +22,7 @@ export type PrometheusEndpoint = z.infer<typeof prometheusEndpoint>;
 export const platformInput = z
   .object({
     id: platformId,
-    name: z.string().min(1).max(200),
+    name: displayName(1, 200),
     prometheus: prometheusEndpoint,
     /**
      * While the source is stale the platform's data counts as no data. Omitted: the gsmjobs
@@ -32,7 +33,9 @@ export const platformInput = z
   .strict();
 export type PlatformInput = z.input<typeof platformInput>;
 
+// Stored records keep the plain name rule: a store written before the input checks still loads.
 export const platform = platformInput.extend({
+  name: z.string().min(1).max(200),
   created_at: z.string(),
   /** sha256 hex of each API token of the platform, with a label. */
   tokens: z.array(z.object({ id: z.string(), hash: z.string(), label: z.string(), created_at: z.string() })).default([]),
@@ -44,7 +47,7 @@ export type Platform = z.infer<typeof platform>;
 export const siteInput = z
   .object({
     id: siteId,
-    name: z.string().min(1).max(200),
+    name: displayName(1, 200),
     /** MQTT password of the site's agent; generated when omitted and returned once. */
     mqtt_password: z.string().min(12, 'must be at least 12 characters').max(200).optional(),
   })
@@ -63,7 +66,7 @@ export type Site = z.infer<typeof site>;
 
 export const controlDeviceInput = z
   .object({
-    name: z.string().min(1, 'must not be empty').max(200),
+    name: displayName(1, 200, 'must not be empty'),
     phone: phoneNumber,
     /** Catalog model id (e.g. SIMPAL_D210) or `generic` for free text only. */
     model: z.string().min(1).max(64),
@@ -74,6 +77,7 @@ export const controlDeviceInput = z
 export type ControlDeviceInput = z.input<typeof controlDeviceInput>;
 
 export const controlDevice = controlDeviceInput.extend({
+  name: z.string().min(1).max(200),
   id: opaqueId,
   platform_id: platformId,
   created_at: z.string(),
@@ -81,4 +85,4 @@ export const controlDevice = controlDeviceInput.extend({
 });
 export type ControlDevice = z.infer<typeof controlDevice>;
 
-export const tokenInput = z.object({ label: z.string().min(1).max(100).default('api') }).strict();
+export const tokenInput = z.object({ label: displayName(1, 100).default('api') }).strict();

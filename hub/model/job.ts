@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { deviceKeyType, opaqueId, platformId, siteId } from '../common/contract/index.js';
 import { condition, playbook } from './steps.js';
+import { displayName } from './text.js';
 
 export * from './steps.js';
 
@@ -15,16 +16,26 @@ export const deviceRef = z.object({
   name: z.string().max(200).default(''),
 });
 export type DeviceRef = z.infer<typeof deviceRef>;
+/** As clients send it: the name must be clean text (issue 18); stored records keep the plain rule. */
+const deviceRefInput = deviceRef.extend({ name: displayName(0, 200).default('') });
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be HH:MM (00:00-24:00)');
 
+// Constructing an Intl.DateTimeFormat costs about a millisecond: remembered per zone, so a store of
+// 10,000 jobs with windows is checked at load in well under a second (hub/store/schemas.ts).
+const knownZones = new Map<string, boolean>();
 function validTimeZone(tz: string): boolean {
+  const known = knownZones.get(tz);
+  if (known !== undefined) return known;
+  let ok: boolean;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
+    ok = true;
   } catch {
-    return false;
+    ok = false;
   }
+  if (knownZones.size < 1000) knownZones.set(tz, ok);
+  return ok;
 }
 
 export const timeZone = z.string().min(1).refine(validTimeZone, 'must be an IANA time zone such as Europe/Moscow');
@@ -67,7 +78,7 @@ const jobFields = {
 };
 
 /** What a client sends to create or replace a job (the platform comes from the caller). */
-export const jobInput = z.object(jobFields).strict();
+export const jobInput = z.object({ ...jobFields, device: deviceRefInput, name: displayName(0, 200).optional() }).strict();
 export type JobInput = z.input<typeof jobInput>;
 export type JobInputParsed = z.output<typeof jobInput>;
 

@@ -2,11 +2,20 @@
 // (site agents with their per-site password, platform listeners with the platform's events
 // password, the hub with its own), and every publish, will and subscription passes the
 // contract's `aclAllows`, the same rule the Mosquitto ACL file states.
+// Logins under attack (issue 18): scrypt runs on libuv's pool, a few at a time (`LoginGuard`),
+// never on the event loop; unknown usernames cost the same hash (`DUMMY_HASH`) and get the same
+// answer; addresses and usernames that keep failing back off; refusals are counted by reason
+// and logged at a bounded rate (`AuthLog`). MQTT 3.1 and 3.1.1 only (aedes refuses MQTT 5 with
+// CONNACK 1, "unacceptable protocol version").
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { Aedes, type Client } from 'aedes';
+import type { Registry } from 'prom-client';
+import { guardMetrics } from '../api/guard-metrics.js';
 import { aclAllows } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
-import { verifyPassword } from './passwords.js';
+import { AuthLog } from './auth-log.js';
+import { addressKey, LoginGuard } from './login-guard.js';
+import { DUMMY_HASH, secretsEqual, verifyPasswordAsync } from './passwords.js';
 
 export interface BrokerAuth {
   /** Stored scrypt hash of a username's password, or null when unknown. */
@@ -15,48 +24,74 @@ export interface BrokerAuth {
   hub: { username: string; password: string };
 }
 
+/** Why a CONNECT was refused (the label of gsmjobs_hub_mqtt_auth_failures_total). */
+export type RefusalReason = 'bad_credentials' | 'no_credentials' | 'throttled' | 'busy';
+
+export interface BrokerOptions {
+  host: string;
+  port: number;
+  auth: BrokerAuth;
+  log: Logger;
+  /** The hub's registry, for the login and ACL counters. */
+  registry?: Registry;
+  guard?: LoginGuard;
+  now?: () => number;
+}
+
+// CONNACK return codes (MQTT 3.1.1, 3.2.2.3).
+const BAD_CREDENTIALS = 4;
+const SERVER_UNAVAILABLE = 3;
+
 export class EmbeddedBroker {
   private aedes: Aedes | null = null;
   private server: Server | null = null;
   private readonly users = new WeakMap<Client, string>();
+  private readonly guard: LoginGuard;
+  private readonly authLog: AuthLog;
   port = 0;
   authFailures = 0;
   denied = 0;
 
-  constructor(
-    private readonly options: { host: string; port: number; auth: BrokerAuth; log: Logger },
-  ) {}
+  constructor(private readonly options: BrokerOptions) {
+    this.guard = options.guard ?? new LoginGuard(options.now ?? Date.now);
+    this.authLog = new AuthLog(options.log);
+  }
 
   async start(): Promise<void> {
-    const { auth, log } = this.options;
+    const { log } = this.options;
+    const metrics = this.options.registry ? guardMetrics(this.options.registry) : null;
+    const deny = (action: 'publish' | 'subscribe') => {
+      this.denied++;
+      metrics?.mqttAclDenials.inc({ action });
+    };
+    this.authLog.start();
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
-        const pass = password?.toString('utf8') ?? '';
-        let ok = false;
-        if (username === auth.hub.username) ok = pass === auth.hub.password;
-        else if (username) {
-          const hash = auth.passwordHash(username);
-          ok = hash !== null && verifyPassword(pass, hash);
-        }
-        if (!ok) {
+        const address = client.conn && 'remoteAddress' in client.conn ? (client.conn.remoteAddress as string | undefined) : undefined;
+        const refuse = (reason: RefusalReason, returnCode: 3 | 4) => {
           this.authFailures++;
-          log.warn('mqtt authentication refused', { username, client: client.id });
-          const err = Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
-          done(err, false);
-          return;
-        }
-        this.users.set(client, username as string);
-        done(null, true);
+          metrics?.mqttAuthFailures.inc({ reason });
+          this.authLog.refused({ reason, username, clientId: client.id, address });
+          done(Object.assign(new Error(reason === 'bad_credentials' ? 'bad username or password' : 'server unavailable'), { returnCode }), false);
+        };
+        const accept = (user: string) => {
+          this.users.set(client, user);
+          done(null, true);
+        };
+        this.authenticate(username, password, addressKey(address), refuse, accept).catch((err: unknown) => {
+          log.error('mqtt login check failed', { err });
+          refuse('busy', SERVER_UNAVAILABLE);
+        });
       },
       authorizePublish: (client, packet, done) => {
         const user = client ? this.users.get(client) : 'hub';
         if (aclAllows(user, packet.topic, 'write')) return done(null);
-        this.denied++;
+        deny('publish');
         done(new Error(`not authorized to publish ${packet.topic}`));
       },
       authorizeSubscribe: (client, sub, done) => {
         if (aclAllows(this.users.get(client), sub.topic, 'read')) return done(null, sub);
-        this.denied++;
+        deny('subscribe');
         done(null, null); // SUBACK 0x80 for this filter, the connection stays up
       },
       authorizeForward: (client, packet) => (aclAllows(this.users.get(client), packet.topic, 'read') ? packet : null),
@@ -75,6 +110,30 @@ export class EmbeddedBroker {
     log.info('embedded mqtt broker listening', { host: this.options.host, port: this.port });
   }
 
+  private async authenticate(
+    username: string | undefined,
+    password: Buffer | undefined,
+    address: string,
+    refuse: (reason: RefusalReason, returnCode: 3 | 4) => void,
+    accept: (user: string) => void,
+  ): Promise<void> {
+    const { auth } = this.options;
+    const pass = password?.toString('utf8') ?? '';
+    if (!username) return refuse('no_credentials', BAD_CREDENTIALS);
+    // The hub's own password is 24 random bytes held in memory: no hash, nothing to throttle.
+    if (username === auth.hub.username) return secretsEqual(pass, auth.hub.password) ? accept(username) : refuse('bad_credentials', BAD_CREDENTIALS);
+    if (!this.guard.admit(address, username).ok) return refuse('throttled', SERVER_UNAVAILABLE);
+    const stored = auth.passwordHash(username);
+    const matched = await this.guard.withSlot(() => verifyPasswordAsync(pass, stored ?? DUMMY_HASH), this.guard.isKnown(address, username));
+    if (matched === null) return refuse('busy', SERVER_UNAVAILABLE);
+    if (!matched || stored === null) {
+      this.guard.failed(address, username);
+      return refuse('bad_credentials', BAD_CREDENTIALS);
+    }
+    this.guard.succeeded(address, username);
+    accept(username);
+  }
+
   get url(): string {
     return `mqtt://${this.options.host === '0.0.0.0' ? '127.0.0.1' : this.options.host}:${this.port}`;
   }
@@ -84,6 +143,7 @@ export class EmbeddedBroker {
     const aedes = this.aedes;
     this.server = null;
     this.aedes = null;
+    this.authLog.stop();
     if (aedes) await new Promise<void>((r) => aedes.close(() => r()));
     if (server) {
       await new Promise<void>((r) => server.close(() => r()));

@@ -35,7 +35,8 @@ export function neededQueries(jobs: ReadonlyArray<Watched>): Array<{ metric: str
   return [...seen.values()];
 }
 
-export async function collect(platformId: string, endpoint: PrometheusEndpoint, jobs: ReadonlyArray<Watched>, query: QueryFn): Promise<Snapshot> {
+/** `guard` wraps each selector, e.g. to leave out stale accounts (core/freshness.ts staleGuard). */
+export async function collect(platformId: string, endpoint: PrometheusEndpoint, jobs: ReadonlyArray<Watched>, query: QueryFn, guard?: (selector: string) => string): Promise<Snapshot> {
   const snap: Snapshot = { samples: new Map(), failed: new Set(), requests: 0, errors: [] };
   const needed = neededQueries(jobs);
   await Promise.all(
@@ -44,7 +45,8 @@ export async function collect(platformId: string, endpoint: PrometheusEndpoint, 
       // One value per device (max over duplicates such as exporter replicas), only the labels needed.
       // With max_sample_age_s, the same request also names stale devices and duplicate series.
       const maxAge = endpoint.max_sample_age_s;
-      const promql = metricQuery(selector(platformId, metric, [{ label: keyType, op: '!=', value: '' }]), keyType, maxAge);
+      const sel = selector(platformId, metric, [{ label: keyType, op: '!=', value: '' }]);
+      const promql = metricQuery(guard ? guard(sel) : sel, keyType, maxAge);
       try {
         let result = await query(endpoint, promql);
         if (maxAge !== null && maxAge !== undefined) {

@@ -9,13 +9,15 @@ import { advance, type FireReason, significantChange } from '../core/machine.js'
 import { type Job, type JobRuntime, type JobState, initialRuntime } from '../model/job.js';
 import type { QueryFn } from '../prometheus/client.js';
 import type { HubStore } from '../store/store.js';
-import { type Freshness } from '../core/freshness.js';
+import { type Freshness, staleGuard, staleRuleOf } from '../core/freshness.js';
 import type { Platform } from '../model/entities.js';
 import { collect, deviceKey, type Snapshot, queryKey, type Watched } from './collect.js';
 import type { Execution } from '../model/execution.js';
 import type { Sample } from '../core/conditions.js';
 import { probePlatform } from './probe.js';
 import type { SampleChecks } from './sample-checks.js';
+import { episodeAnchor, episodeExecutionId } from './episode.js';
+import { crashPoint } from '../dispatch/crash-point.js';
 
 const YIELD_EVERY = 1000;
 
@@ -25,6 +27,8 @@ export interface Fire {
   values: Record<string, number | null>;
   /** The job's runtime after this firing (absent for manual runs): stored with the execution. */
   runtime?: JobRuntime;
+  /** The episode's deterministic execution id (absent for manual runs: a fresh id). */
+  execution_id?: string;
 }
 
 export interface Firer {
@@ -107,7 +111,7 @@ export class Poller {
           const step = e.playbook[e.step];
           if (step?.type === 'verify') watched.push({ conditions: step.conditions, device: e.device });
         }
-        const [snap, health] = await Promise.all([watched.length ? collect(platformId, platform.prometheus, watched, this.deps.query) : null, probePlatform(platform, this.deps.query)]);
+        const [snap, health] = await Promise.all([watched.length ? collect(platformId, platform.prometheus, watched, this.deps.query, staleGuard(platformId, staleRuleOf(platform))) : null, probePlatform(platform, this.deps.query)]);
         return { platformId, jobs, verifying, snap, health };
       }),
     );
@@ -159,20 +163,32 @@ export class Poller {
         }
         const { rt, fire } = advance(job, prev, evalConditions(job.conditions, job.combine, sample), now);
         if (significantChange(prev, rt) || !store.jobRuntime(job.id)) changed = true;
-        store.setJobRuntime(job.id, rt);
+        // A firing's runtime is set only with its record (commitFiring, below): set before, any
+        // runtime write meanwhile (an API edit while the firer waits its turn) could persist
+        // `firing` without the execution, and a crash then would lose the episode.
+        if (!fire) store.setJobRuntime(job.id, rt);
         if (fire) {
+          const id = episodeExecutionId(job.id, episodeAnchor(job, prev, () => store.executionList(job.platform_id)));
+          if (store.execution(id)) {
+            // This episode is recorded already (its runtime write was lost): never fire it twice.
+            store.setJobRuntime(job.id, { ...rt, last_execution_id: id });
+            changed = true;
+            log.warn('episode already fired: not firing again', { job_id: job.id, execution_id: id });
+            continue;
+          }
           report.fired++;
-          fires.push({ job, reason: fire, values, runtime: rt });
+          fires.push({ job, reason: fire, values, runtime: rt, execution_id: id });
         }
       }
     }
     if (fires.length) {
+      crashPoint('after_decide', fires.map((f) => f.job.id));
       const { firer } = this.deps;
       const ids = firer.fireMany ? await firer.fireMany(fires) : await Promise.all(fires.map((f) => firer.fire(f.job, f.reason, f.values)));
       fires.forEach((f, i) => {
-        const cur = store.jobRuntime(f.job.id);
+        const rt = f.runtime as JobRuntime;
         const id = ids[i];
-        if (id && cur) store.setJobRuntime(f.job.id, { ...cur, last_execution_id: id });
+        store.setJobRuntime(f.job.id, id ? { ...rt, last_execution_id: id } : rt);
       });
     }
     // Playbooks: verification samples from the same data, then deadlines.

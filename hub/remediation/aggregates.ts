@@ -167,18 +167,8 @@ export function daily(rs: readonly RemediationRecord[], range: Range = {}): Arra
     });
 }
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : String(v as string | boolean);
-  // Quote separators and quotes; neutralise spreadsheet formulas (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/** CSV (RFC 4180, CRLF) of rows with the given columns, header first. */
-export function toCsv<T extends object>(rows: readonly T[], columns: ReadonlyArray<keyof T & string>): string {
-  const lines = [columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))];
-  return `${lines.join('\r\n')}\r\n`;
-}
+// CSV moved to hub/common/csv.ts (OWASP formula neutralising, issue 18); re-exported for callers.
+export { toCsv } from '../common/csv.js';
 
 /** A site's modem turning up or down (agent online with its modem `up` = up), as the hub saw it. */
 export interface UptimeMark {

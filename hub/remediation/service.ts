@@ -104,11 +104,12 @@ export class RemediationService implements Firer {
     return out;
   }
 
-  private newExecution(f: { job: Pick<Job, 'id' | 'platform_id' | 'name' | 'device' | 'steps'>; reason: Execution['trigger']['reason']; values: Fire['values'] }, now: number, alone = false): Execution {
+  private newExecution(f: { job: Pick<Job, 'id' | 'platform_id' | 'name' | 'device' | 'steps'>; reason: Execution['trigger']['reason']; values: Fire['values']; execution_id?: string }, now: number, alone = false): Execution {
     // An operator's run, an incident notification and a lone trip act at once; fired jobs of a
     // platform with other recent trips settle first.
     const immediate = alone || f.reason === 'manual' || f.reason === 'incident';
-    const id = this.d.newId();
+    // A fired episode has a deterministic id (hub/poller/episode.ts); manual runs a fresh one.
+    const id = f.execution_id ?? this.d.newId();
     const at = new Date(now).toISOString();
     const run = createRun({ id, platform_id: f.job.platform_id, job_id: f.job.id, job_name: f.job.name, device: { key: f.job.device.key, name: f.job.device.name }, steps: f.job.steps, settle_ms: immediate ? 0 : this.d.settleMs }, now);
     return {
@@ -137,7 +138,32 @@ export class RemediationService implements Firer {
     };
   }
 
-  private async startPlatform(platformId: string, list: Array<{ exec: Execution; fire: Fire }>, now: number): Promise<void> {
+  /**
+   * On boot: executions recorded but never started (the hub died between commitFiring and the
+   * start) are started now, through the same guardrails, at their creation time (issue 15).
+   */
+  resumeArmed(): Promise<number> {
+    const { store, engine } = this.d;
+    return engine.serial(async () => {
+      const armed = store.activeExecutions().filter((e) => e.phase === 'armed');
+      const byPlatform = new Map<string, Array<{ exec: Execution; fire: Pick<Fire, 'reason'> }>>();
+      for (const exec of armed) {
+        if (exec.trigger.reason === 'incident') {
+          await engine.apply(exec, { type: 'start' });
+          continue;
+        }
+        const list = byPlatform.get(exec.platform_id) ?? [];
+        list.push({ exec, fire: { reason: exec.trigger.reason } });
+        byPlatform.set(exec.platform_id, list);
+      }
+      for (const [platformId, list] of byPlatform) await this.startPlatform(platformId, list, Math.min(...list.map((x) => Date.parse(x.exec.created_at))));
+      await store.saveRemediation();
+      await engine.flush();
+      return armed.length;
+    });
+  }
+
+  private async startPlatform(platformId: string, list: Array<{ exec: Execution; fire: Pick<Fire, 'reason' | 'runtime'> }>, now: number): Promise<void> {
     const { store, engine } = this.d;
     const settings = this.d.settings(platformId);
     const auto = list.filter((x) => x.fire.reason !== 'manual');
@@ -192,7 +218,7 @@ export class RemediationService implements Firer {
   }
 
   /** The trip's device was failing before its job existed: the job never saw its condition not hold. */
-  private preexisting(f: Fire): boolean {
+  private preexisting(f: Pick<Fire, 'reason' | 'runtime'>): boolean {
     return f.reason === 'condition' && f.runtime !== undefined && f.runtime.seen_ok !== true;
   }
 

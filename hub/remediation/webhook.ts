@@ -4,7 +4,7 @@
 // HMAC-SHA256(secret, "<t>.<body>"); the timestamp is signed, so a captured request cannot be
 // replayed after the tolerance. node:crypto is computation, not I/O.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
+import { addressClass } from './address-class.js';
 import { z } from 'zod';
 import { opaqueId } from '../common/contract/index.js';
 import type { WebhookEvent } from './run.js';
@@ -153,34 +153,8 @@ export interface UrlPolicy {
   allow_private: boolean;
 }
 
-function ipv4Class(a: number[]): 'loopback' | 'private' | null {
-  const [x = 0, y = 0] = a;
-  if (x === 127) return 'loopback';
-  if (x === 10 || x === 0 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 169 && y === 254) || (x === 100 && y >= 64 && y <= 127) || x >= 224) return 'private';
-  return null;
-}
-
-/** Loopback / private / none for an IP literal (the shell also checks the resolved address: DNS rebinding). */
-export function addressClass(host: string): 'loopback' | 'private' | null {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (isIP(h) === 4) return ipv4Class(h.split('.').map(Number));
-  if (isIP(h) === 6) {
-    if (h === '::1') return 'loopback';
-    if (h === '::') return 'private';
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
-    if (mapped) return ipv4Class((mapped[1] as string).split('.').map(Number));
-    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
-    if (hex) {
-      const hi = parseInt(hex[1] as string, 16);
-      const lo = parseInt(hex[2] as string, 16);
-      return ipv4Class([hi >> 8, hi & 255, lo >> 8, lo & 255]);
-    }
-    if (/^f[cd]/.test(h) || /^fe[89ab]/.test(h)) return 'private';
-    return null;
-  }
-  if (h === 'localhost' || h.endsWith('.localhost')) return 'loopback';
-  return null;
-}
+// The address classes live in address-class.ts (every IPv6 form embedding IPv4, special ranges, issue 18).
+export { addressClass } from './address-class.js';
 
 export type UrlCheck = { ok: true; url: string } | { ok: false; field: 'url'; message: string };
 
@@ -196,6 +170,6 @@ export function validateWebhookUrl(raw: string, policy: UrlPolicy): UrlCheck {
   if (u.hash) return { ok: false, field: 'url', message: 'must not contain a #fragment' };
   const cls = addressClass(u.hostname);
   if (cls === 'loopback' && !policy.allow_loopback) return { ok: false, field: 'url', message: 'must not target a loopback address (allow_loopback is off)' };
-  if (cls === 'private' && !policy.allow_private) return { ok: false, field: 'url', message: 'must not target a private or link-local address (allow_private is off)' };
+  if (cls === 'private' && !policy.allow_private) return { ok: false, field: 'url', message: 'must not target a private, link-local or special-purpose address (allow_private is off)' };
   return { ok: true, url: u.toString() };
 }

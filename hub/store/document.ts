@@ -2,9 +2,12 @@
 // never leaves a torn file), with a schema version, migrations and coalesced writes: any number
 // of save() calls while a write is in flight become one more write of the latest data.
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
-import { DataFile } from 'lowdb/node';
+import type { z } from 'zod';
+import { PrivateJsonFile } from './private-file.js';
+import { checkDocument, StoreLoadError } from './schemas.js';
 
 export interface Versioned {
   version: number;
@@ -38,25 +41,53 @@ export class JsonDocument<T extends Versioned> {
     readonly file: string,
     private readonly empty: () => T,
     private readonly migrations: readonly Migration[] = [],
+    /** The document's schema after migration: a file that fails it is refused (StoreLoadError). */
+    private readonly schema: z.ZodType | null = null,
   ) {
-    this.low = new Low<T>(new DataFile<T>(file, { parse: (s) => JSON.parse(s) as T, stringify: (d) => JSON.stringify(d) }), empty());
+    this.low = new Low<T>(new PrivateJsonFile<T>(file), empty()); // mode 0600 (issue 18)
   }
 
   get data(): T {
     return this.low.data;
   }
 
+  /**
+   * Read, migrate and check the file. A missing file starts empty; a file that is not JSON, not
+   * a JSON object, newer than this hub or not valid for the schema throws StoreLoadError and is
+   * left untouched (a hub that started empty would overwrite it at its first write).
+   */
   async load(): Promise<void> {
     mkdirSync(dirname(this.file), { recursive: true });
-    await this.low.read();
-    const raw = this.low.data as unknown as Record<string, unknown> | null;
-    if (!raw) {
-      this.low.data = this.empty();
-      return;
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.low.data = this.empty();
+        return;
+      }
+      throw new StoreLoadError(this.file, null, null, `cannot be read (${(err as Error).message})`);
     }
-    const before = raw.version;
-    this.low.data = { ...this.empty(), ...migrate(raw, this.migrations, this.file) } as T;
-    if (before !== this.low.data.version) await this.save();
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new StoreLoadError(this.file, null, null, `not valid JSON (${(err as Error).message})`);
+    }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new StoreLoadError(this.file, null, null, `the root must be a JSON object, not ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
+    }
+    const before = (raw as Record<string, unknown>).version;
+    let migrated: Record<string, unknown>;
+    try {
+      migrated = migrate(raw as Record<string, unknown>, this.migrations, this.file);
+    } catch (err) {
+      throw new StoreLoadError(this.file, null, 'version', (err as Error).message.replace(`${this.file}: `, ''));
+    }
+    const data = { ...this.empty(), ...migrated } as T;
+    if (this.schema) checkDocument(this.file, this.schema, data);
+    this.low.data = data;
+    if (before !== data.version) await this.save();
   }
 
   /** Persist the current data; concurrent calls share one following write. */

@@ -7,6 +7,7 @@
 //   remediation.json  guardrail state (device history, SMS budgets and queues, correlation and
 //                     incidents) and the webhook delivery log
 // Splitting them keeps the frequent writes (runtime, executions) from rewriting the definitions.
+// Loading migrates (migrations.ts) and checks each document (schemas.ts): a bad one stops the hub.
 import { join } from 'node:path';
 import type { ControlDevice, Platform, Site } from '../model/entities.js';
 import { type Execution, isFinished } from '../model/execution.js';
@@ -16,7 +17,10 @@ import { type BudgetState, type DeviceHistory, emptyBudget } from '../remediatio
 import type { DeliveryRecord } from '../remediation/webhook.js';
 import { markUptime, type UptimeMark } from '../remediation/aggregates.js';
 import type { Job, JobRuntime } from '../model/job.js';
-import { JsonDocument, type Migration } from './document.js';
+import { JsonDocument } from './document.js';
+import { DEFINITION_MIGRATIONS, EXECUTION_MIGRATIONS, REMEDIATION_MIGRATIONS, RUNTIME_MIGRATIONS } from './migrations.js';
+import { crashPoint } from '../dispatch/crash-point.js';
+import { definitionsDocument, executionsDocument, remediationDocument, runtimeDocument } from './schemas.js';
 
 export interface InboundRecord {
   id: string;
@@ -65,38 +69,6 @@ interface Remediation {
   uptime: Record<string, UptimeMark[]>;
 }
 
-/** Migrations per document; add one function per new version, never edit old ones. */
-export const DEFINITION_MIGRATIONS: Migration[] = [
-  // v1 -> v2 (issue 10): remediation settings and webhook endpoints.
-  (d) => ({ ...d, remediation: {}, webhooks: {} }),
-];
-export const RUNTIME_MIGRATIONS: Migration[] = [];
-export const EXECUTION_MIGRATIONS: Migration[] = [
-  // v1 -> v2 (issue 10): `steps` (send runs) become `messages`; the playbook fields are added.
-  // An execution of v1 had one send step; its wire id was the execution id.
-  (d) => {
-    const executions: Record<string, unknown> = {};
-    for (const [id, raw] of Object.entries((d.executions ?? {}) as Record<string, Record<string, unknown>>)) {
-      const { steps, ...e } = raw;
-      const sends = (Array.isArray(steps) ? steps : []) as Array<Record<string, unknown>>;
-      executions[id] = {
-        ...e,
-        playbook: [],
-        messages: sends.map(({ type: _type, ...m }, i) => ({ wire_id: i === 0 ? id : `${id}-${i}`, step: i, kind: 'command', ...m })),
-        phase: 'done',
-        outcome: e.outcome ?? null,
-        ttr_ms: null,
-        escalated: false,
-        escalation_reason: null,
-        incident_id: null,
-        run: null,
-      };
-    }
-    return { ...d, executions };
-  },
-];
-export const REMEDIATION_MIGRATIONS: Migration[] = [];
-// (remediation.json v1 gained `uptime` before its first release: absent is read as empty.)
 
 export interface RetentionPolicy {
   maxAgeMs: number;
@@ -119,17 +91,20 @@ export class HubStore {
       join(dataDir, 'definitions.json'),
       () => ({ version: DEFINITION_MIGRATIONS.length + 1, platforms: {}, sites: {}, control_devices: {}, jobs: {}, remediation: {}, webhooks: {} }),
       DEFINITION_MIGRATIONS,
+      definitionsDocument,
     );
-    this.runtime = new JsonDocument<Runtime>(join(dataDir, 'runtime.json'), () => ({ version: RUNTIME_MIGRATIONS.length + 1, jobs: {} }), RUNTIME_MIGRATIONS);
+    this.runtime = new JsonDocument<Runtime>(join(dataDir, 'runtime.json'), () => ({ version: RUNTIME_MIGRATIONS.length + 1, jobs: {} }), RUNTIME_MIGRATIONS, runtimeDocument);
     this.executions = new JsonDocument<Executions>(
       join(dataDir, 'executions.json'),
       () => ({ version: EXECUTION_MIGRATIONS.length + 1, executions: {}, inbound: [] }),
       EXECUTION_MIGRATIONS,
+      executionsDocument,
     );
     this.remediation = new JsonDocument<Remediation>(
       join(dataDir, 'remediation.json'),
       () => ({ version: REMEDIATION_MIGRATIONS.length + 1, history: {}, budget: {}, correlation: emptyCorrelation(), deliveries: [], uptime: {} }),
       REMEDIATION_MIGRATIONS,
+      remediationDocument,
     );
   }
 
@@ -270,6 +245,7 @@ export class HubStore {
       this.runtime.data.jobs[jobId] = rt;
     }
     await this.executions.save();
+    crashPoint('after_store', list.map((e) => e.job_id));
   }
   /** Executions whose playbook is not done (restart, each cycle). */
   activeExecutions(): Execution[] {

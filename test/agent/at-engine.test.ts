@@ -3,7 +3,7 @@
 // the AT+CMGS prompt dance [TS 27.005 3.5.1].
 import { afterEach, describe, expect, it } from 'vitest';
 import { AtEngine, type Urc, commandName } from '../../agent/at/engine.js';
-import { AtCommandError, AtTimeoutError, PortClosedError, classifySendError, isCmsRetryable } from '../../agent/at/errors.js';
+import { AtCommandError, AtTimeoutError, PortClosedError, UncertainSendError, classifySendError, isCmsRetryable } from '../../agent/at/errors.js';
 import { SerialLink } from '../../agent/serial/port.js';
 import { encodeSubmit } from '../../agent/sms/submit.js';
 import { silentLogger } from '../../hub/common/log.js';
@@ -81,7 +81,7 @@ describe('AtEngine on binding-mock', () => {
     const e2 = await engine.sendPdu(part.tpduLength, part.hex).catch((e: unknown) => e);
     expect(classifySendError(e1)).toMatchObject({ code: 'cms_error', cms_error: 42, retryable: true });
     expect(classifySendError(e2)).toMatchObject({ code: 'cms_error', cms_error: 28, retryable: false, message: 'Unidentified subscriber (+CMS ERROR: 28)' });
-    expect((e1 as { uncertain?: boolean }).uncertain).toBeUndefined();
+    expect(e1).not.toBeInstanceOf(UncertainSendError);
     expect(isCmsRetryable(500)).toBe(true);
     expect(isCmsRetryable(1)).toBe(false);
   });
@@ -92,8 +92,8 @@ describe('AtEngine on binding-mock', () => {
     const part = encodeSubmit({ to: '+79161234567', text: 'x' }).parts[0];
     if (!part) throw new Error('no part');
     const err = await engine.sendPdu(part.tpduLength, part.hex, { timeoutMs: 150 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AtTimeoutError);
-    expect((err as { uncertain?: boolean }).uncertain).toBe(true);
+    expect(err).toBeInstanceOf(UncertainSendError);
+    expect((err as UncertainSendError).cause).toBeInstanceOf(AtTimeoutError);
     expect(m.sim.sent).toHaveLength(1);
   });
 
@@ -102,7 +102,7 @@ describe('AtEngine on binding-mock', () => {
     m.sim.silent = true;
     const err = await engine.sendPdu(20, '00'.repeat(21), { promptTimeoutMs: 80 }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/AT\+CMGS=20: no "> " prompt/);
-    expect((err as { uncertain?: boolean }).uncertain).toBeUndefined();
+    expect(err).not.toBeInstanceOf(UncertainSendError);
   });
 
   it('fails the command in flight when the port closes', async () => {
@@ -133,7 +133,7 @@ describe('AtEngine late answers', () => {
     const err = await p.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AtCommandError);
     expect((err as Error).message).toMatch(/OK before the "> " prompt/);
-    expect((err as { uncertain?: boolean }).uncertain).toBeUndefined();
+    expect(err).not.toBeInstanceOf(UncertainSendError);
     expect(engine.stale).toBe(true);
     expect(writes).toEqual(['AT+CMGS=20\r']);
   });

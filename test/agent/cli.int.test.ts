@@ -13,7 +13,7 @@ let sim: Proc;
 
 function agentCli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(root, 'agent/main.ts'), ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'error', GSMJOBS_AGENT_PLATFORM_ID: 'p1', GSMJOBS_AGENT_SITE_ID: 's1', GSMJOBS_AGENT_MODEM__SYNC_TIMEOUT_S: '0.3', GSMJOBS_AGENT_MODEM__REGISTRATION_TIMEOUT_S: '3', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', join(root, 'agent/main.ts'), ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'error', GSMJOBS_AGENT_DATA_DIR: join(dir, 'data'), GSMJOBS_AGENT_PLATFORM_ID: 'p1', GSMJOBS_AGENT_SITE_ID: 's1', GSMJOBS_AGENT_MODEM__SYNC_TIMEOUT_S: '0.3', GSMJOBS_AGENT_MODEM__REGISTRATION_TIMEOUT_S: '3', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
     });
   });

@@ -17,6 +17,7 @@ import { Sender } from '../../agent/outbox/sender.js';
 import type { JournalRecord } from '../../agent/outbox/state.js';
 import { SerialLink } from '../../agent/serial/port.js';
 import type { DecodedStatusReport } from '../../agent/sms/deliver.js';
+import { encodeDeliver } from '../../agent/sms/deliver.js';
 import type { InboundMessage } from '../../agent/sms/reassembly.js';
 import type { SimOptions } from '../../agent/sim/modem.js';
 import { mockModem } from './support/mock-modem.js';
@@ -102,6 +103,23 @@ describe('ModemDriver', () => {
     await waitFor(() => inbound.length === 1, 5000, 'inbound');
     expect(inbound[0]).toMatchObject({ from: '+79161234567', text: long, parts: 2, complete: true });
     await waitFor(() => m.sim.storedCount === 0, 2000, 'deleted from the SIM');
+  });
+
+  it('a forged part (seq beyond the total) neither completes a message nor deletes its parts from the SIM [TS 23.040 9.2.3.24.1]', async () => {
+    const { m, driver, inbound } = await rig();
+    driver.start();
+    await waitFor(() => driver.isUp, 5000, 'modem up');
+    const sentAt = '2026-11-25T08:30:00.000Z';
+    const real = encodeDeliver({ from: '+79161234567', text: 'first half ', encoding: 'gsm7', sentAt, concat: { ref: 9, total: 2, seq: 1 } });
+    const forged = encodeDeliver({ from: '+79161234567', text: 'forged', encoding: 'gsm7', sentAt, concat: { ref: 9, total: 2, seq: 5 } });
+    m.sim.receivePdu(real.hex, real.tpduLength);
+    m.sim.receivePdu(forged.hex, forged.tpduLength);
+    await waitFor(() => inbound.length === 1, 5000, 'the forged part handed on alone');
+    expect(inbound[0]).toMatchObject({ text: 'forged', parts: 1, complete: false });
+    await waitFor(() => m.sim.storedCount === 1, 2000, 'only the forged part deleted');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(m.sim.storedCount).toBe(1); // the real first half waits for its second half
+    expect(driver.smsDrops.invalid_seq).toBe(1);
   });
 
   it('keeps an inbound SMS on the SIM until it is handed on', async () => {

@@ -5,7 +5,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../hub/common/log.js';
+import { Registry } from 'prom-client';
 import { agentConfigSchema } from '../../agent/config.js';
+import { createAgentMetrics } from '../../agent/metrics.js';
+import type { SimInfo } from '../../agent/modem/setup.js';
 import { runDoctor } from '../../agent/doctor.js';
 import { createModemStack, defaultBinding } from '../../agent/modem/stack.js';
 import type { ModelName } from '../../agent/sim/models.js';
@@ -28,7 +31,7 @@ function config(pin: string | undefined) {
 }
 
 /** Start the modem side as `agent run` does, wait until it settles, stop it (one "run" of the service). */
-async function serviceRun(pin: string | undefined): Promise<{ state: string; error?: string; blocked: boolean; recoveries: number }> {
+async function serviceRun(pin: string | undefined): Promise<{ state: string; error?: string; blocked: boolean; recoveries: number; sim: SimInfo; metrics: string }> {
   const stack = createModemStack({ config: config(pin), log: silentLogger, binding: await defaultBinding() });
   stack.driver.start();
   try {
@@ -36,7 +39,11 @@ async function serviceRun(pin: string | undefined): Promise<{ state: string; err
     // Long enough for the old ladder to have reset the modem and retried the PIN.
     await new Promise((r) => setTimeout(r, 1500));
     const s = stack.driver.status;
-    return { state: s.state, ...(s.error ? { error: s.error } : {}), blocked: stack.driver.blocked !== undefined, recoveries: stack.driver.recoveries };
+    // The SIM metrics as the service exposes them.
+    const registry = new Registry();
+    createAgentMetrics(registry, { modem: () => stack.driver.status, outboxDepth: () => 0, journalBytes: () => 0, mqttConnected: () => false, sim: () => stack.driver.sim });
+    const metrics = await registry.metrics();
+    return { state: s.state, ...(s.error ? { error: s.error } : {}), blocked: stack.driver.blocked !== undefined, recoveries: stack.driver.recoveries, sim: stack.driver.sim, metrics };
   } finally {
     await stack.driver.stop();
   }
@@ -51,6 +58,11 @@ describe.each<ModelName>(['EC25', 'SIM800', 'E3372'])('a wrong PIN on %s', (mode
     expect(first.blocked).toBe(true);
     expect(first.recoveries).toBe(0); // no resets for a state a reset cannot heal
     expect(first.error).toContain('the SIM refused the configured PIN; 2 tries left; fix the PIN, do not restart');
+    expect(first.error).toContain(' / SIM-карта отклонила указанный PIN; осталось попыток: 2; исправьте PIN, не перезапускайте');
+    expect(first.sim).toEqual({ state: 'pin_refused', triesLeft: 2 });
+    expect(first.metrics).toMatch(/gsmjobs_agent_sim_state\{state="pin_refused"\} 1/);
+    expect(first.metrics).toMatch(/gsmjobs_agent_sim_state\{state="ready"\} 0/);
+    expect(first.metrics).toMatch(/gsmjobs_agent_sim_pin_tries_left 2/);
     // A restart of the service.
     const second = await serviceRun('1111');
     expect(second.error).toContain('2 tries left');
@@ -66,6 +78,7 @@ describe.each<ModelName>(['EC25', 'SIM800', 'E3372'])('a wrong PIN on %s', (mode
     // The technician fixes the PIN: it is tried, the SIM opens, the memory is cleared.
     const fixed = await serviceRun('2580');
     expect(fixed.state).toBe('up');
+    expect(fixed.sim).toEqual({ state: 'ready', triesLeft: 3 });
     expect(sim.modem.pinAttempts).toBe(2);
     expect(() => statSync(file)).toThrow();
   }, 40_000);
@@ -78,10 +91,13 @@ describe('the last PIN try', () => {
     sim.modem.pinTriesLeft = 1;
     const r = await serviceRun('1111');
     expect(r.error).toContain('only 1 PIN try left');
+    expect(r.sim).toEqual({ state: 'pin_last_try', triesLeft: 1 });
     expect(sim.modem.pinAttempts).toBe(0);
     sim.modem.pinTriesLeft = 0;
     const puk = await serviceRun('1111');
     expect(puk.error).toContain('needs its PUK');
+    expect(puk.error).toContain('SIM-карта заблокирована, нужен PUK');
+    expect(puk.metrics).toMatch(/gsmjobs_agent_sim_state\{state="puk_required"\} 1/);
     expect(sim.modem.pinAttempts).toBe(0);
   }, 30_000);
 

@@ -16,7 +16,7 @@ import type { Bench, BenchResult } from './harness.js';
 const DEVICES = 2000;
 const METRICS = ['signage_device_online', 'signage_device_cpu_temp_celsius', 'signage_device_disk_free_bytes', 'signage_device_uptime_seconds', 'signage_device_last_seen_timestamp_seconds'];
 const JOBS = 10_000;
-const ADMIN = 'bench-admin-token-0123456789';
+const ADMIN = 'bench-admin-token-0123456789abcdefgh';
 
 function exposition(): string {
   const out: string[] = [];

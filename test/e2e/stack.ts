@@ -66,7 +66,8 @@ export interface Stack {
   exporter: { url: string; child: Child };
   prometheus: Prometheus;
   broker: Mosquitto | null;
-  hub: { url: string; mqttUrl: string; child: Child; admin: ApiClient; api: ApiClient; restart(): Promise<void> };
+  /** `restart(env)`: stop the hub (if it still runs) and start it again on the same data dir, with extra environment (crash points). */
+  hub: { url: string; mqttUrl: string; child: Child; admin: ApiClient; api: ApiClient; restart(env?: NodeJS.ProcessEnv): Promise<void> };
   agent: { metricsUrl: string; child: Child; start(): Promise<void>; waitOnline(timeoutMs?: number): Promise<void> };
   modem: { child: Child; control(line: string): void; sms(): SimSms[] };
   seed: { token: string; controlDeviceId: string; jobId: string };
@@ -228,9 +229,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       child: run('hub', 'hub/main.ts', ['--config', hubConfig]),
       admin: (m, p, body) => request(hubUrl, ADMIN_TOKEN, m, p, body),
       api: () => Promise.reject(new Error('not seeded yet')),
-      async restart() {
+      async restart(env = {}) {
         await hubHandle.child.stop();
-        hubHandle.child = run('hub', 'hub/main.ts', ['--config', hubConfig]);
+        hubHandle.child = run('hub', 'hub/main.ts', ['--config', hubConfig], env);
         await hubHandle.child.waitForOutput(/gsmjobs hub listening on/);
       },
     };

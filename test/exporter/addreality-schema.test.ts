@@ -23,11 +23,12 @@ describe('AddReality record schema v1', () => {
       device: {
         key: '30785',
         name: 'Arzamas_Lesnaia_1',
-        mac: undefined,
         online: true,
         lastSeenS: Date.parse('2025-05-26T13:29:08.166Z') / 1000,
         activated: true,
-        info: { player_version: '4.1.76', player_status: 'playback', connection_state: 'online', activation_state: 'true', time_zone: '+01:00' },
+        // State is a value (online, player status code 1 = playback); only identity is a label.
+        playerStatus: 1,
+        info: { player_version: '4.1.76', time_zone: '+01:00' },
       },
     });
   });
@@ -66,8 +67,22 @@ describe('AddReality record schema v1', () => {
   });
 
   it('cuts very long label values (bounded series)', () => {
-    const r = parseAddRealityRecord({ id: 1, player_status: 'x'.repeat(1000) });
-    expect(r.ok && r.device.info.player_status?.length).toBe(128);
+    const r = parseAddRealityRecord({ id: 1, player_version: 'x'.repeat(1000) });
+    expect(r.ok && r.device.info.player_version?.length).toBe(128);
+  });
+
+  it('maps player_status to its documented code; an unknown status is 3, not a new label value', () => {
+    const code = (s: string) => {
+      const r = parseAddRealityRecord({ id: 1, player_status: s });
+      return r.ok ? r.device.playerStatus : undefined;
+    };
+    expect([code('idle'), code('playback'), code('error'), code('rebooting')]).toEqual([0, 1, 2, 3]);
+  });
+
+  it('shares one identity-label object between devices with the same labels (memory at 100,000 devices)', () => {
+    const a = parseAddRealityRecord({ id: 1, player_version: '4.1.76', time_zone: '+03:00' });
+    const b = parseAddRealityRecord({ id: 2, player_version: '4.1.76', time_zone: '+03:00' });
+    expect(a.ok && b.ok && a.device.info === b.device.info).toBe(true);
   });
 
   it('parses last_online; garbage and pre-2000 times are unknown', () => {

@@ -28,7 +28,9 @@ describe('persistent cache file', () => {
     const file = join(tmp(), 'sub', 'cache.json');
     await saveCache(file, contents);
     expect(readdirSync(join(file, '..'))).toEqual(['cache.json']);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ format: CACHE_FORMAT, version: 1 });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ format: CACHE_FORMAT, version: 2 });
+    // One device per line: the loader streams it (no whole-file parse at 100,000 devices).
+    expect(readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"key"'))).toHaveLength(1);
     const loaded = await loadCache(file);
     expect(loaded).toEqual({ contents, rejected: 0 });
   });
@@ -48,6 +50,43 @@ describe('persistent cache file', () => {
     expect(await loadCache(file)).toEqual({ contents: big, rejected: 0 });
   });
 
+  it('a file torn in the middle of the device lines is reported whole, not half loaded', async () => {
+    const file = join(tmp(), 'torn-lines.json');
+    const many = Array.from({ length: 50 }, (_, i) => ({ key: String(i), name: 'n', info: {}, listedAtMs: i }));
+    await saveCache(file, { saved_at_ms: 1, accounts: { a: { platform_id: 'x', platform: 'addreality', devices: many } } });
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
+    const r = await loadCache(file);
+    expect(r.contents).toBeUndefined();
+    expect(r.problem).toMatch(/not valid JSON/);
+  });
+
+  it('reads the same JSON written on one line (another layout) whole', async () => {
+    const file = join(tmp(), 'one-line.json');
+    await saveCache(file, contents);
+    writeFileSync(file, JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))));
+    expect(await loadCache(file)).toEqual({ contents, rejected: 0 });
+  });
+
+  it('upgrades a version 1 file: state out of the info labels into values', async () => {
+    const file = join(tmp(), 'v1.json');
+    const v1dev = (key: string, info: Record<string, string>) => ({ key, name: key, online: false, info, listedAtMs: 1 });
+    const v1 = {
+      format: CACHE_FORMAT,
+      version: 1,
+      saved_at_ms: 2,
+      accounts: {
+        ar: { platform_id: 'p', platform: 'addreality', devices: [v1dev('1', { player_version: '4.1', player_status: 'error', connection_state: 'offline', activation_state: 'true', time_zone: '+03:00' })] },
+        cm: { platform_id: 'p', platform: 'cubicmedia', devices: [v1dev('02:00:00:00:00:01', { status: 'offline', ip: '10.0.0.1', out_ip: '203.0.113.1' })] },
+      },
+    };
+    writeFileSync(file, JSON.stringify(v1));
+    const loaded = await loadCache(file);
+    expect(loaded.rejected).toBe(0);
+    expect(loaded.contents!.accounts.ar!.devices[0]).toEqual({ key: '1', name: '1', online: false, playerStatus: 2, info: { player_version: '4.1', time_zone: '+03:00' }, listedAtMs: 1 });
+    expect(loaded.contents!.accounts.cm!.devices[0]).toEqual({ key: '02:00:00:00:00:01', name: '02:00:00:00:00:01', online: false, info: {}, net: { ip: '10.0.0.1', out_ip: '203.0.113.1' }, listedAtMs: 1 });
+  });
+
   it('a missing file is an empty cache without a problem', async () => {
     expect(await loadCache(join(tmp(), 'none.json'))).toEqual({ rejected: 0 });
   });
@@ -57,7 +96,7 @@ describe('persistent cache file', () => {
     writeFileSync(join(dir, 'torn.json'), '{"format":"gsmjobs-exporter-cache","vers');
     expect((await loadCache(join(dir, 'torn.json'))).problem).toMatch(/not valid JSON/);
     writeFileSync(join(dir, 'other.json'), '{"hello": 1}');
-    expect((await loadCache(join(dir, 'other.json'))).problem).toMatch(/not a version 1 exporter cache/);
+    expect((await loadCache(join(dir, 'other.json'))).problem).toMatch(/not a version 1 or 2 exporter cache/);
   });
 
   it('bad device records are dropped one by one', async () => {

@@ -20,8 +20,8 @@ describe('CubicMedia source (against the simulator)', () => {
     const r = await src.fetchDevices(signal());
     expect(urls.sort()).toEqual([`${BASE}/api/v0.1/players/status-check?mac=02-00-00-00-00-00`, `${BASE}/api/v0.1/players/status-check?mac=020000000001`]);
     const byKey = Object.fromEntries(r.devices.map((d) => [d.key, d]));
-    expect(byKey['02:00:00:00:00:00']).toMatchObject({ name: 'Cubic_1', mac: '02:00:00:00:00:00', online: true, lastSeenS: clock.now() / 1000, info: { status: 'online', ip: '10.0.0.0', out_ip: '203.0.113.10' } });
-    expect(byKey['02:00:00:00:00:01']).toMatchObject({ online: false, lastSeenS: undefined, info: { status: 'offline' } });
+    expect(byKey['02:00:00:00:00:00']).toMatchObject({ name: 'Cubic_1', mac: '02:00:00:00:00:00', online: true, lastSeenS: clock.now() / 1000, info: {}, net: { ip: '10.0.0.0', out_ip: '203.0.113.10' } });
+    expect(byKey['02:00:00:00:00:01']).toMatchObject({ online: false, lastSeenS: undefined, info: {} });
     expect(src.keyLabel).toBe('mac');
   });
 

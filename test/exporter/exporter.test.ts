@@ -49,7 +49,7 @@ describe('exporter (composed, real HTTP)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-exp-'));
     dirs.push(dir);
     const sim = makeSim({ devices: 650, cubic_players: 2 });
-    sim.state.set('30002', { connection_state: 'offline' });
+    sim.state.set('30002', { connection_state: 'offline', player_status: 'idle' });
     const { exporter, lines } = build(sim, join(dir, 'cache.json'), true);
     await exporter.start();
     await ready(exporter);
@@ -57,12 +57,23 @@ describe('exporter (composed, real HTTP)', () => {
     expect(m.text).toMatch(/^process_resident_memory_bytes /m);
     expect(m.status).toBe(200);
     expect(m.type).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(m.text.match(/^signage_device_online\{platform_id="demo",device_id=/gm)).toHaveLength(650);
-    expect(value(m.text, 'signage_device_online{platform_id="demo",device_id="30002",name="Kazan_Lesnaia_3"}')).toBe(0);
-    expect(value(m.text, 'signage_device_online{platform_id="demo",mac="02:00:00:00:00:01",name="Cubic_2"}')).toBe(1);
+    expect(m.text.match(/^signage_device_online\{platform_id="demo",account="main",device_id=/gm)).toHaveLength(650);
+    expect(value(m.text, 'signage_device_online{platform_id="demo",account="main",device_id="30002",name="Kazan_Lesnaia_3"}')).toBe(0);
+    expect(value(m.text, 'signage_device_online{platform_id="demo",account="cubic",mac="02:00:00:00:00:01",name="Cubic_2"}')).toBe(1);
+    // Both accounts serve platform "demo": each device series names its account, so a guard
+    // on one account's health can be matched per device (hub stale_when, issue 21).
+    expect(m.text.match(/^signage_device_online\{platform_id="demo",account="cubic",/gm)).toHaveLength(2);
+    // A state change is a value, never a new `_info` series.
+    expect(m.text).toMatch(/^signage_device_info\{platform_id="demo",account="main",device_id="30002",name="Kazan_Lesnaia_3",player_version="[^"]+",time_zone="[^"]+"\} 1$/m);
+    expect(value(m.text, 'signage_device_player_status{platform_id="demo",account="main",device_id="30002",name="Kazan_Lesnaia_3"}')).toBe(0);
+    expect(m.text).toMatch(/^signage_device_player_status\{platform_id="demo",account="main",device_id="30001",name="[^"]*"\} 1$/m);
     expect(value(m.text, 'signage_exporter_account_up{platform_id="demo",account="main"}')).toBe(1);
     expect(value(m.text, 'signage_exporter_devices{platform_id="demo",account="main"}')).toBe(650);
     expect(value(m.text, 'signage_exporter_api_errors_total{platform_id="demo",account="main",kind="server"}')).toBe(0);
+    // Request durations per account: 650 devices are 3 pages of 300 for "main", 2 MACs for "cubic".
+    expect(value(m.text, 'signage_exporter_request_duration_seconds_count{platform_id="demo",account="main",result="success"}')).toBeGreaterThanOrEqual(3);
+    expect(value(m.text, 'signage_exporter_request_duration_seconds_count{platform_id="demo",account="cubic",result="success"}')).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((l) => l.includes('"level":"debug"') && l.includes('page fetched')).length).toBeGreaterThanOrEqual(3);
     expect(promtoolCheck(m.text)).toEqual({ status: 0, output: '' });
     expect(lines.join('\n')).not.toContain(TOKEN);
   });
@@ -132,7 +143,7 @@ describe('exporter (composed, real HTTP)', () => {
     const m = await scrape(exporter);
     expect(refreshed).toBe(false);
     expect(m.status).toBe(200);
-    expect(m.text.match(/^signage_device_online\{platform_id="demo",device_id=/gm)).toHaveLength(30);
+    expect(m.text.match(/^signage_device_online\{platform_id="demo",account="main",device_id=/gm)).toHaveLength(30);
     sim.close();
     await pending;
   });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../hub/common/clock.js';
 import { ApiError, type FetchFn, backoffMs, parseRetryAfter, requestJson } from '../../exporter/sources/http.js';
-import { TOKEN, fastRetry, httpDeps, recordingClock } from './helpers.js';
+import { TOKEN, fastRetry, httpDeps, memoryLog, recordingClock } from './helpers.js';
 
 const req = { method: 'POST' as const, url: 'http://api.test/public/v1/device/list', headers: { 'X-API-Token': TOKEN }, body: { id: [] } };
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
@@ -42,6 +42,21 @@ describe('requestJson retries', () => {
     expect(errors).toEqual(['network', 'server', 'server']);
     // random() = 0.5: equal jitter gives 3/4 of the capped exponential step.
     expect(clock.delays).toEqual([75, 150, 300]);
+  });
+
+  it('logs retries and 429 waits at debug, and reports every try with its result (histogram)', async () => {
+    const clock = recordingClock();
+    const { log, lines } = memoryLog([TOKEN]);
+    const tries: string[] = [];
+    const f = scripted([() => json({}, 503), () => json({}, 429, { 'retry-after': '2' }), () => json({ ok: 1 })]);
+    await requestJson({ ...httpDeps(f, clock), log, onRequest: (d, result) => tries.push(`${result}:${d >= 0}`) }, fastRetry, req, new AbortController().signal);
+    expect(tries).toEqual(['server:true', 'rate_limited:true', 'success:true']);
+    const debug = lines.filter((l) => l.includes('"level":"debug"'));
+    expect(debug).toHaveLength(2);
+    expect(debug[0]).toMatch(/retrying after a backoff.*"attempt":1.*"kind":"server"/);
+    expect(debug[1]).toMatch(/rate limited \(429\): waiting Retry-After.*"wait_ms":2000/);
+    expect(debug.join('\n')).toContain('POST http://api.test/public/v1/device/list');
+    expect(lines.join('\n')).not.toContain(TOKEN);
   });
 
   it('gives up after the configured attempts with the last error', async () => {

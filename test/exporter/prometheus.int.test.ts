@@ -59,15 +59,22 @@ describe('Prometheus scrapes the exporter', () => {
     expect(up.map((s) => [s.metric.account, s.value[1]]).sort()).toEqual([['cubic', '1'], ['main', '1']]);
   });
 
-  it('sees a device the simulator flips offline, with its info labels', async () => {
+  it('sees a device the simulator flips offline as new values of the same series (no new info series)', async () => {
+    const before = await prom.query('signage_device_info{device_id="30005"}');
     const res = await fetch(`${simServer.url}/_sim/devices/30005`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ connection_state: 'offline', player_status: 'idle' }) });
     expect(res.status).toBe(200);
     await waitFor(async () => {
       const v = await prom.query('signage_device_online{device_id="30005"} == 0');
       return v.length === 1;
     }, 20_000, 'device 30005 offline in Prometheus');
+    await waitFor(async () => (await prom.query('signage_device_player_status{device_id="30005"} == 0')).length === 1, 20_000, 'player status idle (0)');
     const info = await prom.query('signage_device_info{device_id="30005"}');
-    expect(info[0]!.metric).toMatchObject({ connection_state: 'offline', player_status: 'idle', platform_id: 'demo' });
+    expect(info).toHaveLength(1);
+    expect(info[0]!.metric).toEqual(before[0]!.metric);
+    expect(info[0]!.metric).toMatchObject({ platform_id: 'demo', account: 'main' });
+    expect(info[0]!.metric).not.toHaveProperty('connection_state');
+    // Prometheus saw one info series for the device over the whole run: the flip made no new one.
+    expect(await prom.query('count(count_over_time(signage_device_info{device_id="30005"}[1h]))')).toMatchObject([{ value: [expect.anything(), '1'] }]);
     const seen = await prom.query('time() - signage_device_last_seen_timestamp_seconds{device_id="30005"}');
     expect(Number(seen[0]!.value[1])).toBeLessThan(120);
   });

@@ -32,7 +32,7 @@ describe('AccountRunner (fake timers)', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(runner.devices.size).toBe(5);
     expect(runner.up).toBe(true);
-    expect(runner.chunks[0]!.toString()).toContain('device_id="30000"');
+    expect(runner.text()).toContain('device_id="30000"');
     sim.state.set('30000', { connection_state: 'offline' });
     await vi.advanceTimersByTimeAsync(MIN - 1);
     expect(runner.devices.get('30000')!.online).toBe(true);
@@ -51,7 +51,7 @@ describe('AccountRunner (fake timers)', () => {
     expect(runner.state).toBe('failing');
     expect(runner.up).toBe(false);
     expect(runner.devices.size).toBe(5);
-    expect(runner.chunks[0]!.toString()).toContain('device_id="30004"');
+    expect(runner.text()).toContain('device_id="30004"');
     expect(runner.lastError).toContain('HTTP 503');
     expect(lines.some((l) => l.includes('serving the last known state'))).toBe(true);
     sim.fail(undefined);
@@ -101,7 +101,7 @@ describe('AccountRunner (fake timers)', () => {
     expect(runner.vanished).toBe(1);
     await vi.advanceTimersByTimeAsync(10 * MIN);
     expect(runner.devices.has('30001')).toBe(false);
-    expect(Buffer.concat(runner.chunks).toString()).not.toContain('device_id="30001"');
+    expect(runner.text()).not.toContain('device_id="30001"');
     await runner.stop();
   });
 

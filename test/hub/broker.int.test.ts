@@ -1,15 +1,27 @@
 // The embedded aedes broker on its own: scrypt-checked credentials, the contract ACL on
-// publish, subscribe and last will, and stop() releasing the port.
+// publish, subscribe and last will, and stop() releasing the port. Issue 18: unknown usernames
+// get the same answer after the same work, failing addresses back off (CONNACK 3), an agent that
+// logged in before still gets in during a flood, MQTT 5 is refused, and the refusals and ACL
+// denials are counted in the registry.
 import { createServer } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../hub/common/log.js';
+import { createRegistry } from '../../hub/common/metrics.js';
 import { EmbeddedBroker } from '../../hub/mqtt/broker.js';
 import { hashPassword } from '../../hub/mqtt/passwords.js';
+import { rawConnect } from '../support/mqtt-raw.js';
 import { waitFor } from '../support/process.js';
 
-const hashes: Record<string, string> = { 'site/p/s1': hashPassword('pw-site-s1-123'), 'site/p/s2': hashPassword('pw-site-s2-123') };
-const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, log: silentLogger, auth: { hub: { username: 'hub', password: 'hub-pw-1234567' }, passwordHash: (u) => hashes[u] ?? null } });
+const hashes: Record<string, string> = { 'site/p/s1': hashPassword('pw-site-s1-123'), 'site/p/s2': hashPassword('pw-site-s2-123'), 'site/p/s4': hashPassword('pw-site-s4-123') };
+const registry = createRegistry({ defaultMetrics: false, prefix: 'gsmjobs_hub_' });
+const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, log: silentLogger, registry, auth: { hub: { username: 'hub', password: 'hub-pw-1234567' }, passwordHash: (u) => hashes[u] ?? null } });
+
+async function counter(name: string, labels: Record<string, string>): Promise<number> {
+  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
+  const v = (m?.values as Array<{ labels: Record<string, string>; value: number }> | undefined)?.find((x) => Object.entries(labels).every(([k, l]) => x.labels[k] === l));
+  return v?.value ?? 0;
+}
 
 function connect(username: string, password: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
@@ -67,8 +79,45 @@ describe('embedded broker', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(got).toEqual(['gsmjobs/v1/site/p/s2/job']);
     expect(broker.denied).toBeGreaterThanOrEqual(2);
+    expect(await counter('gsmjobs_hub_mqtt_acl_denials_total', { action: 'subscribe' })).toBeGreaterThanOrEqual(2);
     s2.end(true);
     await hub.endAsync();
+  });
+
+  it('answers unknown usernames like known ones, after the same hashing work', async () => {
+    // Each attempt from its own loopback address, so no backoff interferes.
+    const known = [];
+    const unknown = [];
+    for (let i = 0; i < 4; i++) {
+      known.push(await rawConnect({ port: broker.port, localAddress: `127.0.10.${i + 1}`, username: 'site/p/s2', password: 'wrong-wrong' }));
+      unknown.push(await rawConnect({ port: broker.port, localAddress: `127.0.11.${i + 1}`, username: `site/p/nobody${i}`, password: 'wrong-wrong' }));
+    }
+    expect(new Set([...known, ...unknown].map((r) => r.returnCode))).toEqual(new Set([4]));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    const k = median(known.map((r) => r.ms));
+    const u = median(unknown.map((r) => r.ms));
+    console.log(`refusal time, median of 4: known username ${k.toFixed(1)} ms, unknown ${u.toFixed(1)} ms`);
+    // scrypt (N=16384) takes tens of ms; the old code answered unknown names in under 1 ms.
+    expect(u).toBeGreaterThan(k / 4);
+  });
+
+  it('backs a failing address off with CONNACK 3, counted, while a known agent still gets in', async () => {
+    const before = await counter('gsmjobs_hub_mqtt_auth_failures_total', { reason: 'throttled' });
+    expect((await rawConnect({ port: broker.port, localAddress: '127.0.12.1', username: 'site/p/s4', password: 'pw-site-s4-123' })).returnCode).toBe(0);
+    const codes: Array<number | null> = [];
+    for (let i = 0; i < 8; i++) codes.push((await rawConnect({ port: broker.port, localAddress: '127.0.12.2', username: 'site/p/s4', password: `guess-${i}` })).returnCode);
+    expect(codes.slice(0, 5)).toEqual([4, 4, 4, 4, 4]);
+    expect(codes.slice(5)).toEqual([3, 3, 3]); // throttled: refused before any hashing
+    // The username is now throttled for strangers too, but not for the address it logged in from.
+    expect((await rawConnect({ port: broker.port, localAddress: '127.0.12.3', username: 'site/p/s4', password: 'pw-site-s4-123' })).returnCode).toBe(3);
+    expect((await rawConnect({ port: broker.port, localAddress: '127.0.12.1', username: 'site/p/s4', password: 'pw-site-s4-123' })).returnCode).toBe(0);
+    expect((await counter('gsmjobs_hub_mqtt_auth_failures_total', { reason: 'throttled' })) - before).toBe(4);
+    expect(await counter('gsmjobs_hub_mqtt_auth_failures_total', { reason: 'bad_credentials' })).toBeGreaterThanOrEqual(5);
+  });
+
+  it('refuses MQTT 5 with CONNACK 1 (unacceptable protocol version)', async () => {
+    const r = await rawConnect({ port: broker.port, localAddress: '127.0.13.1', username: 'site/p/s1', password: 'pw-site-s1-123', version: 5 });
+    expect(r.returnCode).toBe(1);
   });
 
   it('stop() releases the port', async () => {

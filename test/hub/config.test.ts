@@ -15,7 +15,7 @@ describe('hub config', () => {
 
   it('reads overrides and the admin token from a file', () => {
     const secret = join(tempDir('cfg'), 'admin');
-    writeFileSync(secret, 'admin-token-from-file-0001\n');
+    writeFileSync(secret, 'admin-token-from-file-0001-abcdefghijkl\n');
     const c = loadHubConfig(undefined, {
       GSMJOBS_HUB_HTTP__PORT: '9000',
       GSMJOBS_HUB_MQTT__PORT: '1884',
@@ -23,10 +23,24 @@ describe('hub config', () => {
       GSMJOBS_HUB_PLATFORMS: '[{"id":"ar","name":"AR","prometheus":{"url":"http://mimir:9009/prometheus","headers":{"X-Scope-OrgID":"ar"}}}]',
     });
     expect(c.http.port).toBe(9000);
-    expect(c.admin_token).toBe('admin-token-from-file-0001');
+    expect(c.admin_token).toBe('admin-token-from-file-0001-abcdefghijkl');
     expect(c.mqtt).toMatchObject({ mode: 'embedded', port: 1884 });
     expect(c.platforms[0]?.prometheus.headers).toEqual({ 'X-Scope-OrgID': 'ar' });
     expect(() => loadHubConfig(undefined, { GSMJOBS_HUB_ADMIN_TOKEN_FILE: '/nonexistent/x' })).toThrow(/ADMIN_TOKEN_FILE/);
+  });
+
+  it('wants an admin token of at least 32 characters that does not look guessable (issue 18)', () => {
+    const issues = (env: Record<string, string>) => {
+      try {
+        loadHubConfig(undefined, env);
+        return '';
+      } catch (err) {
+        return (err as ConfigError).issues.join('\n');
+      }
+    };
+    expect(issues({ GSMJOBS_HUB_ADMIN_TOKEN: 'x'.repeat(31) })).toMatch(/admin_token.*at least 32 characters/);
+    expect(issues({ GSMJOBS_HUB_ADMIN_TOKEN: 'ab'.repeat(20) })).toMatch(/admin_token.*guessable/);
+    expect(issues({ GSMJOBS_HUB_ADMIN_TOKEN: 'kX3v9Qw2LmZp8RtY6uNb4HcJ7sDf1GaE' })).toBe('');
   });
 
   it('names the bad fields', () => {

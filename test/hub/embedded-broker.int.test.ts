@@ -7,7 +7,7 @@ import { Hub } from '../../hub/hub.js';
 import { tempDir } from './fixtures.js';
 import { runScenario } from './scenario.js';
 
-const ADMIN = 'it-admin-token-0123456789';
+const ADMIN = 'it-admin-token-0123456789abcdefghijk';
 let hub: Hub;
 
 beforeAll(async () => {

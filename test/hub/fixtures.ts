@@ -58,6 +58,16 @@ export class FakePrometheus {
     this.series = this.series.filter((s) => !(s.labels.__name__ === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)));
   }
 
+  /** A selector, or `A unless on (l, ...) (B == v)` (the hub's stale-account guard). */
+  private select(expr: string): Series[] {
+    const unless = /^(.*) unless on \(([^)]*)\) \((.*) == (\S+)\)$/s.exec(expr);
+    if (!unless) return matchSelector(this.series, expr);
+    const on = (unless[2] as string).split(',').map((l) => l.trim());
+    const key = (s: Series) => JSON.stringify(on.map((l) => s.labels[l] ?? ''));
+    const drop = new Set(matchSelector(this.series, unless[3] as string).filter((s) => s.value === Number(unless[4])).map(key));
+    return matchSelector(this.series, unless[1] as string).filter((s) => !drop.has(key(s)));
+  }
+
   readonly query: QueryFn = async (endpoint, promql) => {
     this.queries.push({ endpoint, promql });
     if (this.failing) throw this.failing;
@@ -67,7 +77,7 @@ export class FakePrometheus {
       const op = agg[1] as 'count' | 'max';
       const by = (agg[2] as string).split(',').map((s) => s.trim());
       const groups = new Map<string, VectorSample>();
-      for (const s of matchSelector(this.series, agg[3] as string)) {
+      for (const s of this.select(agg[3] as string)) {
         const labels = Object.fromEntries(by.filter((b) => s.labels[b] !== undefined).map((b) => [b, s.labels[b] as string]));
         const k = JSON.stringify(labels);
         const g = groups.get(k);

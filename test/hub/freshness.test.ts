@@ -2,7 +2,7 @@
 // platform's data as no data (ignore-jobs stay quiet, no-data-fire jobs fire after their delay).
 // Also readiness probing each platform's Prometheus even when it has no jobs.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STALE_RULE, evaluateFreshness, staleQuery, staleRuleOf } from '../../hub/core/freshness.js';
+import { DEFAULT_STALE_RULE, evaluateFreshness, staleGuard, staleQuery, staleRuleOf } from '../../hub/core/freshness.js';
 import { platformInput } from '../../hub/model/entities.js';
 import { caller } from './api-helpers.js';
 import { createWorld } from './world.js';
@@ -14,8 +14,21 @@ describe('freshness rule (pure)', () => {
     const rule = DEFAULT_STALE_RULE;
     expect(evaluateFreshness(rule, 'a', [])).toMatchObject({ stale: false, series: 0 });
     expect(evaluateFreshness(rule, 'a', [row({ platform_id: 'a', account: 'x' }, 1), row({ platform_id: 'a', account: 'y' }, 1)]).stale).toBe(false);
-    const r = evaluateFreshness(rule, 'a', [row({ __name__: 'signage_exporter_account_up', platform_id: 'a', account: 'x' }, 1), row({ platform_id: 'a', account: 'y' }, 0)]);
-    expect(r).toEqual({ stale: true, series: 2, matching: 1, stale_sources: [{ account: 'y' }] });
+    const r = evaluateFreshness(rule, 'a', [row({ __name__: 'signage_exporter_account_up', platform_id: 'a', account: 'x' }, 0), row({ platform_id: 'a', account: 'y' }, 0)]);
+    expect(r).toEqual({ stale: true, stale_accounts: ['x', 'y'], series: 2, matching: 2, stale_sources: [{ account: 'x' }, { account: 'y' }] });
+  });
+
+  it('one stale account of several: per account, not the whole platform', () => {
+    const r = evaluateFreshness(DEFAULT_STALE_RULE, 'a', [row({ platform_id: 'a', account: 'ar' }, 1), row({ platform_id: 'a', account: 'cubic' }, 0)]);
+    expect(r).toEqual({ stale: false, stale_accounts: ['cubic'], series: 2, matching: 1, stale_sources: [{ account: 'cubic' }] });
+    // A stale series without an account label (another source's health) still means the platform.
+    expect(evaluateFreshness({ metric: 'up', equals: 0 }, 'a', [row({ platform_id: 'a', instance: 'i1' }, 1), row({ platform_id: 'a', instance: 'i2' }, 0)]).stale).toBe(true);
+  });
+
+  it('the guard leaves out series of stale accounts in the metric query itself', () => {
+    expect(staleGuard('a', null)).toBeUndefined();
+    const guard = staleGuard('p"x', DEFAULT_STALE_RULE)!;
+    expect(guard('signage_device_online{platform_id="p\\"x"}')).toBe('signage_device_online{platform_id="p\\"x"} unless on (account) (signage_exporter_account_up{platform_id="p\\"x"} == 0)');
   });
 
   it('ignores series of another platform and NaN values', () => {
@@ -87,6 +100,31 @@ describe('poller with a stale source', () => {
     const r = await w.poller.cycle();
     expect(r.fired).toBe(1);
     expect(w.prom.queries.some((q) => q.promql === 'vector(1)')).toBe(true);
+  });
+});
+
+describe('poller with one stale account of a platform', () => {
+  it('a CubicMedia outage does not suppress AddReality jobs of the same platform', async () => {
+    const w = await createWorld();
+    const ar = w.job('a'); // dev-a-1 (device_id) offline -> fires
+    const cm = w.job('a', { device: { key_type: 'mac', key: '02:00:00:00:00:01', name: 'Cubic' } });
+    await w.store.putJobs([ar, cm]);
+    w.prom.set('signage_device_online', { platform_id: 'a', account: 'main', device_id: 'dev-a-1', name: 'P' }, 0);
+    w.prom.set('signage_device_online', { platform_id: 'a', account: 'cubic', mac: '02:00:00:00:00:01', name: 'C' }, 0);
+    w.prom.set('signage_exporter_account_up', { platform_id: 'a', account: 'main' }, 1);
+    // The CubicMedia API is down: its cached "offline" is old, and says nothing.
+    w.prom.set('signage_exporter_account_up', { platform_id: 'a', account: 'cubic' }, 0);
+    const r = await w.poller.cycle();
+    expect(r.platforms.a).toMatchObject({ stale: false, freshness: { stale_accounts: ['cubic'] } });
+    expect(r.fired).toBe(1);
+    await w.dispatcher.idle();
+    expect(w.store.executionList('a').map((e) => e.job_id)).toEqual([ar.id]);
+    // CubicMedia back: its offline value is evidence again.
+    w.prom.set('signage_exporter_account_up', { platform_id: 'a', account: 'cubic' }, 1);
+    w.clock.advance(30_000);
+    expect((await w.poller.cycle()).fired).toBe(1);
+    await w.dispatcher.idle();
+    expect(w.store.executionList('a').map((e) => e.job_id).sort()).toEqual([ar.id, cm.id].sort());
   });
 });
 

@@ -13,7 +13,7 @@ import { waitFor } from '../support/process.js';
 import { tempDir } from './fixtures.js';
 import { http } from './scenario.js';
 
-const ADMIN = 'changed-admin-token-0123456789';
+const ADMIN = 'changed-admin-token-0123456789abcdef';
 let prom: Server;
 let promUrl = '';
 

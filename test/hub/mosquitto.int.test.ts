@@ -8,7 +8,7 @@ import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { tempDir } from './fixtures.js';
 import { runScenario } from './scenario.js';
 
-const ADMIN = 'it-admin-token-0123456789';
+const ADMIN = 'it-admin-token-0123456789abcdefghijk';
 const PASS = { hub: 'hub-password-123', site: 'site-password-s1', events: 'events-password-ar' };
 let broker: Mosquitto;
 let hub: Hub;

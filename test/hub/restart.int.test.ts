@@ -12,7 +12,7 @@ import { waitFor } from '../support/process.js';
 import { tempDir } from './fixtures.js';
 import { http } from './scenario.js';
 
-const ADMIN = 'restart-admin-token-0123456789';
+const ADMIN = 'restart-admin-token-0123456789abcdef';
 let prom: Server;
 let promUrl = '';
 

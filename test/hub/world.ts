@@ -39,10 +39,12 @@ export class ManualClock implements Clock {
   }
 }
 
-export const ADMIN_TOKEN = 'admin-token-0123456789';
+export const ADMIN_TOKEN = 'admin-token-0123456789abcdefghijklmnop';
 export const TOKENS = { a: 'token-platform-a-0123456789', b: 'token-platform-b-0123456789' };
 
 export interface World {
+  /** The store's data directory. */
+  dir: string;
   store: HubStore;
   prom: FakePrometheus;
   pub: RecordingPublisher;
@@ -56,9 +58,9 @@ export interface World {
   job(platform: 'a' | 'b', over?: Partial<Job>): Job;
 }
 
-/** Two platforms a and b, each with site s1, control device cd-<p> (SimPal D210). */
-export async function createWorld(): Promise<World> {
-  const store = new HubStore(tempDir('world'));
+/** Two platforms a and b, each with site s1, control device cd-<p> (SimPal D210); `dir`: reopen a data dir. */
+export async function createWorld(dir = tempDir('world')): Promise<World> {
+  const store = new HubStore(dir);
   await store.load();
   const prom = new FakePrometheus();
   const pub = new RecordingPublisher();
@@ -134,5 +136,5 @@ export async function createWorld(): Promise<World> {
     updated_at: at,
     ...over,
   });
-  return { store, prom, pub, clock, dispatcher, engine, remediation, poller, sites: siteMonitor, deps, job };
+  return { dir, store, prom, pub, clock, dispatcher, engine, remediation, poller, sites: siteMonitor, deps, job };
 }

@@ -41,7 +41,7 @@ export interface LiveHub {
   stop(): Promise<void>;
 }
 
-const ADMIN = 'admin-token-for-browser-tests';
+const ADMIN = 'admin-token-for-browser-tests-0123456789';
 
 export interface LiveHubOptions {
   /** Extra hub configuration merged over the defaults (e.g. `remediation`). */
