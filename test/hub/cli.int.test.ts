@@ -55,7 +55,7 @@ describe('hub command line', () => {
     writeFileSync(
       good,
       [
-        'admin_token: cli-admin-token-0123456789',
+        'admin_token: cli-admin-token-0123456789abcdefghij',
         'poll_interval_s: 7',
         'platforms:',
         '  - id: ar',
@@ -78,7 +78,7 @@ describe('hub command line', () => {
     expect(effective.http.port).toBe(9999);
     expect(effective.admin_token).toBe('***');
     expect(effective.platforms[0]!.prometheus).toEqual({ url: 'http://***@127.0.0.1:9090', headers: { 'X-Scope-OrgID': '***' } });
-    for (const secret of ['cli-admin-token-0123456789', 'prom-pass-4242', 'tenant-secret-77']) expect(g.stdout + g.stderr).not.toContain(secret);
+    for (const secret of ['cli-admin-token-0123456789abcdefghij', 'prom-pass-4242', 'tenant-secret-77']) expect(g.stdout + g.stderr).not.toContain(secret);
   }, 60_000);
 
   it('SIGHUP reloads the log level from a good file, keeps running on a bad one; SIGTERM logs info and exits 0', async () => {

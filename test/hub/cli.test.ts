@@ -61,7 +61,7 @@ describe('hub cli dispatcher', () => {
 describe('hub reload plan', () => {
   const base = hubConfigSchema.parse({});
   it('changes only the log level and names what needs a restart (secrets by name only)', () => {
-    const next = hubConfigSchema.parse({ log: { level: 'debug' }, poll_interval_s: 5, admin_token: 'a-new-admin-token-12345' });
+    const next = hubConfigSchema.parse({ log: { level: 'debug' }, poll_interval_s: 5, admin_token: 'a-new-admin-token-0123456789abcdefgh' });
     const plan = planReload(base, next, {});
     expect(plan.level).toEqual({ from: 'info', to: 'debug' });
     expect(plan.needRestart.sort()).toEqual(['admin_token', 'poll_interval_s']);

@@ -70,7 +70,7 @@ describe('max_sample_age_s with a real Prometheus', () => {
   }, 60_000);
 
   it('the hub: the stale device is not evaluated as current, the cycle reports both on /metrics', async () => {
-    const ADMIN = 'sample-age-admin-token-0123';
+    const ADMIN = 'sample-age-admin-token-0123456789abcdef';
     const hub = new Hub(
       hubConfigSchema.parse({
         http: { port: 0 },
