@@ -14,7 +14,7 @@ import { waitFor } from '../support/process.js';
 import { tempDir } from './fixtures.js';
 import { http } from './scenario.js';
 
-const ADMIN = 'health-admin-token-0123456789abcdefghij';
+const ADMIN = 'health-admin-token-0123456789-abcdefghij';
 let prom: Server;
 let promUrl = '';
 

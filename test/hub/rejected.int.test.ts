@@ -14,7 +14,7 @@ import { waitFor } from '../support/process.js';
 import { tempDir } from './fixtures.js';
 import { http } from './scenario.js';
 
-const ADMIN = 'rejected-admin-token-0123456789abcdef';
+const ADMIN = 'rejected-admin-token-0123456789-abcdefgh';
 const PASS = { hub: 'hub-password-123', site: 'site-password-s1' };
 const TOPIC = (kind: string) => `gsmjobs/v1/site/ar/s1/${kind}`;
 let broker: Mosquitto;
