@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionUpdate } from '../../../hub/common/contract/index.js';
 import { silentLogger } from '../../../hub/common/log.js';
-import { Dispatcher, newId } from '../../../hub/dispatch/dispatcher.js';
+import { Dispatcher } from '../../../hub/dispatch/dispatcher.js';
+import { newId } from '../../../hub/model/ids.js';
 import type { Execution } from '../../../hub/model/execution.js';
 import type { Job } from '../../../hub/model/job.js';
 import { remediationSettings } from '../../../hub/model/remediation.js';
