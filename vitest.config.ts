@@ -8,6 +8,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     exclude: ['node_modules/**', 'dist/**', 'test/bench/**'],
     pool: 'forks',
+    globalSetup: ['test/support/global-bundles.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     teardownTimeout: 20_000,

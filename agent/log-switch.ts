@@ -29,6 +29,10 @@ function wrap(inner: Logger, sw: LevelSwitch): Logger {
     },
     child: (sub) => wrap(inner.child(sub), sw),
     enabled: (l) => sw.allows(l),
+    level: () => sw.level,
+    setLevel: (l) => {
+      sw.level = l;
+    },
   };
 }
 

@@ -2,7 +2,8 @@
 // an optional YAML/JSON file (GSMJOBS_HUB_CONFIG or --config) and GSMJOBS_HUB_* environment
 // overrides, e.g. GSMJOBS_HUB_HTTP__PORT=8080, GSMJOBS_HUB_ADMIN_TOKEN_FILE=/run/secrets/admin.
 import { z } from 'zod';
-import { loadConfig } from './common/config.js';
+import { loadStrictConfig } from './common/config-strict.js';
+import { LOG_LEVELS, type LogLevel } from './common/log.js';
 import { platformId } from './common/contract/index.js';
 import { prometheusEndpoint } from './model/entities.js';
 import { staleRule } from './core/freshness.js';
@@ -25,6 +26,8 @@ const external = z.object({
 });
 
 export const hubConfigSchema = z.object({
+  /** Log level; unset: the LOG_LEVEL environment variable, else info. SIGHUP reloads it. */
+  log: z.object({ level: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).optional() }).default({}),
   http: z
     .object({
       host: z.string().default('127.0.0.1'),
@@ -81,6 +84,37 @@ export const hubConfigSchema = z.object({
 });
 export type HubConfig = z.output<typeof hubConfigSchema>;
 
+/** Load and validate; a key the schema does not know is an error naming it (ConfigError, exit 2). */
 export function loadHubConfig(file?: string, env: NodeJS.ProcessEnv = process.env): HubConfig {
-  return loadConfig(hubConfigSchema, { file: file ?? env[`${ENV_PREFIX}_CONFIG`], envPrefix: ENV_PREFIX, env });
+  return loadStrictConfig(hubConfigSchema, { file: file ?? env[`${ENV_PREFIX}_CONFIG`], envPrefix: ENV_PREFIX, env, reservedEnv: ['CONFIG'] });
+}
+
+/** The level the hub logs at: the config's, else LOG_LEVEL, else info. */
+export function effectiveLogLevel(config: HubConfig, env: NodeJS.ProcessEnv = process.env): LogLevel {
+  const fromEnv = env.LOG_LEVEL as LogLevel | undefined;
+  return config.log.level ?? (fromEnv && LOG_LEVELS.includes(fromEnv) ? fromEnv : 'info');
+}
+
+const maskUrl = (url: string) => url.replace(/\/\/[^/@]*@/, '//***@');
+
+/** The effective config with every secret replaced by "***" (`hub config check`). */
+export function maskedHubConfig(config: HubConfig): unknown {
+  return {
+    ...config,
+    ...(config.admin_token === undefined ? {} : { admin_token: '***' }),
+    mqtt: config.mqtt.mode === 'external' ? { ...config.mqtt, url: maskUrl(config.mqtt.url), password: '***' } : config.mqtt,
+    platforms: config.platforms.map((p) => ({
+      ...p,
+      prometheus: { ...p.prometheus, url: maskUrl(p.prometheus.url), headers: Object.fromEntries(Object.keys(p.prometheus.headers).map((h) => [h, '***'])) },
+    })),
+  };
+}
+
+/** The secret values of a config, for the logger's value masking. */
+export function hubSecrets(config: HubConfig): string[] {
+  const out: string[] = [];
+  if (config.admin_token) out.push(config.admin_token);
+  if (config.mqtt.mode === 'external') out.push(config.mqtt.password);
+  for (const p of config.platforms) out.push(...Object.values(p.prometheus.headers));
+  return out.filter((s) => s.length >= 4);
 }

@@ -9,12 +9,15 @@ import { type Clock, systemClock } from './common/clock.js';
 import { usernames } from './common/contract/index.js';
 import { createLogger, type Logger } from './common/log.js';
 import { createRegistry } from './common/metrics.js';
+import { registerBuildInfo } from './common/build-info.js';
+import { createReloadMetrics, type ReloadMetrics } from './common/reload-metrics.js';
 import { createApp } from './api/app.js';
 import { SERVER_OPTIONS } from './api/body-limit.js';
 import type { ApiDeps, HubEnv } from './api/context.js';
 import { loadCatalogs } from './catalog/catalog.js';
 import type { HubConfig } from './config.js';
-import { Dispatcher, newId } from './dispatch/dispatcher.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { newId } from './model/ids.js';
 import { InboundHandler } from './dispatch/inbound.js';
 import { SiteMonitor } from './dispatch/sites.js';
 import { decodeReason, type OnRejected } from './dispatch/refusals.js';
@@ -25,6 +28,8 @@ import { HubMqtt } from './mqtt/adapter.js';
 import { hashToken } from './mqtt/passwords.js';
 import { Poller } from './poller/poller.js';
 import { PeriodicTask } from './poller/task.js';
+import { ExtraCycleGate } from './poller/coalesce.js';
+import { registerSampleMetrics } from './poller/sample-checks.js';
 import { PrometheusClient } from './prometheus/client.js';
 import { DeviceDirectory } from './prometheus/devices.js';
 import { HubStore } from './store/store.js';
@@ -60,9 +65,13 @@ export class Hub {
   readonly inbound: InboundHandler;
   readonly poller: Poller;
   readonly pollTask: PeriodicTask;
+  /** Job changes: at most one extra cycle per poll interval (hub/poller/coalesce.ts). */
+  readonly extraCycles: ExtraCycleGate;
   readonly housekeeping: PeriodicTask;
   readonly app: Hono<HubEnv>;
   readonly metrics: ReturnType<typeof createHubMetrics>;
+  /** gsmjobs_hub_config_last_reload_{successful,success_timestamp_seconds} (SIGHUP, hub/cli-reload.ts). */
+  readonly reloadMetrics: ReloadMetrics;
   private server: ServerType | null = null;
   private mqttUp = false;
   /** Poll cycles that threw, in a row, and the last error (/healthz). */
@@ -93,6 +102,8 @@ export class Hub {
           return [...counts].map(([site_id, n]) => ({ platform_id: p.id, site_id, n }));
         }),
     });
+    registerBuildInfo(this.registry, 'gsmjobs_hub');
+    this.reloadMetrics = createReloadMetrics(this.registry, 'gsmjobs_hub', this.clock.now());
     this.prometheus = new PrometheusClient({
       timeoutMs: config.prometheus.timeout_ms,
       concurrency: config.prometheus.concurrency,
@@ -202,20 +213,31 @@ export class Hub {
         await this.dispatcher.handleUpdate(d.value);
       }
     });
+    const cycleLog = this.log.child('poller');
+    const sampleMetrics = registerSampleMetrics(this.registry);
     this.poller = new Poller({
       store: this.store,
       query: this.prometheus.query,
       clock: this.clock,
       firer: this.remediation,
       verify: this.engine,
-      log: this.log.child('poller'),
+      log: cycleLog,
       hooks: {
         onCycle: (r) => {
           this.metrics.cycleDuration.observe(r.durationMs / 1000);
+          cycleLog.debug('cycle done', { duration_ms: Math.round(r.durationMs), requests: r.requests, evaluated: r.evaluated, skipped: r.skipped, fired: r.fired, degraded: r.degraded });
           if (r.degraded) this.metrics.degraded.inc();
+          for (const [platform_id, c] of Object.entries(r.samples ?? {})) {
+            sampleMetrics.set(platform_id, c);
+            if (c.stale_samples) cycleLog.warn('stale samples counted as no data', { platform_id, count: c.stale_samples, examples: c.stale_examples });
+            if (c.duplicate_series) cycleLog.warn('duplicate series (the max is used)', { platform_id, count: c.duplicate_series, examples: c.duplicate_examples });
+          }
+          // Incidents end by themselves (hub/remediation/incident-expiry.ts).
+          this.remediation.expireIncidents().catch((err: Error) => this.log.error('incident expiry failed', { error: err.message }));
         },
       },
     });
+    this.extraCycles = new ExtraCycleGate(config.poll_interval_s * 1000);
     this.pollTask = new PeriodicTask({
       intervalMs: config.poll_interval_s * 1000,
       clock: this.clock,
@@ -224,7 +246,8 @@ export class Hub {
         this.cycleFailures = { count: 0, error: null };
       },
       onError: (err) => {
-        if (!this.pollTask.started) return; // stopped: the cycle was aborted, not failed
+        // Stopped: the cycle was cut short by stop(), the normal end of a run, not a failure.
+        if (!this.pollTask.started) return this.log.info('cycle interrupted by stop', { reason: (err as Error).message });
         this.cycleFailures = { count: this.cycleFailures.count + 1, error: (err as Error).message };
         this.metrics.cycleFailures.inc();
         this.log.error('cycle failed', { error: (err as Error).message, in_a_row: this.cycleFailures.count });
@@ -260,10 +283,13 @@ export class Hub {
       health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.cycleFailures },
       registry: this.registry,
       // A job created, changed, enabled or deleted is evaluated within a second, not at the next
-      // poll (up to poll_interval_s later); a deleted job's last values are dropped.
+      // poll (up to poll_interval_s later), once per poll interval; a deleted job's last values
+      // are dropped at once.
       onJobsChanged: (job) => {
         if (!this.store.job(job.id)) this.poller.forget(job.id);
-        this.pollTask.soon(1000);
+        // At most one extra cycle per poll interval, however many jobs change (an import).
+        const delay = this.extraCycles.request(this.clock.now(), this.pollTask.nextRunAt);
+        if (delay !== null) this.pollTask.soon(delay);
       },
       onSiteDeleted: async (platform_id, site_id) => {
         await this.sites.forget({ platform_id, site_id }).catch((err: Error) => this.log.warn('retained site messages not cleared', { platform_id, site_id, error: err.message }));

@@ -1,7 +1,7 @@
 // /api/v1/control-devices: the things that receive the SMS (GSM sockets, relays), per platform.
 import { Hono } from 'hono';
 import { isKnownModel } from '../core/action.js';
-import { newId } from '../dispatch/dispatcher.js';
+import { newId } from '../model/ids.js';
 import { type ControlDevice, controlDeviceInput } from '../model/entities.js';
 import { sendSteps } from '../model/steps.js';
 import { scope } from './auth.js';

@@ -4,16 +4,27 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { usernames } from '../common/contract/index.js';
 import { hashPasswordAsync, hashToken, newSecret } from '../mqtt/passwords.js';
-import { type Platform, platformInput, tokenInput } from '../model/entities.js';
+import { type Platform, platformInput, prometheusEndpoint, tokenInput } from '../model/entities.js';
 import { requireAdmin } from './auth.js';
 import type { HubEnv } from './context.js';
 import { ApiError, notFound, parseBody } from './errors.js';
+
+/**
+ * PUT replaces what it names and keeps the write-only secrets unless they are sent:
+ * `prometheus.headers` omitted keeps the stored headers (GET shows only their names, so a
+ * read-modify-write client could not send them back); sent, it replaces them all (`{}` removes
+ * them). `stale_when` omitted keeps the stored rule; `null` turns the check off.
+ */
+export const platformPut = platformInput
+  .omit({ id: true })
+  .extend({ prometheus: prometheusEndpoint.extend({ headers: prometheusEndpoint.shape.headers.unwrap().optional() }).strict() })
+  .strict();
 
 function view(p: Platform) {
   return {
     id: p.id,
     name: p.name,
-    prometheus: { url: p.prometheus.url, headers: Object.keys(p.prometheus.headers) },
+    prometheus: { url: p.prometheus.url, headers: Object.keys(p.prometheus.headers), max_sample_age_s: p.prometheus.max_sample_age_s ?? null },
     tokens: p.tokens.map((t) => ({ id: t.id, label: t.label, created_at: t.created_at })),
     events_username: usernames.platformEvents(p.id),
     created_at: p.created_at,
@@ -47,8 +58,8 @@ export function platformsApi(): Hono<HubEnv> {
   app.put('/:id', async (c) => {
     requireAdmin(c);
     const p = load(c);
-    const input = await parseBody(c, platformInput.omit({ id: true }));
-    const next = { ...p, ...input };
+    const input = await parseBody(c, platformPut);
+    const next: Platform = { ...p, ...input, prometheus: { ...input.prometheus, headers: input.prometheus.headers ?? p.prometheus.headers } };
     await c.get('deps').store.putPlatform(next);
     return c.json(view(next));
   });

@@ -9,11 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { newId } from '../dispatch/dispatcher.js';
+import { newId } from '../model/ids.js';
 import { publicWebhook, remediationSettings, remediationSettingsInput, type StoredWebhook, webhookInput, webhookPatch } from '../model/remediation.js';
 import type { Execution } from '../model/execution.js';
 import { byDevice, byJob, bySite, daily, fleet, recordOf, type RemediationRecord, type SmsRecord, toCsv, uptimeShare } from '../remediation/aggregates.js';
-import { openIncident } from '../remediation/correlation.js';
+import { type Incident, openIncident } from '../remediation/correlation.js';
 import { dryRun } from '../remediation/dryrun.js';
 import { checkDevice, deviceKey, queueView } from '../remediation/guardrails.js';
 import { powerCycleTemplate } from '../remediation/playbook.js';
@@ -28,13 +28,13 @@ const settingsOf = (c: { get(k: 'deps'): HubEnv['Variables']['deps'] }, platform
   return deps.store.remediationSettings(platformId, deps.remediationConfig.defaults);
 };
 
-const rangeQuery = z.object({
+export const rangeQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   format: z.enum(['json', 'csv']).default('json'),
 });
 
-const powerCycleInput = z
+export const powerCycleInput = z
   .object({
     model: z.enum(['SIMPAL_D210', 'SIMPAL_D410']),
     site_id: z.string().min(1),
@@ -49,12 +49,36 @@ const powerCycleInput = z
   })
   .strict();
 
-/** Remediation records and SMS records of a platform (the incident notifications are not remediations). */
+export const incidentListQuery = z.object({ status: z.enum(['open', 'released', 'expired']).optional() });
+export const deliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+export const playbookDryRunInput = z.object({ job: z.unknown().optional().describe('an unsaved job body (as POST /jobs)'), job_id: z.string().optional().describe('a stored job') });
+
+const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
+/** An incident as the API shows it: times as ISO strings, the count of its devices. */
+function incidentView(i: Incident) {
+  return {
+    ...i,
+    opened_at: iso(i.opened_at),
+    held: i.held.map((t) => ({ ...t, at: iso(t.at) })),
+    released_at: iso(i.released_at),
+    last_trip_at: iso(i.last_trip_at),
+    expired_at: iso(i.expired_at),
+    expired_reason: i.expired_reason ?? null,
+    notified: i.notified ?? [],
+    devices: new Set(i.held.map((t) => t.device_key)).size,
+  };
+}
+
+/**
+ * Remediation records and SMS records of a platform. Only finished executions are remediations
+ * (a running or held one has no outcome yet and is not `cancelled`); the incident notifications
+ * are not remediations. SMS count once they left the queue, whatever their execution's phase.
+ */
 function records(list: readonly Execution[]): { runs: RemediationRecord[]; sms: SmsRecord[] } {
   const runs: RemediationRecord[] = [];
   const sms: SmsRecord[] = [];
   for (const e of list) {
-    if (e.run && e.trigger.reason !== 'incident') runs.push(recordOf(e.run));
+    if (e.run && e.run.phase === 'done' && e.trigger.reason !== 'incident') runs.push(recordOf(e.run));
     for (const m of e.messages) {
       if (m.state === 'queued') continue;
       sms.push({ platform_id: e.platform_id, site_id: m.site_id, at: Date.parse(m.dispatched_at ?? e.created_at), state: m.state, parts: m.parts ?? 1, kind: m.kind });
@@ -73,6 +97,23 @@ export function remediationApi(): Hono<HubEnv> {
     const patch = await parseBody(c, remediationSettingsInput);
     const next = remediationSettings.parse({ ...settingsOf(c, platform.id), ...patch });
     if (next.notify_site_id !== null && !c.get('deps').store.site(platform.id, next.notify_site_id)) throw invalid([{ field: 'notify_site_id', message: `site ${next.notify_site_id} not found` }]);
+    // An incident holds power-cycles and must reach someone: a correlation rule set by this call
+    // (or a call that takes the last target away) needs the on-call SMS or an enabled webhook.
+    const prev = settingsOf(c, platform.id);
+    const rule = (s: typeof next) => s.correlation.min_count !== null || s.correlation.min_share !== null;
+    const sms = (s: typeof next) => s.on_call.length > 0 && s.notify_site_id !== null;
+    const webhookTarget = c.get('deps').store.webhooks(platform.id).some((w) => w.enabled);
+    const setsRule = 'correlation' in patch && rule(next);
+    const dropsTarget = sms(prev) && !sms(next);
+    if (rule(next) && !sms(next) && !webhookTarget && (setsRule || dropsTarget)) {
+      throw invalid([
+        {
+          field: 'correlation.min_count',
+          message:
+            'an incident must notify someone: set on_call and notify_site_id or add an enabled webhook first, or turn the rule off (min_count and min_share null) / инцидент должен кого-то оповестить: задайте on_call и notify_site_id или включите вебхук, либо отключите правило',
+        },
+      ]);
+    }
     await c.get('deps').store.putRemediationSettings(platform.id, next);
     return c.json(next);
   });
@@ -120,7 +161,7 @@ export function remediationApi(): Hono<HubEnv> {
   });
   app.get('/webhooks/:id/deliveries', (c) => {
     const w = mine(c);
-    const { limit } = parseQuery(c, z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }));
+    const { limit } = parseQuery(c, deliveriesQuery);
     const items = c.get('deps').store.deliveries(w.platform_id).filter((d) => d.endpoint_id === w.id).sort((a, b) => b.created_at - a.created_at).slice(0, limit);
     return c.json({ items });
   });
@@ -138,7 +179,7 @@ export function remediationApi(): Hono<HubEnv> {
   app.post('/playbooks/dry-run', async (c) => {
     const platform = scope(c);
     const deps = c.get('deps');
-    const body = parseWith(z.object({ job: z.unknown().optional(), job_id: z.string().optional() }), await readJson(c));
+    const body = parseWith(playbookDryRunInput, await readJson(c));
     let input;
     let jobId = 'unsaved';
     if (body.job_id !== undefined) {
@@ -176,12 +217,12 @@ export function remediationApi(): Hono<HubEnv> {
   // --- incidents
   app.get('/incidents', (c) => {
     const platform = scope(c);
-    const { status } = parseQuery(c, z.object({ status: z.enum(['open', 'released']).optional() }));
+    const { status } = parseQuery(c, incidentListQuery);
     const items = c
       .get('deps')
       .store.correlation.incidents.filter((i) => i.platform_id === platform.id && (status === undefined || i.status === status))
       .sort((a, b) => b.opened_at - a.opened_at)
-      .map((i) => ({ ...i, opened_at: new Date(i.opened_at).toISOString(), released_at: i.released_at === null ? null : new Date(i.released_at).toISOString(), devices: new Set(i.held.map((t) => t.device_key)).size }));
+      .map(incidentView);
     return c.json({ items });
   });
   app.post('/incidents/:id/release', async (c) => {
@@ -193,7 +234,7 @@ export function remediationApi(): Hono<HubEnv> {
     const r = await deps.remediation.release(platform.id, c.req.param('id'), by);
     if (!r.ok) throw new ApiError(r.status, r.status === 404 ? 'not_found' : 'conflict', r.message);
     const incident = deps.store.correlation.incidents.find((i) => i.id === c.req.param('id'));
-    return c.json({ incident, resumed: r.resumed });
+    return c.json({ incident: incident ? incidentView(incident) : null, resumed: r.resumed });
   });
 
   // --- SMS queue

@@ -13,7 +13,13 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
   child(sub: string): Logger;
   enabled(level: LogLevel): boolean;
+  /** The current level, shared by this logger, its parent and its children. */
+  level(): LogLevel;
+  /** Change the level of this logger, its parent and every child (SIGHUP reload). */
+  setLevel(level: LogLevel): void;
 }
+
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 export interface LogSink {
   write(line: string): void;
@@ -26,6 +32,8 @@ export interface LoggerOptions {
   /** Literal secret values (tokens, passwords, PINs) to mask wherever they appear in a line. */
   secrets?: readonly string[];
   now?: () => Date;
+  /** Shared mutable level (children share their parent's). */
+  levelRef?: { level: LogLevel };
 }
 
 const SECRET_KEY = /pass(word)?|secret|token|authorization|api[_-]?key|^pin$|cookie/i;
@@ -53,14 +61,14 @@ const stderrSink: LogSink = { write: (line) => process.stderr.write(`${line}\n`)
 
 export function createLogger(namespace: string, options: LoggerOptions = {}): Logger {
   const envLevel = process.env.LOG_LEVEL as LogLevel | undefined;
-  const level: LogLevel = options.level ?? (envLevel && envLevel in ORDER ? envLevel : 'info');
+  const ref = options.levelRef ?? { level: options.level ?? (envLevel && envLevel in ORDER ? envLevel : 'info') };
   const format = options.format ?? (process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json');
   const sink = options.sink ?? stderrSink;
   const secrets = options.secrets ?? [];
   const now = options.now ?? (() => new Date());
 
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (ORDER[lvl] < ORDER[level]) return;
+    if (ORDER[lvl] < ORDER[ref.level]) return;
     const safe = fields ? (redact(fields, secrets) as Record<string, unknown>) : undefined;
     const text = maskSecrets(msg, secrets);
     if (format === 'pretty') {
@@ -77,8 +85,12 @@ export function createLogger(namespace: string, options: LoggerOptions = {}): Lo
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (sub) => createLogger(`${namespace}:${sub}`, { ...options, level, format, sink, secrets }),
-    enabled: (l) => ORDER[l] >= ORDER[level],
+    child: (sub) => createLogger(`${namespace}:${sub}`, { ...options, levelRef: ref, format, sink, secrets }),
+    enabled: (l) => ORDER[l] >= ORDER[ref.level],
+    level: () => ref.level,
+    setLevel: (l) => {
+      ref.level = l;
+    },
   };
 }
 

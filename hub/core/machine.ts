@@ -46,7 +46,7 @@ export function advance(job: MachineJob, prev: JobRuntime, holds: boolean | unde
     rt = { ...rt, nodata_fired: false, cond_since: continues ? now : null };
     if (continues) return { rt: enter(rt, 'firing', now), fire: null };
   }
-  if (!holds) return { rt: enter({ ...rt, cond_since: null }, cooling ? 'cooldown' : 'ok', now), fire: null };
+  if (!holds) return { rt: enter({ ...rt, cond_since: null, seen_ok: true }, cooling ? 'cooldown' : 'ok', now), fire: null };
   if (rt.state === 'firing') return { rt, fire: null };
   const condSince = rt.cond_since ?? now;
   rt = { ...rt, cond_since: condSince };
@@ -64,6 +64,7 @@ export function significantChange(a: JobRuntime, b: JobRuntime): boolean {
     a.cond_since !== b.cond_since ||
     a.last_fired_at !== b.last_fired_at ||
     a.last_execution_id !== b.last_execution_id ||
-    a.nodata_fired !== b.nodata_fired
+    a.nodata_fired !== b.nodata_fired ||
+    a.seen_ok !== b.seen_ok
   );
 }

@@ -4,7 +4,6 @@
 // acknowledged when the site comes back (attempt + 1), marks them unacknowledged at expiry, and
 // publishes every change on the platform's public execution topic. What to send and when is the
 // playbook engine's business (hub/remediation/engine.ts); it hears every message state here.
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../common/clock.js';
 import { encodePayload, type ExecutionUpdate, type FailureReason, jobRequest, siteTopic } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
@@ -14,10 +13,6 @@ import type { HubStore } from '../store/store.js';
 import { type EventDetail, executionEventSender } from './events.js';
 import { crashPoint } from './crash-point.js';
 import type { OnRejected } from './refusals.js';
-
-export function newId(now: number): string {
-  return `${now.toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
-}
 
 export interface DispatcherDeps {
   store: HubStore;

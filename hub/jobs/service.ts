@@ -6,7 +6,7 @@ import { autoName, type Lang } from '../core/names.js';
 import { fieldPath } from '../api/errors.js';
 import { jobInput } from '../model/job.js';
 import type { z } from 'zod';
-import { newId } from '../dispatch/dispatcher.js';
+import { newId } from '../model/ids.js';
 import type { Job, JobInputParsed } from '../model/job.js';
 import type { HubStore } from '../store/store.js';
 import type { FieldIssue } from '../api/errors.js';

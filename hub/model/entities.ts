@@ -10,6 +10,12 @@ export const prometheusEndpoint = z.object({
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   /** Extra headers for every query, e.g. X-Scope-OrgID for Mimir/Cortex, Authorization. */
   headers: z.record(headerName, z.string().max(4000)).default({}),
+  /**
+   * Samples older than this count as no data and each cycle reports them, with duplicate series
+   * (hub/poller/sample-checks.ts). Unset or null: no check (plain Prometheus already drops
+   * series after its 5-minute lookback; set it for Mimir, Thanos, VictoriaMetrics or federation).
+   */
+  max_sample_age_s: z.number().int().min(1).max(86400).nullable().optional(),
 });
 export type PrometheusEndpoint = z.infer<typeof prometheusEndpoint>;
 

@@ -111,6 +111,11 @@ export const jobRuntime = z.object({
   last_execution_id: z.string().nullable(),
   /** The current outage (no data) already fired. */
   nodata_fired: z.boolean(),
+  /**
+   * The condition was seen not holding at least once. A first trip without it was failing
+   * before the job existed: it does not count towards a correlated-failure incident (issue 21).
+   */
+  seen_ok: z.boolean().optional(),
 });
 export type JobRuntime = z.infer<typeof jobRuntime>;
 

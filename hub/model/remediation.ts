@@ -18,7 +18,7 @@ export const remediationSettings = z.object({
   notify_site_id: siteId.nullable().default(null),
   device_limit: deviceLimit.default({ max: 3, window_s: 86400 }),
   sms_budget: smsBudget.default({ per_hour: 60, sites: {} }),
-  correlation: correlationConfig.default({ window_s: 300, min_count: 10, min_share: 0.2, share_min_count: 3 }),
+  correlation: correlationConfig.default(correlationConfig.parse({})),
 });
 export type RemediationSettings = z.infer<typeof remediationSettings>;
 

@@ -4,6 +4,7 @@ import type { PrometheusEndpoint } from '../model/entities.js';
 import type { Job } from '../model/job.js';
 import { selector } from '../core/promql.js';
 import type { QueryFn } from '../prometheus/client.js';
+import { addChecks, emptyChecks, metricQuery, type SampleChecks, splitChecked } from './sample-checks.js';
 
 /** What needs data: a job's conditions on its device, or a verify step's on the execution's device. */
 export type Watched = Pick<Job, 'conditions' | 'device'>;
@@ -17,6 +18,8 @@ export interface Snapshot {
   failed: Set<string>;
   requests: number;
   errors: string[];
+  /** Stale samples and duplicate series found (only with `max_sample_age_s`; sample-checks.ts). */
+  checks?: SampleChecks;
 }
 
 export function queryKey(metric: string, keyType: string): string {
@@ -40,10 +43,17 @@ export async function collect(platformId: string, endpoint: PrometheusEndpoint, 
     needed.map(async ({ metric, keyType }) => {
       snap.requests++;
       // One value per device (max over duplicates such as exporter replicas), only the labels needed.
+      // With max_sample_age_s, the same request also names stale devices and duplicate series.
+      const maxAge = endpoint.max_sample_age_s;
       const sel = selector(platformId, metric, [{ label: keyType, op: '!=', value: '' }]);
-      const promql = `max by (platform_id, ${keyType}) (${guard ? guard(sel) : sel})`;
+      const promql = metricQuery(guard ? guard(sel) : sel, keyType, maxAge);
       try {
-        const result = await query(endpoint, promql);
+        let result = await query(endpoint, promql);
+        if (maxAge !== null && maxAge !== undefined) {
+          const split = splitChecked(result, keyType);
+          addChecks((snap.checks ??= emptyChecks()), metric, split);
+          result = split.values;
+        }
         for (const s of result) {
           // Belt and braces: never accept a series of another tenant.
           if (s.metric.platform_id !== platformId) continue;

@@ -15,6 +15,7 @@ import { collect, deviceKey, type Snapshot, queryKey, type Watched } from './col
 import type { Execution } from '../model/execution.js';
 import type { Sample } from '../core/conditions.js';
 import { probePlatform } from './probe.js';
+import type { SampleChecks } from './sample-checks.js';
 import { episodeAnchor, episodeExecutionId } from './episode.js';
 import { crashPoint } from '../dispatch/crash-point.js';
 
@@ -58,6 +59,8 @@ export interface CycleReport {
   probes: number;
   /** Per platform: its Prometheus answered this cycle, and whether its source was stale. */
   platforms: Record<string, PlatformHealth>;
+  /** Stale samples and duplicate series per platform (platforms with max_sample_age_s). */
+  samples?: Record<string, SampleChecks>;
 }
 
 export interface PlatformHealth {
@@ -131,6 +134,7 @@ export class Poller {
       if (!snap) continue;
       report.requests += snap.requests;
       report.errors.push(...snap.errors.map((e) => `${platformId}: ${e}`));
+      if (snap.checks) (report.samples ??= {})[platformId] = snap.checks;
       // Freshness unknown (its query failed): nothing of this platform is evaluated.
       if (!health.ok) {
         report.skipped += jobs.length;

@@ -23,6 +23,11 @@ export class PeriodicTask {
 
   constructor(private readonly options: PeriodicTaskOptions) {}
 
+  /** When the next regular run is due (epoch ms); not after now while one is running. */
+  get nextRunAt(): number {
+    return this.nextAt;
+  }
+
   get started(): boolean {
     return this.controller !== null;
   }

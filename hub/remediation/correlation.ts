@@ -11,8 +11,16 @@ export const correlationConfig = z.object({
   min_count: z.number().int().min(2).max(100000).nullable().default(10),
   /** Share of the platform's devices tripping within the window (null: share alone never does). */
   min_share: z.number().gt(0).max(1).nullable().default(0.2),
-  /** The share rule needs at least this many trips (5 % of 20 devices is one device, not an outage). */
-  share_min_count: z.number().int().min(2).default(3),
+  /**
+   * The share rule needs at least this many trips: on a fleet of 20, 20 % is 4 devices and 3 is
+   * within what independent failures give; 5 of 20 in 5 minutes is an outage (hub/README.md).
+   */
+  share_min_count: z.number().int().min(2).default(5),
+  /**
+   * An open incident ends this long after the last trip it absorbed (or earlier, once a window
+   * has passed and the platform's failing devices no longer meet the rule): incident-expiry.ts.
+   */
+  expire_after_s: z.number().int().min(60).max(7 * 86400).default(1800),
 });
 export type CorrelationConfig = z.infer<typeof correlationConfig>;
 
@@ -31,9 +39,16 @@ export interface Incident {
   /** Devices of the platform when it opened, and the figure that tripped it. */
   fleet: number;
   rule: string;
-  status: 'open' | 'released';
+  status: 'open' | 'released' | 'expired';
   released_at: number | null;
   released_by: string | null;
+  /** The last trip it absorbed (absent in incidents stored before expiry existed). */
+  last_trip_at?: number;
+  /** When and why it expired (status `expired`). */
+  expired_at?: number | null;
+  expired_reason?: string | null;
+  /** Who was told when it opened: `sms:on_call`, `webhook:<id>`; empty: nobody could be. */
+  notified?: string[];
 }
 
 export interface CorrelationState {
@@ -59,7 +74,7 @@ export interface Observed {
 }
 
 /** Which rule the figures trip, or null. */
-export function trips(count: number, fleet: number, cfg: CorrelationConfig): string | null {
+export function trips(count: number, fleet: number, cfg: Pick<CorrelationConfig, 'window_s' | 'min_count' | 'min_share' | 'share_min_count'>): string | null {
   if (cfg.min_count !== null && count >= cfg.min_count) return `${count} devices within ${cfg.window_s} s (count >= ${cfg.min_count})`;
   if (cfg.min_share !== null && fleet > 0 && count >= cfg.share_min_count && count / fleet >= cfg.min_share) {
     return `${count} of ${fleet} devices within ${cfg.window_s} s (share >= ${Math.round(cfg.min_share * 100)} %)`;
@@ -83,7 +98,7 @@ export function observeTrips(state: CorrelationState, platform_id: string, batch
   const recent = [...(state.recent[platform_id] ?? []).filter((t) => t.at > from && !known.has(t.device_key)), ...batch];
   const open = openIncident(state, platform_id);
   if (open) {
-    const joined: Incident = { ...open, held: [...open.held, ...batch] };
+    const joined: Incident = { ...open, held: [...open.held, ...batch], last_trip_at: now };
     const incidents = state.incidents.map((i) => (i === open ? joined : i));
     return { state: { recent: { ...state.recent, [platform_id]: recent }, incidents }, proceed: [], hold: batch.map((t) => t.execution_id), incident: joined, opened: false };
   }
@@ -91,7 +106,7 @@ export function observeTrips(state: CorrelationState, platform_id: string, batch
   if (rule === null) {
     return { state: { ...state, recent: { ...state.recent, [platform_id]: recent } }, proceed: batch.map((t) => t.execution_id), hold: [], incident: null, opened: false };
   }
-  const incident: Incident = { id: newId, platform_id, opened_at: now, held: recent, fleet, rule, status: 'open', released_at: null, released_by: null };
+  const incident: Incident = { id: newId, platform_id, opened_at: now, held: recent, fleet, rule, status: 'open', released_at: null, released_by: null, last_trip_at: now };
   return {
     state: { recent: { ...state.recent, [platform_id]: recent }, incidents: [...state.incidents, incident] },
     proceed: [],
@@ -108,7 +123,7 @@ export function observeTrips(state: CorrelationState, platform_id: string, batch
 export function releaseIncident(state: CorrelationState, id: string, by: string, now: number): { state: CorrelationState; resume: string[] } | { error: string } {
   const inc = state.incidents.find((i) => i.id === id);
   if (!inc) return { error: `incident ${id} does not exist` };
-  if (inc.status !== 'open') return { error: `incident ${id} is already released` };
+  if (inc.status === 'released') return { error: `incident ${id} is already released` };
   const released: Incident = { ...inc, status: 'released', released_at: now, released_by: by };
   const heldDevices = new Set(inc.held.map((t) => t.device_key));
   const recent = (state.recent[inc.platform_id] ?? []).filter((t) => !heldDevices.has(t.device_key));

@@ -8,7 +8,14 @@
 //   - settle only when it matters: a fired run waits `settle_ms` before acting only when its
 //     platform already has another trip in the correlation window (or this cycle brings
 //     several, or an incident is open), so a burst spread over a few cycles is still seen as
-//     one before anything is sent, while a lone device going offline gets its command at once.
+//     one before anything is sent, while a lone device going offline gets its command at once;
+//   - a trip that was failing before its job existed (the job never saw its condition not
+//     hold: JobRuntime.seen_ok) is not part of a burst: bulk-loading jobs on a platform where ten devices
+//     already fail opens no incident (it still joins one that is open);
+//   - an earlier trip that already dispatched its command when an incident opens is not held:
+//     its SMS is out, it is shown as sent and runs on;
+//   - incidents expire (incident-expiry.ts) and tell someone by default: the on-call SMS when
+//     set, and every enabled webhook; who was told is recorded on the incident.
 // The engine (engine.ts) runs the playbooks; this is the Firer the poller and the API call.
 import type { Logger } from '../common/log.js';
 import type { Clock } from '../common/clock.js';
@@ -19,7 +26,8 @@ import type { RemediationSettings } from '../model/remediation.js';
 import type { NotifyStep } from '../model/steps.js';
 import type { Fire, Firer } from '../poller/poller.js';
 import type { HubStore } from '../store/store.js';
-import { incidentText, observeTrips, releaseIncident, type Trip } from './correlation.js';
+import { type Incident, incidentText, observeTrips, openIncident, releaseIncident, type Trip } from './correlation.js';
+import { expiredText, expireIncident } from './incident-expiry.js';
 import type { PlaybookEngine } from './engine.js';
 import { checkDevice, deviceKey, pruneHistory, recordDevice } from './guardrails.js';
 import { createRun } from './run.js';
@@ -36,6 +44,8 @@ export interface ServiceDeps {
   lang: 'ru' | 'en';
   onIncident?: (platformId: string) => void;
 }
+
+const FAILING = new Set(['firing', 'no_data']);
 
 export class RemediationService implements Firer {
   constructor(private readonly d: ServiceDeps) {}
@@ -153,13 +163,17 @@ export class RemediationService implements Firer {
     });
   }
 
-  private async startPlatform(platformId: string, list: Array<{ exec: Execution; fire: Pick<Fire, 'reason'> }>, now: number): Promise<void> {
+  private async startPlatform(platformId: string, list: Array<{ exec: Execution; fire: Pick<Fire, 'reason' | 'runtime'> }>, now: number): Promise<void> {
     const { store, engine } = this.d;
     const settings = this.d.settings(platformId);
     const auto = list.filter((x) => x.fire.reason !== 'manual');
     // Correlated failure: the automatic trips of this cycle, together with the recent ones.
-    const trips: Trip[] = auto.map((x) => ({ execution_id: x.exec.id, device_key: `${x.exec.device.key_type}=${x.exec.device.key}`, at: now }));
-    const fleet = new Set(store.jobs(platformId).filter((j) => j.enabled).map((j) => `${j.device.key_type}=${j.device.key}`)).size;
+    await this.expirePlatform(platformId, now);
+    const open = openIncident(store.correlation, platformId) !== undefined;
+    const trips: Trip[] = auto
+      .filter((x) => open || !this.preexisting(x.fire))
+      .map((x) => ({ execution_id: x.exec.id, device_key: `${x.exec.device.key_type}=${x.exec.device.key}`, at: now }));
+    const fleet = this.fleet(platformId);
     const incidentId = this.d.newId();
     const obs = trips.length ? observeTrips(store.correlation, platformId, trips, fleet, now, settings.correlation, incidentId) : null;
     if (obs) store.correlation = obs.state;
@@ -180,37 +194,104 @@ export class RemediationService implements Firer {
     }
     store.deviceHistory = history;
     if (!obs || !incident) return;
-    // When the incident just opened, the burst's earlier trips (still settling) are held too.
+    // When the incident just opened, the burst's earlier trips (still settling) are held too;
+    // one whose command is already out is not: it is shown as sent and runs on.
     const batch = new Set(list.map((x) => x.exec.id));
+    const acted = new Set<string>();
     for (const id of hold) {
       if (batch.has(id)) continue;
       const exec = store.execution(id);
-      if (exec?.run && exec.phase !== 'done') await engine.apply(exec, { type: 'hold', incident_id: incident.id });
+      if (exec?.messages.some((m) => m.kind === 'command' && m.dispatched_at !== null)) acted.add(id);
+      else if (exec?.run && exec.phase !== 'done') await engine.apply(exec, { type: 'hold', incident_id: incident.id });
     }
-    if (obs.opened) {
-      this.d.log.warn('correlated failure: executions held, incident opened', { platform_id: platformId, incident: incident.id, devices: incident.held.length, rule: incident.rule });
-      await this.notifyIncident(platformId, incident.id, incidentText(incident, this.d.lang), settings, now);
-      this.d.onIncident?.(platformId);
-    }
+    if (!obs.opened) return;
+    const opened: Incident = { ...incident, held: incident.held.filter((t) => !acted.has(t.execution_id)) };
+    const notified = await this.notifyIncident(platformId, opened.id, incidentText(opened, this.d.lang), settings, now);
+    store.correlation = { ...store.correlation, incidents: store.correlation.incidents.map((i) => (i.id === opened.id ? { ...opened, notified } : i)) };
+    this.d.log.warn('correlated failure: executions held, incident opened', { platform_id: platformId, incident: opened.id, devices: opened.held.length, rule: opened.rule, already_sent: acted.size, notified });
+    this.d.onIncident?.(platformId);
   }
 
-  /** People hear of a new incident once: an execution of its own with one notify step. */
-  private async notifyIncident(platformId: string, incidentId: string, text: string, settings: RemediationSettings, now: number): Promise<void> {
+  /** Distinct devices of the platform's enabled jobs. */
+  private fleet(platformId: string): number {
+    return new Set(this.d.store.jobs(platformId).filter((j) => j.enabled).map((j) => `${j.device.key_type}=${j.device.key}`)).size;
+  }
+
+  /** The trip's device was failing before its job existed: the job never saw its condition not hold. */
+  private preexisting(f: Pick<Fire, 'reason' | 'runtime'>): boolean {
+    return f.reason === 'condition' && f.runtime !== undefined && f.runtime.seen_ok !== true;
+  }
+
+  /** Devices of the platform failing now (their job firing or without data). */
+  private failingDevices(platformId: string): Set<string> {
+    const out = new Set<string>();
+    for (const j of this.d.store.jobs(platformId)) {
+      if (j.enabled && FAILING.has(this.d.store.jobRuntime(j.id)?.state ?? 'ok')) out.add(`${j.device.key_type}=${j.device.key}`);
+    }
+    return out;
+  }
+
+  /** End every open incident whose time has come (each poll cycle). */
+  expireIncidents(): Promise<number> {
+    return this.d.engine.serial(async () => {
+      const now = this.d.clock.now();
+      let n = 0;
+      for (const inc of this.d.store.correlation.incidents.filter((i) => i.status === 'open')) if (await this.expirePlatform(inc.platform_id, now)) n++;
+      if (n) {
+        await this.d.store.saveRemediation();
+        await this.d.engine.flush();
+      }
+      return n;
+    });
+  }
+
+  private async expirePlatform(platformId: string, now: number): Promise<boolean> {
+    const { store, engine } = this.d;
+    if (!openIncident(store.correlation, platformId)) return false;
+    const settings = this.d.settings(platformId);
+    const failing = this.failingDevices(platformId);
+    const ex = expireIncident(store.correlation, platformId, now, settings.correlation, failing.size, this.fleet(platformId));
+    if (!ex) return false;
+    store.correlation = ex.state;
+    let cancelled = 0;
+    let stillHeld = 0;
+    for (const t of ex.incident.held) {
+      const exec = store.execution(t.execution_id);
+      if (!exec?.run || exec.phase !== 'held') continue;
+      if (failing.has(t.device_key)) stillHeld++;
+      else {
+        await engine.apply(exec, { type: 'cancel', by: `incident ${ex.incident.id} expired: device recovered` });
+        cancelled++;
+      }
+    }
+    this.d.log.info('incident expired', { platform_id: platformId, incident: ex.incident.id, reason: ex.reason, cancelled, still_held: stillHeld });
+    await this.notifyIncident(platformId, ex.incident.id, expiredText(ex.incident, cancelled, stillHeld, this.d.lang), settings, now, 'expired');
+    this.d.onIncident?.(platformId);
+    return true;
+  }
+
+  /**
+   * People hear of an incident when it opens and when it expires: an execution of its own with
+   * one notify step, to the on-call list (when set) and every enabled webhook. Returns who.
+   */
+  private async notifyIncident(platformId: string, incidentId: string, text: string, settings: RemediationSettings, now: number, what: 'opened' | 'expired' = 'opened'): Promise<string[]> {
     const { store } = this.d;
     const sms = settings.notify_site_id && settings.on_call.length && store.site(platformId, settings.notify_site_id) ? { site_id: settings.notify_site_id, to: 'on_call' as const } : null;
     const webhooks = store.webhooks(platformId).filter((w) => w.enabled).map((w) => w.id).slice(0, 10);
     if (!sms && webhooks.length === 0) {
-      this.d.log.warn('incident opened but nobody to notify: set on_call + notify_site_id or a webhook', { platform_id: platformId, incident: incidentId });
-      return;
+      this.d.log.error(`incident ${what} but nobody to notify: set on_call + notify_site_id or add a webhook`, { platform_id: platformId, incident: incidentId });
+      return [];
     }
     const step: NotifyStep = { type: 'notify', sms, webhooks, text: text.replace(/[{}]/g, '') };
-    const job = { id: `incident-${incidentId}`.slice(0, 64), platform_id: platformId, name: `Incident ${incidentId}`, device: { key_type: 'device_id' as const, key: platformId, name: platformId }, steps: [step] };
+    const suffix = what === 'opened' ? '' : `-${what}`;
+    const job = { id: `incident-${incidentId}${suffix}`.slice(0, 64), platform_id: platformId, name: `Incident ${incidentId}${suffix ? ` ${what}` : ''}`, device: { key_type: 'device_id' as const, key: platformId, name: platformId }, steps: [step] };
     const exec = this.newExecution({ job, reason: 'incident', values: {} }, now);
     exec.incident_id = incidentId;
     if (exec.run) exec.run = { ...exec.run, incident_id: incidentId };
     await store.putExecution(exec);
     this.d.engine.announce(exec);
     await this.d.engine.apply(exec, { type: 'start' });
+    return [...(sms ? ['sms:on_call'] : []), ...webhooks.map((w) => `webhook:${w}`)];
   }
 
   /** Release an incident: its held executions resume. */

@@ -17,7 +17,7 @@ describe('hub crash matrix: before_publish, after_publish, after_publish with th
   let observer: WireObserver;
   const rows: CrashRow[] = [];
   beforeAll(async () => {
-    stack = await startStack({ broker: 'mosquitto', pollIntervalS: 1, scrapeIntervalS: 1, exporterRefreshS: 1, devices: 60, statusReportMs: 100 });
+    stack = await startStack({ broker: 'mosquitto', pollIntervalS: 1, scrapeIntervalS: 1, exporterRefreshS: 1, devices: 60, statusReportMs: 100, bundledHub: true });
     observer = await WireObserver.start(stack);
   }, 120_000);
   afterAll(async () => {

@@ -14,7 +14,7 @@ describe('hub crash matrix: after_decide, after_store', () => {
   let observer: WireObserver;
   const rows: CrashRow[] = [];
   beforeAll(async () => {
-    stack = await startStack({ broker: 'mosquitto', pollIntervalS: 1, scrapeIntervalS: 1, exporterRefreshS: 1, devices: 60, statusReportMs: 100 });
+    stack = await startStack({ broker: 'mosquitto', pollIntervalS: 1, scrapeIntervalS: 1, exporterRefreshS: 1, devices: 60, statusReportMs: 100, bundledHub: true });
     observer = await WireObserver.start(stack);
   }, 120_000);
   afterAll(async () => {

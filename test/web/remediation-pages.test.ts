@@ -3,6 +3,8 @@
 // settings form (API errors next to their field), webhooks (secret shown once, enable / disable,
 // delete after confirmation), the fleet page with its CSV proxy, incidents, CSRF and tenancy.
 import { describe, expect, it } from 'vitest';
+import { remediationSettings } from '../../hub/model/remediation.js';
+import { correlationConfig } from '../../hub/remediation/correlation.js';
 import { powerCycleTemplate } from '../../hub/remediation/playbook.js';
 import { ADMIN_TOKEN, TOKENS } from '../hub/world.js';
 import { createWebWorld, decodeEntities, WebClient, wizardState } from './helpers.js';
@@ -162,6 +164,8 @@ describe('fleet, incidents, executions', () => {
     // People hear of it through a webhook (added through the page).
     await b.get('/ui/remediation');
     await b.post('/ui/remediation/webhooks', { url: 'https://ops.example.com/incidents', enabled: 'on' });
+    // (On a fleet this small the default share rule needs 5 trips; this platform's needs 3.)
+    await w.store.putRemediationSettings('a', { ...w.store.remediationSettings('a', remediationSettings.parse({})), correlation: correlationConfig.parse({ share_min_count: 3 }) });
     // All three devices of the platform trip in one cycle: the share rule opens an incident.
     const ids = await w.remediation.fireMany(jobs.map((job) => ({ job, reason: 'condition' as const, values: { signage_device_online: 0 } })));
     expect(ids.every((id) => w.store.execution(id ?? '')?.phase === 'held')).toBe(true);

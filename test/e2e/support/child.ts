@@ -17,11 +17,14 @@ export interface ChildOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with each complete output line (demo: stream, tests: debugging). */
   onLine?: (line: string) => void;
+  /** Run the program's production bundle (dist/<program>/index.mjs, built by the vitest global set-up) instead of its sources through tsx. */
+  bundle?: boolean;
 }
 
 /** Start `node --import tsx <script> ...args` from the repository root. */
 export function startProgram(name: string, script: string, args: string[], options: ChildOptions = {}): Child {
-  const proc = startProcess(process.execPath, ['--import', 'tsx', script, ...args], {
+  const entry = options.bundle ? [`dist/${script.split('/')[0]}/index.mjs`] : ['--import', 'tsx', script];
+  const proc = startProcess(process.execPath, [...entry, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     name,

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionUpdate } from '../../../hub/common/contract/index.js';
 import { silentLogger } from '../../../hub/common/log.js';
-import { Dispatcher, newId } from '../../../hub/dispatch/dispatcher.js';
+import { Dispatcher } from '../../../hub/dispatch/dispatcher.js';
+import { newId } from '../../../hub/model/ids.js';
 import type { Execution } from '../../../hub/model/execution.js';
 import type { Job } from '../../../hub/model/job.js';
 import { remediationSettings } from '../../../hub/model/remediation.js';
@@ -46,6 +47,13 @@ const exec = (w: World, jobId: string): Execution => {
   if (!e) throw new Error(`no execution of ${jobId}`);
   return e;
 };
+
+/** Seen online first, a minute later: their trips are new failures, not ones that predate the job. */
+async function seenOnline(w: World, jobs: readonly Job[], poller: Poller = w.poller): Promise<void> {
+  for (const j of jobs) online(w, j.device.key, 1);
+  await poller.cycle();
+  w.clock.advance(61_000);
+}
 
 async function settings(w: World, over: Partial<ReturnType<typeof remediationSettings.parse>>): Promise<void> {
   await w.store.putRemediationSettings('a', remediationSettings.parse({ ...over }));
@@ -143,9 +151,10 @@ describe('playbook engine in the hub', () => {
 
   it('a burst of 12 devices: one incident, everything held, no command sent; release sends them', async () => {
     const w = await createWorld();
-    await settings(w, { on_call: [{ name: '', phone: '+79995550001' }], notify_site_id: 's1', correlation: { window_s: 300, min_count: 10, min_share: null, share_min_count: 3 } });
+    await settings(w, { on_call: [{ name: '', phone: '+79995550001' }], notify_site_id: 's1', correlation: { window_s: 300, min_count: 10, min_share: null, share_min_count: 3, expire_after_s: 1800 } });
     const jobs = Array.from({ length: 12 }, (_, i) => playbookJob(w, `b${i}`, [SEND, VERIFY]));
     await w.store.putJobs(jobs);
+    await seenOnline(w, jobs);
     for (const j of jobs) online(w, j.device.key, 0);
     await cycle(w);
     const incidents = w.store.correlation.incidents;
@@ -169,19 +178,19 @@ describe('playbook engine in the hub', () => {
 
   it('with a settle delay, fired runs wait, but the incident notification goes out at once', async () => {
     const w = await createWorld();
-    await settings(w, { on_call: [{ name: '', phone: '+79995550001' }], notify_site_id: 's1', correlation: { window_s: 300, min_count: 3, min_share: null, share_min_count: 3 } });
+    await settings(w, { on_call: [{ name: '', phone: '+79995550001' }], notify_site_id: 's1', correlation: { window_s: 300, min_count: 3, min_share: null, share_min_count: 3, expire_after_s: 1800 } });
     const settled = new RemediationService({ store: w.store, engine: w.engine, clock: w.clock, log: silentLogger, settings: (p) => w.store.remediationSettings(p, remediationSettings.parse({})), newId: () => newId(w.clock.now()), settleMs: 60_000, lang: 'en' });
     const poller = new Poller({ store: w.store, query: w.prom.query, clock: w.clock, firer: settled, verify: w.engine, log: silentLogger });
     const first = [0, 1].map((i) => playbookJob(w, `s${i}`, [SEND]));
-    await w.store.putJobs(first);
+    const more = [2].map((i) => playbookJob(w, `s${i}`, [SEND]));
+    await w.store.putJobs([...first, ...more]);
+    await seenOnline(w, [...first, ...more], poller);
     for (const j of first) online(w, j.device.key, 0);
     await poller.cycle();
     await w.dispatcher.idle();
     // Two devices in one cycle: more than one trip in the window, so both settle.
     for (const j of first) expect(exec(w, j.id)).toMatchObject({ phase: 'running', step: 0 });
     expect(w.pub.on('/a/s1/job')).toHaveLength(0); // settling
-    const more = [2].map((i) => playbookJob(w, `s${i}`, [SEND]));
-    await w.store.putJobs(more);
     for (const j of more) online(w, j.device.key, 0);
     w.clock.advance(10_000);
     await poller.cycle();
@@ -192,18 +201,18 @@ describe('playbook engine in the hub', () => {
 
   it('settle only when it matters: a lone trip acts at once, a second trip in the window settles', async () => {
     const w = await createWorld();
-    await settings(w, { correlation: { window_s: 300, min_count: 10, min_share: null, share_min_count: 3 } });
+    await settings(w, { correlation: { window_s: 300, min_count: 10, min_share: null, share_min_count: 3, expire_after_s: 1800 } });
     const settled = new RemediationService({ store: w.store, engine: w.engine, clock: w.clock, log: silentLogger, settings: (p) => w.store.remediationSettings(p, remediationSettings.parse({})), newId: () => newId(w.clock.now()), settleMs: 60_000, lang: 'en' });
     const poller = new Poller({ store: w.store, query: w.prom.query, clock: w.clock, firer: settled, verify: w.engine, log: silentLogger });
     const lone = playbookJob(w, 'l0', [SEND]);
-    await w.store.putJob(lone);
+    const second = playbookJob(w, 'l1', [SEND]);
+    await w.store.putJobs([lone, second]);
+    await seenOnline(w, [lone, second], poller);
     online(w, 'l0', 0);
     await poller.cycle();
     await w.dispatcher.idle();
     // The only trip of its platform in the window: no settle delay, the command is out.
     expect(w.pub.on('/a/s1/job')).toHaveLength(1);
-    const second = playbookJob(w, 'l1', [SEND]);
-    await w.store.putJob(second);
     online(w, 'l1', 0);
     w.clock.advance(10_000);
     await poller.cycle();
@@ -216,7 +225,7 @@ describe('playbook engine in the hub', () => {
 
   it('SMS budget per site: over the hourly budget messages queue and go out when it frees up', async () => {
     const w = await createWorld();
-    await settings(w, { sms_budget: { per_hour: 2, sites: {} }, correlation: { window_s: 300, min_count: null, min_share: null, share_min_count: 3 } });
+    await settings(w, { sms_budget: { per_hour: 2, sites: {} }, correlation: { window_s: 300, min_count: null, min_share: null, share_min_count: 3, expire_after_s: 1800 } });
     const jobs = Array.from({ length: 3 }, (_, i) => playbookJob(w, `q${i}`, [SEND]));
     await w.store.putJobs(jobs);
     for (const j of jobs) online(w, j.device.key, 0);

@@ -1,0 +1,291 @@
+// The store port (issue 20): what the API, the web form, the poller and the remediation engine
+// need from persistence, one interface per aggregate, async, every read scoped to a platform
+// (a read never crosses tenants; an admin lists platforms first, then reads each). Adapters:
+// hub/store/lowdb-adapter.ts (embedded, one machine) and hub/store/pg/ (PostgreSQL, several hubs).
+//
+// Versions: every definition and every execution carries `version` (1 on create, +1 per write),
+// the ETag of issue 17. A write may name the version it read (`ifVersion`); a stale one is
+// refused with VersionConflictError; `ifVersion: null` means "create, must not exist".
+//
+// Fencing: the leader's writes (runtime, executions, remediation state, deliveries) go through
+// `fenced(epoch)`, a view of the port whose every write checks inside its transaction that the
+// leadership epoch is still `epoch`; a deposed leader's late write fails with StaleEpochError.
+import type { ControlDevice, Platform, Site } from '../model/entities.js';
+import type { Execution } from '../model/execution.js';
+import type { Job, JobRuntime, JobState } from '../model/job.js';
+import type { RemediationSettings, StoredWebhook } from '../model/remediation.js';
+import type { UptimeMark } from '../remediation/aggregates.js';
+import type { Incident, Trip } from '../remediation/correlation.js';
+import type { BudgetState, DeviceHistory } from '../remediation/guardrails.js';
+import type { DeliveryRecord } from '../remediation/webhook.js';
+import type { InboundRecord } from './store.js';
+
+export type { InboundRecord };
+
+/** Every read and write names the platform it is about. */
+export interface Scope {
+  readonly platform_id: string;
+}
+export const scopeOf = (platform_id: string): Scope => ({ platform_id });
+
+/** A record as stored: with its version (ETag). */
+export type Stored<T> = T & { version: number };
+
+export interface WriteOptions {
+  /** The version the caller read; null: the record must not exist yet; omitted: no check. */
+  ifVersion?: number | null;
+}
+
+export interface Page<T> {
+  total: number;
+  items: T[];
+}
+
+// --- errors (each a class, so callers map them: 409, 412, 503)
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+/** `ifVersion` did not match (HTTP 412 / 409). `current` is null when the record does not exist. */
+export class VersionConflictError extends StoreError {
+  override name = 'VersionConflictError';
+  constructor(
+    readonly aggregate: string,
+    readonly id: string,
+    readonly expected: number | null,
+    readonly current: number | null,
+  ) {
+    super(`${aggregate} ${id}: version ${current ?? 'none'} is not the expected ${expected ?? 'none (create)'}`);
+  }
+}
+/** A fenced write carried an epoch older than the leadership's: this hub is no longer the leader. */
+export class StaleEpochError extends StoreError {
+  override name = 'StaleEpochError';
+  constructor(
+    readonly epoch: number,
+    readonly current: number,
+  ) {
+    super(`write refused: leadership epoch ${epoch} is stale (current ${current}); this hub no longer leads`);
+  }
+}
+/** A record written under a scope it does not belong to (a bug in the caller, never user input). */
+export class ScopeError extends StoreError {
+  override name = 'ScopeError';
+  constructor(aggregate: string, id: string, scope: Scope, actual: string) {
+    super(`${aggregate} ${id} belongs to platform ${actual}, not to the scope ${scope.platform_id}`);
+  }
+}
+/** The store cannot be reached or refused for a reason that is not the caller's (HTTP 503). */
+export class StoreUnavailableError extends StoreError {
+  override name = 'StoreUnavailableError';
+}
+
+export function assertScope(aggregate: string, scope: Scope, rec: { id: string; platform_id: string }): void {
+  if (rec.platform_id !== scope.platform_id) throw new ScopeError(aggregate, rec.id, scope, rec.platform_id);
+}
+
+// --- aggregates
+
+export interface PlatformsRepo {
+  get(id: string): Promise<Stored<Platform> | undefined>;
+  /** Every platform (admin views, the poller's loop over tenants). */
+  list(): Promise<Array<Stored<Platform>>>;
+  /** The platform owning an API token, by the token's SHA-256 hex. */
+  byTokenHash(hash: string): Promise<Stored<Platform> | undefined>;
+  put(p: Platform, opts?: WriteOptions): Promise<Stored<Platform>>;
+}
+
+/** Sites, control devices and webhooks: plain documents of a platform. */
+export interface ScopedRepo<T extends { id: string; platform_id: string }> {
+  get(scope: Scope, id: string): Promise<Stored<T> | undefined>;
+  list(scope: Scope): Promise<Array<Stored<T>>>;
+  put(scope: Scope, rec: T, opts?: WriteOptions): Promise<Stored<T>>;
+  /** True when something was deleted. */
+  delete(scope: Scope, id: string, opts?: WriteOptions): Promise<boolean>;
+}
+
+/** The jobs list of the API (GET /jobs): filters, sorted by name then id, one page. */
+export interface JobQuery {
+  enabled?: boolean;
+  /** Runtime state; an enabled job without runtime is `ok`, a disabled job matches no state. */
+  state?: JobState;
+  key?: string;
+  site_id?: string;
+  /** Case-insensitive substring of the name, device name or device key. */
+  q?: string;
+  limit: number;
+  offset: number;
+}
+
+/** What a job refers to (site, control device, webhook), for "in use" checks before a delete. */
+export interface JobRef {
+  site_id?: string;
+  control_device_id?: string;
+  webhook_id?: string;
+}
+
+export interface JobsRepo {
+  get(scope: Scope, id: string): Promise<Stored<Job> | undefined>;
+  list(scope: Scope, query: JobQuery): Promise<Page<Stored<Job>>>;
+  /** Every job of the platform (the poller, correlation's fleet size). */
+  all(scope: Scope): Promise<Array<Stored<Job>>>;
+  /** Jobs that refer to a site, a control device or a webhook. */
+  referencing(scope: Scope, ref: JobRef): Promise<Array<Stored<Job>>>;
+  /** Create or replace; with `runtime`, the job's evaluation restarts in the same write. */
+  put(scope: Scope, job: Job, opts?: WriteOptions & { runtime?: JobRuntime }): Promise<Stored<Job>>;
+  /** Many jobs in one transaction (bulk import, seeding); all or nothing. */
+  putMany(scope: Scope, jobs: readonly Job[]): Promise<number>;
+  /** Deletes the job and its runtime. */
+  delete(scope: Scope, id: string, opts?: WriteOptions): Promise<boolean>;
+}
+
+/** Each job's evaluation state: written by the leader's poller, once per cycle at most. */
+export interface RuntimeRepo {
+  get(scope: Scope, jobId: string): Promise<JobRuntime | undefined>;
+  all(scope: Scope): Promise<Map<string, JobRuntime>>;
+  /** Runtimes of jobs of the platform (unknown jobs are ignored). Fenced. */
+  putMany(scope: Scope, runtimes: ReadonlyMap<string, JobRuntime>): Promise<void>;
+}
+
+/** The executions list of the API (GET /executions): newest first, one page. */
+export interface ExecutionQuery {
+  job_id?: string;
+  key?: string;
+  site_id?: string;
+  state?: Execution['state'];
+  phase?: Execution['phase'];
+  outcome?: NonNullable<Execution['outcome']>;
+  incident_id?: string;
+  /** ISO times, inclusive. */
+  since?: string;
+  until?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface RetentionPolicy {
+  maxAgeMs: number;
+  maxPerPlatform: number;
+}
+
+export interface ExecutionsRepo {
+  get(scope: Scope, id: string): Promise<Stored<Execution> | undefined>;
+  list(scope: Scope, query: ExecutionQuery): Promise<Page<Stored<Execution>>>;
+  /** Executions whose playbook is not done (restart, each engine tick). */
+  active(scope: Scope): Promise<Array<Stored<Execution>>>;
+  /** The engine's write of one execution (its only writer). Fenced. */
+  put(scope: Scope, e: Execution, opts?: WriteOptions): Promise<Stored<Execution>>;
+  /**
+   * Decide, record, then act: a cycle's new executions and the runtimes of the jobs that fired
+   * them, in one transaction, before anything is published. Fenced.
+   */
+  commitFiring(scope: Scope, executions: readonly Execution[], runtimes: ReadonlyMap<string, JobRuntime>): Promise<void>;
+  /** Drop finished executions past the age bound, then the oldest finished beyond the count. */
+  prune(scope: Scope, now: number, policy: RetentionPolicy): Promise<number>;
+}
+
+export interface InboundRepo {
+  /** Newest first. */
+  list(scope: Scope, limit: number): Promise<InboundRecord[]>;
+  /** Keeps the newest `maxPerPlatform`. */
+  add(scope: Scope, r: InboundRecord, maxPerPlatform: number): Promise<void>;
+}
+
+/** A platform's guardrail state: device history, SMS budget and queue, correlation, incidents. */
+export interface GuardrailState {
+  history: DeviceHistory;
+  budget: BudgetState;
+  recent: Trip[];
+  incidents: Incident[];
+}
+export const emptyGuardrails = (): GuardrailState => ({ history: {}, budget: { sent: {}, queue: [] }, recent: [], incidents: [] });
+
+export interface RemediationRepo {
+  /** The platform's settings, or null when it uses the config's defaults. */
+  settings(scope: Scope): Promise<RemediationSettings | null>;
+  putSettings(scope: Scope, s: RemediationSettings): Promise<void>;
+  /** Read-modify-write by the engine with `ifVersion` (version 0: never written). */
+  state(scope: Scope): Promise<Stored<GuardrailState>>;
+  /** Fenced. */
+  putState(scope: Scope, s: GuardrailState, opts?: WriteOptions): Promise<Stored<GuardrailState>>;
+  uptimeMarks(scope: Scope, siteId: string): Promise<UptimeMark[]>;
+  /** Record the site's modem state when it changes. */
+  markUptime(scope: Scope, siteId: string, at: number, up: boolean): Promise<void>;
+}
+
+export interface DeliveriesRepo {
+  list(scope: Scope): Promise<DeliveryRecord[]>;
+  byKey(scope: Scope, key: string, endpointId: string): Promise<DeliveryRecord | undefined>;
+  /** Deliveries whose next attempt is due, oldest first. */
+  due(scope: Scope, now: number): Promise<DeliveryRecord[]>;
+  /** Insert or replace by id; keeps the newest `max` settled ones of the platform. Fenced. */
+  put(scope: Scope, rec: DeliveryRecord, max?: number): Promise<void>;
+}
+
+/** Idempotency keys of mutating API calls (issue 17): the first response is replayed. */
+export interface IdempotencyRecord {
+  key: string;
+  /** Hash of method, path and body: the same key with another request is a conflict. */
+  request_hash: string;
+  status: number;
+  body: unknown;
+  created_at: number;
+}
+export interface IdempotencyRepo {
+  get(scope: Scope, key: string): Promise<IdempotencyRecord | undefined>;
+  /** Store the first response for a key; when one exists already, returns it instead. */
+  put(scope: Scope, rec: IdempotencyRecord): Promise<IdempotencyRecord>;
+  /** Forget keys older than `before` (epoch ms). */
+  prune(before: number): Promise<number>;
+}
+
+// --- change feed and leadership
+
+export type Aggregate = 'platforms' | 'sites' | 'control_devices' | 'jobs' | 'runtime' | 'executions' | 'inbound' | 'remediation' | 'webhooks' | 'deliveries';
+
+/**
+ * What changed, for other hubs' caches and live views. `ids` is null when many changed at once;
+ * `aggregate: 'all'` (platform_id '*') after the feed was interrupted: anything may have changed.
+ */
+export interface Change {
+  aggregate: Aggregate | 'all';
+  platform_id: string;
+  ids: string[] | null;
+}
+export type Unsubscribe = () => Promise<void>;
+
+export interface Lease {
+  readonly epoch: number;
+  /** Resolves when leadership is lost (connection gone, released). */
+  readonly lost: Promise<void>;
+}
+export interface Leadership {
+  /** The lease, or null when another hub leads. */
+  tryAcquire(): Promise<Lease | null>;
+  release(): Promise<void>;
+}
+
+// --- the port
+
+export interface StorePort {
+  readonly platforms: PlatformsRepo;
+  readonly sites: ScopedRepo<Site>;
+  readonly controlDevices: ScopedRepo<ControlDevice>;
+  readonly webhooks: ScopedRepo<StoredWebhook>;
+  readonly jobs: JobsRepo;
+  readonly runtime: RuntimeRepo;
+  readonly executions: ExecutionsRepo;
+  readonly inbound: InboundRepo;
+  readonly remediation: RemediationRepo;
+  readonly deliveries: DeliveriesRepo;
+  readonly idempotency: IdempotencyRepo;
+  /** This hub's bid for leadership (PostgreSQL: an advisory lock on a dedicated connection). */
+  leadership(holder: string): Leadership;
+  /** A view whose writes are refused once `epoch` is no longer the leadership's. */
+  fenced(epoch: number): StorePort;
+  /** The current leadership epoch (0: nobody has led yet). */
+  epoch(): Promise<number>;
+  /** Changes made by any hub (this one included), after they are committed. */
+  subscribe(onChange: (c: Change) => void): Promise<Unsubscribe>;
+  close(): Promise<void>;
+}
