@@ -7,7 +7,7 @@ import { type Clock, systemClock } from '../../hub/common/clock.js';
 import { type Logger, silentLogger } from '../../hub/common/log.js';
 import type { Journal, JournalHealth } from './journal.js';
 import { checkRecord } from './records.js';
-import { type JobRecord, type JobState, type JournalRecord, type OutboxState, apply, emptyState, isSettled, makeUpdate, recoveryRecords } from './state.js';
+import { type OutboxEntry, type SendState, type JournalRecord, type OutboxState, apply, emptyState, isSettled, makeUpdate, recoveryRecords } from './state.js';
 
 export interface OutboxConfig {
   resendUncertain: boolean;
@@ -104,16 +104,16 @@ export class Outbox {
     return undefined;
   }
 
-  get(id: string): JobRecord | undefined {
+  get(id: string): OutboxEntry | undefined {
     return this.s.live.get(id);
   }
 
-  stateOf(id: string): JobState | undefined {
+  stateOf(id: string): SendState | undefined {
     return this.s.live.get(id)?.state ?? this.s.tombs.get(id)?.state;
   }
 
   /** Queued jobs in arrival order. */
-  *queued(): Iterable<JobRecord> {
+  *queued(): Iterable<OutboxEntry> {
     for (const r of this.s.live.values()) if (r.state === 'queued') yield r;
   }
 
@@ -134,7 +134,7 @@ export class Outbox {
         // Tell the hub (which re-sends until it hears `accepted`) where this execution stands.
         await this.commit(live, [], ['duplicate', { code: 'duplicate', message: `execution already ${state}` }]);
       } else {
-        const u = makeUpdate({ job, seq: tomb?.seq ?? 0 } as JobRecord, 'duplicate', now, { reason: { code: 'duplicate', message: `execution already ${state}` } });
+        const u = makeUpdate({ job, seq: tomb?.seq ?? 0 } as OutboxEntry, 'duplicate', now, { reason: { code: 'duplicate', message: `execution already ${state}` } });
         this.onUpdate(u);
       }
       return 'duplicate';
@@ -142,7 +142,7 @@ export class Outbox {
     const ref = this.takeRef();
     const rec: JournalRecord = { t: 'job', job, at: now, ref };
     apply(this.s, rec);
-    const created = this.s.live.get(id) as JobRecord;
+    const created = this.s.live.get(id) as OutboxEntry;
     try {
       await this.commit(created, [rec], ['accepted']);
     } catch (err) {
@@ -188,7 +188,7 @@ export class Outbox {
     this.onChange();
   }
 
-  async end(id: string, state: JobState, reason?: FailureReason, delivery?: ExecutionUpdate['delivery']): Promise<void> {
+  async end(id: string, state: SendState, reason?: FailureReason, delivery?: ExecutionUpdate['delivery']): Promise<void> {
     const rec = this.must(id);
     const r: JournalRecord = reason ? { t: 'end', id, state, at: this.clock.now(), reason } : { t: 'end', id, state, at: this.clock.now() };
     const agentState = state === 'queued' || state === 'sending' ? 'failed' : state;
@@ -269,7 +269,7 @@ export class Outbox {
     return this.compacting;
   }
 
-  private must(id: string): JobRecord {
+  private must(id: string): OutboxEntry {
     const rec = this.s.live.get(id);
     if (!rec) throw new Error(`no execution ${id} in the outbox`);
     return rec;
@@ -279,7 +279,7 @@ export class Outbox {
    * Apply (unless already applied) and journal records plus, optionally, the update they
    * produce; publish the update once it is on disk.
    */
-  private async commit(rec: JobRecord, records: JournalRecord[], update?: [ExecutionUpdate['state'], FailureReason?, Partial<ExecutionUpdate>?], applyNow = true): Promise<void> {
+  private async commit(rec: OutboxEntry, records: JournalRecord[], update?: [ExecutionUpdate['state'], FailureReason?, Partial<ExecutionUpdate>?], applyNow = true): Promise<void> {
     // What the records change in memory is undone when they cannot be written: memory never
     // runs ahead of the journal (a failed `try` must not leave the job `sending` forever).
     const before = applyNow ? structuredClone(rec) : undefined;

@@ -11,7 +11,7 @@ import { type SubmitPdu, encodeSubmit } from '../sms/submit.js';
 import { type CrashHook, type CrashPoint, noCrash } from './crash-point.js';
 import type { Outbox } from './outbox.js';
 import type { Pacer } from './pacing.js';
-import type { JobRecord } from './state.js';
+import type { OutboxEntry } from './state.js';
 
 export interface SmsPort {
   readonly isUp: boolean;
@@ -106,7 +106,7 @@ export class Sender {
   }
 
   /** The next job that may start now, or the time to wait. */
-  pick(now: number): { job: JobRecord } | { waitMs: number } {
+  pick(now: number): { job: OutboxEntry } | { waitMs: number } {
     let wait = 60_000;
     for (const rec of this.d.outbox.queued()) {
       if (Date.parse(rec.job.expires_at) <= now) return { job: rec };
@@ -156,7 +156,7 @@ export class Sender {
   }
 
   /** Send one job through the modem and journal the outcome. */
-  async sendOne(rec: JobRecord): Promise<SendResult> {
+  async sendOne(rec: OutboxEntry): Promise<SendResult> {
     const o = this.d.outbox;
     const id = rec.job.execution_id;
     const now = this.clock.now();

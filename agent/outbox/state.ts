@@ -3,13 +3,13 @@
 // rules (a part handed to the modem without an answer is `uncertain`) are decided from data.
 import type { AgentState, ExecutionUpdate, FailureReason, JobRequest } from '../../hub/common/contract/index.js';
 
-export type JobState = 'queued' | 'sending' | 'sent' | 'delivered' | 'not_delivered' | 'failed' | 'expired' | 'uncertain';
-export const TERMINAL: ReadonlySet<JobState> = new Set(['delivered', 'not_delivered', 'failed', 'expired', 'uncertain']);
+export type SendState = 'queued' | 'sending' | 'sent' | 'delivered' | 'not_delivered' | 'failed' | 'expired' | 'uncertain';
+export const TERMINAL: ReadonlySet<SendState> = new Set(['delivered', 'not_delivered', 'failed', 'expired', 'uncertain']);
 
-export interface JobRecord {
+export interface OutboxEntry {
   job: JobRequest;
   receivedAt: number;
-  state: JobState;
+  state: SendState;
   /** Concatenation reference shared by every part (kept so a resumed message matches). */
   ref: number;
   /** Send attempts started. */
@@ -38,21 +38,21 @@ export type JournalRecord =
   | { t: 'try'; id: string; part: number; parts: number; at: number }
   | { t: 'part'; id: string; part: number; mr: number; at: number }
   | { t: 'retry'; id: string; at: number; next: number; reason: FailureReason }
-  | { t: 'end'; id: string; state: JobState; at: number; reason?: FailureReason }
+  | { t: 'end'; id: string; state: SendState; at: number; reason?: FailureReason }
   | { t: 'report'; id: string; part: number; status: number; at: number }
   | { t: 'upd'; id: string; u: ExecutionUpdate }
   | { t: 'ack'; id: string; seq: number }
-  | { t: 'snap'; r: JobRecord }
-  | { t: 'tomb'; id: string; state: JobState; at: number; seq?: number };
+  | { t: 'snap'; r: OutboxEntry }
+  | { t: 'tomb'; id: string; state: SendState; at: number; seq?: number };
 
 export interface Tombstone {
-  state: JobState;
+  state: SendState;
   at: number;
   seq: number;
 }
 
 export interface OutboxState {
-  live: Map<string, JobRecord>;
+  live: Map<string, OutboxEntry>;
   /** Finished executions remembered for de-duplication. */
   tombs: Map<string, Tombstone>;
 }
@@ -61,7 +61,7 @@ export function emptyState(): OutboxState {
   return { live: new Map(), tombs: new Map() };
 }
 
-export function newRecord(job: JobRequest, at: number, ref: number): JobRecord {
+export function newRecord(job: JobRequest, at: number, ref: number): OutboxEntry {
   return { job, receivedAt: at, state: 'queued', ref, tries: 0, nextTryAt: at, mrs: [], parts: 0, reports: [], seq: -1, unacked: [] };
 }
 
@@ -124,7 +124,7 @@ export function apply(s: OutboxState, r: JournalRecord): void {
 }
 
 /** Finished: terminal (or sent with no report to wait for) and the hub has every update. */
-export function isSettled(rec: JobRecord, now: number, reportWaitMs: number): boolean {
+export function isSettled(rec: OutboxEntry, now: number, reportWaitMs: number): boolean {
   if (rec.unacked.length) return false;
   if (TERMINAL.has(rec.state)) return true;
   if (rec.state !== 'sent') return false;
@@ -133,7 +133,7 @@ export function isSettled(rec: JobRecord, now: number, reportWaitMs: number): bo
 }
 
 /** Build the next update of an execution. */
-export function makeUpdate(rec: JobRecord, state: AgentState, at: number, extra: Partial<ExecutionUpdate> = {}): ExecutionUpdate {
+export function makeUpdate(rec: OutboxEntry, state: AgentState, at: number, extra: Partial<ExecutionUpdate> = {}): ExecutionUpdate {
   const j = rec.job;
   return {
     v: 1,
@@ -159,7 +159,7 @@ export function makeUpdate(rec: JobRecord, state: AgentState, at: number, extra:
  * - every `try` answered but parts left: continue with the next part.
  * Returns the records to journal.
  */
-export function recoveryRecords(rec: JobRecord, now: number, resendUncertain: boolean): JournalRecord[] {
+export function recoveryRecords(rec: OutboxEntry, now: number, resendUncertain: boolean): JournalRecord[] {
   const id = rec.job.execution_id;
   if (rec.state !== 'sending') return [];
   if (rec.inFlight === undefined) {
