@@ -44,7 +44,7 @@ export class ConcatRefCounter {
   private persist(next: number): void {
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o644);
+    const fd = openSync(tmp, 'w', 0o600);
     try {
       writeSync(fd, `${JSON.stringify({ next: next % 65536 })}\n`);
       fsyncSync(fd);

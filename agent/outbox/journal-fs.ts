@@ -21,8 +21,17 @@ export interface JournalFs {
   unlink(path: string): Promise<void>;
 }
 
+/** Mode of every journal file (owner read/write only). */
+export const JOURNAL_MODE = 0o600;
+
 export const nodeJournalFs: JournalFs = {
-  open: (path, flags) => open(path, flags),
+  // Journals hold phone numbers and message texts: created 0600, and an older file made with
+  // another mode is tightened when opened for writing (issue 18).
+  open: async (path, flags) => {
+    const fh = await open(path, flags, JOURNAL_MODE);
+    if (flags !== 'r') await fh.chmod(JOURNAL_MODE);
+    return fh;
+  },
   rename: (from, to) => rename(from, to),
   mkdir: async (path) => void (await mkdir(path, { recursive: true })),
   copyFile: (from, to) => copyFile(from, to),
