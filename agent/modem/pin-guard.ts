@@ -3,9 +3,9 @@
 // (never the PIN), in <data_dir>/sim-pin-refused.json (mode 0600, fsynced). A different
 // configured PIN no longer matches the hash, so fixing the PIN lets the agent try again.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { sameOwnerAsDir } from '../fs-owner.js';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeDataFile } from '../fs-owner.js';
 
 export interface PinRefusal {
   salt: string;
@@ -45,24 +45,7 @@ export class PinGuard {
   remember(pin: string, triesLeft?: number): void {
     const salt = randomBytes(16).toString('hex');
     const rec: PinRefusal = { salt, hash: hashPin(pin, salt), at: new Date().toISOString(), ...(triesLeft !== undefined ? { tries_left: triesLeft } : {}) };
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(rec)}\n`);
-      fsyncSync(fd);
-      sameOwnerAsDir(fd, dirname(this.file));
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
-    try {
-      const dfd = openSync(dirname(this.file), 'r');
-      fsyncSync(dfd);
-      closeSync(dfd);
-    } catch {
-      // directory fsync is best effort on some filesystems
-    }
+    writeDataFile(this.file, `${JSON.stringify(rec)}\n`);
   }
 
   /** The SIM accepted the PIN (or needs none): forget an old refusal. */

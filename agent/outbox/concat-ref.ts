@@ -4,9 +4,9 @@
 // see send/lock.ts), so three one-shot sends get three references. Blocks of references are
 // reserved with one fsynced write (write, fsync, rename), like a database sequence cache: a
 // crash skips the rest of a block, never hands out a reference twice in a row.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { sameOwnerAsDir } from '../fs-owner.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeDataFile } from '../fs-owner.js';
 
 export class ConcatRefCounter {
   readonly file: string;
@@ -42,24 +42,7 @@ export class ConcatRefCounter {
   }
 
   private persist(next: number): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify({ next: next % 65536 })}\n`);
-      fsyncSync(fd);
-      sameOwnerAsDir(fd, dirname(this.file));
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
-    try {
-      const dfd = openSync(dirname(this.file), 'r');
-      fsyncSync(dfd);
-      closeSync(dfd);
-    } catch {
-      // directory fsync is best effort on some filesystems
-    }
+    writeDataFile(this.file, `${JSON.stringify({ next: next % 65536 })}\n`);
   }
 }
 

@@ -3,9 +3,9 @@
 // before the SIM copy is deleted; the service publishes the spool at its next start and only
 // then empties it. A message published twice (crash between publish and truncate) keeps its
 // content-derived id, so the hub drops the copy.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { sameOwnerAsDir } from '../fs-owner.js';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeDataFile } from '../fs-owner.js';
 import type { InboundMessage } from '../sms/reassembly.js';
 
 export interface SpooledInbound {
@@ -27,15 +27,7 @@ export class InboundSpool {
   /** Durably record one message (returns once it is on disk: only then may the SIM copy go). */
   append(m: InboundMessage, receivedAt: Date): void {
     const rec: SpooledInbound = { from: m.from, text: m.text, sentAt: m.sentAt, parts: m.parts, receivedAt: receivedAt.toISOString() };
-    mkdirSync(dirname(this.file), { recursive: true });
-    const fd = openSync(this.file, 'a', 0o640);
-    try {
-      writeSync(fd, `${JSON.stringify(rec)}\n`);
-      fsyncSync(fd);
-      sameOwnerAsDir(fd, dirname(this.file));
-    } finally {
-      closeSync(fd);
-    }
+    writeDataFile(this.file, `${JSON.stringify(rec)}\n`, 'append');
   }
 
   /** Spooled messages in arrival order (a torn last line is skipped). */
