@@ -1,5 +1,5 @@
-// Test-only crash points (issue 15): with GSMJOBS_HUB_CRASH_POINT set to one of CRASH_POINTS
-// (and optionally GSMJOBS_HUB_CRASH_JOB to a job id), the hub SIGKILLs itself at exactly that
+// Test-only crash points (issue 15): with GSMJOBS_CRASH_HUB_POINT set to one of CRASH_POINTS
+// (and optionally GSMJOBS_CRASH_HUB_JOB to a job id), the hub SIGKILLs itself at exactly that
 // instant of a firing, so the crash-matrix tests can restart it on the same data directory and
 // count what reaches the modem. Unset (production), every call is a no-op. Never set these in a
 // deployment: the process dies without cleaning up, by design.
@@ -19,9 +19,9 @@ export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 /** Die here if the environment asks for this point (and job). */
 export function crashPoint(point: CrashPoint, jobIds: Iterable<string>, env: NodeJS.ProcessEnv = process.env): void {
-  const wanted = env.GSMJOBS_HUB_CRASH_POINT;
+  const wanted = env.GSMJOBS_CRASH_HUB_POINT;
   if (wanted !== point) return;
-  const job = env.GSMJOBS_HUB_CRASH_JOB;
+  const job = env.GSMJOBS_CRASH_HUB_JOB;
   const hit = [...jobIds].find((id) => !job || id === job);
   if (hit === undefined) return;
   writeSync(2, `gsmjobs hub crash point ${point} job ${hit}: SIGKILL\n`);

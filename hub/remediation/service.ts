@@ -206,6 +206,9 @@ export class RemediationService implements Firer {
     }
     if (!obs.opened) return;
     const opened: Incident = { ...incident, held: incident.held.filter((t) => !acted.has(t.execution_id)) };
+    // Stored before the notification is built: its SMS text and its webhook's device list both
+    // name exactly the devices held.
+    store.correlation = { ...store.correlation, incidents: store.correlation.incidents.map((i) => (i.id === opened.id ? opened : i)) };
     const notified = await this.notifyIncident(platformId, opened.id, incidentText(opened, this.d.lang), settings, now);
     store.correlation = { ...store.correlation, incidents: store.correlation.incidents.map((i) => (i.id === opened.id ? { ...opened, notified } : i)) };
     this.d.log.warn('correlated failure: executions held, incident opened', { platform_id: platformId, incident: opened.id, devices: opened.held.length, rule: opened.rule, already_sent: acted.size, notified });

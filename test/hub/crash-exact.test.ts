@@ -112,9 +112,9 @@ describe('crash-exact firing (issue 15)', () => {
   it('a crash point is inert unless its point (and job) is asked for', () => {
     // Each of these would SIGKILL this test process if the hook fired.
     crashPoint('after_store', ['j1'], {});
-    crashPoint('after_store', ['j1'], { GSMJOBS_HUB_CRASH_POINT: 'after_publish' });
-    crashPoint('after_store', ['j1'], { GSMJOBS_HUB_CRASH_POINT: 'after_store', GSMJOBS_HUB_CRASH_JOB: 'j2' });
-    crashPoint('after_store', [], { GSMJOBS_HUB_CRASH_POINT: 'after_store' });
+    crashPoint('after_store', ['j1'], { GSMJOBS_CRASH_HUB_POINT: 'after_publish' });
+    crashPoint('after_store', ['j1'], { GSMJOBS_CRASH_HUB_POINT: 'after_store', GSMJOBS_CRASH_HUB_JOB: 'j2' });
+    crashPoint('after_store', [], { GSMJOBS_CRASH_HUB_POINT: 'after_store' });
     expect(process.pid).toBeGreaterThan(0);
   });
 

@@ -52,7 +52,12 @@ describe('reports as CSV', () => {
     for (const j of jobs) w.prom.set('signage_device_online', { platform_id: 'a', device_id: j.device.key }, 0);
     await w.poller.cycle();
     await w.dispatcher.idle();
-    const csv = String((await caller(w, TOKENS.a)('GET', '/api/v1/reports/jobs?format=csv')).body);
+    // Reports count finished executions only: end each one (cancel).
+    const api = caller(w, TOKENS.a);
+    const execs = (await api('GET', '/api/v1/executions')).body.items as Array<{ id: string }>;
+    expect(execs).toHaveLength(names.length);
+    for (const e of execs) expect((await api('POST', `/api/v1/executions/${e.id}/cancel`)).body.phase).toBe('done');
+    const csv = String((await api('GET', '/api/v1/reports/jobs?format=csv')).body);
     const [header, ...lines] = csv.trim().split('\r\n');
     const cols = cells(header as string);
     const rows = lines.map((l) => Object.fromEntries(cells(l).map((v, i) => [cols[i], v])));

@@ -1,5 +1,5 @@
 // The hub crash matrix (issue 15): real hub processes that SIGKILL themselves at a chosen
-// instant of a firing (GSMJOBS_HUB_CRASH_POINT / GSMJOBS_HUB_CRASH_JOB, hub/dispatch/crash-point.ts),
+// instant of a firing (GSMJOBS_CRASH_HUB_POINT / GSMJOBS_CRASH_HUB_JOB, hub/dispatch/crash-point.ts),
 // restarted on the same data dir, on one stack (AddReality simulator -> exporter -> real
 // Prometheus -> hub -> real Mosquitto -> agent -> pty modem simulator). Each episode takes one
 // device offline; the hub fires its job and dies at the point; the next hub (armed for the next
@@ -87,7 +87,7 @@ export async function crashRow(stack: Stack, observer: WireObserver, point: stri
     });
     plan.push({ job_id: job.id as string, device, text, crashed: false, sms: 0, wire_ids: 0, publishes: 0, executions: 0, timing: { crash_s: 0, restart_s: 0, sms_s: 0 } });
   }
-  const armFor = (i: number) => (plan[i] ? { GSMJOBS_HUB_CRASH_POINT: point, GSMJOBS_HUB_CRASH_JOB: plan[i].job_id } : {});
+  const armFor = (i: number) => (plan[i] ? { GSMJOBS_CRASH_HUB_POINT: point, GSMJOBS_CRASH_HUB_JOB: plan[i].job_id } : {});
   // Pipelined (the points after the record): the next device goes offline while the hub is
   // down, so the restarted hub resumes episode i and fires episode i+1 (and dies) at once; it may
   // die before it re-sent episode i, which the hubs after it must then do. after_decide and the
