@@ -5,6 +5,7 @@ import type { Execution } from '../../hub/model/execution.js';
 import type { Job, JobRuntime } from '../../hub/model/job.js';
 import type { StoredWebhook } from '../../hub/model/remediation.js';
 import type { DeliveryRecord } from '../../hub/remediation/webhook.js';
+import { type Leadership, scopeOf, type StorePort } from '../../hub/store/port.js';
 
 export const AT = '2026-12-01T10:00:00.000Z';
 
@@ -111,4 +112,38 @@ export function execution(platform_id: string, id: string, s: ExecSpec = {}): Ex
 
 export function delivery(platform_id: string, id: string, status: DeliveryRecord['status'], next_at: number | null, key = `k-${id}`): DeliveryRecord {
   return { id, endpoint_id: 'w1', platform_id, key, event_type: 'execution.finished', body: '{}', status, created_at: 1000, next_at, attempts: [] } as DeliveryRecord;
+}
+
+// The harness each adapter's test file gives the contract suite.
+export interface ContractHarness {
+  /** A fresh, empty store. */
+  open(): Promise<StorePort>;
+  /** Another hub's port on the same data (PostgreSQL: its own pool; lowdb: the same process). */
+  peer(port: StorePort): Promise<StorePort>;
+  /** End a lease the hard way (PostgreSQL: pg_terminate_backend of its connection). */
+  kill(port: StorePort, holder: string, l: Leadership): Promise<void>;
+  close(port: StorePort): Promise<void>;
+}
+
+export const A = scopeOf('alpha');
+export const B = scopeOf('beta');
+
+export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Run a test body on a fresh store of the harness, closed afterwards. */
+export function withStoreOf(h: ContractHarness) {
+  return (fn: (s: StorePort) => Promise<void>) => async () => {
+    const s = await h.open();
+    try {
+      await fn(s);
+    } finally {
+      await h.close(s);
+    }
+  };
 }
