@@ -4,48 +4,25 @@
 // the hub dies with the job still waiting at the broker (between publish and the agent's
 // acknowledgement). Each episode's SMS must reach the modem exactly once, under one wire id.
 // The first half: crash-hub-store.test.ts. Helpers and the artifact: support/crash-hub.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CrashRow, crashRow, recordMatrix, WireObserver } from './support/crash-hub.js';
-import { type Stack, startStack } from './stack.js';
+import { describe, expect, it } from 'vitest';
+import { crashMatrixSuite, expectExactlyOnce } from './support/crash-hub.js';
 
 const EPISODES = Number(process.env.CRASH_EPISODES ?? 10);
 const OFFLINE_EPISODES = Number(process.env.CRASH_OFFLINE_EPISODES ?? 3);
 const devices = (from: number, n = EPISODES) => Array.from({ length: n }, (_, i) => String(from + i));
 
 describe('hub crash matrix: before_publish, after_publish, after_publish with the agent offline', () => {
-  let stack: Stack;
-  let observer: WireObserver;
-  const rows: CrashRow[] = [];
-  beforeAll(async () => {
-    stack = await startStack({ broker: 'mosquitto', pollIntervalS: 1, scrapeIntervalS: 1, exporterRefreshS: 1, devices: 60, statusReportMs: 100, bundledHub: true });
-    observer = await WireObserver.start(stack);
-  }, 120_000);
-  afterAll(async () => {
-    if (rows.length) recordMatrix(rows);
-    await observer?.close();
-    await stack?.stop();
-  }, 60_000);
-
-  const check = (row: CrashRow, n: number) => {
-    expect(row.crashed).toBe(n);
-    expect(row.detail.map((e) => e.sms)).toEqual(row.detail.map(() => 1));
-    expect(row.detail.map((e) => e.wire_ids)).toEqual(row.detail.map(() => 1));
-    expect(row.detail.map((e) => e.executions)).toEqual(row.detail.map(() => 1));
-    expect(row.lost + row.duplicated).toBe(0);
-  };
+  const suite = crashMatrixSuite();
 
   for (const [n, point] of ['before_publish', 'after_publish'].entries()) {
     it(`${point}: ${EPISODES} episodes, killed there, lost 0, duplicated 0`, async () => {
-      const row = await crashRow(stack, observer, point, devices(30010 + n * 15));
-      rows.push(row);
-      check(row, EPISODES);
+      expectExactlyOnce(await suite.run(point, devices(30010 + n * 15)), EPISODES);
     }, 60_000 + EPISODES * 40_000);
   }
 
   it(`after_publish with the agent offline: ${OFFLINE_EPISODES} episodes, the job waits at the broker, lost 0, duplicated 0`, async () => {
-    const row = await crashRow(stack, observer, 'after_publish', devices(30040, OFFLINE_EPISODES), true);
-    rows.push(row);
-    check(row, OFFLINE_EPISODES);
+    const row = await suite.run('after_publish', devices(30040, OFFLINE_EPISODES), true);
+    expectExactlyOnce(row, OFFLINE_EPISODES);
     // The hub re-sent under the same wire id (or the broker redelivered): the agent dropped the repeat.
     expect(row.publishes).toBeGreaterThanOrEqual(OFFLINE_EPISODES);
   }, 60_000 + OFFLINE_EPISODES * 60_000);

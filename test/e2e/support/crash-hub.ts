@@ -9,7 +9,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { connectMqtt, executions, PASSWORDS, PLATFORM, SITE, type Stack } from '../stack.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { connectMqtt, executions, PASSWORDS, PLATFORM, SITE, type Stack, startStack } from '../stack.js';
 import { ROOT, sleep, until } from './child.js';
 
 export interface Episode {
@@ -156,4 +157,39 @@ export function recordMatrix(rows: CrashRow[]): void {
   writeFileSync(file, `${JSON.stringify({ generated_at: new Date().toISOString(), rows: merged }, null, 2)}\n`);
   const table = rows.map((r) => `| ${r.point} | agent ${r.agent} | ${r.episodes} | ${r.crashed} | ${r.lost} | ${r.duplicated} | ${r.wire_id_conflicts} | ${r.publishes} | ${r.wall_s} s |`);
   console.log(['| crash point | agent | episodes | hub killed there | lost | duplicated | wire-id conflicts | job publishes | wall |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...table].join('\n'));
+}
+
+/**
+ * One crash-matrix file's world: a stack (real Mosquitto, the hub from its bundle) and a wire
+ * observer started before its tests, the rows recorded and everything stopped after them.
+ */
+export function crashMatrixSuite(): { run(point: string, devices: string[], agentOffline?: boolean): Promise<CrashRow> } {
+  let stack: Stack;
+  let observer: WireObserver;
+  const rows: CrashRow[] = [];
+  beforeAll(async () => {
+    stack = await startStack({ broker: 'mosquitto', pollIntervalS: 1, scrapeIntervalS: 1, exporterRefreshS: 1, devices: 60, statusReportMs: 100, bundledHub: true });
+    observer = await WireObserver.start(stack);
+  }, 120_000);
+  afterAll(async () => {
+    if (rows.length) recordMatrix(rows);
+    await observer?.close();
+    await stack?.stop();
+  }, 60_000);
+  return {
+    async run(point, devices, agentOffline = false) {
+      const row = await crashRow(stack, observer, point, devices, agentOffline);
+      rows.push(row);
+      return row;
+    },
+  };
+}
+
+/** Every episode of the row was killed at its point and then reached the modem exactly once, under one wire id and one execution. */
+export function expectExactlyOnce(row: CrashRow, episodes: number): void {
+  expect(row.crashed).toBe(episodes);
+  expect(row.detail.map((e) => e.sms)).toEqual(row.detail.map(() => 1));
+  expect(row.detail.map((e) => e.wire_ids)).toEqual(row.detail.map(() => 1));
+  expect(row.detail.map((e) => e.executions)).toEqual(row.detail.map(() => 1));
+  expect(row.lost + row.duplicated).toBe(0);
 }
