@@ -1,6 +1,7 @@
 // The five-step wizard: new, edit and clone; one POST handler moves between steps (validating
 // each step with the API's rules), a JSON check endpoint for validation as you type, and the
 // device search fragment for live search.
+import { scopeOf } from '../store/port.js';
 import { Hono } from 'hono';
 import { autoName } from '../core/names.js';
 import type { DryRunResult } from '../jobs/dry-run.js';
@@ -81,17 +82,18 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
       const m = await deviceMetrics(api, d.device);
       body = <ActionStep t={t} draft={d} data={await actionData(api, w.deps, session.platform_id, d, m.metrics, lang)} errors={errors} base={w.base} />;
     } else {
-      const input = inputOf(d, w.deps, session.platform_id);
+      const input = await inputOf(d, w.deps, session.platform_id);
       const dry = await api<DryRunResult>('POST', '/jobs/dry-run', input);
       const auto = d.device ? autoName(d.device as Job['device'], decisionOf(d).conditions as Job['conditions'], d.combine, lang) : '';
-      const control = w.deps.store.controlDevice(d.control_device_id);
+      // Read in the session's platform only: a draft edited to another platform's device shows nothing of it (issue 20).
+      const control = d.control_device_id ? await w.deps.port.controlDevices.get(scopeOf(session.platform_id), d.control_device_id) : undefined;
       const sms = dry.ok && dry.data.sms && 'text' in dry.data.sms ? dry.data.sms : null;
       const steps = d.action_mode === 'power_cycle' ? d.playbook : d.action_mode === 'playbook' ? d.kept : null;
       let playbookPart = null;
       if (steps) {
         // An unsaved job has no name yet: the notifications read with the automatic one.
         const [pdry, hooks] = await Promise.all([api<DryRun>('POST', '/playbooks/dry-run', { job: { ...input, name: input.name ?? auto } }), webhookList(api)]);
-        const controls = w.deps.store.controlDevices(session.platform_id);
+        const controls = await w.deps.port.controlDevices.list(scopeOf(session.platform_id));
         const words = safeWords(steps, lang, wordsContext(w.deps, controls, hooks));
         playbookPart = (
           <>
@@ -160,7 +162,7 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
     const step = clampStep(one(f, 'step'));
     const built = step === 4 ? await buildPlaybook(c.get('api'), w.deps, c.get('session').platform_id, mergeStep(decodeDraft(one(f, 'draft')), step, f), lang, t) : null;
     const d = built ? built.draft : mergeStep(decodeDraft(one(f, 'draft')), step, f);
-    const errors = withBuilt(stepErrors(draftIssues(d, lang, c.get('session').platform_id, w.deps), step, step), built?.errors);
+    const errors = withBuilt(stepErrors(await draftIssues(d, lang, c.get('session').platform_id, w.deps), step, step), built?.errors);
     let sms = null;
     if (step === 4 && d.action_mode === 'command') {
       const m = d.command_kind === 'text' ? await deviceMetrics(c.get('api'), d.device) : { metrics: [] };
@@ -185,7 +187,8 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
     const go = one(f, 'go') ?? 'next';
     const pick = one(f, 'pick');
     const q = one(f, 'q') ?? '';
-    const issuesUpTo = (last: StepNo) => withBuilt(stepErrors(draftIssues(d, lang, c.get('session').platform_id, w.deps), 1, last), last >= 4 ? built : undefined);
+    const allIssues = await draftIssues(d, lang, c.get('session').platform_id, w.deps);
+    const issuesUpTo = (last: StepNo) => withBuilt(stepErrors(allIssues, 1, last), last >= 4 ? built : undefined);
 
     if (step === 1 && pick) {
       let parsed: unknown;
@@ -232,7 +235,7 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
       const errors = issuesUpTo(5);
       const bad = firstErrorStep(errors);
       if (bad) return render(c, d, bad, { errors });
-      const input = inputOf(d, w.deps, c.get('session').platform_id);
+      const input = await inputOf(d, w.deps, c.get('session').platform_id);
       const r = d.edit_id ? await c.get('api')<Job>('PUT', `/jobs/${encodeURIComponent(d.edit_id)}`, input) : await c.get('api')<Job>('POST', '/jobs', input);
       if (r.ok) return c.redirect(`${w.base}/jobs?msg=saved`, 303);
       const refused = stepErrors(r.error.issues ?? [], 1, 5);
