@@ -15,6 +15,7 @@ const TEXTS = {
   too_short: { ru: 'не короче {min} символов', en: 'must be at least {min} characters long' },
   too_long: { ru: 'не длиннее {max} символов', en: 'must be at most {max} characters long' },
   min_items: { ru: 'нужно не меньше {min} элементов', en: 'needs at least {min} items' },
+  min_one: { ru: 'выберите или добавьте хотя бы один элемент', en: 'needs at least one item' },
   max_items: { ru: 'не больше {max} элементов', en: 'allows at most {max} items' },
   out_of_range: { ru: 'значение должно быть от {min} до {max}', en: 'must be between {min} and {max}' },
   too_small: { ru: 'значение должно быть не меньше {min}', en: 'must be at least {min}' },
@@ -25,6 +26,12 @@ const TEXTS = {
   negative: { ru: 'не может быть отрицательным', en: 'must not be negative' },
   invalid_enum: { ru: 'допустимые значения: {values}', en: 'must be one of: {values}' },
   invalid_format: { ru: 'неверный формат ({format})', en: 'has an invalid format ({format})' },
+  time_hhmm: { ru: 'время в формате HH:MM (00:00–24:00)', en: 'must be HH:MM (00:00-24:00)' },
+  metric_name: { ru: 'имя метрики Prometheus: латинские буквы, цифры, «_» и «:»', en: 'must be a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)' },
+  header_name: { ru: 'имя заголовка HTTP: латинские буквы, цифры и «-»', en: 'must be an HTTP header name' },
+  id_format: { ru: 'от 1 до 63 символов: a-z, 0-9, «_» или «-», начиная с буквы или цифры', en: 'must be 1-63 chars of a-z, 0-9, "_" or "-", starting with a letter or digit' },
+  key_format: { ru: 'от 1 до 64 символов: A-Z, a-z, 0-9, «_» или «-»', en: 'must be 1-64 chars of A-Z, a-z, 0-9, "_" or "-"' },
+  phone: { ru: 'номер телефона: необязательный «+» и от 3 до 20 цифр без пробелов', en: 'must be an optional "+" followed by 3-20 digits, no spaces' },
   pattern: { ru: 'не соответствует шаблону {pattern}', en: 'must match {pattern}' },
   unknown_field: { ru: 'неизвестные поля: {keys}', en: 'unknown fields: {keys}' },
   invalid_value: { ru: 'недопустимое значение', en: 'is not a valid value' },
@@ -61,7 +68,10 @@ const TEXTS = {
 } as const satisfies Record<string, Texts>;
 
 export type IssueCode = keyof typeof TEXTS;
-export const ISSUE_CODES: readonly string[] = Object.keys(TEXTS);
+/** Texts only (a range with one bound, a list needing one item); the API never sends these codes. */
+const VARIANTS = new Set(['too_small', 'too_big', 'min_one']);
+/** Every code the API sends in an issue. */
+export const ISSUE_CODES: readonly string[] = Object.keys(TEXTS).filter((k) => !VARIANTS.has(k));
 
 /** Words for `{what}` of not_found / exists. */
 const WHAT: Record<string, Texts> = {
@@ -93,6 +103,7 @@ export function issueText(code: string, params: Record<string, unknown>, lang: '
   // A range with one bound reads as "at least" / "at most".
   if (key === 'out_of_range' && params.max === undefined) key = 'too_small';
   else if (key === 'out_of_range' && params.min === undefined) key = 'too_big';
+  else if (key === 'min_items' && Number(params.min) === 1) key = 'min_one';
   const text = TEXTS[key][lang];
   return text.replace(/\{([a-z_]+)\}/g, (_m, name: string) => show(name, params[name], lang)).replace(/\s+/g, ' ').trim();
 }
@@ -104,6 +115,12 @@ export interface Classified {
 
 /** Messages of refinements and checks outside the API (model, catalog, webhook policy) by code. */
 const FIXED: Array<[RegExp, (m: RegExpExecArray) => Classified]> = [
+  [/^must be HH:MM/, () => ({ code: 'time_hhmm', params: {} })],
+  [/^must be a Prometheus metric name/, () => ({ code: 'metric_name', params: {} })],
+  [/^must be an HTTP header name$/, () => ({ code: 'header_name', params: {} })],
+  [/^must be 1-63 chars of a-z/, () => ({ code: 'id_format', params: {} })],
+  [/^must be 1-64 chars of A-Z/, () => ({ code: 'key_format', params: {} })],
+  [/^must be an optional "\+" followed by 3-20 digits/, () => ({ code: 'phone', params: {} })],
   [/^must be valid Unicode text/, () => ({ code: 'not_unicode', params: {} })],
   [/^must not contain control characters/, () => ({ code: 'control_chars', params: {} })],
   [/^must be a finite number$/, () => ({ code: 'not_finite', params: {} })],
@@ -166,7 +183,10 @@ export function classifyZod(i: z.core.$ZodIssue): Classified {
       return { code: 'invalid_enum', params: { values: i.values.map((v) => String(v)) } };
     case 'invalid_format':
       if (i.format === 'url') return { code: 'url_scheme', params: {} };
-      if (i.format === 'regex') return { code: 'pattern', params: { pattern: (i as { pattern?: string }).pattern ?? '' } };
+      if (i.format === 'regex') {
+        const known = classifyMessage(i.message);
+        return known.code !== 'invalid' ? known : { code: 'pattern', params: { pattern: (i as { pattern?: string }).pattern ?? '' } };
+      }
       return { code: 'invalid_format', params: { format: i.format } };
     case 'unrecognized_keys':
       return { code: 'unknown_field', params: { keys: i.keys } };
