@@ -11,7 +11,7 @@ type Texts = { ru: string; en: string };
 /** Texts with `{name}` placeholders; a code whose params are optional lists variants below. */
 const TEXTS = {
   required: { ru: 'обязательное поле', en: 'is required' },
-  invalid_type: { ru: 'неверный тип значения: нужно {expected}', en: 'has the wrong type: expected {expected}' },
+  invalid_type: { ru: 'неверный тип значения: нужно {expected}', en: 'has the wrong type: must be {expected}' },
   too_short: { ru: 'не короче {min} символов', en: 'must be at least {min} characters long' },
   too_long: { ru: 'не длиннее {max} символов', en: 'must be at most {max} characters long' },
   min_items: { ru: 'нужно не меньше {min} элементов', en: 'needs at least {min} items' },
@@ -63,7 +63,7 @@ const TEXTS = {
   invalid_json: { ru: 'тело запроса не является корректным JSON', en: 'is not valid JSON' },
   admin_needs_platform: { ru: 'обязателен для токена администратора', en: 'is required with the admin token' },
   invalid_idempotency_key: { ru: 'ключ идемпотентности: от 1 до {max} видимых символов ASCII', en: 'idempotency key: 1 to {max} visible ASCII characters' },
-  invalid_if_match: { ru: 'If-Match: нужна версия вида "N" или *', en: 'If-Match: expected a version like "N" or *' },
+  invalid_if_match: { ru: 'If-Match: нужна версия вида "3" или *', en: 'If-Match: must be a version like "3" or *' },
   invalid: { ru: 'недопустимое значение', en: 'is invalid' },
 } as const satisfies Record<string, Texts>;
 
@@ -83,11 +83,11 @@ const WHAT: Record<string, Texts> = {
 };
 
 const TYPE_NAMES: Record<string, Texts> = {
-  string: { ru: 'строка', en: 'text' },
-  number: { ru: 'число', en: 'number' },
-  boolean: { ru: 'да/нет', en: 'true/false' },
-  object: { ru: 'объект', en: 'object' },
-  array: { ru: 'список', en: 'list' },
+  string: { ru: 'текст', en: 'text' },
+  number: { ru: 'число', en: 'a number' },
+  boolean: { ru: 'да или нет (true/false)', en: 'true or false' },
+  object: { ru: 'объект', en: 'an object' },
+  array: { ru: 'список', en: 'a list' },
 };
 
 function show(name: string, v: unknown, lang: 'ru' | 'en'): string {

@@ -19,7 +19,7 @@ export function parsePrecondition(header: string | undefined): Precondition {
     const m = ETAG.exec(part);
     if (m) return { kind: 'version', version: Number(m[1]) };
   }
-  throw new ApiError(400, 'invalid', 'If-Match: expected a version like "3" or *', [{ field: 'If-Match', message: 'expected a version like "3" or *', code: 'invalid_if_match', params: {} }]);
+  throw new ApiError(400, 'invalid', 'If-Match: must be a version like "3" or *', [{ field: 'If-Match', message: 'must be a version like "3" or *', code: 'invalid_if_match', params: {} }]);
 }
 
 export const precondition = (c: Context): Precondition => parsePrecondition(c.req.header('if-match'));
