@@ -26,15 +26,17 @@ export class StoreLoadError extends Error {
 
 const version = z.number().int().min(1);
 const records = <T extends z.ZodType>(s: T) => z.record(z.string(), s);
+/** A record as the store port writes it: with its `version` (the ETag; absent in older files). */
+const versioned = <T extends z.ZodObject>(s: T) => s.safeExtend({ version: version.optional() });
 
-const storedWebhook = z.object({ id: z.string(), platform_id: z.string(), url: z.string(), secret: z.string(), enabled: z.boolean(), created_at: z.string() });
+const storedWebhook = z.object({ id: z.string(), platform_id: z.string(), url: z.string(), secret: z.string(), enabled: z.boolean(), created_at: z.string(), version: version.optional() });
 
 export const definitionsDocument = z.object({
   version,
-  platforms: records(platform),
-  sites: records(site),
-  control_devices: records(controlDevice),
-  jobs: records(job),
+  platforms: records(versioned(platform)),
+  sites: records(versioned(site)),
+  control_devices: records(versioned(controlDevice)),
+  jobs: records(versioned(job)),
   remediation: records(remediationSettings),
   webhooks: records(storedWebhook),
 });
