@@ -113,11 +113,15 @@ function success(method: string, path: string, op: Op): Record<string, unknown> 
   const key = `${method.toUpperCase()} ${path}`;
   if (!(key in RESPONSES)) throw new Error(`openapi: no response schema for ${key}`);
   const body = RESPONSES[key];
-  const headers = op.etag && method !== 'delete' ? { headers: ETAG_HEADER } : {};
-  if (body === null || body === undefined) return { description: 'no content', ...headers };
+  const headers = {
+    ...(op.etag && method !== 'delete' ? ETAG_HEADER : {}),
+    ...(op.create ? { 'Idempotent-Replayed': { description: '"true" when this is the stored answer to an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } } } : {}),
+  };
+  const withHeaders = Object.keys(headers).length ? { headers } : {};
+  if (body === null || body === undefined) return { description: 'no content', ...withHeaders };
   const content: Record<string, unknown> = { 'application/json': { schema: body } };
   if (CSV_ROUTES.has(path)) content['text/csv'] = { schema: { type: 'string' } };
-  return { description: 'success', content, ...headers };
+  return { description: 'success', content, ...withHeaders };
 }
 
 /** The error answers an operation can give. */
