@@ -3,9 +3,9 @@
 // and family (compressed.ts). A gzip scrape (what Prometheus asks for) sends those members as
 // they are; an identity scrape inflates them while streaming. A scrape never waits for the API
 // nor re-renders 100,000 devices, and the uncompressed body is never held in memory.
-import { gunzip, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import type { Registry } from 'prom-client';
-import { type CompressedAccount, HEADERS_GZ } from './compressed.js';
+import { type CompressedAccount, HEADERS_GZ, inflate } from './compressed.js';
 import { HEADERS, families } from './core/render.js';
 
 export interface Scrape {
@@ -16,39 +16,16 @@ export interface Scrape {
   encoding?: 'gzip';
 }
 
-/** Members inflated at once, in zlib's thread pool (4 threads by default), ahead of the socket. */
-const INFLATE_AHEAD = 4;
-
-function inflateAsync(m: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => gunzip(m, (err, out) => (err ? reject(err) : resolve(out))));
-}
-
 /**
- * The identity body: the members are inflated off the event loop, several at a time, and sent
- * in order; at most INFLATE_AHEAD inflated slices (about 100 KiB each) wait for the socket.
+ * The identity body: member after member inflated while the socket takes the previous ones
+ * (each member is one slice of about 100 KiB of text, inflated into one buffer of its exact
+ * size; the HTTP writer waits for 'drain', so only a few slices are held at a time).
  */
 async function* identity(health: Buffer, accounts: readonly CompressedAccount[]): AsyncGenerator<Buffer> {
   yield health;
-  const parts: Array<Buffer | (() => Promise<Buffer>)> = [];
   for (let f = 0; f < families.length; f++) {
-    parts.push(HEADERS[f]!);
-    for (const a of accounts) for (const m of a.gz[f]!) parts.push(() => inflateAsync(m));
-  }
-  const ahead: Array<Promise<Buffer>> = [];
-  let next = 0;
-  const fill = () => {
-    while (next < parts.length && ahead.length < INFLATE_AHEAD) {
-      const p = parts[next++]!;
-      const pending = typeof p === 'function' ? p() : Promise.resolve(p);
-      pending.catch(() => undefined); // awaited below in order; avoid an unhandled rejection meanwhile
-      ahead.push(pending);
-    }
-  };
-  fill();
-  while (ahead.length > 0) {
-    const b = await ahead.shift()!;
-    fill();
-    yield b;
+    yield HEADERS[f]!;
+    for (const a of accounts) yield* inflate(a.gz[f]!);
   }
 }
 
