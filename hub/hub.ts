@@ -116,6 +116,7 @@ export class Hub {
         ? new EmbeddedBroker({
             host: config.mqtt.host,
             port: config.mqtt.port,
+            limits: config.mqtt.limits,
             log: this.log.child('broker'),
             registry: this.registry,
             auth: { hub: { username: usernames.hub, password: hubPassword }, passwordHash: (u) => this.passwordHash(u) },
