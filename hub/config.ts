@@ -24,7 +24,7 @@ const brokerLimits = z.object({
   /** Average share of one core spent on failed password checks (successful ones are not counted). */
   hash_share: z.number().min(0.01).max(1).default(BROKER_LIMITS.hash_share),
   /** Failed-check time that may be spent at once above that average (ms). */
-  hash_burst_ms: z.number().int().min(0).max(600_000).default(BROKER_LIMITS.hash_burst_ms),
+  hash_burst_ms: z.number().int().min(100).max(600_000).default(BROKER_LIMITS.hash_burst_ms),
 });
 
 const embedded = z.object({

@@ -75,6 +75,8 @@ export class EmbeddedBroker {
   private readonly limits: BrokerLimits;
   /** Release of the gate's slot (and the login deadline) of each connection not logged in yet. */
   private readonly pending = new WeakMap<object, () => void>();
+  /** Connections closed by the login deadline (already counted as `timeout`). */
+  private readonly expired = new WeakSet<object>();
   port = 0;
   authFailures = 0;
   denied = 0;
@@ -107,7 +109,7 @@ export class EmbeddedBroker {
         const release = this.pending.get(client.conn);
         const refuse = (reason: RefusalReason, returnCode: 3 | 4) => {
           release?.();
-          count(reason, address, username, client.id);
+          if (!this.expired.has(client.conn)) count(reason, address, username, client.id);
           done(new LoginRefusedError(reason, returnCode), false);
         };
         const accept = (user: string) => {
@@ -160,6 +162,7 @@ export class EmbeddedBroker {
       return;
     }
     const deadline = setTimeout(() => {
+      this.expired.add(socket);
       count('timeout', raw);
       socket.destroy();
     }, this.limits.connect_timeout_ms);
@@ -193,7 +196,10 @@ export class EmbeddedBroker {
       this.guard.trustAddress(address);
       return accept(username);
     }
-    if (!this.guard.admit(address, username).ok) return refuse('throttled', SERVER_UNAVAILABLE);
+    if (!this.guard.admit(address, username).ok) {
+      this.guard.throttled(address, username);
+      return refuse('throttled', SERVER_UNAVAILABLE);
+    }
     const stored = auth.passwordHash(username);
     const matched = await this.guard.verify(
       () => verifyPasswordAsync(pass, stored ?? DUMMY_HASH),
@@ -201,7 +207,10 @@ export class EmbeddedBroker {
       () => this.guard.admit(address, username).ok,
     );
     if (matched === null) return refuse('busy', SERVER_UNAVAILABLE);
-    if (matched === 'throttled') return refuse('throttled', SERVER_UNAVAILABLE);
+    if (matched === 'throttled') {
+      this.guard.throttled(address, username);
+      return refuse('throttled', SERVER_UNAVAILABLE);
+    }
     if (!matched || stored === null) {
       this.guard.failed(address, username);
       return refuse('bad_credentials', BAD_CREDENTIALS);

@@ -20,5 +20,5 @@ export const BROKER_LIMITS: BrokerLimits = {
   pending_per_address: 32,
   pending_total: 1000,
   hash_share: 0.1,
-  hash_burst_ms: 2_000,
+  hash_burst_ms: 1_000,
 };

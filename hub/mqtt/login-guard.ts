@@ -1,7 +1,8 @@
 // What the embedded broker decides before it spends a password hash on a CONNECT (issue 18):
 // - backoff per client address and per username (the API's `Backoff`: 5 free failures, then
 //   1 s doubling up to 60 s), applied alike to known and unknown usernames, so throttling says
-//   nothing about which usernames exist;
+//   nothing about which usernames exist; an attempt refused as throttled counts against its
+//   address too;
 // - an (address, username) pair that logged in before is judged only by its own failures, so a
 //   flood of wrong passwords for a site's username from elsewhere does not lock the real agent out;
 // - at most `concurrency` hashes at once (the rest of libuv's pool stays free for the store's
@@ -125,6 +126,15 @@ export class LoginGuard {
     this.byUsername.fail(username);
   }
 
+  /**
+   * An attempt refused as throttled (its username backs off): it counts against its address, so
+   * an address that keeps trying a throttled username soon backs off itself and is then dropped
+   * before its CONNECT is read. A pair that logged in before is judged by its own failures only.
+   */
+  throttled(address: string, user: string): void {
+    if (!this.known.has(pairKey(address, usernameKey(user)))) this.byAddress.fail(address);
+  }
+
   succeeded(address: string, user: string): void {
     const pair = pairKey(address, usernameKey(user));
     this.byPair.succeed(pair);
@@ -148,7 +158,7 @@ export class LoginGuard {
   /**
    * Run the verification `work` when a hashing slot is free; its time is charged to the budget
    * when it fails (false). Resolves to null without running it when the budget is spent (unless
-   * `exempt`) or the waiting line is full, and to 'throttled' when `stillAdmitted` says no once
+   * `exempt`; checked on arrival and again when the slot is there) or the waiting line is full, and to 'throttled' when `stillAdmitted` says no once
    * the slot is there (the address or username went into backoff while it waited).
    */
   async verify(work: () => Promise<boolean>, exempt = false, stillAdmitted: () => boolean = () => true): Promise<boolean | 'throttled' | null> {
@@ -161,6 +171,8 @@ export class LoginGuard {
     let ok = true;
     try {
       if (!stillAdmitted()) return 'throttled';
+      // Checked again once the slot is there: the waiting line cannot overdraw the budget.
+      if (!exempt && this.budget() <= 0) return null;
       ok = await work();
       return ok;
     } finally {

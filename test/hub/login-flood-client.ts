@@ -5,7 +5,10 @@
 // passwords from a few fixed loopback addresses, which soon back off), half "sprayers" (unknown
 // usernames from ever new 127.x.y.z addresses, which no backoff catches); every tenth CONNECT
 // carries a 60,000-character client id; `idle` more sockets from one address connect and never
-// send anything (slow loris). Usage: tsx login-flood-client.ts '<json FloodPlan>'.
+// send anything (slow loris). With `decoyPort`, phases of `phaseMs` alternate from `startAt`
+// (epoch ms): first the same flood against a closed port (the attacker's own cost, the kernel
+// answers with a reset), then against the broker, and so on: the test's like-with-like baseline.
+// Usage: tsx login-flood-client.ts '<json FloodPlan>'.
 import { connect, type Socket } from 'node:net';
 import { connectPacket } from '../support/mqtt-raw.js';
 
@@ -22,10 +25,17 @@ export interface FloodPlan {
   idle: number;
   /** Second octet of the addresses used (distinct per run, so TIME_WAIT of an earlier run is not in the way). */
   net: number;
+  /** A closed port: even phases flood it instead of the broker. */
+  decoyPort?: number;
+  phaseMs?: number;
+  /** Epoch ms the phases count from (default: the client's start). */
+  startAt?: number;
 }
 
 export interface FloodResult {
+  /** CONNECTs sent to the broker (decoy ones apart). */
   started: number;
+  decoy: number;
   skipped: number;
   /** Outcome of each CONNECT: the CONNACK return code, "dropped" (closed without a CONNACK) or "timeout". */
   outcomes: Record<string, number>;
@@ -35,7 +45,8 @@ export interface FloodResult {
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as FloodPlan;
-const result: FloodResult = { started: 0, skipped: 0, outcomes: {}, idleClosed: 0, idleOpen: 0 };
+const startAt = plan.startAt ?? Date.now();
+const result: FloodResult = { started: 0, decoy: 0, skipped: 0, outcomes: {}, idleClosed: 0, idleOpen: 0 };
 const longId = 'c'.repeat(60_000);
 let open = 0;
 let n = 0;
@@ -53,17 +64,19 @@ function attempt(): void {
     username: guesser ? plan.knownUsername : `site/fl/ghost-${i}`,
     password: `guess-${i}`,
   });
+  const decoy = plan.decoyPort !== undefined && Math.floor((Date.now() - startAt) / (plan.phaseMs ?? 1000)) % 2 === 0;
   open++;
-  result.started++;
+  if (decoy) result.decoy++;
+  else result.started++;
   let got = Buffer.alloc(0);
   let settled = false;
-  const socket = connect({ host: '127.0.0.1', port: plan.port, localAddress });
+  const socket = connect({ host: '127.0.0.1', port: decoy ? (plan.decoyPort as number) : plan.port, localAddress });
   const finish = (outcome: string) => {
     if (settled) return;
     settled = true;
     open--;
     clearTimeout(timer);
-    result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
+    if (!decoy) result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
     socket.destroy();
   };
   const timer = setTimeout(() => finish('timeout'), 20_000);
@@ -86,13 +99,15 @@ for (let i = 0; i < plan.idle; i++) {
 
 const perTick = plan.rate / 100;
 let owed = 0;
-const ticker = setInterval(() => {
+let ticker: NodeJS.Timeout | undefined;
+const tick = () => {
   owed += perTick;
   while (owed >= 1) {
     owed--;
     attempt();
   }
-}, 10);
+};
+setTimeout(() => (ticker = setInterval(tick, 10)), Math.max(0, startAt - Date.now()));
 
 setTimeout(() => {
   clearInterval(ticker);
@@ -104,4 +119,4 @@ setTimeout(() => {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     process.exit(0);
   }, 50);
-}, plan.durationMs);
+}, Math.max(0, startAt - Date.now()) + plan.durationMs);

@@ -58,19 +58,27 @@ export async function startFloodHub(o: { sites?: number; nodeArgs?: string[]; en
   return { proc, base, mqttPort, passwords, stop: () => proc.stop(10_000) };
 }
 
+export interface Sample {
+  /** Epoch ms the request was sent. */
+  at: number;
+  /** Its latency in ms. */
+  ms: number;
+}
+
 /**
- * /healthz latencies (ms) for `ms`: one request every `everyMs` (a fixed schedule, so idle and
- * flood samples are taken alike), on a kept-alive connection.
+ * /healthz latencies for `ms`: one request every `everyMs` (a fixed schedule, so idle and flood
+ * samples are taken alike), on a kept-alive connection.
  */
-export async function sampleHealth(base: string, ms: number, everyMs = 20): Promise<number[]> {
-  const out: number[] = [];
+export async function sampleHealth(base: string, ms: number, everyMs = 20): Promise<Sample[]> {
+  const out: Sample[] = [];
   const end = performance.now() + ms;
   let next = performance.now();
   while (performance.now() < end) {
     const t = performance.now();
+    const at = Date.now();
     const r = await fetch(`${base}/healthz`);
     await r.arrayBuffer();
-    out.push(performance.now() - t);
+    out.push({ at, ms: performance.now() - t });
     next += everyMs;
     const wait = next - performance.now();
     if (wait > 0) await new Promise((res) => setTimeout(res, wait));

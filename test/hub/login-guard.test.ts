@@ -242,3 +242,35 @@ describe('ConnectionGate', () => {
     expect(gate.addresses).toBe(2);
   });
 });
+
+describe('LoginGuard budget and the waiting line', () => {
+  it('a check that waited for its slot is not hashed when the budget ran out meanwhile', async () => {
+    const c = clock();
+    const g = new LoginGuard(c.now, { ...LOGIN_GUARD, concurrency: 1, queue: 10, hashShare: 0.1, hashBurstMs: 100 });
+    let hashed = 0;
+    const fail = () => {
+      hashed++;
+      c.advance(150);
+      return Promise.resolve(false);
+    };
+    const all = await Promise.all([g.verify(fail), g.verify(fail), g.verify(fail), g.verify(() => Promise.resolve(true), true)]);
+    expect(all).toEqual([false, null, null, true]); // the first overdraws; the waiting ones are refused unhashed; exempt goes on
+    expect(hashed).toBe(1);
+  });
+});
+
+describe('LoginGuard: trying a throttled username', () => {
+  it('counts against the address, which then is dropped unread; not for a pair that logged in before', () => {
+    const c = clock();
+    const g = new LoginGuard(c.now);
+    g.succeeded('10.0.9.9', 'site/p/s1');
+    for (let i = 0; i < 6; i++) g.failed(`10.0.9.${i}`, 'site/p/s1'); // the username backs off
+    for (let i = 0; i < 5; i++) {
+      expect(g.admit('10.0.9.100', 'site/p/s1').ok).toBe(false);
+      g.throttled('10.0.9.100', 'site/p/s1');
+    }
+    expect(g.atAccept('10.0.9.100')).toBe('throttled');
+    for (let i = 0; i < 5; i++) g.throttled('10.0.9.9', 'site/p/s1');
+    expect(g.atAccept('10.0.9.9')).toBeNull();
+  });
+});
