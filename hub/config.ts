@@ -13,8 +13,11 @@ import { BROKER_LIMITS } from './mqtt/limits.js';
 
 export const ENV_PREFIX = 'GSMJOBS_HUB';
 
-/** Login limits of the embedded broker under a login flood (issue 18; hub/README.md, Security). */
-const brokerLimits = z.object({
+/**
+ * Login limits of the embedded broker under a login flood (issue 18; hub/README.md, MQTT).
+ * Strict by itself: the unknown-key walker does not see into `mqtt` when `mode` is left out.
+ */
+const brokerLimits = z.strictObject({
   /** A connection that has not logged in this long after it was accepted is closed. */
   connect_timeout_ms: z.number().int().min(1000).max(300_000).default(BROKER_LIMITS.connect_timeout_ms),
   /** Connections not logged in yet from one address (IPv4, or IPv6 /64); more are dropped unread. */
