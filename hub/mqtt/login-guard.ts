@@ -7,6 +7,8 @@
 //   flood of wrong passwords for a site's username from elsewhere does not lock the real agent out;
 // - at most `concurrency` hashes at once (the rest of libuv's pool stays free for the store's
 //   file writes and DNS) and at most `queue` waiting; beyond that the CONNECT is refused as busy;
+//   pairs that logged in before wait in a line of their own, served first, so a flood that
+//   fills the line does not keep a known agent out;
 // - a budget of hashing time spent on FAILED verifications: on average at most `hashShare` of
 //   one core (a token bucket of milliseconds, `hashBurstMs` deep), so a flood of unknown
 //   usernames from ever new addresses cannot take a core from the event loop; successful logins
@@ -55,12 +57,16 @@ export class LoginGuard {
   private readonly byUsername: Backoff;
   private readonly byPair: Backoff;
   private readonly known = new Map<string, number>();
-  /** Addresses with a successful login, by how many known pairs (or hub logins) name them. */
+  /** Addresses with a successful login, by how many known pairs name them. */
   private readonly knownAddresses = new Map<string, number>();
+  /** Addresses the hub's own client logged in from (a handful; never forgotten). */
+  private readonly trusted = new Set<string>();
   private running = 0;
   private budgetMs: number;
   private budgetAt: number;
   private readonly waiting: Array<() => void> = [];
+  /** Exempt checks (pairs that logged in before) waiting: served first, a line of their own. */
+  private readonly priority: Array<() => void> = [];
 
   constructor(
     private readonly now: () => number,
@@ -89,7 +95,7 @@ export class LoginGuard {
    * backs off, or while no hash could start (budget spent or waiting line full).
    */
   atAccept(address: string): AcceptVerdict {
-    if (this.knownAddresses.has(address)) return null;
+    if (this.isKnownAddress(address)) return null;
     if (this.byAddress.retryAfterMs(address) > 0) return 'throttled';
     if (this.saturated()) return 'busy';
     return null;
@@ -102,12 +108,12 @@ export class LoginGuard {
 
   /** Did anyone log in from this address (a site agent, or the hub itself via `trustAddress`)? */
   isKnownAddress(address: string): boolean {
-    return this.knownAddresses.has(address);
+    return this.knownAddresses.has(address) || this.trusted.has(address);
   }
 
   /** A login that needs no guard (the hub's own client) succeeded from this address. */
   trustAddress(address: string): void {
-    if (!this.knownAddresses.has(address)) this.knownAddresses.set(address, 1);
+    if (this.trusted.size < 16) this.trusted.add(address);
   }
 
   /** Did this (address, username) log in before? */
@@ -164,8 +170,9 @@ export class LoginGuard {
   async verify(work: () => Promise<boolean>, exempt = false, stillAdmitted: () => boolean = () => true): Promise<boolean | 'throttled' | null> {
     if (this.budget() <= 0 && !exempt) return null;
     if (this.running >= this.o.concurrency) {
-      if (this.waiting.length >= this.o.queue) return null;
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      const line = exempt ? this.priority : this.waiting;
+      if (line.length >= this.o.queue) return null;
+      await new Promise<void>((resolve) => line.push(resolve));
     } else this.running++;
     const started = this.now();
     let ok = true;
@@ -178,7 +185,7 @@ export class LoginGuard {
     } finally {
       this.budget();
       if (!ok) this.budgetMs -= this.now() - started;
-      const next = this.waiting.shift();
+      const next = this.priority.shift() ?? this.waiting.shift();
       if (next) next(); // the slot passes to the next in line
       else this.running--;
     }

@@ -78,7 +78,8 @@ describe('MQTT login flood over the real hub process', () => {
         `hub CPU ${(cpu1 - cpu0).toFixed(2)} s over ${duration / 1000} s (${(((cpu1 - cpu0) / flood.started) * 1000).toFixed(3)} s per 1,000 refusals); ` +
         `refusals counted ${counted} (${timeouts} by the login deadline); login log lines ${loginLines.length}, log ${log.length} bytes; agent during flood ${agent.returnCode} in ${agent.ms.toFixed(0)} ms`,
     );
-    expect(flood.started).toBeGreaterThan((duration / 2000) * RATE * 0.4);
+    // A flood: at 600/s on a quiet machine, fewer when the machine is loaded (before issue 18, 19/s made /healthz 44x slower).
+    expect(flood.started).toBeGreaterThan(500);
     // Most are reset before aedes reads them (addresses in backoff, no hash could start).
     expect(dropped).toBeGreaterThan(flood.started * 0.5);
     expect(Object.keys(flood.outcomes).every((o) => ['3', '4', 'dropped'].includes(o))).toBe(true);

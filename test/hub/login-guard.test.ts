@@ -274,3 +274,27 @@ describe('LoginGuard: trying a throttled username', () => {
     expect(g.atAccept('10.0.9.9')).toBeNull();
   });
 });
+
+describe('LoginGuard: known agents wait in a line of their own', () => {
+  it('is served first and not refused when the flood filled the waiting line', async () => {
+    const g = new LoginGuard(Date.now, { ...LOGIN_GUARD, concurrency: 1, queue: 2 });
+    const order: string[] = [];
+    const releases: Array<() => void> = [];
+    const work = (name: string) => () =>
+      new Promise<boolean>((resolve) => {
+        order.push(name);
+        releases.push(() => resolve(name === 'agent'));
+      });
+    const flood = [g.verify(work('f1')), g.verify(work('f2')), g.verify(work('f3'))];
+    expect(await g.verify(work('f4'))).toBeNull(); // 1 running + 2 waiting: full
+    const agent = g.verify(work('agent'), true);
+    while (order.length < 4 || releases.length) {
+      const r = releases.shift();
+      if (r) r();
+      await new Promise((res) => setImmediate(res));
+    }
+    expect(await agent).toBe(true);
+    expect(await Promise.all(flood)).toEqual([false, false, false]);
+    expect(order).toEqual(['f1', 'agent', 'f2', 'f3']);
+  });
+});
