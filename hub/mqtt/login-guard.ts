@@ -63,6 +63,8 @@ export class LoginGuard {
   private readonly trusted = new Set<string>();
   private running = 0;
   private budgetMs: number;
+  /** Recent duration of one check (ms), held from the budget while a check runs. */
+  private typicalMs = 50;
   private budgetAt: number;
   private readonly waiting: Array<() => void> = [];
   /** Exempt checks (pairs that logged in before) waiting: served first, a line of their own. */
@@ -174,17 +176,27 @@ export class LoginGuard {
       if (line.length >= this.o.queue) return null;
       await new Promise<void>((resolve) => line.push(resolve));
     } else this.running++;
-    const started = this.now();
+    let started = -1;
+    let reserved = 0;
     let ok = true;
     try {
       if (!stillAdmitted()) return 'throttled';
       // Checked again once the slot is there: the waiting line cannot overdraw the budget.
       if (!exempt && this.budget() <= 0) return null;
+      // A running check holds its typical cost, so `saturated()` turns true as it starts, not
+      // only when it has failed: new addresses are then dropped unread instead of queued.
+      reserved = exempt ? 0 : this.typicalMs;
+      this.budgetMs -= reserved;
+      started = this.now();
       ok = await work();
       return ok;
     } finally {
-      this.budget();
-      if (!ok) this.budgetMs -= this.now() - started;
+      if (started >= 0) {
+        const took = this.now() - started;
+        this.budget();
+        this.budgetMs = Math.min(this.o.hashBurstMs, this.budgetMs + reserved - (ok ? 0 : took));
+        this.typicalMs = 0.8 * this.typicalMs + 0.2 * took;
+      }
       const next = this.priority.shift() ?? this.waiting.shift();
       if (next) next(); // the slot passes to the next in line
       else this.running--;

@@ -17,7 +17,7 @@ import { waitFor } from '../support/process.js';
 import { agentLogin, type FloodHub, hubCounter, hubCpuSeconds, quantile, runFlood, type Sample, sampleHealth, startFloodHub } from './login-flood-driver.js';
 
 const PHASE_MS = 2_000;
-const ROUNDS = 4;
+const ROUNDS = 6;
 const RATE = 600;
 const IDLE_SOCKETS = 100;
 const REASONS = ['bad_credentials', 'no_credentials', 'throttled', 'busy', 'timeout'];
@@ -43,7 +43,7 @@ afterAll(async () => {
 describe('MQTT login flood over the real hub process', () => {
   it('keeps /healthz p99 within 3x of its baseline, refuses cheaply and truthfully, and lets agents in', async () => {
     await sampleHealth(hub.base, 1_000); // warm up
-    const quiet = (await sampleHealth(hub.base, 3_000)).map((x) => x.ms);
+    const quiet = (await sampleHealth(hub.base, 3_000, 15)).map((x) => x.ms);
     const cpu0 = await hubCpuSeconds(hub.base);
     const counted0 = await refusals();
     const timeouts0 = await hubCounter(hub.base, 'gsmjobs_hub_mqtt_auth_failures_total', 'reason="timeout"');
@@ -52,7 +52,7 @@ describe('MQTT login flood over the real hub process', () => {
     const net = 10 + (process.pid % 80);
     const at = (ms: number) => new Promise((r) => setTimeout(r, startAt + ms - Date.now()));
     const [samples, flood, agent] = await Promise.all([
-      at(0).then(() => sampleHealth(hub.base, duration)),
+      at(0).then(() => sampleHealth(hub.base, duration, 15)),
       runFlood({ port: hub.mqttPort, decoyPort: await freePort(), phaseMs: PHASE_MS, startAt, durationMs: duration, rate: RATE, parallel: 1000, knownUsername: 'site/fl/s2', idle: IDLE_SOCKETS, net }),
       // The agent of s1 reconnects in the middle of a flood phase.
       at(3 * PHASE_MS + PHASE_MS / 2).then(() => agentLogin(hub, 's1', '127.0.50.1')),

@@ -125,12 +125,12 @@ describe('LoginGuard hashing budget', () => {
     };
     const first = [];
     for (let i = 0; i < 7; i++) first.push(await g.verify(hash));
-    // Each 100 ms hash costs 100 ms and earns 40 ms back: a 300 ms burst lasts 5 hashes (the last one overdraws to -40).
+    // Each 100 ms hash costs 100 ms and earns 40 ms back (the first one 60: the budget was full): a 300 ms burst lasts 5 hashes (300 - 60 - 4 x 60 = 0).
     expect(first).toEqual([false, false, false, false, false, null, null]);
     c.advance(500); // a quiet half second refills 200 ms
     let done = 0;
     for (let i = 0; i < 10; i++) if ((await g.verify(hash)) !== null) done++;
-    expect(done).toBe(3); // -40 + 200 = 160 ms: three hashes start with budget left
+    expect(done).toBe(4); // 0 + 200 = 200 ms: four hashes start with budget left (200, 140, 80, 20)
     // Over a long flood, hashing time stays near 40 % of the elapsed time.
     const start = c.now();
     let spent = 0;
@@ -296,5 +296,20 @@ describe('LoginGuard: known agents wait in a line of their own', () => {
     expect(await agent).toBe(true);
     expect(await Promise.all(flood)).toEqual([false, false, false]);
     expect(order).toEqual(['f1', 'agent', 'f2', 'f3']);
+  });
+});
+
+describe('LoginGuard: a running check holds its typical cost', () => {
+  it('turns saturated as a check starts that the budget cannot cover, and gives it back on success', async () => {
+    const c = clock();
+    const g = new LoginGuard(c.now, { ...LOGIN_GUARD, concurrency: 2, queue: 10, hashShare: 0.1, hashBurstMs: 40 });
+    let finish: (ok: boolean) => void = () => undefined;
+    const running = g.verify(() => new Promise<boolean>((resolve) => (finish = resolve)));
+    await new Promise((r) => setImmediate(r));
+    expect(g.saturated()).toBe(true); // 40 - 50 held: new addresses are dropped unread meanwhile
+    expect(g.atAccept('10.0.10.1')).toBe('busy');
+    finish(true);
+    expect(await running).toBe(true);
+    expect(g.saturated()).toBe(false); // a success costs nothing
   });
 });
