@@ -1,7 +1,9 @@
 // The broker's login guard and its rate-limited log (issue 18), with an injected clock:
 // backoff per address and per username alike for known and unknown names, a pair that logged in
-// before judged only by its own failures, bounded hashing slots, keys bounded in size, and a
-// log that writes a bounded number of lines and cuts network strings to 64 characters.
+// before judged only by its own failures, bounded hashing slots (known agents in a line of their
+// own), a budget charged with failed checks only, what is decided before a CONNECT is read
+// (atAccept, and the ConnectionGate's caps), keys bounded in size, and a log that writes a
+// bounded number of lines and cuts network strings to 64 characters.
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../hub/common/log.js';
 import { AuthLog, shown } from '../../hub/mqtt/auth-log.js';
