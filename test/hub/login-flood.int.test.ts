@@ -6,10 +6,11 @@
 // attacker flooding a closed port (the baseline: its own CPU and the machine's load of the
 // moment, the hub idle) and flooding the broker. Asserted: /healthz p99 within 3x of that
 // baseline (the 2x target against a quiet hub is measured by `npm run bench -- login-flood`: on
-// a loaded 2-core CI the attacker, the hashing thread and other suites compete with the hub); most refusals are resets before the CONNECT is read;
-// every refusal is counted exactly once; the log stays small; one address holds at most
-// `pending_per_address` silent sockets; an agent that logged in before gets in during the flood,
-// and a new one from another address right after it.
+// a loaded 2-core CI the attacker, the hashing thread and other suites compete with the hub);
+// most refusals are resets before the CONNECT is read; every refusal is counted exactly once;
+// the log stays small; one address holds at most `pending_per_address` silent sockets, closed
+// by the login deadline; an agent that logged in before gets in during the flood, and a new one
+// from another address right after it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROKER_LIMITS } from '../../hub/mqtt/limits.js';
 import { freePort } from '../support/ports.js';
