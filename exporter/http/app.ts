@@ -2,7 +2,7 @@
 // small index page. Errors are real HTTP errors, never a 200 with a comment.
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { Logger } from '../../hub/common/log.js';
+import type { Logger } from '#common/log.js';
 import type { Exposition } from '../exposition.js';
 import type { AccountRunner } from '../runner.js';
 

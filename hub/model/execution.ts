@@ -4,7 +4,7 @@
 // change of both. Outcome: recovered (with the time to recovery) / not_recovered / unknown.
 import { z } from 'zod';
 import { deviceRef } from './job.js';
-import { runState } from '../remediation/run.js';
+import { runState } from './run.js';
 import { outcomeV2, playbook } from './steps.js';
 import { AGENT_TERMINAL_STATES, executionState, failureReason, type ExecutionState } from '../common/contract/index.js';
 
