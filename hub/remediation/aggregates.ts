@@ -2,8 +2,9 @@
 // recovered share, median time to recovery, escalations; per site: SMS sent and failures; and a
 // CSV rendering. The shell feeds finished runs and SMS records; modem uptime comes from the
 // agents' metrics and is not computed here.
+import type { Execution } from '../model/execution.js';
+import { wasCancelled } from '../model/execution-view.js';
 import type { Outcome } from './playbook.js';
-import type { RunState } from './run.js';
 
 export interface RemediationRecord {
   platform_id: string;
@@ -14,6 +15,8 @@ export interface RemediationRecord {
   outcome: Outcome | null;
   ttr_ms: number | null;
   escalated: boolean;
+  /** Stopped by an operator or an expired incident. */
+  cancelled: boolean;
 }
 
 export interface SmsRecord {
@@ -33,14 +36,30 @@ export const SMS_FAILURES: ReadonlySet<string> = new Set(['failed', 'not_deliver
 /** The label value of `..._remediations_total{platform_id,outcome}`. */
 export type MetricOutcome = Outcome | 'escalated' | 'cancelled';
 
-export function metricOutcome(r: Pick<RemediationRecord, 'outcome' | 'escalated'>): MetricOutcome {
-  if (r.outcome === 'recovered') return 'recovered';
-  if (r.escalated && r.outcome === null) return 'escalated';
-  return r.outcome ?? 'cancelled';
+/**
+ * The outcome a finished execution counts as, or null when it has none: a playbook without a
+ * verify step that ran to its end (a plain delivered command) judged nothing and is neither
+ * recovered nor cancelled (issue 17).
+ */
+export function metricOutcome(r: Pick<RemediationRecord, 'outcome' | 'escalated' | 'cancelled'>): MetricOutcome | null {
+  if (r.outcome !== null) return r.outcome;
+  if (r.escalated) return 'escalated';
+  return r.cancelled ? 'cancelled' : null;
 }
 
-export function recordOf(run: RunState): RemediationRecord {
-  return { platform_id: run.platform_id, job_id: run.job_id, job_name: run.job_name, device_key: run.device.key, started_at: run.created_at, outcome: run.outcome, ttr_ms: run.ttr_ms, escalated: run.escalated };
+export function recordOf(e: Execution): RemediationRecord {
+  const run = e.run;
+  return {
+    platform_id: e.platform_id,
+    job_id: e.job_id,
+    job_name: e.job_name,
+    device_key: e.device.key,
+    started_at: run.created_at,
+    outcome: run.outcome,
+    ttr_ms: run.ttr_ms,
+    escalated: run.escalated,
+    cancelled: wasCancelled(e),
+  };
 }
 
 export function median(xs: readonly number[]): number | null {
@@ -162,7 +181,10 @@ export function daily(rs: readonly RemediationRecord[], range: Range = {}): Arra
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([day, xs]) => {
       const row = { day, recovered: 0, not_recovered: 0, unknown: 0, escalated: 0, cancelled: 0 };
-      for (const x of xs) row[metricOutcome(x)]++;
+      for (const x of xs) {
+        const o = metricOutcome(x);
+        if (o) row[o]++;
+      }
       return row;
     });
 }

@@ -10,7 +10,7 @@
 // Loading migrates (migrations.ts) and checks each document (schemas.ts): a bad one stops the hub.
 import { join } from 'node:path';
 import type { ControlDevice, Platform, Site } from '../model/entities.js';
-import { type Execution, isFinished } from '../model/execution.js';
+import { type Execution, isActive, isFinished } from '../model/execution.js';
 import { type RemediationSettings, remediationSettings, type StoredWebhook } from '../model/remediation.js';
 import { type CorrelationState, emptyCorrelation } from '../model/correlation.js';
 import { type BudgetState, type DeviceHistory, emptyBudget } from '../model/guardrails.js';
@@ -249,7 +249,7 @@ export class HubStore {
   }
   /** Executions whose playbook is not done (restart, each cycle). */
   activeExecutions(): Execution[] {
-    return Object.values(this.executions.data.executions).filter((e) => e.run !== null && e.phase !== 'done');
+    return Object.values(this.executions.data.executions).filter(isActive);
   }
   async addInbound(r: InboundRecord, maxPerPlatform: number): Promise<void> {
     const list = this.executions.data.inbound;
