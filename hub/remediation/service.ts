@@ -310,7 +310,7 @@ export class RemediationService implements Firer {
   }
 
   /** Cancel a running execution (nothing more is sent; what was handed to the agent stays). */
-  cancel(exec: Execution, by: string): Promise<boolean> {
+  cancel(exec: Pick<Execution, 'id'>, by: string): Promise<boolean> {
     return this.d.engine.serial(async () => {
       const cur = this.d.store.execution(exec.id);
       if (!cur || cur.run.phase === 'done') return false;
