@@ -5,21 +5,11 @@
 //   phase, step, outcome, ttr_ms, escalated, escalation_reason, incident_id   from the run.
 // Pure.
 import type { ExecutionState } from '../common/contract/index.js';
-import type { Execution } from './execution.js';
-import type { Phase } from './run.js';
-import type { Outcome } from './steps.js';
+import type { z } from 'zod';
+import type { Execution, executionViewSchema } from './execution.js';
 
-export interface ExecutionView extends Omit<Execution, 'run'> {
-  state: ExecutionState;
-  /** Current playbook step index. */
-  step: number;
-  phase: Phase;
-  outcome: Outcome | null;
-  ttr_ms: number | null;
-  escalated: boolean;
-  escalation_reason: string | null;
-  incident_id: string | null;
-}
+/** The API's execution: `executionViewSchema` (execution.ts), so the OpenAPI document is the same shape. */
+export type ExecutionView = z.infer<typeof executionViewSchema>;
 
 /** Dispatch state of the latest message that left the queue ('created' before the first). */
 export function dispatchState(e: Pick<Execution, 'messages'>): ExecutionState {

@@ -7,7 +7,7 @@
 // dispatch state, phase, outcome, ...) is derived by `executionView` (execution-view.ts).
 import { z } from 'zod';
 import { deviceRef } from './job.js';
-import { runState, type RunState } from './run.js';
+import { phase, runState, type RunState } from './run.js';
 import { outcomeV2, playbook } from './steps.js';
 import { AGENT_TERMINAL_STATES, executionState, failureReason, type ExecutionState } from '../common/contract/index.js';
 
@@ -82,6 +82,20 @@ export const execution = z.object({
   updated_at: z.string(),
 });
 export type Execution = z.infer<typeof execution>;
+
+/** What the API shows (derived by execution-view.ts): the record without `run`, with what follows from it. */
+export const executionViewSchema = execution.omit({ run: true }).extend({
+  /** Dispatch state of the latest message that left the queue ('created' before the first). */
+  state: executionState,
+  /** Current playbook step index. */
+  step: z.number().int(),
+  phase,
+  outcome: outcome.nullable(),
+  ttr_ms: z.number().nullable(),
+  escalated: z.boolean(),
+  escalation_reason: z.string().nullable(),
+  incident_id: z.string().nullable(),
+});
 
 export const executionListQuery = z.object({
   job_id: z.string().max(64).optional(),
