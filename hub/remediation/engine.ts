@@ -51,6 +51,9 @@ export interface EngineDeps {
 const RESULT_OK = new Set(['sent', 'delivered']);
 const OK: ReportResult = { ok: true };
 
+/** A report, or the broker's acknowledgement of a job the engine published. */
+type Inbound = Report | { type: 'published'; message_id: string };
+
 export class PlaybookEngine implements ExecutionSink {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -59,6 +62,8 @@ export class PlaybookEngine implements ExecutionSink {
   private readonly batch = new Batch();
   private readonly index: MessageIndex;
   private readonly fx: EffectRunner;
+  /** Reports waiting for the engine (applied together, see `enqueue`). */
+  private readonly inbox: Array<{ r: Inbound; resolve: (v: ReportResult) => void; reject: (err: unknown) => void }> = [];
 
   constructor(private readonly d: EngineDeps) {
     this.index = new MessageIndex(d.store);
@@ -133,13 +138,7 @@ export class PlaybookEngine implements ExecutionSink {
   private async publish(wireId: string): Promise<void> {
     const found = this.index.find(wireId);
     if (!found || !(await this.d.publisher.publishJob(found.exec, found.msg))) return;
-    await this.serial(async () => {
-      const cur = this.index.find(wireId);
-      if (!cur || cur.msg.state !== 'created') return;
-      cur.msg.dispatched_at = new Date(this.d.clock.now()).toISOString();
-      this.setMessage(cur.exec, cur.msg, 'dispatched', `attempt ${cur.msg.attempt}`);
-      await this.flush();
-    });
+    await this.enqueue({ type: 'published', message_id: wireId });
   }
 
   /** Snapshot a public event now; it is published after the batch's write. */
@@ -222,16 +221,36 @@ export class PlaybookEngine implements ExecutionSink {
     await this.apply(exec, { type: 'send_result', step: msg.step, state: msg.state, ok: RESULT_OK.has(msg.state), ...(detail ? { detail } : {}) });
   }
 
-  /** What the dispatcher and the inbound matcher saw (ExecutionSink): applied and written in one batch. */
+  /** What the dispatcher and the inbound matcher saw (ExecutionSink): applied, then written. */
   report(r: Report): Promise<ReportResult> {
-    return this.serial(async () => {
-      const res = await this.take(r);
-      await this.flush();
-      return res;
+    return this.enqueue(r);
+  }
+
+  /**
+   * Reports arrive concurrently (every MQTT message is handled at once): those waiting when the
+   * engine gets to them are applied together and written once (group commit), so a burst of
+   * agent updates or broker acknowledgements costs one write, not one each.
+   */
+  private enqueue(r: Inbound): Promise<ReportResult> {
+    return new Promise<ReportResult>((resolve, reject) => {
+      this.inbox.push({ r, resolve, reject });
+      if (this.inbox.length === 1) void this.serial(() => this.drainInbox());
     });
   }
 
-  private async take(r: Report): Promise<ReportResult> {
+  private async drainInbox(): Promise<void> {
+    const items = this.inbox.splice(0);
+    try {
+      const results: ReportResult[] = [];
+      for (const it of items) results.push(await this.take(it.r));
+      await this.flush();
+      items.forEach((it, i) => it.resolve(results[i] as ReportResult));
+    } catch (err) {
+      for (const it of items) it.reject(err);
+    }
+  }
+
+  private async take(r: Inbound): Promise<ReportResult> {
     if (r.type === 'reply') {
       const exec = this.d.store.execution(r.execution_id);
       if (!exec) return { ok: false, reason: 'unknown_execution' };
@@ -244,6 +263,12 @@ export class PlaybookEngine implements ExecutionSink {
     const found = this.index.find(r.message_id);
     if (!found) return { ok: false, reason: 'unknown_execution' };
     const { exec, msg } = found;
+    if (r.type === 'published') {
+      if (msg.state !== 'created') return { ok: false, reason: 'stale' };
+      msg.dispatched_at = new Date(this.d.clock.now()).toISOString();
+      this.setMessage(exec, msg, 'dispatched', `attempt ${msg.attempt}`);
+      return OK;
+    }
     if (r.type === 'message') {
       if (exec.platform_id !== r.platform_id || msg.site_id !== r.site_id) return { ok: false, reason: 'site_mismatch' };
       if (r.seq <= msg.agent_seq) return { ok: false, reason: 'stale' };
