@@ -11,6 +11,7 @@ import type { Report, ReportResult } from '../../hub/dispatch/reports.js';
 import { siteMessageHandler } from '../../hub/dispatch/site-messages.js';
 import { dispatchState, executionView } from '../../hub/model/execution-view.js';
 import type { Execution } from '../../hub/model/execution.js';
+import { remediationSettings } from '../../hub/model/remediation.js';
 import { createWorld, type World } from './world.js';
 
 function update(w: World, id: string, state: ExecutionUpdate['state'], seq: number, over: Partial<ExecutionUpdate> = {}): ExecutionUpdate {
@@ -101,6 +102,28 @@ describe('one execution record, one writer', () => {
     const e = executionView(w.store.execution(id) as Execution);
     expect(e).toMatchObject({ state: 'sent', phase: 'done', outcome: null });
     expect(e.messages[0]).toMatchObject({ attempt: 2, agent_seq: 0 });
+  });
+
+  it('a burst of agent updates handled at once is applied together and written once (group commit)', async () => {
+    const w = await createWorld();
+    // Guardrails opened wide: 20 devices fire, each gets its command.
+    await w.store.putRemediationSettings('a', remediationSettings.parse({ device_limit: { max: 1000, window_s: 3600 }, correlation: { min_count: null, min_share: null } }));
+    const jobs = Array.from({ length: 20 }, (_, i) => w.job('a', { device: { key_type: 'device_id', key: `dev-${i}`, name: '' } }));
+    await w.store.putJobs(jobs);
+    const ids = (await w.remediation.fireMany(jobs.map((job, i) => ({ job, reason: 'condition' as const, values: {}, execution_id: `b${i}` })))) as string[];
+    await w.publisher.idle();
+    expect(w.pub.on('/a/s1/job')).toHaveLength(20);
+    let saves = 0;
+    const save = w.store.executions.save.bind(w.store.executions);
+    w.store.executions.save = async () => {
+      saves++;
+      return save();
+    };
+    const results = await Promise.all(ids.map((id) => w.dispatcher.handleUpdate(update(w, id, 'accepted', 0))));
+    expect(results).toEqual(ids.map(() => true));
+    expect(ids.map((id) => dispatchState(w.store.execution(id) as Execution))).toEqual(ids.map(() => 'accepted'));
+    expect(saves).toBeGreaterThanOrEqual(1);
+    expect(saves).toBeLessThanOrEqual(2);
   });
 
   it('site messages: retained and foreign updates are refused before the dispatcher; a good one reaches it', async () => {
