@@ -31,7 +31,8 @@ export function executionEventPayload(exec: Execution, at: string, d: EventDetai
     site_id: site,
     device: { key_type: e.device.key_type, key: e.device.key, ...(e.device.name ? { name: e.device.name } : {}) },
     ...(msg?.control_device_id ? { control_device_id: msg.control_device_id } : {}),
-    state: e.state,
+    // A message's event carries that message's state (as the wire contract always did).
+    state: d.message && d.message.state !== 'queued' ? d.message.state : e.state,
     at,
     ...(msg ? { attempt: msg.attempt } : {}),
     seq: e.event_seq,
