@@ -272,6 +272,12 @@ export class PlaybookEngine implements ExecutionSink {
     if (r.type === 'message') {
       if (exec.platform_id !== r.platform_id || msg.site_id !== r.site_id) return { ok: false, reason: 'site_mismatch' };
       if (r.seq <= msg.agent_seq) return { ok: false, reason: 'stale' };
+      // The agent has it, so the broker handed it over: if its acknowledgement (PUBACK) is not in
+      // yet, the message was dispatched first (the timeline keeps the order of what happened).
+      if (msg.state === 'created') {
+        msg.dispatched_at = new Date(this.d.clock.now()).toISOString();
+        this.setMessage(exec, msg, 'dispatched', `attempt ${msg.attempt}`);
+      }
       msg.agent_seq = r.seq;
       if (r.message_refs) msg.message_refs = r.message_refs;
       if (r.parts) msg.parts = r.parts;

@@ -126,6 +126,27 @@ describe('one execution record, one writer', () => {
     expect(saves).toBeLessThanOrEqual(2);
   });
 
+  it("an agent update that overtakes the broker's acknowledgement: dispatched first, once", async () => {
+    const w = await createWorld();
+    const job = w.job('a');
+    await w.store.putJob(job);
+    let puback: () => void = () => undefined;
+    const publish = w.pub.publish.bind(w.pub);
+    w.pub.publish = async (topic, payload, opts) => {
+      await publish(topic, payload, opts);
+      if (topic.endsWith('/job')) await new Promise<void>((r) => (puback = r));
+    };
+    const id = (await w.remediation.fire(job, 'condition', {})) as string;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(w.pub.on('/a/s1/job')).toHaveLength(1);
+    expect(await w.dispatcher.handleUpdate(update(w, id, 'accepted', 0))).toBe(true);
+    puback();
+    await w.publisher.idle();
+    const states = (w.store.execution(id) as Execution).timeline.map((t) => t.state);
+    expect(states.filter((x) => x === 'dispatched' || x === 'accepted')).toEqual(['dispatched', 'accepted']);
+    expect(dispatchState(w.store.execution(id) as Execution)).toBe('accepted');
+  });
+
   it('site messages: retained and foreign updates are refused before the dispatcher; a good one reaches it', async () => {
     const w = await createWorld();
     const id = await firedAs(w, 'e1');
