@@ -1,7 +1,7 @@
 // /api/v1/executions: history with filters (job, device key, site, state, time), one execution
 // with its timeline (and its ETag), and the inbound SMS log; read through the store port.
 import { Hono } from 'hono';
-import { executionListQuery, publicExecution } from '../model/execution.js';
+import { executionListQuery, executionView, publicExecution } from '../model/execution.js';
 import { scopeOf } from '../store/port.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
@@ -17,7 +17,7 @@ export function executionsApi(): Hono<HubEnv> {
     const platform = await scope(c);
     const q = parseQuery(c, executionListQuery);
     const page = await c.get('deps').port.executions.list(scopeOf(platform.id), q);
-    return c.json({ total: page.total, items: page.items.map(publicExecution) });
+    return c.json({ total: page.total, items: page.items.map(executionView) });
   });
   app.get('/inbound', async (c) => {
     const platform = await scope(c);

@@ -9,6 +9,7 @@ import { autoName } from '../core/names.js';
 import { dryRun } from '../jobs/dry-run.js';
 import { buildJob, jobName, validateJobInput } from '../jobs/service.js';
 import { pickLang } from '../core/lang.js';
+import { dispatchState } from '../model/execution-view.js';
 import { initialRuntime, type Job, jobInput, jobListQuery } from '../model/job.js';
 import { scopeOf, type Stored } from '../store/port.js';
 import { unversioned } from '../store/port-query.js';
@@ -39,7 +40,7 @@ async function view(c: Ctx, job: Stored<Job>) {
       since: rt ? new Date(rt.since).toISOString() : null,
       values: deps.lastValues(job.id) ?? null,
       last_fired_at: rt?.last_fired_at ? new Date(rt.last_fired_at).toISOString() : null,
-      last_execution: last ? { id: last.id, state: last.state, created_at: last.created_at } : null,
+      last_execution: last ? { id: last.id, state: dispatchState(last), created_at: last.created_at } : null,
     },
   };
 }
