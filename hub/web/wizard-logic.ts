@@ -1,7 +1,7 @@
 // The wizard's server logic, without HTML: merging a step's form fields into the draft, and
 // validating the draft with the API's own schema (jobInput) and reference checks
 // (validateJobInput, as POST /api/v1/jobs/validate), reporting only the fields of the steps asked for, by form field name.
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { FieldIssue } from '../api/errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { validateJobInput } from '../jobs/service.js';
@@ -9,7 +9,8 @@ import type { JobInput } from '../model/job.js';
 import type { HubStore } from '../store/store.js';
 import { type Draft, formField, type StepNo, stepOf, toJobInput } from './draft.js';
 import type { FieldErrors } from './context.js';
-import { type Lang, translator } from './i18n.js';
+import type { Lang } from './i18n.js';
+import { issueWords, type IssueLike, type ZodIssueLike, zodWords } from './issue-words.js';
 
 export type Form = Record<string, string | File | (string | File)[]>;
 
@@ -93,25 +94,10 @@ export interface ValidateDeps {
   catalogs: ReadonlyMap<string, Catalog>;
 }
 
-const MINUTE_FIELDS = new Set(['for_s', 'cooldown_s', 'no_data.after_s']);
-
-/**
- * The schema's messages in the user's language, with two operator-friendly changes: a number
- * field holding something else says "enter a number", and durations entered in minutes state
- * their bounds in minutes.
- */
+/** The schema's messages in the user's words (issue-words.ts), never the library's. */
 function errorMap(lang: Lang): z.core.$ZodErrorMap {
-  const locale = (lang === 'ru' ? z.locales.ru() : z.locales.en()).localeError;
-  const t = translator(lang);
-  return (iss) => {
-    if (iss.code === 'invalid_type' && iss.expected === 'number' && typeof iss.input === 'number' && Number.isNaN(iss.input)) return t('not_a_number');
-    const path = (iss.path ?? []).map(String).join('.');
-    if (MINUTE_FIELDS.has(path) && (iss.code === 'too_big' || iss.code === 'too_small')) {
-      const bound = Number(iss.code === 'too_big' ? iss.maximum : iss.minimum) / 60;
-      return t(iss.code === 'too_big' ? 'at_most_min' : 'at_least_min', { n: Math.round(bound * 100) / 100 });
-    }
-    return locale(iss);
-  };
+  const say = zodWords(lang);
+  return (iss) => say(iss as ZodIssueLike);
 }
 
 /** Catalog types of the chosen command's parameters (via the platform's control device). */
@@ -134,14 +120,14 @@ export function draftIssues(d: Draft, lang: Lang, platformId: string, deps: Vali
   return r.ok ? [] : r.issues;
 }
 
-/** Form errors of the steps `from`..`to` (one message per field, the first). */
-export function stepErrors(issues: readonly FieldIssue[], from: StepNo, to: StepNo): FieldErrors {
+/** Form errors of the steps `from`..`to` (one message per field, the first), in the user's words. */
+export function stepErrors(issues: readonly IssueLike[], from: StepNo, to: StepNo, lang: Lang): FieldErrors {
   const out: FieldErrors = {};
   for (const i of issues) {
     const s = stepOf(i.field);
     if (s < from || s > to) continue;
     const name = formField(i.field);
-    out[name] ??= i.message;
+    out[name] ??= issueWords(i, lang);
   }
   return out;
 }

@@ -1,0 +1,179 @@
+// Wizard drafts kept on the server (issue 17): each step is a GET URL of a draft, so Back and
+// reload show what was typed, and a draft outlives its session. A draft belongs to whoever
+// signed in (the token's hash and the platform), not to the session: signing in again after the
+// session expired finds it. Kept 24 h after its last change, at most MAX_PER_OWNER per owner and
+// MAX_TOTAL in all (the oldest go first). With a file (the hub's data dir) drafts survive a
+// restart: written atomically (temp file + rename, mode 0600) on every change.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FieldErrors } from './context.js';
+import { type Draft, decodeDraft, encodeDraft } from './draft.js';
+
+/** What the next GET of a step shows once (errors of the last post, refusal, focus, search). */
+export interface DraftView {
+  /** The step these belong to (other steps show nothing of it). */
+  step?: number;
+  errors?: FieldErrors;
+  refusal?: string | null;
+  focus?: string | null;
+  q?: string;
+  offset?: number;
+}
+
+/** A refused save: the job changed (current = the stored job) or was deleted (current = null). */
+export interface DraftConflict {
+  current: unknown;
+  current_version: string | null;
+}
+
+export interface DraftRecord {
+  id: string;
+  owner: string;
+  draft: Draft;
+  /** Sent as Idempotency-Key when the draft is saved: a second post of it creates nothing. */
+  key: string;
+  /** The job's version (or updated_at) when the draft was opened; sent as If-Match. */
+  opened_version: string | null;
+  view: DraftView;
+  conflict: DraftConflict | null;
+  /** Set once saved: the job it became (a repeated save answers with it). */
+  saved_job_id: string | null;
+  updated_at: number;
+}
+
+/** Where drafts live (a file here; another store could implement the same). */
+export interface DraftStore {
+  create(owner: string, draft: Draft, openedVersion?: string | null): DraftRecord;
+  /** The owner's draft, or undefined (unknown, expired or someone else's). */
+  get(id: string, owner: string): DraftRecord | undefined;
+  put(record: DraftRecord): void;
+  delete(id: string): void;
+  readonly size: number;
+}
+
+export const DRAFT_TTL_MS = 24 * 3600_000;
+export const MAX_PER_OWNER = 20;
+export const MAX_TOTAL = 2000;
+const ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** The owner of drafts: the sign-in token's hash on its platform. */
+export function draftOwner(tokenHash: string, platformId: string): string {
+  return createHash('sha256').update(`${tokenHash}\n${platformId}`).digest('hex');
+}
+
+export function isDraftId(s: unknown): s is string {
+  return typeof s === 'string' && ID.test(s);
+}
+
+export class FileDraftStore implements DraftStore {
+  private readonly drafts = new Map<string, DraftRecord>();
+  private loaded = false;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly file: string | null = null,
+    private readonly ttlMs = DRAFT_TTL_MS,
+  ) {}
+
+  private load(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    if (!this.file) return;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch {
+      return; // none yet or unreadable: no drafts
+    }
+    const list = (doc as { version?: number; drafts?: unknown }).version === 1 ? (doc as { drafts: unknown }).drafts : null;
+    if (!Array.isArray(list)) return;
+    for (const e of list as Array<Partial<DraftRecord>>) {
+      if (!isDraftId(e.id) || typeof e.owner !== 'string' || typeof e.key !== 'string' || typeof e.updated_at !== 'number') continue;
+      if (e.updated_at + this.ttlMs <= this.now()) continue;
+      this.drafts.set(e.id, {
+        id: e.id,
+        owner: e.owner,
+        key: e.key,
+        draft: decodeDraft(encodeDraft(e.draft as Draft)),
+        opened_version: typeof e.opened_version === 'string' ? e.opened_version : null,
+        view: e.view && typeof e.view === 'object' ? e.view : {},
+        conflict: e.conflict && typeof e.conflict === 'object' ? e.conflict : null,
+        saved_job_id: typeof e.saved_job_id === 'string' ? e.saved_job_id : null,
+        updated_at: e.updated_at,
+      });
+    }
+  }
+
+  private save(): void {
+    if (!this.file) return;
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: 1, drafts: [...this.drafts.values()] }), { mode: 0o600 });
+    renameSync(tmp, this.file);
+  }
+
+  private sweep(): void {
+    const t = this.now();
+    for (const [id, r] of this.drafts) if (r.updated_at + this.ttlMs <= t) this.drafts.delete(id);
+  }
+
+  /** Drop the owner's oldest drafts beyond the limit, and the oldest of all beyond the total. */
+  private bound(owner: string): void {
+    const mine = [...this.drafts.values()].filter((r) => r.owner === owner).sort((a, b) => a.updated_at - b.updated_at);
+    while (mine.length > MAX_PER_OWNER) this.drafts.delete((mine.shift() as DraftRecord).id);
+    if (this.drafts.size > MAX_TOTAL) {
+      const all = [...this.drafts.values()].sort((a, b) => a.updated_at - b.updated_at);
+      for (const r of all.slice(0, this.drafts.size - MAX_TOTAL)) this.drafts.delete(r.id);
+    }
+  }
+
+  create(owner: string, draft: Draft, openedVersion: string | null = null): DraftRecord {
+    this.load();
+    this.sweep();
+    const record: DraftRecord = {
+      id: randomBytes(18).toString('base64url'),
+      owner,
+      draft,
+      key: randomBytes(18).toString('base64url'),
+      opened_version: openedVersion,
+      view: {},
+      conflict: null,
+      saved_job_id: null,
+      updated_at: this.now(),
+    };
+    this.drafts.set(record.id, record);
+    this.bound(owner);
+    this.save();
+    return record;
+  }
+
+  get(id: string, owner: string): DraftRecord | undefined {
+    if (!isDraftId(id)) return undefined;
+    this.load();
+    const r = this.drafts.get(id);
+    if (!r || r.owner !== owner) return undefined;
+    if (r.updated_at + this.ttlMs <= this.now()) {
+      this.drafts.delete(id);
+      return undefined;
+    }
+    return r;
+  }
+
+  put(record: DraftRecord): void {
+    this.load();
+    record.updated_at = this.now();
+    this.drafts.set(record.id, record);
+    this.save();
+  }
+
+  delete(id: string): void {
+    this.load();
+    if (this.drafts.delete(id)) this.save();
+  }
+
+  get size(): number {
+    this.load();
+    return this.drafts.size;
+  }
+}
