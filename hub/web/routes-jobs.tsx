@@ -43,12 +43,22 @@ export function jobsRoutes(w: WebDeps): Hono<WebEnv> {
     const data = r.ok ? r.data : { total: 0, items: [] };
     const href = (o: number) => `${w.base}/jobs${qs({ q, state, enabled, site_id, offset: o || undefined })}`;
     const flash = FLASH[c.req.query('msg') as keyof typeof FLASH];
+    // "Job saved" names and links the job it saved.
+    const savedId = flash === 'saved' ? (c.req.query('job') ?? '').slice(0, 64) : '';
+    const savedRes = savedId ? await c.get('api')<Job>('GET', `/jobs/${encodeURIComponent(savedId)}`) : null;
+    const savedJob = savedRes?.ok ? savedRes.data : null;
     const csrf = c.get('session').csrf;
     const back = web.path;
     return c.html(
       <Page web={web} base={w.base} title={t('jobs_title')} current="jobs">
         <IncidentBanner t={t} base={w.base} open={incidents} />
-        {flash ? <Banner kind="ok">{t(flash)}</Banner> : null}
+        {savedJob ? (
+          <Banner kind="ok">
+            {t('saved_named', { name: savedJob.name })} <a href={`${w.base}/jobs/${encodeURIComponent(savedJob.id)}/edit`}>{t('saved_open')}</a>
+          </Banner>
+        ) : flash ? (
+          <Banner kind="ok">{t(flash)}</Banner>
+        ) : null}
         {!r.ok ? <Banner kind="error">{t('server_refused', { message: r.error.message })}</Banner> : null}
         <p>
           <a class="button primary" href={`${w.base}/jobs/new`}>

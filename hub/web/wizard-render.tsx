@@ -16,6 +16,16 @@ import { PlaybookDryRun, PlaybookList } from './wizard-playbook.js';
 import { ReviewStep } from './wizard-review.js';
 import { WizardShell } from './wizard-shell.js';
 import { decisionWords } from './words.js';
+import { commandPhrase } from '../catalog/words.js';
+import { findDuplicate } from './wizard-duplicate.js';
+import type { Lang } from './i18n.js';
+
+/** The command of a draft in plain words ("power off for 1 minute"); free text as typed. */
+function commandWords(d: Draft, model: string, w: WebDeps, lang: Lang, rendered: string | null): string {
+  if (d.command_kind === 'text') return `«${rendered ?? d.text}»`;
+  const cmd = w.deps.catalogs.get(model)?.commands.find((c) => c.id === d.command_id);
+  return cmd ? commandPhrase(cmd, d.params, lang) : d.command_id || '—';
+}
 
 export interface RenderOpts {
   errors?: FieldErrors;
@@ -59,8 +69,9 @@ export async function renderStep(c: WebContext, w: WebDeps, draftId: string, d: 
     body = <ConditionStep t={t} lang={lang} draft={d} metrics={m.metrics} errors={errors} preview={decisionWords(lang, decisionOf(d))} />;
   } else if (step === 4) {
     const m = await deviceMetrics(api, d.device);
-    body = <ActionStep t={t} draft={d} data={await actionData(api, w.deps, session.platform_id, d, m.metrics, lang)} errors={errors} base={w.base} />;
+    body = <ActionStep t={t} lang={lang} draft={d} data={await actionData(api, w.deps, session.platform_id, d, m.metrics, lang)} errors={errors} base={w.base} />;
   } else {
+    defaultGo = 'save';
     const input = inputOf(d, w.deps, session.platform_id);
     const dry = await api<DryRunResult>('POST', '/jobs/dry-run', input);
     const auto = d.device ? autoName(d.device as Job['device'], decisionOf(d).conditions as Job['conditions'], d.combine, lang) : '';
@@ -83,10 +94,17 @@ export async function renderStep(c: WebContext, w: WebDeps, draftId: string, d: 
     const action = steps
       ? `${t(d.action_mode === 'power_cycle' ? 'mode_power_cycle' : 'mode_kept', { n: steps.length })}${control ? ` · ${control.name} (${control.phone})` : ''}`
       : control
-        ? `${control.name} (${control.phone}) ← ${d.site_id}${sms ? `: «${sms.text}»` : ''}`
+        ? `${commandWords(d, control.model, w, lang, sms?.text ?? null)} · ${control.name} (${control.phone}) ← ${d.site_id}`
         : '—';
+    const dup = await findDuplicate(api, input, d.edit_id);
     body = (
-      <ReviewStep
+      <>
+        {dup ? (
+          <div class="banner warn" role="status" id="duplicate">
+            {t('duplicate_warning', { name: dup.name })} <a href={`${w.base}/jobs/${encodeURIComponent(dup.id)}/edit`}>{t('duplicate_open')}</a>
+          </div>
+        ) : null}
+        <ReviewStep
         t={t}
         lang={lang}
         draft={d}
@@ -98,7 +116,8 @@ export async function renderStep(c: WebContext, w: WebDeps, draftId: string, d: 
         dryError={dry.ok ? null : t('server_refused', { message: dry.error.message })}
         forS={decisionOf(d).for_s}
         playbook={playbookPart}
-      />
+        />
+      </>
     );
   }
   const title = d.edit_id ? t('wizard_title_edit') : t('wizard_title_new');
