@@ -39,7 +39,7 @@ export const ISSUE_WORDS: Record<string, { ru: Say; en: Say }> = {
   phone: { ru: () => 'Номер в международном виде, например +79161234567', en: () => 'A number in international form, such as +79161234567' },
   choice: { ru: () => 'Выберите вариант из списка', en: () => 'Choose one of the options' },
   one_of: { ru: (p) => `Одно из значений: ${s(p, 'values')}`, en: (p) => `One of: ${s(p, 'values')}` },
-  pattern: { ru: () => 'Значение в неверном виде', en: () => 'The value is not in the expected form' },
+  pattern: { ru: () => 'Значение в неверном виде', en: () => 'The value is not in the right form' },
   no_hash: { ru: () => 'Без символа #', en: () => 'Without the # sign' },
   site_not_found: { ru: (p) => `Площадки «${s(p, 'id')}» нет`, en: (p) => `There is no site "${s(p, 'id')}"` },
   control_not_found: { ru: () => 'Такого управляемого устройства нет', en: () => 'There is no such control device' },

@@ -1,0 +1,108 @@
+// Wizard drafts kept on the server (issue 17) and field errors in the user's words: the draft
+// store (owner, 24 h, bounds, a 0600 file that survives a restart), every issue code said in
+// Russian and English, the API's English messages recognised, library text never shown.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCatalogs } from '../../hub/catalog/catalog.js';
+import { categoryName, commandPhrase, paramTitle } from '../../hub/catalog/words.js';
+import { emptyDraft } from '../../hub/web/draft.js';
+import { DRAFT_TTL_MS, draftOwner, FileDraftStore, MAX_PER_OWNER } from '../../hub/web/drafts.js';
+import { ISSUE_WORDS, issueWords, zodIssue } from '../../hub/web/issue-words.js';
+import { tempDir } from '../hub/fixtures.js';
+
+describe('draft store', () => {
+  it('keeps a draft for its owner only, 24 h after its last change, in a 0600 file across a restart', () => {
+    let now = 1_000_000;
+    const file = join(tempDir('drafts'), 'web-drafts.json');
+    const store = new FileDraftStore(() => now, file);
+    const alice = draftOwner('hash-a', 'a');
+    const rec = store.create(alice, { ...emptyDraft(), name: 'черновик' }, '3');
+    expect(store.get(rec.id, draftOwner('hash-a', 'b'))).toBeUndefined();
+    expect(store.get(rec.id, draftOwner('hash-b', 'a'))).toBeUndefined();
+    expect(store.get('../../etc', alice)).toBeUndefined();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    now += DRAFT_TTL_MS - 1000;
+    rec.draft = { ...rec.draft, for_min: '7' };
+    store.put(rec);
+    // A restarted hub reads the file: the draft, its key and version are there.
+    now += DRAFT_TTL_MS - 1000;
+    const again = new FileDraftStore(() => now, file).get(rec.id, alice);
+    expect(again).toMatchObject({ key: rec.key, opened_version: '3', draft: { name: 'черновик', for_min: '7' } });
+    now += 2000;
+    expect(new FileDraftStore(() => now, file).get(rec.id, alice)).toBeUndefined();
+  });
+
+  it('bounds the drafts of one owner (the oldest go first)', () => {
+    let now = 0;
+    const store = new FileDraftStore(() => now);
+    const owner = draftOwner('h', 'a');
+    const ids: string[] = [];
+    for (let i = 0; i < MAX_PER_OWNER + 5; i++) {
+      now += 10;
+      ids.push(store.create(owner, emptyDraft()).id);
+    }
+    expect(store.size).toBe(MAX_PER_OWNER);
+    expect(store.get(ids[0] as string, owner)).toBeUndefined();
+    expect(store.get(ids.at(-1) as string, owner)).toBeDefined();
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+const CYRILLIC = /[а-яё]/i;
+
+describe('issue words', () => {
+  it('says every code in Russian and English, with its parameters', () => {
+    const params = { min: 2, max: 3, parts: 15, encoding: 'ucs2', id: 's9', device: 'Socket', site: 's1', values: 'a, b', unit: 'min' };
+    for (const code of Object.keys(ISSUE_WORDS)) {
+      const ru = issueWords({ field: 'x', message: '', code, params }, 'ru');
+      const en = issueWords({ field: 'x', message: '', code, params }, 'en');
+      expect(ru, code).toMatch(CYRILLIC);
+      expect(en, code).not.toMatch(/[а-яё]{4,}/i);
+      expect(ru).not.toBe(en);
+      for (const s of [ru, en]) expect(s, code).not.toMatch(/undefined|\$\{|\{\w+\}|Invalid input|expected/);
+    }
+    expect(issueWords({ field: 'steps[0].command.text', message: '', code: 'sms_parts', params: { parts: 15, max: 3 } }, 'ru')).toBe('Получится 15 SMS, можно не больше 3: сократите текст');
+  });
+
+  it("recognises the API's English messages and never shows library text", () => {
+    const cases: Array<[string, string, string, string]> = [
+      ['steps', 'must hold at least one step', 'Выберите площадку, устройство и команду', 'Choose a site, a device and a command'],
+      ['steps[0].command.text', 'needs 15 SMS parts (ucs2), at most 3 allowed', 'Получится 15 SMS, можно не больше 3: сократите текст', 'This takes 15 SMS, at most 3 allowed: shorten the text'],
+      ['windows.ranges[0].from', 'must be HH:MM (00:00-24:00)', 'Время в виде ЧЧ:ММ, от 00:00 до 24:00', 'A time as HH:MM, 00:00 to 24:00'],
+      ['url', 'must be an absolute http(s) URL', 'Полный адрес, начинается с http:// или https://', 'A full address starting with http:// or https://'],
+      ['steps[0].command.text', '<=1530 characters', 'Не длиннее 1530 символов', 'At most 1530 characters'],
+      ['device', 'Invalid input: expected object, received undefined', 'Проверьте это значение', 'Check this value'],
+      ['device', 'Неверный ввод: ожидалось object, получено undefined', 'Проверьте это значение', 'Check this value'],
+    ];
+    for (const [field, message, ru, en] of cases) {
+      expect(issueWords({ field, message }, 'ru'), message).toBe(ru);
+      expect(issueWords({ field, message }, 'en'), message).toBe(en);
+    }
+    // A sentence the API wrote for people stays as it is.
+    expect(issueWords({ field: 'x', message: 'Сначала освободите площадку' }, 'ru')).toBe('Сначала освободите площадку');
+    // The form's own validation: zod issues by code.
+    expect(issueWords(zodIssue({ code: 'invalid_type', path: ['device'], input: undefined, expected: 'object' }), 'en')).toBe('Fill in this field');
+    expect(issueWords(zodIssue({ code: 'too_big', path: ['for_s'], maximum: 604800, origin: 'number' }), 'ru')).toBe('Не больше 10080 мин');
+    expect(issueWords(zodIssue({ code: 'too_small', path: ['conditions'], minimum: 1, origin: 'array' }), 'en')).toBe('Tick at least one metric');
+  });
+});
+
+describe('commands in plain words', () => {
+  it('names groups, parameters and the common commands in both languages', () => {
+    const d210 = loadCatalogs().get('SIMPAL_D210');
+    const off = d210?.commands.find((c) => c.id === '12_0_minutes_1');
+    expect(off).toBeDefined();
+    if (!off) return;
+    expect(commandPhrase(off, { minutes: 1 }, 'en')).toBe('power off for 1 minute');
+    expect(commandPhrase(off, { minutes: 5 }, 'en')).toBe('power off for 5 minutes');
+    expect(commandPhrase(off, { minutes: 1 }, 'ru')).toBe('выключить питание на 1 минуту');
+    expect(commandPhrase(off, { minutes: 3 }, 'ru')).toBe('выключить питание на 3 минуты');
+    expect(commandPhrase(off, { minutes: 11 }, 'ru')).toBe('выключить питание на 11 минут');
+    expect(paramTitle('Минуты', 'en')).toBe('Minutes');
+    for (const c of d210?.commands ?? []) {
+      expect(categoryName(c.category, 'en'), c.category).not.toMatch(CYRILLIC);
+      for (const spec of Object.values(c.params)) expect(paramTitle(spec.title, 'en').replace(/ПН, ВТ, \.\.\., ВС/, ''), spec.title).not.toMatch(CYRILLIC);
+    }
+  });
+});
