@@ -39,6 +39,8 @@ export interface DraftRecord {
   conflict: DraftConflict | null;
   /** Set once saved: the job it became (a repeated save answers with it). */
   saved_job_id: string | null;
+  /** SHA-256 of the API input that was saved: the same input posted again is a replay. */
+  saved_digest: string | null;
   updated_at: number;
 }
 
@@ -100,6 +102,7 @@ export class FileDraftStore implements DraftStore {
         view: e.view && typeof e.view === 'object' ? e.view : {},
         conflict: e.conflict && typeof e.conflict === 'object' ? e.conflict : null,
         saved_job_id: typeof e.saved_job_id === 'string' ? e.saved_job_id : null,
+        saved_digest: typeof e.saved_digest === 'string' ? e.saved_digest : null,
         updated_at: e.updated_at,
       });
     }
@@ -140,6 +143,7 @@ export class FileDraftStore implements DraftStore {
       view: {},
       conflict: null,
       saved_job_id: null,
+      saved_digest: null,
       updated_at: this.now(),
     };
     this.drafts.set(record.id, record);

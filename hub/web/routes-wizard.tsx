@@ -4,6 +4,7 @@
 // show (post/redirect/get). Saving sends the draft's Idempotency-Key (new) or If-Match (edit);
 // a job changed or deleted meanwhile shows the conflict page. Also the JSON check endpoint for
 // validation as you type and the device search fragment.
+import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { deviceRef } from '../model/job.js';
 import type { WebContext, WebDeps, WebEnv, FieldErrors } from './context.js';
@@ -17,7 +18,7 @@ import { draftIssues, firstErrorStep, type Form, inputOf, mergeStep, one, stepEr
 import { buildPlaybook } from './wizard-playbook.js';
 import { conflictPage } from './wizard-conflict.js';
 import { decisionOf, renderStep } from './wizard-render.js';
-import { readJob, saveDraft } from './wizard-save.js';
+import { readJob, saveDraft, versionOf } from './wizard-save.js';
 import { decisionWords } from './words.js';
 
 export { decisionOf } from './wizard-render.js';
@@ -55,6 +56,7 @@ export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> 
   const inTurn = serial();
   const ownerOf = (c: WebContext) => draftOwner(c.get('session').token_hash, c.get('session').platform_id);
   const stepUrl = (id: string, step: StepNo | 'conflict') => `${w.base}/jobs/draft/${id}/${step}`;
+  const savedUrl = (jobId: string) => `${w.base}/jobs?msg=saved&job=${encodeURIComponent(jobId)}`;
   const gone = (c: WebContext) => errorPage(c, w, 404, c.get('web').t('draft_gone'));
 
   /** Keep the draft and what the step shows, then redirect to it. */
@@ -191,18 +193,24 @@ export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> 
   const save = async (c: WebContext, rec: DraftRecord, d: Draft) => {
     const { t, lang } = c.get('web');
     const platformId = c.get('session').platform_id;
-    // Saved already (a second post of the same draft): the answer of the first.
-    if (rec.saved_job_id) return c.redirect(`${w.base}/jobs?msg=saved&job=${encodeURIComponent(rec.saved_job_id)}`, 303);
     const errors = withBuilt(stepErrors(draftIssues(d, lang, platformId, w.deps), 1, 5, lang), undefined);
     const bad = firstErrorStep(errors);
     if (bad) return show(c, rec, d, bad, { errors });
+    const input = inputOf(d, w.deps, platformId);
+    const digest = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    // The same draft posted again unchanged (a double click, a retry): the answer of the first.
+    if (rec.saved_job_id && rec.saved_digest === digest) return c.redirect(savedUrl(rec.saved_job_id), 303);
     rec.draft = d;
-    const out = await saveDraft(c.get('api'), rec, inputOf(d, w.deps, platformId));
+    const out = await saveDraft(c.get('api'), rec, input);
     if (out.kind === 'saved') {
+      // From now on the draft edits the job it became, at the version it was saved as.
       rec.saved_job_id = out.job.id;
+      rec.saved_digest = digest;
+      rec.draft = { ...d, edit_id: out.job.id };
+      rec.opened_version = versionOf(out.job, out.etag);
       rec.conflict = null;
       w.drafts.put(rec);
-      return c.redirect(`${w.base}/jobs?msg=saved&job=${encodeURIComponent(out.job.id)}`, 303);
+      return c.redirect(savedUrl(out.job.id), 303);
     }
     if (out.kind === 'conflict' || out.kind === 'deleted') {
       rec.conflict = out.kind === 'conflict' ? { current: out.current, current_version: out.current_version } : { current: null, current_version: null };

@@ -50,6 +50,7 @@ form.inline { display: inline; }
 .banner { padding: .7rem 1rem; border-radius: 6px; margin: 0 0 1rem; border: 1px solid; }
 .banner.ok { border-color: var(--ok); background: #e6f4ea; }
 .banner.error { border-color: var(--bad); background: #fdecea; }
+.hint.over { color: var(--bad); font-weight: 600; }
 .banner.warn { border-color: #b26a00; background: #fff4e0; }
 .versions { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 18rem), 1fr)); }
 .badge { display: inline-block; padding: .05rem .5rem; border-radius: 999px; font-size: .85rem; border: 1px solid var(--line); white-space: nowrap; }

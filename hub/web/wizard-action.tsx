@@ -3,7 +3,8 @@
 // choose "power-cycle and verify" (wizard-playbook.tsx), and an edited job's steps the wizard
 // cannot edit are shown read-only and kept.
 import type { Catalog, CatalogCommand } from '../catalog/catalog.js';
-import { planSms } from '../common/sms/index.js';
+import { LIMITS, planSms } from '../common/sms/index.js';
+import { MAX_PARTS } from '../core/action.js';
 import { renderTemplate } from '../core/template.js';
 import { Field, fieldAttrs, OnlineBadge } from './components.js';
 import type { FieldErrors } from './context.js';
@@ -218,12 +219,15 @@ function TextField(p: { t: T; draft: Draft; data: ActionData; errors: FieldError
   const counter = t('sms_counter', { chars: [...text].length, parts: plan.parts.length, encoding: plan.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS2' });
   return (
     <Field name={field} label={t('sms_text')} hint={t('sms_text_hint')} errors={errors}>
-      <textarea rows={4} {...fieldAttrs(field, errors, true)} aria-describedby={`f-steps-0-command-text-hint sms-counter f-steps-0-command-text-err`} data-sms="" data-values={JSON.stringify(p.data.templateValues)} data-fmt={t('sms_counter')}>
+      <textarea rows={4} {...fieldAttrs(field, errors, true)} aria-describedby={`f-steps-0-command-text-hint sms-counter sms-limit f-steps-0-command-text-err`} data-sms="" data-values={JSON.stringify(p.data.templateValues)} data-fmt={t('sms_counter')}>
         {p.draft.text}
       </textarea>
-      <output id="sms-counter" class="counter" aria-live="polite" for="f-steps-0-command-text">
+      <output id="sms-counter" class="counter" aria-live="polite" for="f-steps-0-command-text" data-max={String(MAX_PARTS)}>
         {counter}
       </output>
+      <p id="sms-limit" class={plan.parts.length > MAX_PARTS ? 'hint over' : 'hint'}>
+        {t('sms_limit', { max: MAX_PARTS, chars: MAX_PARTS * LIMITS.gsm7.multi, ucs: MAX_PARTS * LIMITS.ucs2.multi })}
+      </p>
     </Field>
   );
 }

@@ -9,7 +9,7 @@ import type { DraftRecord } from './drafts.js';
 import type { JobInput } from '../model/job.js';
 
 export type SaveOutcome =
-  | { kind: 'saved'; job: Job }
+  | { kind: 'saved'; job: Job; etag: string | null }
   | { kind: 'refused'; result: Extract<ApiResult<Job>, { ok: false }> }
   | { kind: 'conflict'; current: Job; current_version: string }
   | { kind: 'deleted' };
@@ -37,13 +37,13 @@ export async function saveDraft(api: ApiCall, rec: DraftRecord, input: JobInput)
   const editId = rec.draft.edit_id;
   if (!editId) {
     const r = await api<Job>('POST', '/jobs', input, { 'idempotency-key': rec.key });
-    return r.ok ? { kind: 'saved', job: r.data } : { kind: 'refused', result: r };
+    return r.ok ? { kind: 'saved', job: r.data, etag: r.etag } : { kind: 'refused', result: r };
   }
   const now = await readJob(api, editId);
   if (!now) return { kind: 'deleted' };
   if (rec.opened_version !== null && now.version !== rec.opened_version) return { kind: 'conflict', current: now.job, current_version: now.version };
   const r = await api<Job>('PUT', `/jobs/${encodeURIComponent(editId)}`, input, ifMatch(rec.opened_version));
-  if (r.ok) return { kind: 'saved', job: r.data };
+  if (r.ok) return { kind: 'saved', job: r.data, etag: r.etag };
   if (r.status === 404) return { kind: 'deleted' };
   if (r.status === 412) {
     const current = r.error.current as Job | null | undefined;
