@@ -12,6 +12,7 @@ import type { WebDeps, WebEnv } from './context.js';
 import { errorPage } from './errors.js';
 import { isLang, pickLang, translator } from './i18n.js';
 import { historyRoutes } from './routes-history.js';
+import { sitesRoutes } from './routes-sites.js';
 import { executionRoutes } from './routes-execution.js';
 import { incidentRoutes } from './routes-incidents.js';
 import { fleetRoutes } from './routes-fleet.js';
@@ -107,6 +108,7 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
   web.route('/jobs', wizardRoutes({ ...w, drafts }));
   web.route('/jobs', jobsRoutes(w));
   web.route('/', historyRoutes(w));
+  web.route('/', sitesRoutes(w));
   web.route('/', executionRoutes(w));
   web.route('/', incidentRoutes(w));
   web.route('/', fleetRoutes(w));
