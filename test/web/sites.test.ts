@@ -18,7 +18,7 @@ describe('sites in the form', () => {
     await b.signIn(TOKENS.a);
     const list = await b.get('/ui/sites');
     expect(list.text).toContain('href="/ui/sites/s1/password"');
-    let form = await b.get('/ui/sites/new');
+    const form = await b.get('/ui/sites/new');
     expect(form.text).toContain('name="key"');
     // Bad id: said in Russian next to the field, marked.
     const bad = await b.post('/ui/sites/new', { id: 'Плохой код', name: '', key: /name="key" value="([^"]+)"/.exec(form.text)?.[1] ?? '' });
@@ -27,7 +27,6 @@ describe('sites in the form', () => {
     expect(errorOf(bad.text, 'name')).toBe('Заполните это поле');
     expect(bad.text).toMatch(/id="f-id"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="f-id"/);
     expect(bad.text).not.toMatch(LIBRARY);
-    form = await b.get('/ui/sites/new');
     const created = await b.post('/ui/sites/new', { id: 'kazan-3', name: 'Казань', key: 'k-123456789012345' });
     expect(created.status).toBe(201);
     expect(created.headers.get('cache-control')).toBe('no-store');
