@@ -17,6 +17,9 @@ type JobView = Job & {
   status: {
     state: string;
     values: Record<string, number | null> | null;
+    /** When the values were sampled, when the API says (ISO or epoch ms). */
+    values_at?: string | number | null;
+    data_at?: string | number | null;
     last_execution: { id: string; state: string; created_at: string } | null;
   };
 };
@@ -140,6 +143,7 @@ export function jobsRoutes(w: WebDeps): Hono<WebEnv> {
                             .map(([m, v]) => `${m} = ${formatNumber(lang, v)}`)
                             .join('; ')
                         : '—'}
+                      {j.status.values && (j.status.values_at ?? j.status.data_at) ? <span class="muted"> · {formatTime(lang, new Date(j.status.values_at ?? j.status.data_at ?? 0).toISOString())}</span> : null}
                     </td>
                     <td data-label={t('col_last')}>
                       {j.status.last_execution ? (

@@ -63,7 +63,7 @@ export async function renderStep(c: WebContext, w: WebDeps, draftId: string, d: 
     defaultGo = 'search';
   } else if (step === 2) {
     const m = await deviceMetrics(api, d.device);
-    body = <MetricStep t={t} lang={lang} draft={d} metrics={m.metrics} ms={m.ms} error={m.error} errors={errors} />;
+    body = <MetricStep t={t} lang={lang} draft={d} metrics={m.metrics} ms={m.ms} at={m.at} error={m.error} errors={errors} />;
   } else if (step === 3) {
     const m = await deviceMetrics(api, d.device);
     body = <ConditionStep t={t} lang={lang} draft={d} metrics={m.metrics} errors={errors} preview={decisionWords(lang, decisionOf(d))} />;
