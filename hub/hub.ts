@@ -14,6 +14,8 @@ import { createReloadMetrics, type ReloadMetrics } from './common/reload-metrics
 import { createApp } from './api/app.js';
 import { SERVER_OPTIONS } from './api/body-limit.js';
 import type { ApiDeps, HubEnv } from './api/context.js';
+import { LowdbStore } from './store/lowdb-adapter.js';
+import type { StorePort } from './store/port.js';
 import { loadCatalogs } from './catalog/catalog.js';
 import type { HubConfig } from './config.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
@@ -52,6 +54,7 @@ export class Hub {
   readonly log: Logger;
   readonly clock: Clock;
   readonly store: HubStore;
+  private portRef: StorePort | null = null;
   readonly registry = createRegistry({ defaultMetrics: true, prefix: 'gsmjobs_hub_' });
   readonly prometheus: PrometheusClient;
   readonly devices: DeviceDirectory;
@@ -267,8 +270,11 @@ export class Hub {
       },
       onError: (err) => this.log.error('housekeeping failed', { error: (err as Error).message }),
     });
+    const portOf = (): StorePort => this.port;
     const deps: ApiDeps = {
-      store: this.store,
+      get port() {
+        return portOf();
+      },
       catalogs,
       adminTokenHash: config.admin_token ? hashToken(config.admin_token) : null,
       now,
@@ -299,6 +305,12 @@ export class Hub {
     options.extend?.(this.app, deps);
   }
 
+  /** The one store port of the process (issue 20): lowdb over `store`, opened by start(). */
+  get port(): StorePort {
+    if (!this.portRef) throw new Error('the hub is not started: its store port is opened by start()');
+    return this.portRef;
+  }
+
   private kickWebhooks(): void {
     this.webhooks.kick();
   }
@@ -323,6 +335,7 @@ export class Hub {
 
   async start(signal?: AbortSignal): Promise<void> {
     await this.store.load();
+    this.portRef = await LowdbStore.open(this.store, this.config.data_dir);
     for (const p of this.config.platforms) {
       const existing = this.store.platform(p.id);
       await this.store.putPlatform({ tokens: [], events_password: null, created_at: new Date(this.clock.now()).toISOString(), ...existing, ...p });
@@ -360,6 +373,7 @@ export class Hub {
     await Promise.race([this.dispatcher.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.mqtt.stop();
     await this.broker?.stop();
+    await this.portRef?.close();
     await this.store.flush();
     this.log.info('hub stopped');
   }

@@ -17,19 +17,31 @@ import { requireAuth } from './auth.js';
 import { sitesApi } from './sites.js';
 import { bodyLimits } from './body-limit.js';
 import { guardMetrics } from './guard-metrics.js';
+import { Idempotency } from './idempotency.js';
+import { webhooksApi } from './webhooks.js';
+import { bulkImport } from './jobs-bulk.js';
+import { scope } from './auth.js';
 
 export function createApi(deps: ApiDeps): Hono<HubEnv> {
   const api = new Hono<HubEnv>();
   const doc = openApiDocument();
   api.get('/openapi.json', (c) => c.json(doc));
   api.use('*', requireAuth(deps));
-  api.route('/platforms', platformsApi());
-  api.route('/sites', sitesApi());
-  api.route('/control-devices', controlDevicesApi());
+  const idem = new Idempotency();
+  api.route('/platforms', platformsApi(idem));
+  api.route('/sites', sitesApi(idem));
+  api.route('/control-devices', controlDevicesApi(idem));
   api.route('/catalogs', catalogsApi());
-  api.route('/jobs', jobsApi());
+  // Bulk import: POST /jobs:bulk (Google's custom-method style), also /jobs/bulk (jobs.ts).
+  api.post(
+    '/jobs:bulk',
+    idem.route(async (c) => (await scope(c)).id),
+    (c) => bulkImport(c),
+  );
+  api.route('/jobs', jobsApi(idem));
   api.route('/executions', executionsApi());
   api.route('/devices', devicesApi());
+  api.route('/webhooks', webhooksApi(idem));
   api.route('/', remediationApi());
   return api;
 }

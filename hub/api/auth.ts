@@ -6,7 +6,8 @@ import { platformId as platformIdSchema } from '../common/contract/index.js';
 import { hashToken } from '../mqtt/passwords.js';
 import type { Platform } from '../model/entities.js';
 import type { ApiDeps, Auth, HubEnv } from './context.js';
-import { ApiError, invalid } from './errors.js';
+import { ApiError, invalid, zodIssues } from './errors.js';
+import type { Stored } from '../store/port.js';
 import { guardMetrics } from './guard-metrics.js';
 import { Backoff, peerAddress } from './throttle.js';
 
@@ -15,18 +16,18 @@ function sameHash(a: string, b: string): boolean {
 }
 
 /** Resolve a bearer token to who is calling, or null. */
-export function authenticate(deps: ApiDeps, token: string): Auth | null {
+export function authenticate(deps: ApiDeps, token: string): Promise<Auth | null> {
   return authenticateHash(deps, hashToken(token));
 }
 
 /** The same by the token's SHA-256 (the web form's sessions keep only that). */
-export function authenticateHash(deps: ApiDeps, h: string): Auth | null {
+export async function authenticateHash(deps: ApiDeps, h: string): Promise<Auth | null> {
   if (h.length !== 64) return null;
   if (deps.adminTokenHash && sameHash(h, deps.adminTokenHash)) return { admin: true, platform_id: null };
-  for (const p of deps.store.platforms()) {
-    if (p.tokens.some((t) => sameHash(t.hash, h))) return { admin: false, platform_id: p.id };
-  }
-  return null;
+  // The store finds the platform by the hash (an index with PostgreSQL); the hash of a secret
+  // token leaks nothing useful through the lookup's timing.
+  const p = await deps.port.platforms.byTokenHash(h);
+  return p ? { admin: false, platform_id: p.id } : null;
 }
 
 /** Key of the env field carrying a token hash for in-process API calls. */
@@ -55,7 +56,7 @@ export function requireAuth(deps: ApiDeps): MiddlewareHandler<HubEnv> {
     // In-process calls of the web form (app.request(path, init, env)) may name the token by its
     // hash in the env; requests from the network cannot set the env (@hono/node-server fills it).
     const internal = (c.env as { [INTERNAL_TOKEN_HASH]?: unknown } | undefined)?.[INTERNAL_TOKEN_HASH];
-    const auth = m ? authenticate(deps, m[1] as string) : typeof internal === 'string' ? authenticateHash(deps, internal) : null;
+    const auth = m ? await authenticate(deps, m[1] as string) : typeof internal === 'string' ? await authenticateHash(deps, internal) : null;
     if (!auth) {
       if (address !== undefined && m) {
         guesses.fail(address);
@@ -74,21 +75,24 @@ export function requireAdmin(c: Context<HubEnv>): void {
   if (!c.get('auth').admin) throw new ApiError(403, 'forbidden', 'needs the admin token');
 }
 
-/** The platform a tenant request acts on. */
-export function scope(c: Context<HubEnv>): Platform {
+/** The platform a tenant request acts on (read once per request). */
+export async function scope(c: Context<HubEnv>): Promise<Stored<Platform>> {
+  const known = c.get('platform');
+  if (known) return known as Stored<Platform>;
   const auth = c.get('auth');
   const asked = c.req.query('platform_id');
   let id: string;
   if (auth.admin) {
-    if (!asked) throw invalid([{ field: 'platform_id', message: 'is required with the admin token' }]);
-    const r = platformIdSchema.safeParse(asked);
-    if (!r.success) throw invalid([{ field: 'platform_id', message: r.error.issues[0]?.message ?? 'invalid' }]);
+    if (!asked) throw invalid([{ field: 'platform_id', message: 'is required with the admin token', code: 'admin_needs_platform', params: {} }]);
+    const r = platformIdSchema.safeParse(asked, { reportInput: true });
+    if (!r.success) throw invalid(zodIssues(r.error, 'platform_id'));
     id = r.data;
   } else {
     id = auth.platform_id as string;
     if (asked !== undefined && asked !== id) throw new ApiError(403, 'forbidden', 'this token belongs to another platform');
   }
-  const platform = c.get('deps').store.platform(id);
+  const platform = await c.get('deps').port.platforms.get(id);
   if (!platform) throw new ApiError(404, 'not_found', `platform ${id} not found`);
+  c.set('platform', platform);
   return platform;
 }

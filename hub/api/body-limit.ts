@@ -15,16 +15,20 @@ export interface BodyLimitOptions {
   authBytes: number;
   /** Limit of every other route (bytes), the API's 256 KiB. */
   defaultBytes: number;
+  /** Limit of the jobs bulk import (bytes). */
+  bulkBytes: number;
   /** Bodies being read at once from one client address. */
   perAddress: number;
   /** Bytes reserved by all bodies being read at once (declared length, or the limit when chunked). */
   globalBytes: number;
 }
 
-export const BODY_LIMITS: BodyLimitOptions = { authBytes: 8 * 1024, defaultBytes: 256 * 1024, perAddress: 64, globalBytes: 32 * 1024 * 1024 };
+export const BODY_LIMITS: BodyLimitOptions = { authBytes: 8 * 1024, defaultBytes: 256 * 1024, bulkBytes: 8 * 1024 * 1024, perAddress: 64, globalBytes: 32 * 1024 * 1024 };
 
 /** Paths whose bodies are a few form fields. */
 const AUTH_PATH = /\/(signin|signout)\/?$/;
+/** The jobs bulk import (POST /api/v1/jobs:bulk or /jobs/bulk). */
+const BULK_PATH = /\/jobs[:/]bulk\/?$/;
 
 export interface BodyLimitCounters {
   /** Refused: too large (413) or too many in flight (503). */
@@ -33,7 +37,7 @@ export interface BodyLimitCounters {
 
 /** The limit that applies to a path. */
 export function limitFor(path: string, o: BodyLimitOptions = BODY_LIMITS): number {
-  return AUTH_PATH.test(path) ? o.authBytes : o.defaultBytes;
+  return AUTH_PATH.test(path) ? o.authBytes : BULK_PATH.test(path) ? o.bulkBytes : o.defaultBytes;
 }
 
 export function bodyLimits(o: BodyLimitOptions = BODY_LIMITS, counters: BodyLimitCounters = {}): MiddlewareHandler {

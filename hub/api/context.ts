@@ -3,15 +3,17 @@ import type { Registry } from 'prom-client';
 import type { Catalog } from '../catalog/catalog.js';
 import type { SiteLive } from '../dispatch/sites.js';
 import type { Job } from '../model/job.js';
+import type { Platform } from '../model/entities.js';
 import type { CycleReport, Firer } from '../poller/poller.js';
 import type { DeviceDirectory } from '../prometheus/devices.js';
 import type { QueryFn } from '../prometheus/client.js';
-import type { HubStore } from '../store/store.js';
+import type { StorePort } from '../store/port.js';
 import type { RemediationService } from '../remediation/service.js';
 import type { HubConfig } from '../config.js';
 
 export interface ApiDeps {
-  store: HubStore;
+  /** The one store port of the process; every read names the caller's platform. */
+  port: StorePort;
   catalogs: ReadonlyMap<string, Catalog>;
   /** sha256 of the admin token; null disables admin access. */
   adminTokenHash: string | null;
@@ -41,5 +43,6 @@ export interface Auth {
 }
 
 export interface HubEnv {
-  Variables: { auth: Auth; deps: ApiDeps };
+  /** `platform`: the tenant a request acts on, once resolved (scope()). */
+  Variables: { auth: Auth; deps: ApiDeps; platform?: Platform };
 }

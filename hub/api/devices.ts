@@ -27,7 +27,7 @@ async function upstream<T>(fn: () => Promise<T>): Promise<T> {
 export function devicesApi(): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
   app.get('/', async (c) => {
-    const platform = scope(c);
+    const platform = await scope(c);
     const q = parseQuery(c, deviceListQuery);
     const all = await upstream(() => c.get('deps').devices.devices(platform.id, platform.prometheus));
     const needle = q.q?.toLowerCase();
@@ -35,11 +35,11 @@ export function devicesApi(): Hono<HubEnv> {
     return c.json({ total: items.length, items: items.slice(q.offset, q.offset + q.limit) });
   });
   app.get('/metric-names', async (c) => {
-    const platform = scope(c);
+    const platform = await scope(c);
     return c.json({ items: await upstream(() => c.get('deps').devices.metricNames(platform.id, platform.prometheus)) });
   });
   app.get('/:key_type/:key/metrics', async (c) => {
-    const platform = scope(c);
+    const platform = await scope(c);
     const keyType = parseWith(deviceKeyType, c.req.param('key_type'), 'key_type');
     const key = parseWith(z.string().min(1).max(128), c.req.param('key'), 'key');
     const items = await upstream(() => c.get('deps').devices.deviceMetrics(platform.id, platform.prometheus, keyType, key));

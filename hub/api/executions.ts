@@ -1,52 +1,43 @@
 // /api/v1/executions: history with filters (job, device key, site, state, time), one execution
-// with its timeline, and the inbound SMS log.
+// with its timeline (and its ETag), and the inbound SMS log; read through the store port.
 import { Hono } from 'hono';
 import { executionListQuery, publicExecution } from '../model/execution.js';
+import { scopeOf } from '../store/port.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
 import { ApiError, notFound, parseQuery } from './errors.js';
+import { setEtag } from './versions.js';
+
+/** Inbound SMS shown at most. */
+const INBOUND_SHOWN = 500;
 
 export function executionsApi(): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
-  app.get('/', (c) => {
-    const platform = scope(c);
+  app.get('/', async (c) => {
+    const platform = await scope(c);
     const q = parseQuery(c, executionListQuery);
-    const since = q.since ? Date.parse(q.since) : -Infinity;
-    const until = q.until ? Date.parse(q.until) : Infinity;
-    const items = c
-      .get('deps')
-      .store.executionList(platform.id)
-      .filter((e) => {
-        if (q.job_id !== undefined && e.job_id !== q.job_id) return false;
-        if (q.key !== undefined && e.device.key !== q.key) return false;
-        if (q.site_id !== undefined && !e.messages.some((s) => s.site_id === q.site_id)) return false;
-        if (q.state !== undefined && e.state !== q.state) return false;
-        if (q.phase !== undefined && e.phase !== q.phase) return false;
-        if (q.outcome !== undefined && e.outcome !== q.outcome) return false;
-        if (q.incident_id !== undefined && e.incident_id !== q.incident_id) return false;
-        const t = Date.parse(e.created_at);
-        return t >= since && t <= until;
-      })
-      .sort((a, b) => b.created_at.localeCompare(a.created_at));
-    return c.json({ total: items.length, items: items.slice(q.offset, q.offset + q.limit).map(publicExecution) });
+    const page = await c.get('deps').port.executions.list(scopeOf(platform.id), q);
+    return c.json({ total: page.total, items: page.items.map(publicExecution) });
   });
-  app.get('/inbound', (c) => {
-    const platform = scope(c);
-    return c.json({ items: c.get('deps').store.inbound(platform.id).slice(-500).reverse() });
+  app.get('/inbound', async (c) => {
+    const platform = await scope(c);
+    return c.json({ items: await c.get('deps').port.inbound.list(scopeOf(platform.id), INBOUND_SHOWN) });
   });
   app.post('/:id/cancel', async (c) => {
-    const platform = scope(c);
+    const platform = await scope(c);
     const deps = c.get('deps');
-    const e = deps.store.execution(c.req.param('id'));
-    if (!e || e.platform_id !== platform.id) throw notFound('execution');
+    const s = scopeOf(platform.id);
+    const e = await deps.port.executions.get(s, c.req.param('id'));
+    if (!e) throw notFound('execution');
     if (!deps.remediation) throw new ApiError(503, 'unavailable', 'remediation is not running');
     if (!(await deps.remediation.cancel(e, c.get('auth').admin ? 'admin' : 'platform token'))) throw new ApiError(409, 'conflict', 'the execution has already ended');
-    return c.json(publicExecution(deps.store.execution(e.id) ?? e));
+    return c.json(publicExecution((await deps.port.executions.get(s, e.id)) ?? e));
   });
-  app.get('/:id', (c) => {
-    const platform = scope(c);
-    const e = c.get('deps').store.execution(c.req.param('id'));
-    if (!e || e.platform_id !== platform.id) throw notFound('execution');
+  app.get('/:id', async (c) => {
+    const platform = await scope(c);
+    const e = await c.get('deps').port.executions.get(scopeOf(platform.id), c.req.param('id'));
+    if (!e) throw notFound('execution');
+    setEtag(c, e.version);
     return c.json(publicExecution(e));
   });
   return app;

@@ -1,24 +1,39 @@
 // /api/v1/jobs: list with filters, create, read, replace, delete, enable/disable, dry run
-// (a stored job or an unsaved one), manual trigger. Every lookup is scoped to the caller.
+// (a stored job or an unsaved one), manual trigger; bulk import in jobs-bulk.ts. Every lookup is
+// scoped to the caller's platform through the store port; every job answers with its ETag and
+// writes honour If-Match (versions.ts); creating POSTs honour Idempotency-Key (idempotency.ts).
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { autoName } from '../core/names.js';
 import { dryRun } from '../jobs/dry-run.js';
 import { buildJob, jobName, validateJobInput } from '../jobs/service.js';
 import { pickLang } from '../core/lang.js';
-import { initialRuntime, type Job, jobInput, jobListQuery, stepSites } from '../model/job.js';
+import { initialRuntime, type Job, jobInput, jobListQuery } from '../model/job.js';
+import { scopeOf, type Stored } from '../store/port.js';
+import { unversioned } from '../store/port-query.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
 import { ApiError, invalid, notFound, parseBody, parseQuery, readJson, parseWith } from './errors.js';
+import type { Idempotency } from './idempotency.js';
+import { bulkImport } from './jobs-bulk.js';
+import { expectVersion, guarded, precondition, setEtag, versionConflict } from './versions.js';
 
-function view(c: { get(k: 'deps'): HubEnv['Variables']['deps'] }, job: Job) {
+type Ctx = Context<HubEnv>;
+
+/** The automatic name in both languages (the web form shows the user's). */
+const autoNames = (job: Pick<Job, 'device' | 'conditions' | 'combine'>) => ({ ru: autoName(job.device, job.conditions, job.combine, 'ru'), en: autoName(job.device, job.conditions, job.combine, 'en') });
+
+/** A job as a 412 shows it: the stored record with its automatic names. */
+export const jobRecord = (job: Stored<Job>) => ({ ...job, auto_names: autoNames(job) });
+
+async function view(c: Ctx, job: Stored<Job>) {
   const deps = c.get('deps');
-  const rt = deps.store.jobRuntime(job.id);
-  const last = rt?.last_execution_id ? deps.store.execution(rt.last_execution_id) : undefined;
+  const s = scopeOf(job.platform_id);
+  const rt = await deps.port.runtime.get(s, job.id);
+  const last = rt?.last_execution_id ? await deps.port.executions.get(s, rt.last_execution_id) : undefined;
   return {
-    ...job,
-    /** The automatic name in both languages (the web form shows the user's). */
-    auto_names: { ru: autoName(job.device, job.conditions, job.combine, 'ru'), en: autoName(job.device, job.conditions, job.combine, 'en') },
+    ...jobRecord(job),
     status: {
       state: job.enabled ? (rt?.state ?? 'ok') : 'disabled',
       since: rt ? new Date(rt.since).toISOString() : null,
@@ -30,7 +45,7 @@ function view(c: { get(k: 'deps'): HubEnv['Variables']['deps'] }, job: Job) {
 }
 
 /** The caller's language: ?lang=ru|en, else Accept-Language, else Russian (names, dry-run reasons). */
-const requestLang = (c: { req: { query(k: string): string | undefined; header(k: string): string | undefined } }) => pickLang(c.req.query('lang'), c.req.header('accept-language'));
+const requestLang = (c: Ctx) => pickLang(c.req.query('lang'), c.req.header('accept-language'));
 
 const dryDeps = (deps: HubEnv['Variables']['deps'], lang: 'ru' | 'en') => ({
   ...deps,
@@ -42,131 +57,127 @@ const dryDeps = (deps: HubEnv['Variables']['deps'], lang: 'ru' | 'en') => ({
   },
 });
 
-const byName = (a: Job, b: Job) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1);
+/** The job of the path in the caller's platform; missing: 404, or 412 when If-Match was sent. */
+async function load(c: Ctx): Promise<Stored<Job>> {
+  const platform = await scope(c);
+  const job = await c.get('deps').port.jobs.get(scopeOf(platform.id), c.req.param('id') ?? '');
+  if (!job) {
+    if (precondition(c).kind !== 'none') throw versionConflict(undefined, null, 'job');
+    throw notFound('job');
+  }
+  return job;
+}
 
-export function jobsApi(): Hono<HubEnv> {
+async function answer(c: Ctx, job: Stored<Job>, status: 200 | 201 = 200) {
+  setEtag(c, job.version);
+  return c.json(await view(c, job), status);
+}
+
+export function jobsApi(idem: Idempotency): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
-  // Jobs of a platform sorted by name, rebuilt only when a job changes.
-  const sorted = new Map<string, { version: number; jobs: Job[] }>();
-  const platformJobs = (deps: HubEnv['Variables']['deps'], platformId: string): Job[] => {
-    const hit = sorted.get(platformId);
-    if (hit && hit.version === deps.store.jobsVersion) return hit.jobs;
-    const jobs = deps.store.jobs(platformId).sort(byName);
-    sorted.set(platformId, { version: deps.store.jobsVersion, jobs });
-    return jobs;
-  };
+  const keyScope = async (c: Ctx) => (await scope(c)).id;
 
-  const load = (c: Parameters<typeof scope>[0]): Job => {
-    const platform = scope(c);
-    const job = c.get('deps').store.job(c.req.param('id') ?? '');
-    if (!job || job.platform_id !== platform.id) throw notFound('job');
-    return job;
-  };
-
-  app.get('/', (c) => {
-    const platform = scope(c);
+  app.get('/', async (c) => {
+    const platform = await scope(c);
     const q = parseQuery(c, jobListQuery);
-    const deps = c.get('deps');
-    const needle = q.q?.toLowerCase();
-    const jobs = platformJobs(deps, platform.id).filter((j) => {
-      if (q.enabled !== undefined && String(j.enabled) !== q.enabled) return false;
-      if (q.key !== undefined && j.device.key !== q.key) return false;
-      if (q.site_id !== undefined && !stepSites(j.steps).includes(q.site_id)) return false;
-      if (q.state !== undefined && (!j.enabled || (deps.store.jobRuntime(j.id)?.state ?? 'ok') !== q.state)) return false;
-      if (needle && !`${j.name} ${j.device.name} ${j.device.key}`.toLowerCase().includes(needle)) return false;
-      return true;
-    });
-    const total = jobs.length;
-    return c.json({ total, items: jobs.slice(q.offset, q.offset + q.limit).map((j) => view(c, j)) });
+    const page = await c.get('deps').port.jobs.list(scopeOf(platform.id), { ...q, enabled: q.enabled === undefined ? undefined : q.enabled === 'true' });
+    return c.json({ total: page.total, items: await Promise.all(page.items.map((j) => view(c, j))) });
   });
 
-  app.post('/', async (c) => {
-    const platform = scope(c);
+  app.post('/', idem.route(keyScope), async (c) => {
+    const platform = await scope(c);
     const deps = c.get('deps');
     const input = await parseBody(c, jobInput);
-    const r = buildJob(input, platform.id, deps.store, deps.catalogs, deps.now(), undefined, requestLang(c));
+    const r = await buildJob(input, platform.id, deps.port, deps.catalogs, deps.now(), undefined, requestLang(c));
     if (!r.ok) throw invalid(r.issues);
-    await deps.store.putJob(r.job);
-    deps.onJobsChanged?.(r.job);
-    return c.json(view(c, r.job), 201);
+    const saved = await deps.port.jobs.put(scopeOf(platform.id), r.job, { ifVersion: null });
+    deps.onJobsChanged?.(saved);
+    return answer(c, saved, 201);
   });
+
+  // Many jobs in one request (spreadsheets): see jobs-bulk.ts; mounted as /jobs:bulk by createApi.
+  app.post('/bulk', idem.route(keyScope), (c) => bulkImport(c));
 
   // Validate a job as create would (schema + references in the caller's platform), writing
   // nothing: 200 with the name it would get, or the usual 400 naming the fields.
   app.post('/validate', async (c) => {
-    const platform = scope(c);
+    const platform = await scope(c);
     const deps = c.get('deps');
-    const r = validateJobInput(await readJson(c), platform.id, deps.store, deps.catalogs);
+    const r = await validateJobInput(await readJson(c), platform.id, deps.port, deps.catalogs);
     if (!r.ok) throw invalid(r.issues);
-    const { device, conditions, combine } = r.input;
-    return c.json({
-      valid: true,
-      ...jobName(r.input, requestLang(c)),
-      auto_names: { ru: autoName(device, conditions, combine, 'ru'), en: autoName(device, conditions, combine, 'en') },
-    });
+    return c.json({ valid: true, ...jobName(r.input, requestLang(c)), auto_names: autoNames(r.input) });
   });
 
   // Dry run of an unsaved job (the wizard's review step).
   app.post('/dry-run', async (c) => {
-    const platform = scope(c);
+    const platform = await scope(c);
     const deps = c.get('deps');
     const input = await parseBody(c, jobInput);
-    const r = buildJob(input, platform.id, deps.store, deps.catalogs, deps.now());
+    const r = await buildJob(input, platform.id, deps.port, deps.catalogs, deps.now());
     if (!r.ok) throw invalid(r.issues);
     return c.json(await dryRun(r.job, platform, dryDeps(deps, requestLang(c))));
   });
 
-  app.get('/:id', (c) => c.json(view(c, load(c))));
+  app.get('/:id', async (c) => answer(c, await load(c)));
 
   app.put('/:id', async (c) => {
-    const existing = load(c);
+    const existing = await load(c);
+    const ifVersion = expectVersion(c, existing, jobRecord, 'job');
     const deps = c.get('deps');
+    const s = scopeOf(existing.platform_id);
     const input = await parseBody(c, jobInput);
-    const r = buildJob(input, existing.platform_id, deps.store, deps.catalogs, deps.now(), existing, requestLang(c));
+    const r = await buildJob(input, existing.platform_id, deps.port, deps.catalogs, deps.now(), existing, requestLang(c));
     if (!r.ok) throw invalid(r.issues);
     // What is watched changed: start its evaluation afresh (the old state is about another thing).
     const watched = (j: Job) => JSON.stringify([j.device.key_type, j.device.key, j.conditions, j.combine]);
-    if (watched(existing) !== watched(r.job)) deps.store.setJobRuntime(existing.id, initialRuntime(deps.now()));
-    await Promise.all([deps.store.putJob(r.job), deps.store.saveRuntime()]);
-    deps.onJobsChanged?.(r.job);
-    return c.json(view(c, r.job));
+    const runtime = watched(existing) !== watched(r.job) ? initialRuntime(deps.now()) : undefined;
+    const saved = await guarded(
+      () => deps.port.jobs.put(s, r.job, { ...(ifVersion !== undefined ? { ifVersion } : {}), ...(runtime ? { runtime } : {}) }),
+      () => deps.port.jobs.get(s, existing.id),
+      jobRecord,
+      'job',
+    );
+    deps.onJobsChanged?.(saved);
+    return answer(c, saved);
   });
 
   app.delete('/:id', async (c) => {
-    const job = load(c);
+    const job = await load(c);
+    const ifVersion = expectVersion(c, job, jobRecord, 'job');
     const deps = c.get('deps');
-    await deps.store.deleteJob(job.id);
+    const s = scopeOf(job.platform_id);
+    const gone = await guarded(() => deps.port.jobs.delete(s, job.id, ifVersion !== undefined ? { ifVersion } : {}), () => deps.port.jobs.get(s, job.id), jobRecord, 'job');
+    if (!gone && ifVersion !== undefined) throw versionConflict(undefined, null, 'job');
     deps.onJobsChanged?.(job);
     return c.body(null, 204);
   });
 
   for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
     app.post(`/:id/${action}`, async (c) => {
-      const job = load(c);
+      const job = await load(c);
+      const ifVersion = expectVersion(c, job, jobRecord, 'job');
       const deps = c.get('deps');
-      if (job.enabled !== enabled) {
-        const next = { ...job, enabled, updated_at: new Date(deps.now()).toISOString() };
-        deps.store.setJobRuntime(job.id, initialRuntime(deps.now()));
-        await Promise.all([deps.store.putJob(next), deps.store.saveRuntime()]);
-        deps.onJobsChanged?.(next);
-        return c.json(view(c, next));
-      }
-      return c.json(view(c, job));
+      if (job.enabled === enabled) return answer(c, job);
+      const s = scopeOf(job.platform_id);
+      const next = { ...job, enabled, updated_at: new Date(deps.now()).toISOString() };
+      const saved = await guarded(() => deps.port.jobs.put(s, next, { ...(ifVersion !== undefined ? { ifVersion } : {}), runtime: initialRuntime(deps.now()) }), () => deps.port.jobs.get(s, job.id), jobRecord, 'job');
+      deps.onJobsChanged?.(saved);
+      return answer(c, saved);
     });
   }
 
   app.post('/:id/dry-run', async (c) => {
-    const job = load(c);
+    const job = await load(c);
     const deps = c.get('deps');
-    return c.json(await dryRun(job, scope(c), dryDeps(deps, requestLang(c))));
+    return c.json(await dryRun(unversioned(job) as Job, await scope(c), dryDeps(deps, requestLang(c))));
   });
 
   // Run the job's action now, whatever its conditions say (operators testing a socket).
   app.post('/:id/trigger', async (c) => {
-    const job = load(c);
+    const job = await load(c);
     const body = parseWith(jobTriggerBody, await readJson(c));
     const deps = c.get('deps');
-    const id = await deps.firer.fire(job, 'manual', deps.lastValues(job.id) ?? {});
+    const id = await deps.firer.fire(unversioned(job) as Job, 'manual', deps.lastValues(job.id) ?? {});
     if (!id) throw new ApiError(409, 'not_fired', 'the job has no step to run');
     return c.json({ execution_id: id, note: body.note ?? null }, 202);
   });

@@ -29,7 +29,11 @@ const obj = (properties: Record<string, Schema>, optional: readonly string[] = [
 const items = (s: Schema): Schema => obj({ items: arr(s) });
 const page = (s: Schema): Schema => obj({ total: int, items: arr(s) });
 
+/** A stored record with its version (the ETag's value). */
+const versioned = (s: Schema): Schema => ({ ...s, properties: { ...(s.properties as object), version: int }, required: [...((s.required as string[] | undefined) ?? []), 'version'] });
+
 const platformView = obj({
+  version: int,
   id: str,
   name: str,
   prometheus: obj({ url: str, headers: arr(str), max_sample_age_s: nul(int) }),
@@ -37,14 +41,24 @@ const platformView = obj({
   events_username: str,
   created_at: time,
 });
-const siteView = obj({ id: str, platform_id: str, name: str, mqtt_username: str, created_at: time, online: bool, status: nul({ type: 'object' }), status_received_at: nul(time) });
+const siteView = obj({ id: str, platform_id: str, name: str, mqtt_username: str, created_at: time, version: int, online: bool, status: nul({ type: 'object' }), status_received_at: nul(time) });
 const jobView = ((): Schema => {
-  const base = out(job) as { properties: Record<string, Schema>; required: string[] };
+  const base = versioned(out(job)) as { properties: Record<string, Schema>; required: string[] };
   const status = obj({ state: { enum: [...jobState.options, 'disabled'] }, since: nul(time), values: nul(map(nul(num))), last_fired_at: nul(time), last_execution: nul(obj({ id: str, state: str, created_at: time })) });
   return { ...base, properties: { ...base.properties, auto_names: obj({ ru: str, en: str }), status }, required: [...base.required, 'auto_names', 'status'] };
 })();
-const executionView = out(execution.omit({ run: true }));
-const webhookView = obj({ id: str, platform_id: str, url: str, enabled: bool, created_at: time });
+const executionView = versioned(out(execution.omit({ run: true })));
+const webhookView = obj({ id: str, platform_id: str, url: str, enabled: bool, created_at: time, version: int });
+const controlDeviceView = versioned(out(controlDevice));
+const settingsView = versioned(out(remediationSettings));
+/** A field error: English message, code and params (hub/api/issue-codes.ts). */
+export const issueSchema = obj({ field: str, message: str, code: str, params: { type: 'object' } });
+const bulkAnswer = obj({
+  atomic: bool,
+  created: int,
+  items: arr(obj({ index: int, id: str, name: str, version: int })),
+  errors: arr(obj({ index: int, issues: arr(issueSchema) })),
+});
 const reason = obj({ code: str, params: { type: 'object' }, text: obj({ ru: str, en: str }) });
 const dryRunJob = {
   type: 'object',
@@ -96,15 +110,17 @@ export const RESPONSES: Record<string, Schema | null> = {
   'GET /sites/{id}': siteView,
   'POST /sites/{id}/password': obj({ mqtt_username: str, mqtt_password: str }),
   'DELETE /sites/{id}': null,
-  'GET /control-devices': items(out(controlDevice)),
-  'POST /control-devices': out(controlDevice),
-  'GET /control-devices/{id}': out(controlDevice),
-  'PUT /control-devices/{id}': out(controlDevice),
+  'GET /control-devices': items(controlDeviceView),
+  'POST /control-devices': controlDeviceView,
+  'GET /control-devices/{id}': controlDeviceView,
+  'PUT /control-devices/{id}': controlDeviceView,
   'DELETE /control-devices/{id}': null,
   'GET /catalogs': items(catalogEntry),
   'GET /catalogs/{model}': obj({ model: str, vendor: str, kind: str, commands: arr(command) }),
   'GET /jobs': page(jobView),
   'POST /jobs': jobView,
+  'POST /jobs:bulk': bulkAnswer,
+  'POST /jobs/bulk': bulkAnswer,
   'POST /jobs/validate': obj({ valid: { const: true }, name: str, name_auto: bool, auto_names: obj({ ru: str, en: str }) }),
   'POST /jobs/dry-run': dryRunJob,
   'GET /jobs/{id}': jobView,
@@ -118,8 +134,8 @@ export const RESPONSES: Record<string, Schema | null> = {
   'GET /executions/inbound': items({ type: 'object', properties: { id: str, from: str, text: str, at: time, site_id: str }, required: ['from', 'text'] }),
   'GET /executions/{id}': executionView,
   'POST /executions/{id}/cancel': executionView,
-  'GET /remediation/settings': out(remediationSettings),
-  'PUT /remediation/settings': out(remediationSettings),
+  'GET /remediation/settings': settingsView,
+  'PUT /remediation/settings': settingsView,
   'GET /webhooks': items(webhookView),
   'POST /webhooks': { ...webhookView, properties: { ...(webhookView.properties as object), secret: str }, required: [...(webhookView.required as string[]), 'secret'] },
   'GET /webhooks/{id}': webhookView,

@@ -1,32 +1,44 @@
 // Issue 10 routes, each scoped to the caller's platform:
 //   /remediation/settings      on-call list, notify site, device limit, SMS budget, correlation
-//   /webhooks                  endpoints (the secret is shown once, on creation) + delivery log
+//   (/webhooks: webhooks.ts)
 //   /playbooks/dry-run         what a playbook would send to whom, without sending
 //   /playbooks/templates/...   the "power-cycle and verify" template for SimPal sockets
 //   /incidents                 correlated-failure incidents and the one-click release
 //   /sms-queue                 per site: budget, use and the queue
 //   /reports/*                 per device / job / site / fleet / day, JSON or CSV
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { newId } from '../model/ids.js';
-import { publicWebhook, remediationSettings, remediationSettingsInput, type StoredWebhook, webhookInput, webhookPatch } from '../model/remediation.js';
+import { type RemediationSettings, remediationSettings, remediationSettingsInput } from '../model/remediation.js';
 import type { Execution } from '../model/execution.js';
 import { byDevice, byJob, bySite, daily, fleet, recordOf, type RemediationRecord, type SmsRecord, toCsv, uptimeShare } from '../remediation/aggregates.js';
-import { type Incident, openIncident } from '../remediation/correlation.js';
+import type { Incident } from '../remediation/correlation.js';
 import { dryRun } from '../remediation/dryrun.js';
 import { checkDevice, deviceKey, queueView } from '../remediation/guardrails.js';
 import { powerCycleTemplate } from '../remediation/playbook.js';
-import { validateWebhookUrl } from '../remediation/webhook.js';
 import { validateJobInput } from '../jobs/service.js';
+import { scopeOf } from '../store/port.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
-import { ApiError, invalid, notFound, parseBody, parseQuery, parseWith, readJson } from './errors.js';
+import { ApiError, invalid, missingRef, notFound, parseBody, parseQuery, parseWith, readJson } from './errors.js';
+import { expectVersion, setEtag } from './versions.js';
 
-const settingsOf = (c: { get(k: 'deps'): HubEnv['Variables']['deps'] }, platformId: string) => {
+type Ctx = Context<HubEnv>;
+/** Every execution of a platform (reports). */
+const ALL = 1_000_000_000;
+
+const settingsOf = async (c: Ctx, platformId: string): Promise<RemediationSettings> => {
   const deps = c.get('deps');
-  return deps.store.remediationSettings(platformId, deps.remediationConfig.defaults);
+  return (await deps.port.remediation.settings(scopeOf(platformId))) ?? remediationSettings.parse(deps.remediationConfig.defaults);
 };
+
+/**
+ * The settings' version (their ETag): a number derived from their content (the store keeps no
+ * counter for them), so equal settings have equal versions and any change a new one.
+ */
+export const settingsVersion = (s: RemediationSettings): number => parseInt(createHash('sha256').update(JSON.stringify(s)).digest('hex').slice(0, 12), 16);
+const settingsView = (s: RemediationSettings) => ({ ...s, version: settingsVersion(s) });
 
 export const rangeQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional(),
@@ -50,7 +62,7 @@ export const powerCycleInput = z
   .strict();
 
 export const incidentListQuery = z.object({ status: z.enum(['open', 'released', 'expired']).optional() });
-export const deliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+export { deliveriesQuery } from './webhooks.js';
 export const playbookDryRunInput = z.object({ job: z.unknown().optional().describe('an unsaved job body (as POST /jobs)'), job_id: z.string().optional().describe('a stored job') });
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
@@ -91,79 +103,41 @@ export function remediationApi(): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
 
   // --- settings
-  app.get('/remediation/settings', (c) => c.json(settingsOf(c, scope(c).id)));
+  app.get('/remediation/settings', async (c) => {
+    const s = await settingsOf(c, (await scope(c)).id);
+    setEtag(c, settingsVersion(s));
+    return c.json(settingsView(s));
+  });
   app.put('/remediation/settings', async (c) => {
-    const platform = scope(c);
+    const platform = await scope(c);
+    const port = c.get('deps').port;
+    const sc = scopeOf(platform.id);
+    const prev = await settingsOf(c, platform.id);
+    expectVersion(c, settingsView(prev), (v) => v, 'settings');
     const patch = await parseBody(c, remediationSettingsInput);
-    const next = remediationSettings.parse({ ...settingsOf(c, platform.id), ...patch });
-    if (next.notify_site_id !== null && !c.get('deps').store.site(platform.id, next.notify_site_id)) throw invalid([{ field: 'notify_site_id', message: `site ${next.notify_site_id} not found` }]);
+    const next = remediationSettings.parse({ ...prev, ...patch });
+    if (next.notify_site_id !== null && !(await port.sites.get(sc, next.notify_site_id))) throw invalid([missingRef('notify_site_id', 'site', next.notify_site_id)]);
     // An incident holds power-cycles and must reach someone: a correlation rule set by this call
     // (or a call that takes the last target away) needs the on-call SMS or an enabled webhook.
-    const prev = settingsOf(c, platform.id);
     const rule = (s: typeof next) => s.correlation.min_count !== null || s.correlation.min_share !== null;
     const sms = (s: typeof next) => s.on_call.length > 0 && s.notify_site_id !== null;
-    const webhookTarget = c.get('deps').store.webhooks(platform.id).some((w) => w.enabled);
+    const webhookTarget = (await port.webhooks.list(sc)).some((w) => w.enabled);
     const setsRule = 'correlation' in patch && rule(next);
     const dropsTarget = sms(prev) && !sms(next);
     if (rule(next) && !sms(next) && !webhookTarget && (setsRule || dropsTarget)) {
       throw invalid([
         {
           field: 'correlation.min_count',
+          code: 'incident_needs_target',
+          params: {},
           message:
             'an incident must notify someone: set on_call and notify_site_id or add an enabled webhook first, or turn the rule off (min_count and min_share null) / инцидент должен кого-то оповестить: задайте on_call и notify_site_id или включите вебхук, либо отключите правило',
         },
       ]);
     }
-    await c.get('deps').store.putRemediationSettings(platform.id, next);
-    return c.json(next);
-  });
-
-  // --- webhooks
-  const urlPolicy = (c: { get(k: 'deps'): HubEnv['Variables']['deps'] }) => {
-    const w = c.get('deps').remediationConfig.webhooks;
-    return { allow_loopback: w.allow_loopback, allow_private: w.allow_private };
-  };
-  const mine = (c: Parameters<typeof scope>[0]): StoredWebhook => {
-    const w = c.get('deps').store.webhook(c.req.param('id') ?? '');
-    if (!w || w.platform_id !== scope(c).id) throw notFound('webhook');
-    return w;
-  };
-  app.get('/webhooks', (c) => c.json({ items: c.get('deps').store.webhooks(scope(c).id).map(publicWebhook) }));
-  app.post('/webhooks', async (c) => {
-    const platform = scope(c);
-    const body = await parseBody(c, webhookInput);
-    const url = validateWebhookUrl(body.url, urlPolicy(c));
-    if (!url.ok) throw invalid([{ field: url.field, message: url.message }]);
-    const deps = c.get('deps');
-    const w: StoredWebhook = { id: newId(deps.now()), platform_id: platform.id, url: url.url, secret: body.secret ?? randomBytes(24).toString('base64url'), enabled: body.enabled, created_at: new Date(deps.now()).toISOString() };
-    await deps.store.putWebhook(w);
-    return c.json({ ...publicWebhook(w), secret: w.secret }, 201);
-  });
-  app.get('/webhooks/:id', (c) => c.json(publicWebhook(mine(c))));
-  app.patch('/webhooks/:id', async (c) => {
-    const w = mine(c);
-    const patch = await parseBody(c, webhookPatch);
-    if (patch.url !== undefined) {
-      const url = validateWebhookUrl(patch.url, urlPolicy(c));
-      if (!url.ok) throw invalid([{ field: url.field, message: url.message }]);
-      patch.url = url.url;
-    }
-    const next = { ...w, ...patch };
-    await c.get('deps').store.putWebhook(next);
-    return c.json(publicWebhook(next));
-  });
-  app.delete('/webhooks/:id', async (c) => {
-    const w = mine(c);
-    const used = c.get('deps').store.jobs(w.platform_id).filter((j) => j.steps.some((s) => s.type === 'notify' && s.webhooks.includes(w.id)));
-    if (used.length) throw new ApiError(409, 'in_use', `webhook is used by ${used.length} job(s): ${used.slice(0, 5).map((j) => j.name).join(', ')}`);
-    await c.get('deps').store.deleteWebhook(w.id);
-    return c.body(null, 204);
-  });
-  app.get('/webhooks/:id/deliveries', (c) => {
-    const w = mine(c);
-    const { limit } = parseQuery(c, deliveriesQuery);
-    const items = c.get('deps').store.deliveries(w.platform_id).filter((d) => d.endpoint_id === w.id).sort((a, b) => b.created_at - a.created_at).slice(0, limit);
-    return c.json({ items });
+    await port.remediation.putSettings(sc, next);
+    setEtag(c, settingsVersion(next));
+    return c.json(settingsView(next));
   });
 
   // --- playbooks
@@ -177,37 +151,40 @@ export function remediationApi(): Hono<HubEnv> {
     }
   });
   app.post('/playbooks/dry-run', async (c) => {
-    const platform = scope(c);
+    const platform = await scope(c);
     const deps = c.get('deps');
+    const sc = scopeOf(platform.id);
     const body = parseWith(playbookDryRunInput, await readJson(c));
     let input;
     let jobId = 'unsaved';
     if (body.job_id !== undefined) {
-      const j = deps.store.job(body.job_id);
-      if (!j || j.platform_id !== platform.id) throw notFound('job');
+      const j = await deps.port.jobs.get(sc, body.job_id);
+      if (!j) throw notFound('job');
       input = j;
       jobId = j.id;
     } else {
-      const v = validateJobInput(body.job, platform.id, deps.store, deps.catalogs);
+      const v = await validateJobInput(body.job, platform.id, deps.port, deps.catalogs);
       if (!v.ok) throw invalid(v.issues.map((i) => ({ ...i, field: `job.${i.field}` })));
       input = v.input;
     }
     const now = deps.now();
-    const settings = settingsOf(c, platform.id);
+    const settings = await settingsOf(c, platform.id);
     const key = deviceKey(platform.id, `${input.device.key_type}=${input.device.key}`);
-    const incident = openIncident(deps.store.correlation, platform.id);
-    const values = Object.fromEntries(input.conditions.map((x) => [x.metric, deps.store.job(jobId) ? (deps.lastValues(jobId)?.[x.metric] ?? null) : null]));
+    const state = await deps.port.remediation.state(sc);
+    const incident = state.incidents.find((i) => i.status === 'open');
+    const stored = jobId !== 'unsaved' && (await deps.port.jobs.get(sc, jobId)) !== undefined;
+    const values = Object.fromEntries(input.conditions.map((x) => [x.metric, stored ? (deps.lastValues(jobId)?.[x.metric] ?? null) : null]));
     const result = dryRun(input.steps, {
       platform_id: platform.id,
       job_id: jobId,
       job: { name: input.name ?? '', device: input.device, conditions: input.conditions },
       values,
-      controlDevices: new Map(deps.store.controlDevices(platform.id).map((d) => [d.id, d])),
+      controlDevices: new Map((await deps.port.controlDevices.list(sc)).map((d) => [d.id, d])),
       catalogs: deps.catalogs,
       onCall: settings.on_call.map((o) => o.phone),
-      endpoints: new Map(deps.store.webhooks(platform.id).map((w) => [w.id, w])),
-      urlPolicy: urlPolicy(c),
-      device_check: checkDevice(deps.store.deviceHistory, key, now, settings.device_limit),
+      endpoints: new Map((await deps.port.webhooks.list(sc)).map((w) => [w.id, w])),
+      urlPolicy: { allow_loopback: deps.remediationConfig.webhooks.allow_loopback, allow_private: deps.remediationConfig.webhooks.allow_private },
+      device_check: checkDevice(state.history, key, now, settings.device_limit),
       ...(incident ? { incident } : {}),
       now,
     });
@@ -215,37 +192,37 @@ export function remediationApi(): Hono<HubEnv> {
   });
 
   // --- incidents
-  app.get('/incidents', (c) => {
-    const platform = scope(c);
+  app.get('/incidents', async (c) => {
+    const platform = await scope(c);
     const { status } = parseQuery(c, incidentListQuery);
-    const items = c
-      .get('deps')
-      .store.correlation.incidents.filter((i) => i.platform_id === platform.id && (status === undefined || i.status === status))
+    const items = (await c.get('deps').port.remediation.state(scopeOf(platform.id))).incidents
+      .filter((i) => i.platform_id === platform.id && (status === undefined || i.status === status))
       .sort((a, b) => b.opened_at - a.opened_at)
       .map(incidentView);
     return c.json({ items });
   });
   app.post('/incidents/:id/release', async (c) => {
-    const platform = scope(c);
+    const platform = await scope(c);
     const deps = c.get('deps');
     if (!deps.remediation) throw new ApiError(503, 'unavailable', 'remediation is not running');
     const auth = c.get('auth');
     const by = auth.admin ? 'admin' : 'platform token';
     const r = await deps.remediation.release(platform.id, c.req.param('id'), by);
     if (!r.ok) throw new ApiError(r.status, r.status === 404 ? 'not_found' : 'conflict', r.message);
-    const incident = deps.store.correlation.incidents.find((i) => i.id === c.req.param('id'));
+    const incident = (await deps.port.remediation.state(scopeOf(platform.id))).incidents.find((i) => i.id === c.req.param('id'));
     return c.json({ incident: incident ? incidentView(incident) : null, resumed: r.resumed });
   });
 
   // --- SMS queue
-  app.get('/sms-queue', (c) => {
-    const platform = scope(c);
+  app.get('/sms-queue', async (c) => {
+    const platform = await scope(c);
     const deps = c.get('deps');
-    const cfg = settingsOf(c, platform.id).sms_budget;
+    const sc = scopeOf(platform.id);
+    const cfg = (await settingsOf(c, platform.id)).sms_budget;
     const now = deps.now();
-    const views = queueView(deps.store.budget(platform.id), now, cfg);
+    const views = queueView((await deps.port.remediation.state(sc)).budget, now, cfg);
     const known = new Set(views.map((v) => v.site_id));
-    for (const s of deps.store.sites(platform.id)) if (!known.has(s.id)) views.push({ site_id: s.id, budget_per_hour: cfg.sites[s.id] ?? cfg.per_hour, sent_last_hour: 0, queued: 0, next_slot_at: null, items: [] });
+    for (const s of await deps.port.sites.list(sc)) if (!known.has(s.id)) views.push({ site_id: s.id, budget_per_hour: cfg.sites[s.id] ?? cfg.per_hour, sent_last_hour: 0, queued: 0, next_slot_at: null, items: [] });
     return c.json({ sites: views.sort((a, b) => a.site_id.localeCompare(b.site_id)).map((v) => ({ ...v, next_slot_at: v.next_slot_at === null ? null : new Date(v.next_slot_at).toISOString() })) });
   });
 
@@ -257,13 +234,14 @@ export function remediationApi(): Hono<HubEnv> {
     sms: SmsRecord[];
     range: { since?: number; until?: number };
   }
-  const report = <R extends object>(name: string, build: (x: ReportInput) => R[], columns: ReadonlyArray<keyof R & string>, json: (rows: R[]) => object = (items) => ({ items })) =>
-    app.get(`/reports/${name}`, (c) => {
-      const platform = scope(c);
+  const report = <R extends object>(name: string, build: (x: ReportInput) => R[] | Promise<R[]>, columns: ReadonlyArray<keyof R & string>, json: (rows: R[]) => object = (items) => ({ items })) =>
+    app.get(`/reports/${name}`, async (c) => {
+      const platform = await scope(c);
       const deps = c.get('deps');
       const q = parseQuery(c, rangeQuery);
       const range = { ...(q.since ? { since: Date.parse(q.since) } : {}), ...(q.until ? { until: Date.parse(q.until) } : {}) };
-      const rows = build({ platformId: platform.id, deps, range, ...records(deps.store.executionList(platform.id)) });
+      const all = await deps.port.executions.list(scopeOf(platform.id), { limit: ALL, offset: 0 });
+      const rows = await build({ platformId: platform.id, deps, range, ...records(all.items) });
       if (q.format === 'csv') {
         c.header('Content-Type', 'text/csv; charset=utf-8');
         c.header('Content-Disposition', `attachment; filename="gsmjobs-${platform.id}-${name}.csv"`);
@@ -279,15 +257,19 @@ export function remediationApi(): Hono<HubEnv> {
   // Every site of the platform, with its modem uptime over the range (default: the last 7 days).
   report(
     'sites',
-    ({ platformId, deps, sms, range }) => {
+    async ({ platformId, deps, sms, range }) => {
       const now = deps.now();
       const stats = new Map(bySite(sms, range).map((s) => [s.site_id, s]));
       const from = range.since ?? now - 7 * 86400_000;
       const to = Math.min(range.until ?? now, now);
-      return deps.store.sites(platformId).map((site) => ({
-        ...(stats.get(site.id) ?? { platform_id: platformId, site_id: site.id, sms_sent: 0, sms_parts: 0, sms_failed: 0, failure_share: null, commands: 0, notifications: 0 }),
-        modem_uptime_share: uptimeShare(deps.store.uptimeMarks(platformId, site.id), from, to),
-      }));
+      const sc = scopeOf(platformId);
+      const sites = await deps.port.sites.list(sc);
+      return Promise.all(
+        sites.map(async (site) => ({
+          ...(stats.get(site.id) ?? { platform_id: platformId, site_id: site.id, sms_sent: 0, sms_parts: 0, sms_failed: 0, failure_share: null, commands: 0, notifications: 0 }),
+          modem_uptime_share: uptimeShare(await deps.port.remediation.uptimeMarks(sc, site.id), from, to),
+        })),
+      );
     },
     ['platform_id', 'site_id', 'sms_sent', 'sms_parts', 'sms_failed', 'failure_share', 'commands', 'notifications', 'modem_uptime_share'],
   );

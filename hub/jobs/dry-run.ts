@@ -11,7 +11,7 @@ import { evaluateFreshness, staleQuery, staleRuleOf } from '../core/freshness.js
 import type { Lang } from '../core/lang.js';
 import type { QueryFn } from '../prometheus/client.js';
 import { dryReason, type DryReason } from './dry-reasons.js';
-import type { HubStore } from '../store/store.js';
+import { scopeOf, type StorePort } from '../store/port.js';
 
 export interface DryRunResult {
   values: Record<string, number | null>;
@@ -30,8 +30,9 @@ export interface DryRunResult {
   prometheus_error?: string;
 }
 
-export async function dryRun(job: Job, platform: Platform, deps: { store: HubStore; catalogs: ReadonlyMap<string, Catalog>; query: QueryFn; now: number; siteOnline?: (platformId: string, siteId: string) => boolean | null; lang?: Lang }): Promise<DryRunResult> {
-  const { store, now } = deps;
+export async function dryRun(job: Job, platform: Platform, deps: { port: StorePort; catalogs: ReadonlyMap<string, Catalog>; query: QueryFn; now: number; siteOnline?: (platformId: string, siteId: string) => boolean | null; lang?: Lang }): Promise<DryRunResult> {
+  const { port, now } = deps;
+  const scope = scopeOf(platform.id);
   const values: Record<string, number | null> = {};
   const sample = new Map<string, number>();
   let prometheusError: string | undefined;
@@ -53,12 +54,12 @@ export async function dryRun(job: Job, platform: Platform, deps: { store: HubSto
   for (const m of metrics) values[m] = sample.get(m) ?? null;
   // A stale source's values are shown but are not evidence, as in the poller.
   const holds = prometheusError ? undefined : evalConditions(job.conditions, job.combine, stale ? new Map() : sample);
-  const rt: JobRuntime = store.jobRuntime(job.id) ?? initialRuntime(now);
+  const rt: JobRuntime = (await port.runtime.get(scope, job.id)) ?? initialRuntime(now);
   const next = prometheusError ? { rt, fire: null } : advance(job, rt, holds, now);
   const step = firstSend(job.steps);
-  const device = step ? store.controlDevice(step.control_device_id) : undefined;
+  const device = step ? await port.controlDevices.get(scope, step.control_device_id) : undefined;
   let sms: DryRunResult['sms'] = null;
-  if (step && device && device.platform_id === platform.id) {
+  if (step && device) {
     const t = stepText(step, device, deps.catalogs, { job, values });
     const siteOnline = deps.siteOnline?.(platform.id, step.site_id) ?? null;
     sms = t.ok ? { site_id: step.site_id, site_online: siteOnline, to: device.phone, text: t.text, parts: t.parts, encoding: t.encoding } : { error: t.message, field: `steps[0].${t.field}` };

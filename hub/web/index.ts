@@ -76,8 +76,8 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
     let { session } = c.get('web');
     // The token signed in with was revoked (or the platform removed): the session ends.
     if (session) {
-      const auth = authenticateHash(deps, session.token_hash);
-      if (!auth || (!auth.admin && auth.platform_id !== session.platform_id) || !deps.store.platform(session.platform_id)) {
+      const auth = await authenticateHash(deps, session.token_hash);
+      if (!auth || (!auth.admin && auth.platform_id !== session.platform_id) || !(await deps.port.platforms.get(session.platform_id))) {
         w.sessions.destroy(c.get('web').sid ?? undefined);
         session = null;
       }

@@ -4,6 +4,7 @@
 // message when possible, else its message is shown as sent. Messages of the validation library
 // never reach a page: the form's own validation passes zodWords as its error map.
 // Seam: once the API sends codes (hub/api/issue-codes.ts issueText), issueWords can defer to it.
+import { ISSUE_CODES, issueText } from '../api/issue-codes.js';
 import type { Lang } from './i18n.js';
 
 export interface IssueLike {
@@ -24,6 +25,7 @@ export const ISSUE_WORDS: Record<string, { ru: Say; en: Say }> = {
   not_integer: { ru: () => 'Введите целое число', en: () => 'Enter a whole number' },
   negative: { ru: () => 'Число не может быть отрицательным', en: () => 'The number cannot be negative' },
   too_small: { ru: (p) => `Не меньше ${s(p, 'min')}${p.unit === 'min' ? ' мин' : ''}`, en: (p) => `At least ${s(p, 'min')}${p.unit === 'min' ? ' min' : ''}` },
+  out_of_range: { ru: (p) => `От ${s(p, 'min')} до ${s(p, 'max')}`, en: (p) => `From ${s(p, 'min')} to ${s(p, 'max')}` },
   too_big: { ru: (p) => `Не больше ${s(p, 'max')}${p.unit === 'min' ? ' мин' : ''}`, en: (p) => `At most ${s(p, 'max')}${p.unit === 'min' ? ' min' : ''}` },
   too_long: { ru: (p) => `Не длиннее ${s(p, 'max')} символов`, en: (p) => `At most ${s(p, 'max')} characters` },
   too_many: { ru: (p) => `Не больше ${s(p, 'max')} элементов`, en: (p) => `At most ${s(p, 'max')} items` },
@@ -110,9 +112,38 @@ const KNOWN: Array<[RegExp, (m: RegExpExecArray, field: string) => { code: strin
 /** Text of the validation library (or an untranslated schema message): never shown as is. */
 const LIBRARY_TEXT = /Invalid input|Неверный ввод|expected|ожидалось|Too (big|small)|Слишком (большое|маленькое)|Invalid (string|option|format)|Неверн|^must |^<=|^>=/i;
 
+/** The API's codes (hub/api/issue-codes.ts) said with this table's words. */
+const ALIASES: Record<string, (field: string) => string> = {
+  time_hhmm: () => 'time_format',
+  min_one: (field) => TOO_FEW_BY_FIELD.find(([re]) => re.test(field))?.[1] ?? 'too_few',
+  min_items: (field) => TOO_FEW_BY_FIELD.find(([re]) => re.test(field))?.[1] ?? 'too_few',
+  max_items: () => 'too_many',
+  invalid_enum: () => 'one_of',
+  not_finite: () => 'not_a_number',
+  too_short: () => 'min_chars',
+  not_found: (field) => (/site_id$/.test(field) ? 'site_not_found' : /control_device_id$/.test(field) ? 'control_not_found' : /webhooks/.test(field) ? 'webhook_not_found' : 'not_found'),
+  site_not_accepted: () => 'site_not_allowed',
+  unknown_command: () => 'not_a_command',
+  too_many_sms_parts: () => 'sms_parts',
+  steps_need_action: () => 'send_or_notify',
+  verify_after_send: () => 'step_order',
+  invalid_time_zone: () => 'time_zone',
+  url_scheme: () => 'url',
+};
+const MINUTES = new Set(['for_s', 'cooldown_s', 'no_data.after_s']);
+
 /** A code (with params) for an issue, from its code or its API message; null when unknown. */
 export function issueCode(issue: IssueLike): { code: string; params: P } | null {
-  if (issue.code && ISSUE_WORDS[issue.code]) return { code: issue.code, params: issue.params ?? {} };
+  let code = issue.code ? (ALIASES[issue.code]?.(issue.field) ?? issue.code) : undefined;
+  const params = { ...(issue.params ?? {}) };
+  if (code === 'out_of_range' && (params.max === undefined || params.min === undefined)) code = params.max === undefined ? 'too_small' : 'too_big';
+  // Durations are entered in minutes: their bounds are said in minutes (a range by the bound it passes: at most).
+  if (code && MINUTES.has(issue.field) && params.unit === undefined && (code === 'too_big' || code === 'too_small' || code === 'out_of_range')) {
+    for (const k of ['min', 'max']) if (typeof params[k] === 'number') params[k] = round2((params[k] as number) / 60);
+    params.unit = 'min';
+    if (code === 'out_of_range') code = 'too_big';
+  }
+  if (code && ISSUE_WORDS[code]) return { code, params };
   for (const [re, make] of KNOWN) {
     const m = re.exec(issue.message);
     if (m) {
@@ -127,6 +158,11 @@ export function issueCode(issue: IssueLike): { code: string; params: P } | null 
 export function issueWords(issue: IssueLike, lang: Lang): string {
   const known = issueCode(issue);
   if (known) return (ISSUE_WORDS[known.code] ?? (ISSUE_WORDS.invalid as { ru: Say; en: Say }))[lang](known.params);
+  // A code of the API this table does not word: the API's text for it (RU/EN).
+  if (issue.code && ISSUE_CODES.includes(issue.code) && issue.code !== 'invalid') {
+    const text = issueText(issue.code, issue.params ?? {}, lang);
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
   // Unknown code or message: the API's own sentence, unless it is library text.
   if (!issue.message || LIBRARY_TEXT.test(issue.message)) return (ISSUE_WORDS.invalid as { ru: Say; en: Say })[lang]({});
   return issue.message;

@@ -82,7 +82,7 @@ export function authRoutes(w: WebDeps): Hono<WebEnv> {
     const sent = typeof body._csrf === 'string' ? body._csrf : undefined;
     if (!sameSecret(sent, getCookie(c, LOGIN_CSRF_COOKIE))) return form(c, t('csrf_refused'), next, 403);
     const token = typeof body.token === 'string' ? body.token.trim() : '';
-    const auth = token && token.length <= 512 ? authenticate(w.deps, token) : null;
+    const auth = token && token.length <= 512 ? await authenticate(w.deps, token) : null;
     if (!auth) {
       if (address !== undefined) guesses.fail(address);
       metrics.authFailures.inc({ where: 'signin' });
@@ -92,7 +92,7 @@ export function authRoutes(w: WebDeps): Hono<WebEnv> {
     const chosen = typeof body.platform_id === 'string' ? body.platform_id.trim() : '';
     const platformId = auth.admin ? chosen : auth.platform_id;
     if (!platformId) return form(c, t('signin_admin'), next, 403);
-    const platform = w.deps.store.platform(platformId);
+    const platform = await w.deps.port.platforms.get(platformId);
     if (!platform) return form(c, t('signin_no_platform'), next, 403);
     const old = getCookie(c, SESSION_COOKIE);
     w.sessions.destroy(old);

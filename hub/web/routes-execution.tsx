@@ -2,6 +2,7 @@
 // incident that holds it, the playbook in plain words, every message sent for it (`messages[]`),
 // the timeline with step names in the user's language, the device's replies, and Cancel for an
 // execution still running (POST /executions/:id/cancel).
+import { scopeOf } from '../store/port.js';
 import { Hono } from 'hono';
 import { Banner, CsrfField } from './components.js';
 import type { WebDeps, WebEnv } from './context.js';
@@ -51,7 +52,7 @@ export function executionRoutes(w: WebDeps): Hono<WebEnv> {
     const e = r.data;
     const msgs = messagesOf(e);
     const hooks = e.playbook?.some((s) => s.type === 'notify') ? await webhookList(api) : [];
-    const words = e.playbook && e.playbook.length > 1 ? safeWords(e.playbook, lang, wordsContext(w.deps, w.deps.store.controlDevices(c.get('session').platform_id), hooks)) : null;
+    const words = e.playbook && e.playbook.length > 1 ? safeWords(e.playbook, lang, wordsContext(w.deps, await w.deps.port.controlDevices.list(scopeOf(c.get('session').platform_id)), hooks)) : null;
     const flash = c.req.query('msg');
     const running = e.phase ? ACTIVE.has(e.phase) : false;
     return c.html(

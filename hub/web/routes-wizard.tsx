@@ -108,7 +108,7 @@ export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> 
     const merged = mergeStep(stored, step, f);
     const built = step === 4 ? await buildPlaybook(c.get('api'), w.deps, c.get('session').platform_id, merged, lang, t) : null;
     const d = built ? built.draft : merged;
-    const errors = withBuilt(stepErrors(draftIssues(d, lang, c.get('session').platform_id, w.deps), step, step, lang), built?.errors);
+    const errors = withBuilt(stepErrors(await draftIssues(d, lang, c.get('session').platform_id, w.deps), step, step, lang), built?.errors);
     let sms = null;
     if (step === 4 && d.action_mode === 'command') {
       const m = d.command_kind === 'text' ? await deviceMetrics(c.get('api'), d.device) : { metrics: [] };
@@ -142,7 +142,8 @@ export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> 
     }
     const pick = one(f, 'pick');
     const q = one(f, 'q') ?? '';
-    const issuesUpTo = (last: StepNo) => withBuilt(stepErrors(draftIssues(d, lang, platformId, w.deps), 1, last, lang), last >= 4 ? built : undefined);
+    const allIssues = await draftIssues(d, lang, platformId, w.deps);
+    const issuesUpTo = (last: StepNo) => withBuilt(stepErrors(allIssues, 1, last, lang), last >= 4 ? built : undefined);
 
     if (step === 1 && pick) {
       let parsed: unknown;
@@ -193,10 +194,10 @@ export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> 
   const save = async (c: WebContext, rec: DraftRecord, d: Draft) => {
     const { t, lang } = c.get('web');
     const platformId = c.get('session').platform_id;
-    const errors = withBuilt(stepErrors(draftIssues(d, lang, platformId, w.deps), 1, 5, lang), undefined);
+    const errors = withBuilt(stepErrors(await draftIssues(d, lang, platformId, w.deps), 1, 5, lang), undefined);
     const bad = firstErrorStep(errors);
     if (bad) return show(c, rec, d, bad, { errors });
-    const input = inputOf(d, w.deps, platformId);
+    const input = await inputOf(d, w.deps, platformId);
     const digest = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     // The same draft posted again unchanged (a double click, a retry): the answer of the first.
     if (rec.saved_job_id && rec.saved_digest === digest) return c.redirect(savedUrl(rec.saved_job_id), 303);

@@ -11,15 +11,21 @@ import { Page } from './layout.js';
 import { decisionOf } from './wizard-render.js';
 import { decisionWords } from './words.js';
 
-function actionOf(d: Draft, w: WebDeps): string {
-  const control = w.deps.store.controlDevice(d.control_device_id);
+interface ControlRow {
+  id: string;
+  name: string;
+  phone: string;
+}
+
+function actionOf(d: Draft, controls: readonly ControlRow[]): string {
+  const control = controls.find((x) => x.id === d.control_device_id);
   const who = control ? `${control.name} (${control.phone})` : d.control_device_id || '—';
   if (d.action_mode !== 'command') return `${who}: ${(d.action_mode === 'power_cycle' ? d.playbook : d.kept)?.length ?? 0} steps`;
   const what = d.command_kind === 'text' ? `«${d.text}»` : `${d.command_id} ${Object.entries(d.params).map(([k, v]) => `${k}=${v}`).join(', ')}`;
   return `${who} ← ${d.site_id}: ${what}`;
 }
 
-function Version(p: { t: T; lang: Lang; w: WebDeps; title: string; draft: Draft; id: string }) {
+function Version(p: { t: T; lang: Lang; controls: readonly ControlRow[]; title: string; draft: Draft; id: string }) {
   const { t, draft: d } = p;
   return (
     <section class="card" aria-labelledby={p.id}>
@@ -32,7 +38,7 @@ function Version(p: { t: T; lang: Lang; w: WebDeps; title: string; draft: Draft;
         <dt>{t('step3')}</dt>
         <dd>{decisionWords(p.lang, decisionOf(d))}</dd>
         <dt>{t('summary_action')}</dt>
-        <dd>{actionOf(d, p.w)}</dd>
+        <dd>{actionOf(d, p.controls)}</dd>
         <dt>{t('job_enabled')}</dt>
         <dd>{d.enabled ? t('yes') : t('no')}</dd>
       </dl>
@@ -40,10 +46,12 @@ function Version(p: { t: T; lang: Lang; w: WebDeps; title: string; draft: Draft;
   );
 }
 
-export function conflictPage(c: WebContext, w: WebDeps, rec: DraftRecord) {
+export async function conflictPage(c: WebContext, w: WebDeps, rec: DraftRecord) {
   const web = c.get('web');
   const { t, lang } = web;
   const csrf = c.get('session').csrf;
+  const r = await c.get('api')<{ items: ControlRow[] }>('GET', '/control-devices');
+  const controls = r.ok ? r.data.items : [];
   const current = rec.conflict?.current as Job | null | undefined;
   const deleted = !current;
   const theirs = current ? draftFromJob(current, false) : null;
@@ -52,8 +60,8 @@ export function conflictPage(c: WebContext, w: WebDeps, rec: DraftRecord) {
     <Page web={web} base={w.base} title={deleted ? t('conflict_deleted_title') : t('conflict_title')} current="jobs">
       <Banner kind="error">{deleted ? t('conflict_deleted') : `${t('conflict_changed')} ${t('conflict_choose')}`}</Banner>
       <div class="versions">
-        <Version t={t} lang={lang} w={w} title={t('conflict_yours')} draft={rec.draft} id="v-mine" />
-        {theirs ? <Version t={t} lang={lang} w={w} title={t('conflict_theirs')} draft={theirs} id="v-theirs" /> : null}
+        <Version t={t} lang={lang} controls={controls} title={t('conflict_yours')} draft={rec.draft} id="v-mine" />
+        {theirs ? <Version t={t} lang={lang} controls={controls} title={t('conflict_theirs')} draft={theirs} id="v-theirs" /> : null}
       </div>
       <form method="post" action={`${w.base}/jobs/wizard`} class="actions">
         <CsrfField csrf={csrf} />

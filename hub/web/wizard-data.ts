@@ -86,7 +86,7 @@ export async function actionData(api: ApiCall, deps: ApiDeps, platformId: string
     catalog = r.ok ? r.data : null;
   }
   const values = Object.fromEntries(metrics.map((m) => [m.metric, m.value]));
-  const input = inputOf(draft, deps, platformId);
+  const input = await inputOf(draft, deps, platformId);
   const ctx = { job: { name: draft.name, device: input.device ?? { key_type: 'device_id' as const, key: '', name: '' }, conditions: input.conditions }, values };
   const tv = templateValues(ctx as Parameters<typeof templateValues>[0]);
   let sms: ActionData['sms'] = null;

@@ -1,16 +1,18 @@
 // The wizard's server logic, without HTML: merging a step's form fields into the draft, and
 // validating the draft with the API's own schema (jobInput) and reference checks
 // (validateJobInput, as POST /api/v1/jobs/validate), reporting only the fields of the steps asked for, by form field name.
-import type { z } from 'zod';
-import type { FieldIssue } from '../api/errors.js';
+// References are read through the store port in the session's platform only (issue 20); messages
+// are the issue codes' texts in the user's language (hub/api/issue-codes.ts), never zod's.
+import type { ApiIssue } from '../api/errors.js';
+import { issueText } from '../api/issue-codes.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { validateJobInput } from '../jobs/service.js';
 import type { JobInput } from '../model/job.js';
-import type { HubStore } from '../store/store.js';
+import { scopeOf, type StorePort } from '../store/port.js';
 import { type Draft, formField, type StepNo, stepOf, toJobInput } from './draft.js';
 import type { FieldErrors } from './context.js';
-import type { Lang } from './i18n.js';
-import { issueWords, type IssueLike, type ZodIssueLike, zodWords } from './issue-words.js';
+import { type Lang, translator } from './i18n.js';
+import { issueWords, type IssueLike } from './issue-words.js';
 
 export type Form = Record<string, string | File | (string | File)[]>;
 
@@ -90,37 +92,48 @@ export function mergeStep(d: Draft, step: StepNo, f: Form): Draft {
 }
 
 export interface ValidateDeps {
-  store: HubStore;
+  port: StorePort;
   catalogs: ReadonlyMap<string, Catalog>;
 }
 
-/** The schema's messages in the user's words (issue-words.ts), never the library's. */
-function errorMap(lang: Lang): z.core.$ZodErrorMap {
-  const say = zodWords(lang);
-  return (iss) => say(iss as ZodIssueLike);
+const MINUTE_FIELDS = new Set(['for_s', 'cooldown_s', 'no_data.after_s']);
+
+/**
+ * An issue in the user's words: its code's text, with one operator-friendly change: durations
+ * entered in minutes state their bounds in minutes. A check without a known code keeps its text.
+ */
+export function issueMessage(i: ApiIssue, lang: Lang): string {
+  const t = translator(lang);
+  if (MINUTE_FIELDS.has(i.field) && i.code === 'out_of_range') {
+    const max = i.params.max;
+    const bound = Number(max ?? i.params.min) / 60;
+    return t(max !== undefined ? 'at_most_min' : 'at_least_min', { n: Math.round(bound * 100) / 100 });
+  }
+  if (i.code === 'not_a_number') return t('not_a_number');
+  return i.code === 'invalid' ? i.message : issueText(i.code, i.params, lang);
 }
 
 /** Catalog types of the chosen command's parameters (via the platform's control device). */
-export function paramTypes(d: Draft, deps: ValidateDeps, platformId: string): Record<string, string> {
-  const device = deps.store.controlDevice(d.control_device_id);
-  if (!device || device.platform_id !== platformId) return {};
+export async function paramTypes(d: Draft, deps: ValidateDeps, platformId: string): Promise<Record<string, string>> {
+  const device = d.control_device_id ? await deps.port.controlDevices.get(scopeOf(platformId), d.control_device_id) : undefined;
+  if (!device) return {};
   const cmd = deps.catalogs.get(device.model)?.commands.find((c) => c.id === d.command_id);
   return cmd ? Object.fromEntries(Object.entries(cmd.params).map(([k, spec]) => [k, spec.type])) : {};
 }
 
 /** The API input of a draft, with catalog parameters typed. */
-export function inputOf(d: Draft, deps: ValidateDeps, platformId: string): JobInput {
-  return toJobInput(d, paramTypes(d, deps, platformId));
+export async function inputOf(d: Draft, deps: ValidateDeps, platformId: string): Promise<JobInput> {
+  return toJobInput(d, await paramTypes(d, deps, platformId));
 }
 
-/** Issues of the whole draft as the API would report them, by API field path. */
-export function draftIssues(d: Draft, lang: Lang, platformId: string, deps: ValidateDeps): FieldIssue[] {
-  // The API's own validation (POST /jobs/validate runs the same function), messages in `lang`.
-  const r = validateJobInput(inputOf(d, deps, platformId), platformId, deps.store, deps.catalogs, errorMap(lang));
-  return r.ok ? [] : r.issues;
+/** Issues of the whole draft as the API would report them, by API field path, in `lang`. */
+export async function draftIssues(d: Draft, lang: Lang, platformId: string, deps: ValidateDeps): Promise<ApiIssue[]> {
+  // The API's own validation (POST /jobs/validate runs the same function).
+  const r = await validateJobInput(await inputOf(d, deps, platformId), platformId, deps.port, deps.catalogs);
+  return r.ok ? [] : r.issues.map((i) => ({ ...i, message: issueMessage(i, lang) }));
 }
 
-/** Form errors of the steps `from`..`to` (one message per field, the first), in the user's words. */
+/** Form errors of the steps `from`..`to` (one message per field, the first), in the user's words (issue-words.ts). */
 export function stepErrors(issues: readonly IssueLike[], from: StepNo, to: StepNo, lang: Lang): FieldErrors {
   const out: FieldErrors = {};
   for (const i of issues) {

@@ -2,6 +2,7 @@
 // options of the API's template (POST /playbooks/templates/power-cycle), which builds the steps;
 // the steps of an edited job the wizard cannot edit are kept read-only. The review step shows the
 // steps in plain words and the API's playbook dry run (what would be sent to whom).
+import { scopeOf } from '../store/port.js';
 import type { ApiDeps } from '../api/context.js';
 import type { DryRun } from '../remediation/dryrun.js';
 import type { Playbook } from '../remediation/playbook.js';
@@ -47,8 +48,8 @@ export function powerCycleBody(d: Draft, model: string, lang: Lang): Record<stri
  */
 export async function buildPlaybook(api: ApiCall, deps: ApiDeps, platformId: string, d: Draft, lang: Lang, t: T): Promise<{ draft: Draft; errors: FieldErrors }> {
   if (d.action_mode !== 'power_cycle') return { draft: d, errors: {} };
-  const control = deps.store.controlDevice(d.control_device_id);
-  const model = control && control.platform_id === platformId ? control.model : null;
+  const control = d.control_device_id ? await deps.port.controlDevices.get(scopeOf(platformId), d.control_device_id) : undefined;
+  const model = control ? control.model : null;
   if (!model || !SIMPAL_MODELS.has(model)) return { draft: { ...d, action_mode: 'command', playbook: null }, errors: {} };
   const errors: FieldErrors = {};
   for (const k of ['off_min', 'long_off_min', 'boot_s'] as const) if (!Number.isFinite(num(d.pc[k]))) errors[`pc.${k}`] = t('not_a_number');

@@ -1,6 +1,7 @@
 // One step of the wizard as a page (GET /ui/jobs/draft/:id/:step): the step's fields from the
 // stored draft, with what the last post of that step left to show (errors, refusal, focus).
 import { autoName } from '../core/names.js';
+import { scopeOf } from '../store/port.js';
 import type { DryRunResult } from '../jobs/dry-run.js';
 import type { Job } from '../model/job.js';
 import type { DryRun } from '../remediation/dryrun.js';
@@ -72,17 +73,18 @@ export async function renderStep(c: WebContext, w: WebDeps, draftId: string, d: 
     body = <ActionStep t={t} lang={lang} draft={d} data={await actionData(api, w.deps, session.platform_id, d, m.metrics, lang)} errors={errors} base={w.base} />;
   } else {
     defaultGo = 'save';
-    const input = inputOf(d, w.deps, session.platform_id);
+    const input = await inputOf(d, w.deps, session.platform_id);
     const dry = await api<DryRunResult>('POST', '/jobs/dry-run', input);
     const auto = d.device ? autoName(d.device as Job['device'], decisionOf(d).conditions as Job['conditions'], d.combine, lang) : '';
-    const control = w.deps.store.controlDevice(d.control_device_id);
+    // Read in the session's platform only: a draft edited to another platform's device shows nothing of it (issue 20).
+    const control = d.control_device_id ? await w.deps.port.controlDevices.get(scopeOf(session.platform_id), d.control_device_id) : undefined;
     const sms = dry.ok && dry.data.sms && 'text' in dry.data.sms ? dry.data.sms : null;
     const steps = d.action_mode === 'power_cycle' ? d.playbook : d.action_mode === 'playbook' ? d.kept : null;
     let playbookPart = null;
     if (steps) {
       // An unsaved job has no name yet: the notifications read with the automatic one.
       const [pdry, hooks] = await Promise.all([api<DryRun>('POST', '/playbooks/dry-run', { job: { ...input, name: input.name ?? auto } }), webhookList(api)]);
-      const controls = w.deps.store.controlDevices(session.platform_id);
+      const controls = await w.deps.port.controlDevices.list(scopeOf(session.platform_id));
       const words = safeWords(steps, lang, wordsContext(w.deps, controls, hooks));
       playbookPart = (
         <>

@@ -97,5 +97,8 @@ export async function walk(): Promise<{ w: World; calls: Call[] }> {
     await call(a, 'GET', `/reports/${r}`, `/api/v1/reports/${r}?format=csv`);
   }
   await call(a, 'DELETE', '/jobs/{id}', `/api/v1/jobs/${job.id}`);
+  // Bulk import: all valid (201), and one invalid item without atomicity (200 with errors).
+  await call(a, 'POST', '/jobs:bulk', '/api/v1/jobs:bulk', { jobs: [jobBody({ name: 'bulk 1' }), jobBody({ name: 'bulk 2' })] });
+  await call(a, 'POST', '/jobs/bulk', '/api/v1/jobs/bulk?atomic=false', { jobs: [jobBody({ name: 'bulk 3' }), { device: {} }] });
   return { w, calls };
 }

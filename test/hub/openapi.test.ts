@@ -22,7 +22,7 @@ describe('OpenAPI document', () => {
     // Every route the app serves under /api/v1 is documented.
     const served = createApp(w.deps)
       .routes.filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/v1/') && r.path !== '/api/v1/openapi.json')
-      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+      .map((r) => `${r.method} ${r.path.replace(/\/:(\w+)/g, '/{$1}')}`);
     expect(served.length).toBeGreaterThan(40);
     expect(served.filter((r) => !documented.includes(r))).toEqual([]);
     const problems: string[] = [];

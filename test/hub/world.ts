@@ -17,6 +17,7 @@ import type { Job } from '../../hub/model/job.js';
 import { Poller } from '../../hub/poller/poller.js';
 import { DeviceDirectory } from '../../hub/prometheus/devices.js';
 import { HubStore } from '../../hub/store/store.js';
+import { LowdbStore } from '../../hub/store/lowdb-adapter.js';
 import { endpoint, FakePrometheus, tempDir } from './fixtures.js';
 
 export class RecordingPublisher implements MqttPublisher {
@@ -101,8 +102,9 @@ export async function createWorld(dir = tempDir('world')): Promise<World> {
   sites = new SiteMonitor({ store, mqtt: pub, log: silentLogger, now: clock.now, onOnline: async (ref) => void (await dispatcher.resendPending(ref.platform_id, ref.site_id, true)) });
   const poller = new Poller({ store, query: prom.query, clock, firer: remediation, verify: engine, log: silentLogger });
   const siteMonitor = sites;
+  const port = await LowdbStore.open(store, dir);
   const deps: ApiDeps = {
-    store,
+    port,
     catalogs,
     adminTokenHash: hashToken(ADMIN_TOKEN),
     now: clock.now,

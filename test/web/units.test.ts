@@ -67,7 +67,7 @@ describe('wizard draft', () => {
       ],
       combine: 'or',
     });
-    const input = jobInput.parse(inputOf(draftFromJob(job, false), w.deps, 'a'));
+    const input = jobInput.parse(await inputOf(draftFromJob(job, false), w.deps, 'a'));
     const { id: _i, platform_id: _p, name: _n, name_auto: _a, created_at: _c, updated_at: _u, ...rest } = job;
     expect(input).toEqual({ ...rest, name: job.name });
     const clone = draftFromJob(job, true);
@@ -92,15 +92,15 @@ describe('wizard draft', () => {
     const w = await createWorld();
     const d = draftFromJob(w.job('a'), false);
     const bad = { ...d, for_min: '99999', conditions: [{ metric: 'x', op: '>', value: 'много' }], windows_on: true, tz: 'Mars/Base', site_id: 's9' };
-    const ru = stepErrors(draftIssues(bad, 'ru', 'a', w.deps), 1, 5, 'ru');
+    const ru = stepErrors(await draftIssues(bad, 'ru', 'a', w.deps), 1, 5, 'ru');
     expect(ru['for_min']).toBe('Не больше 10080 мин');
     expect(ru['conditions[0].value']).toBe('Введите число');
     expect(ru['windows.tz']).toBe('Часовой пояс, например Europe/Moscow');
-    const en = stepErrors(draftIssues({ ...d, site_id: 's9' }, 'en', 'a', w.deps), 4, 4, 'en');
+    const en = stepErrors(await draftIssues({ ...d, site_id: 's9' }, 'en', 'a', w.deps), 4, 4, 'en');
     expect(en['steps[0].site_id']).toBe('There is no site "s9"');
-    expect(stepErrors(draftIssues(d, 'ru', 'a', w.deps), 1, 5, 'ru')).toEqual({});
+    expect(stepErrors(await draftIssues(d, 'ru', 'a', w.deps), 1, 5, 'ru')).toEqual({});
     // Another platform's control device is refused as the API refuses it.
-    expect(stepErrors(draftIssues(d, 'ru', 'b', w.deps), 1, 5, 'ru')['steps[0].control_device_id']).toBe('Такого управляемого устройства нет');
+    expect(stepErrors(await draftIssues(d, 'ru', 'b', w.deps), 1, 5, 'ru')['steps[0].control_device_id']).toBe('Такого управляемого устройства нет');
   });
 });
 

@@ -51,7 +51,7 @@ describe('remediation API', () => {
     expect(created.body.secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
     const id = created.body.id as string;
     const list = await api('GET', '/api/v1/webhooks');
-    expect(list.body.items).toEqual([{ id, platform_id: 'a', url: 'https://example.org/hook', enabled: true, created_at: expect.any(String) }]);
+    expect(list.body.items).toEqual([{ id, platform_id: 'a', url: 'https://example.org/hook', enabled: true, created_at: expect.any(String), version: 1 }]);
     expect(JSON.stringify(list.body)).not.toContain(created.body.secret);
     expect((await api('PATCH', `/api/v1/webhooks/${id}`, { enabled: false })).body.enabled).toBe(false);
     expect((await api('GET', `/api/v1/webhooks/${id}/deliveries`)).body.items).toEqual([]);
