@@ -240,6 +240,29 @@ describe('the wizard as pages (issue 17)', () => {
     await ctx.close();
   });
 
+  it('manages sites and control devices in the form (axe, 390 px)', { timeout: 60_000 }, async () => {
+    const { ctx, page } = await context('ru', 390);
+    await page.goto(`${live.url}/ui/sites`);
+    await check(page, '27-sites-phone', 390);
+    await page.getByRole('link', { name: /Новая площадка/ }).click();
+    await page.getByLabel('Код площадки').fill('kazan-9');
+    await page.getByLabel('Название').fill('Казань, склад');
+    await page.getByRole('button', { name: 'Создать площадку' }).click();
+    const secret = (await page.locator('#mqtt-password').innerText()).trim();
+    expect(secret.length).toBeGreaterThanOrEqual(12);
+    await check(page, '28-site-secret-phone', 390);
+    expect(live.hub.store.site('a', 'kazan-9')?.name).toBe('Казань, склад');
+    // The password is not shown again.
+    await page.goto(`${live.url}/ui/sites`);
+    expect(await page.content()).not.toContain(secret);
+    await page.goto(`${live.url}/ui/controls`);
+    await page.getByLabel('Номер SIM-карты устройства').fill('позвоните мне');
+    await page.getByRole('button', { name: 'Добавить устройство' }).click();
+    expect(await page.locator('[data-error-for="phone"]').innerText()).toBe('Номер в международном виде, например +79161234567');
+    await check(page, '29-controls-error-phone', 390);
+    await ctx.close();
+  });
+
   for (const [lang, width] of [
     ['ru', 1100],
     ['en', 390],
