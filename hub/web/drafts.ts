@@ -2,11 +2,13 @@
 // reload show what was typed, and a draft outlives its session. A draft belongs to whoever
 // signed in (the token's hash and the platform), not to the session: signing in again after the
 // session expired finds it. Kept 24 h after its last change, at most MAX_PER_OWNER per owner and
-// MAX_TOTAL in all (the oldest go first). With a file (the hub's data dir) drafts survive a
-// restart: written atomically (temp file + rename, mode 0600) on every change.
+// MAX_TOTAL in all (the oldest go first). With a directory (the hub's data dir) drafts survive a
+// restart: one file per draft (`<id>.json`, mode 0600, directory 0700), written atomically (temp
+// file + rename) on every change of that draft only, so a post costs one small write whatever
+// the number of drafts.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FieldErrors } from './context.js';
 import { type Draft, decodeDraft, encodeDraft } from './draft.js';
 
@@ -74,25 +76,35 @@ export class FileDraftStore implements DraftStore {
 
   constructor(
     private readonly now: () => number,
-    private readonly file: string | null = null,
+    /** Directory of the drafts' files; null: memory only. */
+    private readonly dir: string | null = null,
     private readonly ttlMs = DRAFT_TTL_MS,
   ) {}
 
   private load(): void {
     if (this.loaded) return;
     this.loaded = true;
-    if (!this.file) return;
-    let doc: unknown;
+    if (!this.dir) return;
+    let names: string[];
     try {
-      doc = JSON.parse(readFileSync(this.file, 'utf8'));
+      names = readdirSync(this.dir);
     } catch {
-      return; // none yet or unreadable: no drafts
+      return; // none yet: no drafts
     }
-    const list = (doc as { version?: number; drafts?: unknown }).version === 1 ? (doc as { drafts: unknown }).drafts : null;
-    if (!Array.isArray(list)) return;
-    for (const e of list as Array<Partial<DraftRecord>>) {
-      if (!isDraftId(e.id) || typeof e.owner !== 'string' || typeof e.key !== 'string' || typeof e.updated_at !== 'number') continue;
-      if (e.updated_at + this.ttlMs <= this.now()) continue;
+    for (const name of names) {
+      const id = name.endsWith('.json') ? name.slice(0, -5) : '';
+      if (!isDraftId(id)) continue;
+      let e: Partial<DraftRecord>;
+      try {
+        e = JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as Partial<DraftRecord>;
+      } catch {
+        continue; // unreadable: skipped (dropped at the next sweep of its id)
+      }
+      if (e.id !== id || typeof e.owner !== 'string' || typeof e.key !== 'string' || typeof e.updated_at !== 'number') continue;
+      if (e.updated_at + this.ttlMs <= this.now()) {
+        this.remove(id);
+        continue;
+      }
       this.drafts.set(e.id, {
         id: e.id,
         owner: e.owner,
@@ -108,26 +120,37 @@ export class FileDraftStore implements DraftStore {
     }
   }
 
-  private save(): void {
-    if (!this.file) return;
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, drafts: [...this.drafts.values()] }), { mode: 0o600 });
-    renameSync(tmp, this.file);
+  private write(r: DraftRecord): void {
+    if (!this.dir) return;
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const file = join(this.dir, `${r.id}.json`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(r), { mode: 0o600 });
+    renameSync(tmp, file);
+  }
+
+  private remove(id: string): void {
+    this.drafts.delete(id);
+    if (!this.dir) return;
+    try {
+      unlinkSync(join(this.dir, `${id}.json`));
+    } catch {
+      // gone already
+    }
   }
 
   private sweep(): void {
     const t = this.now();
-    for (const [id, r] of this.drafts) if (r.updated_at + this.ttlMs <= t) this.drafts.delete(id);
+    for (const [id, r] of this.drafts) if (r.updated_at + this.ttlMs <= t) this.remove(id);
   }
 
   /** Drop the owner's oldest drafts beyond the limit, and the oldest of all beyond the total. */
   private bound(owner: string): void {
     const mine = [...this.drafts.values()].filter((r) => r.owner === owner).sort((a, b) => a.updated_at - b.updated_at);
-    while (mine.length > MAX_PER_OWNER) this.drafts.delete((mine.shift() as DraftRecord).id);
+    while (mine.length > MAX_PER_OWNER) this.remove((mine.shift() as DraftRecord).id);
     if (this.drafts.size > MAX_TOTAL) {
       const all = [...this.drafts.values()].sort((a, b) => a.updated_at - b.updated_at);
-      for (const r of all.slice(0, this.drafts.size - MAX_TOTAL)) this.drafts.delete(r.id);
+      for (const r of all.slice(0, this.drafts.size - MAX_TOTAL)) this.remove(r.id);
     }
   }
 
@@ -148,7 +171,7 @@ export class FileDraftStore implements DraftStore {
     };
     this.drafts.set(record.id, record);
     this.bound(owner);
-    this.save();
+    this.write(record);
     return record;
   }
 
@@ -158,7 +181,7 @@ export class FileDraftStore implements DraftStore {
     const r = this.drafts.get(id);
     if (!r || r.owner !== owner) return undefined;
     if (r.updated_at + this.ttlMs <= this.now()) {
-      this.drafts.delete(id);
+      this.remove(id);
       return undefined;
     }
     return r;
@@ -168,12 +191,12 @@ export class FileDraftStore implements DraftStore {
     this.load();
     record.updated_at = this.now();
     this.drafts.set(record.id, record);
-    this.save();
+    this.write(record);
   }
 
   delete(id: string): void {
     this.load();
-    if (this.drafts.delete(id)) this.save();
+    this.remove(id);
   }
 
   get size(): number {

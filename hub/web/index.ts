@@ -32,7 +32,7 @@ export interface WebOptions {
   sessions?: SessionStore;
   /** Keep sessions in this file across restarts (e.g. <data_dir>/web-sessions.json). */
   sessionFile?: string;
-  /** Where wizard drafts live; default a FileDraftStore beside the session file (memory without one). */
+  /** Where wizard drafts live; default a FileDraftStore in `web-drafts/` beside the session file (memory without one). */
   drafts?: DraftStore;
   log?: Logger;
 }
@@ -41,7 +41,7 @@ export interface WebOptions {
 export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions = {}): Hono<WebEnv> {
   const base = options.base ?? '/ui';
   const w: WebDeps = { deps, base, sessions: options.sessions ?? new SessionStore(deps.now, undefined, undefined, options.sessionFile ?? null) };
-  const drafts = options.drafts ?? new FileDraftStore(deps.now, options.sessionFile ? join(dirname(options.sessionFile), 'web-drafts.json') : null);
+  const drafts = options.drafts ?? new FileDraftStore(deps.now, options.sessionFile ? join(dirname(options.sessionFile), 'web-drafts') : null);
   const web = new Hono<WebEnv>();
   const log = options.log ?? createLogger('hub').child('web');
 

@@ -1,7 +1,7 @@
 // Wizard drafts kept on the server (issue 17) and field errors in the user's words: the draft
 // store (owner, 24 h, bounds, a 0600 file that survives a restart), every issue code said in
 // Russian and English, the API's English messages recognised, library text never shown.
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalogs } from '../../hub/catalog/catalog.js';
@@ -12,25 +12,28 @@ import { ISSUE_WORDS, issueWords, zodIssue } from '../../hub/web/issue-words.js'
 import { tempDir } from '../hub/fixtures.js';
 
 describe('draft store', () => {
-  it('keeps a draft for its owner only, 24 h after its last change, in a 0600 file across a restart', () => {
+  it('keeps a draft for its owner only, 24 h after its last change, in 0600 files across a restart', () => {
     let now = 1_000_000;
-    const file = join(tempDir('drafts'), 'web-drafts.json');
-    const store = new FileDraftStore(() => now, file);
+    const dir = join(tempDir('drafts'), 'web-drafts');
+    const store = new FileDraftStore(() => now, dir);
     const alice = draftOwner('hash-a', 'a');
     const rec = store.create(alice, { ...emptyDraft(), name: 'черновик' }, '3');
     expect(store.get(rec.id, draftOwner('hash-a', 'b'))).toBeUndefined();
     expect(store.get(rec.id, draftOwner('hash-b', 'a'))).toBeUndefined();
     expect(store.get('../../etc', alice)).toBeUndefined();
-    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, `${rec.id}.json`)).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
     now += DRAFT_TTL_MS - 1000;
     rec.draft = { ...rec.draft, for_min: '7' };
     store.put(rec);
     // A restarted hub reads the file: the draft, its key and version are there.
     now += DRAFT_TTL_MS - 1000;
-    const again = new FileDraftStore(() => now, file).get(rec.id, alice);
+    const again = new FileDraftStore(() => now, dir).get(rec.id, alice);
     expect(again).toMatchObject({ key: rec.key, opened_version: '3', draft: { name: 'черновик', for_min: '7' } });
     now += 2000;
-    expect(new FileDraftStore(() => now, file).get(rec.id, alice)).toBeUndefined();
+    expect(new FileDraftStore(() => now, dir).get(rec.id, alice)).toBeUndefined();
+    // Expired drafts are removed from the disk too.
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('bounds the drafts of one owner (the oldest go first)', () => {
