@@ -10,6 +10,8 @@ import { emptyDraft } from '../../hub/web/draft.js';
 import { DRAFT_TTL_MS, draftOwner, FileDraftStore, MAX_PER_OWNER } from '../../hub/web/drafts.js';
 import { ISSUE_WORDS, issueWords, zodIssue } from '../../hub/web/issue-words.js';
 import { tempDir } from '../hub/fixtures.js';
+import { TOKENS } from '../hub/world.js';
+import { createWebWorld, WebClient, wizardState } from './helpers.js';
 
 describe('draft store', () => {
   it('keeps a draft for its owner only, 24 h after its last change, in 0600 files across a restart', () => {
@@ -107,5 +109,38 @@ describe('commands in plain words', () => {
       expect(categoryName(c.category, 'en'), c.category).not.toMatch(CYRILLIC);
       for (const spec of Object.values(c.params)) expect(paramTitle(spec.title, 'en').replace(/ПН, ВТ, \.\.\., ВС/, ''), spec.title).not.toMatch(CYRILLIC);
     }
+  });
+});
+
+describe('sign-in returns to the draft', () => {
+  it('sends a post of an expired session to sign-in and back to its step; next is only a local path', async () => {
+    const w = await createWebWorld();
+    const b = new WebClient(w.app);
+    await b.signIn(TOKENS.a);
+    const page = await b.get('/ui/jobs/new');
+    const { draft_id } = wizardState(page.text);
+    expect(draft_id).toMatch(/^[\w-]{16,}$/);
+    // The session ends (cookie gone); the post of step 3 goes to sign-in with the draft as next.
+    b.cookies.delete('gsmjobs_sid');
+    const res = await b.request('POST', '/ui/jobs/wizard', { _csrf: b.csrf, draft_id, step: '3', go: 'next' });
+    expect(res.status).toBe(303);
+    const next = `/ui/jobs/draft/${draft_id}/3`;
+    expect(res.location).toBe(`/ui/signin?next=${encodeURIComponent(next)}`);
+    await b.get(res.location ?? '');
+    // Signed in again: redirected to the draft's step (the client follows the redirect).
+    const signed = await b.post('/ui/signin', { token: TOKENS.a, next });
+    expect(signed.status).toBe(200);
+    expect(signed.text).toContain('Шаг 3 из 5');
+    expect(signed.text).toContain(`name="draft_id" value="${draft_id}"`);
+    // Another origin or a scheme-relative path is never a target.
+    for (const bad of ['https://evil.example/ui/jobs', '//evil.example/ui/jobs', '/ui\\..\\evil']) {
+      const c = new WebClient(w.app);
+      await c.get('/ui/signin');
+      expect((await c.post('/ui/signin', { token: TOKENS.a, next: bad })).location, bad).toBe('/ui/jobs');
+    }
+    // Someone else's session does not see the draft.
+    const other = new WebClient(w.app);
+    await other.signIn(TOKENS.b);
+    expect((await other.get(next)).status).toBe(404);
   });
 });
