@@ -60,11 +60,11 @@ export function RefreshButton(p: { t: T }) {
   );
 }
 
-export function ActionStep(p: { t: T; lang?: Lang; draft: Draft; data: ActionData; errors: FieldErrors; base: string }) {
+export function ActionStep(p: { t: T; lang?: Lang; usage?: Readonly<Record<string, number>>; draft: Draft; data: ActionData; errors: FieldErrors; base: string }) {
   return <SendStepFields {...p} />;
 }
 
-function SendStepFields(p: { t: T; lang?: Lang; draft: Draft; data: ActionData; errors: FieldErrors; base: string }) {
+function SendStepFields(p: { t: T; lang?: Lang; usage?: Readonly<Record<string, number>>; draft: Draft; data: ActionData; errors: FieldErrors; base: string }) {
   const { t, draft: d, data, errors } = p;
   const control = data.controls.find((c) => c.id === d.control_device_id);
   return (
@@ -110,7 +110,7 @@ function SendStepFields(p: { t: T; lang?: Lang; draft: Draft; data: ActionData; 
       ) : d.action_mode === 'playbook' && data.keptWords ? (
         <KeptPlaybook t={t} words={data.keptWords} />
       ) : (
-        <CommandFields t={t} lang={p.lang} draft={d} data={data} errors={errors} control={control ?? null} />
+        <CommandFields t={t} lang={p.lang} usage={p.usage} draft={d} data={data} errors={errors} control={control ?? null} />
       )}
       <OtherStepErrors errors={errors} shown={[`${S}.site_id`, `${S}.control_device_id`, `${S}.command.command_id`, `${S}.command.params`, `${S}.command.text`, ...Object.keys(errors).filter((k) => k.startsWith(`${S}.command.params.`))]} />
       </div>
@@ -119,7 +119,7 @@ function SendStepFields(p: { t: T; lang?: Lang; draft: Draft; data: ActionData; 
   );
 }
 
-function CommandFields(p: { t: T; lang?: Lang; draft: Draft; data: ActionData; errors: FieldErrors; control: ControlRow | null }) {
+function CommandFields(p: { t: T; lang?: Lang; usage?: Readonly<Record<string, number>> | undefined; draft: Draft; data: ActionData; errors: FieldErrors; control: ControlRow | null }) {
   const { t, draft: d, data, errors, control } = p;
   return (
     <div>
@@ -133,7 +133,7 @@ function CommandFields(p: { t: T; lang?: Lang; draft: Draft; data: ActionData; e
         <RefreshButton t={t} />
       </fieldset>
       <div id="command-area">
-        {d.command_kind === 'catalog' ? <CatalogFields t={t} lang={p.lang ?? 'ru'} draft={d} control={control ?? null} catalog={data.catalog} errors={errors} /> : <TextField t={t} draft={d} data={data} errors={errors} />}
+        {d.command_kind === 'catalog' ? <CatalogFields t={t} lang={p.lang ?? 'ru'} usage={p.usage ?? {}} draft={d} control={control ?? null} catalog={data.catalog} errors={errors} /> : <TextField t={t} draft={d} data={data} errors={errors} />}
         <p class="sms-rendered" id="sms-rendered" aria-live="polite">
           {data.sms ? `${t('sms_will_send', { text: data.sms.text })} (${data.sms.parts} SMS, ${data.sms.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS2'})` : ''}
         </p>
@@ -142,13 +142,16 @@ function CommandFields(p: { t: T; lang?: Lang; draft: Draft; data: ActionData; e
   );
 }
 
-function CatalogFields(p: { t: T; lang: Lang; draft: Draft; control: ControlRow | null; catalog: Catalog | null; errors: FieldErrors }) {
+function CatalogFields(p: { t: T; lang: Lang; usage: Readonly<Record<string, number>>; draft: Draft; control: ControlRow | null; catalog: Catalog | null; errors: FieldErrors }) {
   const { t, lang, draft: d, errors } = p;
   if (p.control && !p.catalog) return <p class="error">{t('command_no_catalog', { model: p.control.model })}</p>;
   if (!p.catalog) return null;
   const commands = p.catalog.commands;
   // The commands used most come first (one arrow press away), then the rest by group.
-  const common = (COMMON_COMMANDS[p.catalog.model] ?? []).map((id) => commands.find((c) => c.id === id)).filter((c): c is CatalogCommand => c !== undefined);
+  // The platform's jobs' favourites first, then the usual ones; three at most.
+  const used = commands.filter((c) => (p.usage[c.id] ?? 0) > 0).sort((a, b) => (p.usage[b.id] ?? 0) - (p.usage[a.id] ?? 0));
+  const usual = (COMMON_COMMANDS[p.catalog.model] ?? []).map((id) => commands.find((c) => c.id === id)).filter((c): c is CatalogCommand => c !== undefined);
+  const common = [...new Set([...used, ...usual])].slice(0, 3);
   const rest = commands.filter((c) => !common.includes(c));
   const categories = [...new Set(rest.map((c) => c.category))];
   const cmd = commands.find((c) => c.id === d.command_id);

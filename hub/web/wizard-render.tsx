@@ -2,6 +2,7 @@
 // stored draft, with what the last post of that step left to show (errors, refusal, focus).
 import { autoName } from '../core/names.js';
 import { scopeOf } from '../store/port.js';
+import type { ApiCall } from './api-client.js';
 import type { DryRunResult } from '../jobs/dry-run.js';
 import type { Job } from '../model/job.js';
 import type { DryRun } from '../remediation/dryrun.js';
@@ -26,6 +27,15 @@ function commandWords(d: Draft, model: string, w: WebDeps, lang: Lang, rendered:
   if (d.command_kind === 'text') return `«${rendered ?? d.text}»`;
   const cmd = w.deps.catalogs.get(model)?.commands.find((c) => c.id === d.command_id);
   return cmd ? commandPhrase(cmd, d.params, lang) : d.command_id || '—';
+}
+
+/** How often each catalog command is used by the platform's jobs (the most used come first). */
+async function commandUsage(api: ApiCall): Promise<Record<string, number>> {
+  const r = await api<{ items: Job[] }>('GET', '/jobs?limit=200');
+  const out: Record<string, number> = {};
+  if (!r.ok) return out;
+  for (const j of r.data.items) for (const s of j.steps) if (s.type === 'send' && s.command.kind === 'catalog') out[s.command.command_id] = (out[s.command.command_id] ?? 0) + 1;
+  return out;
 }
 
 export interface RenderOpts {
@@ -69,8 +79,8 @@ export async function renderStep(c: WebContext, w: WebDeps, draftId: string, d: 
     const m = await deviceMetrics(api, d.device);
     body = <ConditionStep t={t} lang={lang} draft={d} metrics={m.metrics} errors={errors} preview={decisionWords(lang, decisionOf(d))} />;
   } else if (step === 4) {
-    const m = await deviceMetrics(api, d.device);
-    body = <ActionStep t={t} lang={lang} draft={d} data={await actionData(api, w.deps, session.platform_id, d, m.metrics, lang)} errors={errors} base={w.base} />;
+    const [m, usage] = await Promise.all([deviceMetrics(api, d.device), commandUsage(api)]);
+    body = <ActionStep t={t} lang={lang} usage={usage} draft={d} data={await actionData(api, w.deps, session.platform_id, d, m.metrics, lang)} errors={errors} base={w.base} />;
   } else {
     defaultGo = 'save';
     const input = await inputOf(d, w.deps, session.platform_id);

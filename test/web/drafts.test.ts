@@ -144,3 +144,26 @@ describe('sign-in returns to the draft', () => {
     expect((await other.get(next)).status).toBe(404);
   });
 });
+
+describe('the catalog list', () => {
+  it("puts the platform's most used commands first", async () => {
+    const w = await createWebWorld();
+    const job = w.job('a');
+    await w.store.putJob(job);
+    const first = async () => {
+      const b = new WebClient(w.app);
+      await b.signIn(TOKENS.a);
+      const { draft_id } = wizardState((await b.get(`/ui/jobs/${job.id}/edit`)).text);
+      const page = await b.get(`/ui/jobs/draft/${draft_id}/4`);
+      return /<optgroup label="Часто используемые">\s*<option value="([^"]+)"/.exec(page.text)?.[1];
+    };
+    expect(await first()).toBe('12_0_minutes_1');
+    for (const n of [1, 2]) {
+      const other = w.job('a', { name: `off ${n}` });
+      const send = other.steps[0] as { command: unknown };
+      send.command = { kind: 'catalog', command_id: '02_0', params: {} };
+      await w.store.putJob({ ...other, id: `job-off-${n}` });
+    }
+    expect(await first()).toBe('02_0');
+  });
+});
