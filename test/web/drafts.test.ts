@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalogs } from '../../hub/catalog/catalog.js';
 import { categoryName, commandPhrase, paramTitle } from '../../hub/catalog/words.js';
+import type { Job, JobInput } from '../../hub/model/job.js';
+import type { ApiCall, ApiResult } from '../../hub/web/api-client.js';
 import { emptyDraft } from '../../hub/web/draft.js';
-import { DRAFT_TTL_MS, draftOwner, FileDraftStore, MAX_PER_OWNER } from '../../hub/web/drafts.js';
+import { DRAFT_TTL_MS, type DraftRecord, draftOwner, FileDraftStore, MAX_PER_OWNER } from '../../hub/web/drafts.js';
 import { ISSUE_WORDS, issueWords, zodIssue } from '../../hub/web/issue-words.js';
+import { ifMatch, saveDraft, versionOf } from '../../hub/web/wizard-save.js';
 import { tempDir } from '../hub/fixtures.js';
 import { TOKENS } from '../hub/world.js';
 import { createWebWorld, WebClient, wizardState } from './helpers.js';
@@ -165,5 +168,48 @@ describe('the catalog list', () => {
       await w.store.putJob({ ...other, id: `job-off-${n}` });
     }
     expect(await first()).toBe('02_0');
+  });
+});
+
+describe('saving a draft', () => {
+  type Call = { method: string; path: string; headers: Record<string, string> };
+  /** An API that answers from a script (the real API's shapes) and records what it was sent. */
+  function fakeApi(answers: Record<string, ApiResult<unknown>>, calls: Call[]): ApiCall {
+    return (async (method: string, path: string, _body?: unknown, headers: Record<string, string> = {}) => {
+      calls.push({ method, path, headers });
+      return answers[`${method} ${path}`] ?? { ok: false, status: 500, error: { code: 'x', message: 'x' } };
+    }) as ApiCall;
+  }
+  const job = { id: 'j1', name: 'J', updated_at: '2026-12-07T10:00:00.000Z', version: 3 } as unknown as Job;
+  const rec = (over: Partial<DraftRecord> = {}): DraftRecord => ({ id: 'd'.repeat(20), owner: 'o', draft: { ...emptyDraft(), edit_id: 'j1' }, key: 'k'.repeat(20), opened_version: '3', view: {}, conflict: null, saved_job_id: null, saved_digest: null, updated_at: 0, ...over });
+  const ok = (data: unknown, etag: string | null = null): ApiResult<unknown> => ({ ok: true, status: 200, data, etag, replayed: false });
+
+  it('posts a new job with the Idempotency-Key and puts an edit with If-Match', async () => {
+    const calls: Call[] = [];
+    const api = fakeApi({ 'POST /jobs': ok(job), 'GET /jobs/j1': ok(job, '"3"'), 'PUT /jobs/j1': ok({ ...job, version: 4 }, '"4"') }, calls);
+    expect(await saveDraft(api, rec({ draft: emptyDraft() }), {} as JobInput)).toMatchObject({ kind: 'saved', job: { id: 'j1' } });
+    expect(calls[0]).toMatchObject({ method: 'POST', headers: { 'idempotency-key': 'k'.repeat(20) } });
+    const out = await saveDraft(api, rec(), {} as JobInput);
+    expect(out).toMatchObject({ kind: 'saved', etag: '"4"' });
+    expect(calls.at(-1)).toMatchObject({ method: 'PUT', headers: { 'if-match': '"3"' } });
+    // Before the API sends versions: updated_at is compared here and no If-Match is sent.
+    expect(ifMatch('u:2026-12-07T10:00:00.000Z')).toEqual({});
+    expect(versionOf({ ...job, version: undefined } as unknown as Job)).toBe('u:2026-12-07T10:00:00.000Z');
+  });
+
+  it('turns a changed version, a 412 and a 404 into the conflict and deleted pages', async () => {
+    const calls: Call[] = [];
+    // Changed since the draft was opened (seen before the PUT).
+    const changed = fakeApi({ 'GET /jobs/j1': ok({ ...job, version: 5 }, '"5"') }, calls);
+    expect(await saveDraft(changed, rec(), {} as JobInput)).toMatchObject({ kind: 'conflict', current_version: '5' });
+    expect(calls.some((c) => c.method === 'PUT')).toBe(false);
+    // Changed between the read and the PUT: the API's 412 with the current record, or null when deleted.
+    const refused = (current: unknown): ApiResult<unknown> => ({ ok: false, status: 412, error: { code: 'version_conflict', message: 'stale', current_version: 6, current } });
+    const race = fakeApi({ 'GET /jobs/j1': ok(job, '"3"'), 'PUT /jobs/j1': refused({ ...job, version: 6, name: 'theirs' }) }, []);
+    expect(await saveDraft(race, rec(), {} as JobInput)).toMatchObject({ kind: 'conflict', current_version: '6', current: { name: 'theirs' } });
+    const raceGone = fakeApi({ 'GET /jobs/j1': ok(job, '"3"'), 'PUT /jobs/j1': refused(null) }, []);
+    expect(await saveDraft(raceGone, rec(), {} as JobInput)).toEqual({ kind: 'deleted' });
+    const gone = fakeApi({ 'GET /jobs/j1': { ok: false, status: 404, error: { code: 'not_found', message: 'job not found' } } }, []);
+    expect(await saveDraft(gone, rec(), {} as JobInput)).toEqual({ kind: 'deleted' });
   });
 });
