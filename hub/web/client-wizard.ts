@@ -100,6 +100,9 @@ function init(form) {
       .replace('{parts}', String(plan.parts))
       .replace('{encoding}', plan.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS2');
     counter.dataset.parts = String(plan.parts);
+    // The limit is on the page before it is hit; past it, it is marked.
+    const limit = document.getElementById('sms-limit');
+    if (limit) limit.classList.toggle('over', plan.parts > Number(counter.dataset.max || 3));
     counter.dataset.encoding = plan.encoding;
   }
   form.addEventListener('input', function (ev) {

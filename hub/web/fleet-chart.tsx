@@ -1,6 +1,6 @@
 // The fleet page's chart: remediations per day, stacked by outcome, as inline SVG (no script, no
 // inline style: colours come from classes in app.css, so the strict CSP holds). Pure.
-import type { T } from './i18n.js';
+import { formatDay, type Lang, type T } from './i18n.js';
 import type { DailyRow } from './remediation-types.js';
 
 export const OUTCOMES = ['recovered', 'not_recovered', 'unknown', 'escalated', 'cancelled'] as const;
@@ -23,8 +23,9 @@ export function fillDays(rows: readonly DailyRow[], since: string, until: string
 
 const total = (r: DailyRow) => OUTCOMES.reduce((n, o) => n + (r[o] ?? 0), 0);
 
-export function DailyChart(p: { t: T; rows: DailyRow[] }) {
+export function DailyChart(p: { t: T; lang?: Lang; rows: DailyRow[] }) {
   const { t, rows } = p;
+  const lang = p.lang ?? 'ru';
   const H = 160;
   const top = 10;
   const bottom = 22;
@@ -34,8 +35,8 @@ export function DailyChart(p: { t: T; rows: DailyRow[] }) {
   const width = Math.max(320, left + rows.length * (bar + gap) + 10);
   const max = Math.max(1, ...rows.map(total));
   const scale = (H - top - bottom) / max;
-  const labelEvery = Math.max(1, Math.ceil(rows.length / 12));
-  const summary = rows.map((r) => `${r.day}: ${OUTCOMES.map((o) => `${t(`outcome_${o}`)} ${r[o] ?? 0}`).join(', ')}`).join('; ');
+  const labelEvery = Math.max(1, Math.ceil(rows.length / 8), Math.ceil(36 / (bar + gap)));
+  const summary = rows.map((r) => `${formatDay(lang, r.day)}: ${OUTCOMES.map((o) => `${t(`outcome_${o}`)} ${r[o] ?? 0}`).join(', ')}`).join('; ');
   return (
     <figure class="chart" id="daily-chart">
       <svg viewBox={`0 0 ${width} ${H}`} width={width} height={H} role="img" aria-labelledby="chart-title chart-desc" class="bars">
@@ -53,7 +54,7 @@ export function DailyChart(p: { t: T; rows: DailyRow[] }) {
           let y = H - bottom;
           return (
             <g class="day" data-day={r.day}>
-              <title>{`${r.day}: ${OUTCOMES.map((o) => `${t(`outcome_${o}`)} ${r[o] ?? 0}`).join(', ')}`}</title>
+              <title>{`${formatDay(lang, r.day)}: ${OUTCOMES.map((o) => `${t(`outcome_${o}`)} ${r[o] ?? 0}`).join(', ')}`}</title>
               {OUTCOMES.map((o) => {
                 const h = (r[o] ?? 0) * scale;
                 if (h <= 0) return null;
@@ -62,7 +63,7 @@ export function DailyChart(p: { t: T; rows: DailyRow[] }) {
               })}
               {i % labelEvery === 0 ? (
                 <text x={x + bar / 2} y={H - 6} class="tick" text-anchor="middle">
-                  {r.day.slice(5)}
+                  {formatDay(lang, r.day, true)}
                 </text>
               ) : null}
             </g>

@@ -27,9 +27,25 @@ export function formatNumber(lang: Lang, n: number | null | undefined): string {
   return new Intl.NumberFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { maximumFractionDigits: 3 }).format(n);
 }
 
-export function formatTime(lang: Lang, iso: string | null | undefined): string {
+/**
+ * The zone times are shown in. Platforms have no zone setting yet: the server's zone (seam:
+ * give a platform a `time_zone` and pass it here; schedules already name their own).
+ */
+export const DISPLAY_ZONE: string = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+const locale = (lang: Lang) => (lang === 'ru' ? 'ru-RU' : 'en-GB');
+
+/** The one date-and-time format of every page: 07.12.2026, 09:30:00 MSK (en: 07/12/2026, ...). */
+export function formatTime(lang: Lang, iso: string | null | undefined, zone: string = DISPLAY_ZONE): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'short', timeStyle: 'medium', timeZone: 'UTC' }).format(d) + ' UTC';
+  return new Intl.DateTimeFormat(locale(lang), { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: zone, timeZoneName: 'short' }).format(d);
+}
+
+/** A calendar day (yyyy-mm-dd) in the same format as formatTime's date; `short` drops the year. */
+export function formatDay(lang: Lang, day: string, short = false): string {
+  const d = new Date(`${day}T12:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(d.getTime())) return day;
+  return new Intl.DateTimeFormat(locale(lang), { ...(short ? {} : { year: 'numeric' }), month: '2-digit', day: '2-digit', timeZone: 'UTC' }).format(d);
 }

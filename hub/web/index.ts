@@ -12,6 +12,7 @@ import type { WebDeps, WebEnv } from './context.js';
 import { errorPage } from './errors.js';
 import { isLang, pickLang, translator } from './i18n.js';
 import { historyRoutes } from './routes-history.js';
+import { sitesRoutes } from './routes-sites.js';
 import { executionRoutes } from './routes-execution.js';
 import { incidentRoutes } from './routes-incidents.js';
 import { fleetRoutes } from './routes-fleet.js';
@@ -20,6 +21,8 @@ import { jobsRoutes } from './routes-jobs.js';
 import { authRoutes, cookieOptions } from './routes-auth.js';
 import { wizardRoutes } from './routes-wizard.js';
 import { SESSION_COOKIE, SessionStore, sameSecret } from './session.js';
+import { type DraftStore, FileDraftStore, isDraftId } from './drafts.js';
+import { dirname, join } from 'node:path';
 
 export const LANG_COOKIE = 'gsmjobs_lang';
 
@@ -29,6 +32,8 @@ export interface WebOptions {
   sessions?: SessionStore;
   /** Keep sessions in this file across restarts (e.g. <data_dir>/web-sessions.json). */
   sessionFile?: string;
+  /** Where wizard drafts live; default a FileDraftStore in `web-drafts/` beside the session file (memory without one). */
+  drafts?: DraftStore;
   log?: Logger;
 }
 
@@ -36,6 +41,7 @@ export interface WebOptions {
 export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions = {}): Hono<WebEnv> {
   const base = options.base ?? '/ui';
   const w: WebDeps = { deps, base, sessions: options.sessions ?? new SessionStore(deps.now, undefined, undefined, options.sessionFile ?? null) };
+  const drafts = options.drafts ?? new FileDraftStore(deps.now, options.sessionFile ? join(dirname(options.sessionFile), 'web-drafts') : null);
   const web = new Hono<WebEnv>();
   const log = options.log ?? createLogger('hub').child('web');
 
@@ -78,6 +84,12 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
     }
     if (!session) {
       if (c.req.method === 'GET') return c.redirect(`${base}/signin?next=${encodeURIComponent(c.get('web').path)}`, 303);
+      // A wizard post after the session expired: sign in, then back to the draft's step.
+      const body = await c.req.parseBody();
+      if (isDraftId(body.draft_id)) {
+        const step = typeof body.step === 'string' && /^[1-5]$/.test(body.step) ? body.step : '5';
+        return c.redirect(`${base}/signin?next=${encodeURIComponent(`${base}/jobs/draft/${body.draft_id}/${step}`)}`, 303);
+      }
       return errorPage(c, w, 401, c.get('web').t('session_expired'));
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
@@ -93,9 +105,10 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
   });
 
   web.get('/', (c) => c.redirect(`${base}/jobs`, 303));
-  web.route('/jobs', wizardRoutes(w));
+  web.route('/jobs', wizardRoutes({ ...w, drafts }));
   web.route('/jobs', jobsRoutes(w));
   web.route('/', historyRoutes(w));
+  web.route('/', sitesRoutes(w));
   web.route('/', executionRoutes(w));
   web.route('/', incidentRoutes(w));
   web.route('/', fleetRoutes(w));

@@ -10,7 +10,7 @@ function withLang(path: string, lang: string): string {
   return `${u.pathname}${u.search}`;
 }
 
-export function Page(props: { web: WebState; base: string; title: string; children: Child; scripts?: string[]; current?: 'jobs' | 'executions' | 'sites' | 'incidents' | 'fleet' | 'remediation' }) {
+export function Page(props: { web: WebState; base: string; title: string; children: Child; scripts?: string[]; current?: 'jobs' | 'executions' | 'sites' | 'controls' | 'incidents' | 'fleet' | 'remediation' }) {
   const { web, base } = props;
   const t = web.t;
   const other = web.lang === 'ru' ? 'en' : 'ru';
@@ -18,6 +18,7 @@ export function Page(props: { web: WebState; base: string; title: string; childr
     ['jobs', `${base}/jobs`, t('nav_jobs')],
     ['executions', `${base}/executions`, t('nav_executions')],
     ['sites', `${base}/sites`, t('nav_sites')],
+    ['controls', `${base}/controls`, t('nav_controls')],
     ['incidents', `${base}/incidents`, t('nav_incidents')],
     ['fleet', `${base}/fleet`, t('nav_fleet')],
     ['remediation', `${base}/remediation`, t('nav_remediation')],

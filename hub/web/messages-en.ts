@@ -1,4 +1,5 @@
 // User-facing texts of the web form in English: every key of the Russian table.
+import { FORM_EN } from './messages-form.js';
 import type { MESSAGES_RU } from './messages.js';
 import { REMEDIATION_EN } from './messages-remediation.js';
 
@@ -190,4 +191,5 @@ export const MESSAGES_EN: Record<keyof typeof MESSAGES_RU, string> = {
   at_most_min: 'At most {n} min',
   at_least_min: 'At least {n} min',
   ...REMEDIATION_EN,
+  ...FORM_EN,
 };

@@ -1,4 +1,5 @@
 // User-facing texts of the web form in Russian: the reference table (English must have every key).
+import { FORM_RU } from './messages-form.js';
 import { REMEDIATION_RU } from './messages-remediation.js';
 
 export const MESSAGES_RU = {
@@ -189,4 +190,5 @@ export const MESSAGES_RU = {
   at_most_min: 'Не больше {n} мин',
   at_least_min: 'Не меньше {n} мин',
   ...REMEDIATION_RU,
+  ...FORM_RU,
 } as const;

@@ -8,7 +8,7 @@ import { Banner } from './components.js';
 import type { WebDeps, WebEnv } from './context.js';
 import { errorPage } from './errors.js';
 import { DailyChart, fillDays } from './fleet-chart.js';
-import { formatNumber, type Lang, type T } from './i18n.js';
+import { formatDay, formatNumber, type Lang, type T } from './i18n.js';
 import { Page } from './layout.js';
 import type { DailyRow, OutcomeStatsView } from './remediation-types.js';
 import type { DeviceStats, JobStats, SiteStats } from '../remediation/aggregates.js';
@@ -154,7 +154,7 @@ export function fleetRoutes(w: WebDeps): Hono<WebEnv> {
         </form>
         <Tiles t={t} lang={lang} s={fleet.ok ? fleet.data.stats : null} />
         <h2>{t('fleet_chart_title')}</h2>
-        <DailyChart t={t} rows={rows} />
+        <DailyChart t={t} lang={lang} rows={rows} />
         <details>
           <summary>{t('fleet_chart_table')}</summary>
           <div class="table-wrap">
@@ -172,7 +172,7 @@ export function fleetRoutes(w: WebDeps): Hono<WebEnv> {
                   .filter((r) => r.recovered + r.not_recovered + r.unknown + r.escalated + r.cancelled > 0)
                   .map((r) => (
                     <tr>
-                      <td data-label={t('col_day')}>{r.day}</td>
+                      <td data-label={t('col_day')}>{formatDay(lang, r.day)}</td>
                       {(['recovered', 'not_recovered', 'unknown', 'escalated', 'cancelled'] as const).map((o) => (
                         <td data-label={t(`outcome_${o}`)}>{r[o]}</td>
                       ))}

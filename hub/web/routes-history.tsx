@@ -1,9 +1,9 @@
-// Executions (history with filters; one execution is routes-execution.tsx) and sites (online,
-// signal, outbox), read through GET /api/v1/executions and /api/v1/sites.
+// Executions (history with filters; one execution is routes-execution.tsx), read through
+// GET /api/v1/executions. Sites are routes-sites.tsx.
 import { Hono } from 'hono';
 import { executionState } from '../common/contract/index.js';
 import { qs } from './api-client.js';
-import { Banner, OnlineBadge, Pager } from './components.js';
+import { Banner, Pager } from './components.js';
 import type { WebDeps, WebEnv } from './context.js';
 import { formatTime, type MessageKey } from './i18n.js';
 import { Page } from './layout.js';
@@ -16,14 +16,6 @@ const PAGE = 25;
 function dayBound(v: string | undefined, end: boolean): string | undefined {
   if (!v || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return undefined;
   return `${v}T${end ? '23:59:59.999' : '00:00:00.000'}Z`;
-}
-
-interface SiteView {
-  id: string;
-  name: string;
-  online: boolean;
-  status: { modem?: { state: string; signal_dbm?: number | null; operator?: string; error?: string }; outbox?: { depth: number; oldest_at?: string }; version?: string } | null;
-  status_received_at: string | null;
 }
 
 export function historyRoutes(w: WebDeps): Hono<WebEnv> {
@@ -115,49 +107,5 @@ export function historyRoutes(w: WebDeps): Hono<WebEnv> {
     );
   });
 
-  app.get('/sites', async (c) => {
-    const web = c.get('web');
-    const { t, lang } = web;
-    const r = await c.get('api')<{ items: SiteView[] }>('GET', '/sites');
-    const items = r.ok ? r.data.items : [];
-    return c.html(
-      <Page web={web} base={w.base} title={t('sites_title')} current="sites">
-        {items.length === 0 ? (
-          <p>{t('sites_empty')}</p>
-        ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('col_site')}</th>
-                  <th scope="col">{t('col_online')}</th>
-                  <th scope="col">{t('col_modem')}</th>
-                  <th scope="col">{t('col_signal')}</th>
-                  <th scope="col">{t('col_outbox')}</th>
-                  <th scope="col">{t('col_seen')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((s) => (
-                  <tr>
-                    <td data-label={t('col_site')}>
-                      {s.name} <code>{s.id}</code>
-                    </td>
-                    <td data-label={t('col_online')}>
-                      <OnlineBadge online={s.online} t={t} />
-                    </td>
-                    <td data-label={t('col_modem')}>{s.status?.modem ? `${t(`modem_${s.status.modem.state}` as MessageKey)}${s.status.modem.operator ? ` · ${s.status.modem.operator}` : ''}${s.status.modem.error ? ` · ${s.status.modem.error}` : ''}` : '—'}</td>
-                    <td data-label={t('col_signal')}>{s.status?.modem?.signal_dbm != null ? `${s.status.modem.signal_dbm} dBm` : '—'}</td>
-                    <td data-label={t('col_outbox')}>{s.status?.outbox ? String(s.status.outbox.depth) : '—'}</td>
-                    <td data-label={t('col_seen')}>{formatTime(lang, s.status_received_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </Page>,
-    );
-  });
   return app;
 }

@@ -17,6 +17,9 @@ type JobView = Job & {
   status: {
     state: string;
     values: Record<string, number | null> | null;
+    /** When the values were sampled, when the API says (ISO or epoch ms). */
+    values_at?: string | number | null;
+    data_at?: string | number | null;
     last_execution: { id: string; state: string; created_at: string } | null;
   };
 };
@@ -43,12 +46,22 @@ export function jobsRoutes(w: WebDeps): Hono<WebEnv> {
     const data = r.ok ? r.data : { total: 0, items: [] };
     const href = (o: number) => `${w.base}/jobs${qs({ q, state, enabled, site_id, offset: o || undefined })}`;
     const flash = FLASH[c.req.query('msg') as keyof typeof FLASH];
+    // "Job saved" names and links the job it saved.
+    const savedId = flash === 'saved' ? (c.req.query('job') ?? '').slice(0, 64) : '';
+    const savedRes = savedId ? await c.get('api')<Job>('GET', `/jobs/${encodeURIComponent(savedId)}`) : null;
+    const savedJob = savedRes?.ok ? savedRes.data : null;
     const csrf = c.get('session').csrf;
     const back = web.path;
     return c.html(
       <Page web={web} base={w.base} title={t('jobs_title')} current="jobs">
         <IncidentBanner t={t} base={w.base} open={incidents} />
-        {flash ? <Banner kind="ok">{t(flash)}</Banner> : null}
+        {savedJob ? (
+          <Banner kind="ok">
+            {t('saved_named', { name: savedJob.name })} <a href={`${w.base}/jobs/${encodeURIComponent(savedJob.id)}/edit`}>{t('saved_open')}</a>
+          </Banner>
+        ) : flash ? (
+          <Banner kind="ok">{t(flash)}</Banner>
+        ) : null}
         {!r.ok ? <Banner kind="error">{t('server_refused', { message: r.error.message })}</Banner> : null}
         <p>
           <a class="button primary" href={`${w.base}/jobs/new`}>
@@ -130,6 +143,7 @@ export function jobsRoutes(w: WebDeps): Hono<WebEnv> {
                             .map(([m, v]) => `${m} = ${formatNumber(lang, v)}`)
                             .join('; ')
                         : '—'}
+                      {j.status.values && (j.status.values_at ?? j.status.data_at) ? <span class="muted"> · {formatTime(lang, new Date(j.status.values_at ?? j.status.data_at ?? 0).toISOString())}</span> : null}
                     </td>
                     <td data-label={t('col_last')}>
                       {j.status.last_execution ? (

@@ -1,47 +1,27 @@
-// The five-step wizard: new, edit and clone; one POST handler moves between steps (validating
-// each step with the API's rules), a JSON check endpoint for validation as you type, and the
-// device search fragment for live search.
-import { scopeOf } from '../store/port.js';
+// The five-step wizard as pages (issue 17): a draft is kept on the server (drafts.ts) and every
+// step is a GET URL of it (/ui/jobs/draft/:id/:step), so Back and reload keep it. Every post
+// (POST /ui/jobs/wizard, with draft_id) changes the stored draft and redirects to the step to
+// show (post/redirect/get). Saving sends the draft's Idempotency-Key (new) or If-Match (edit);
+// a job changed or deleted meanwhile shows the conflict page. Also the JSON check endpoint for
+// validation as you type and the device search fragment.
+import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
-import { autoName } from '../core/names.js';
-import type { DryRunResult } from '../jobs/dry-run.js';
-import { deviceRef, type Job } from '../model/job.js';
+import { deviceRef } from '../model/job.js';
 import type { WebContext, WebDeps, WebEnv, FieldErrors } from './context.js';
-import { type Draft, decodeDraft, draftFromJob, emptyDraft, type StepNo, toJobInput } from './draft.js';
+import { type Draft, draftFromJob, emptyDraft, type StepNo } from './draft.js';
+import { type DraftRecord, type DraftStore, type DraftView, draftOwner, isDraftId } from './drafts.js';
 import { errorPage } from './errors.js';
-import { Page } from './layout.js';
-import { ActionStep } from './wizard-action.js';
-import { ConditionStep } from './wizard-condition.js';
+import { issueWords } from './issue-words.js';
 import { actionData, deviceList, deviceMetrics } from './wizard-data.js';
-import { DeviceResults, DeviceStep, MetricStep } from './wizard-device.js';
+import { DeviceResults } from './wizard-device.js';
 import { draftIssues, firstErrorStep, type Form, inputOf, mergeStep, one, stepErrors } from './wizard-logic.js';
-import { ReviewStep } from './wizard-review.js';
-import { WizardShell } from './wizard-shell.js';
-import type { DryRun } from '../remediation/dryrun.js';
-import { buildPlaybook, PlaybookDryRun, PlaybookList } from './wizard-playbook.js';
-import { safeWords, webhookList, wordsContext } from './wizard-data.js';
+import { buildPlaybook } from './wizard-playbook.js';
+import { conflictPage } from './wizard-conflict.js';
+import { decisionOf, renderStep } from './wizard-render.js';
+import { readJob, saveDraft, versionOf } from './wizard-save.js';
 import { decisionWords } from './words.js';
 
-interface RenderOpts {
-  errors?: FieldErrors;
-  q?: string;
-  offset?: number;
-  refusal?: string | null;
-  focus?: string | null;
-}
-
-export function decisionOf(d: Draft) {
-  const i = toJobInput(d);
-  const n = (v: number | undefined, dflt: number) => (typeof v === 'number' && Number.isFinite(v) ? v : dflt);
-  return {
-    conditions: (i.conditions ?? []).map((c) => ({ metric: c.metric, op: c.op, value: c.value })),
-    combine: i.combine ?? 'and',
-    for_s: n(i.for_s, 0),
-    no_data: { mode: i.no_data?.mode ?? 'ignore', after_s: n(i.no_data?.after_s, 0) },
-    windows: i.windows ? { tz: i.windows.tz, ranges: i.windows.ranges } : null,
-    cooldown_s: n(i.cooldown_s, 0),
-  };
-}
+export { decisionOf } from './wizard-render.js';
 
 /** Errors of the power-cycle template replace the "no steps" error they cause. */
 function withBuilt(errors: FieldErrors, built: FieldErrors | undefined): FieldErrors {
@@ -56,97 +36,60 @@ const clampStep = (v: string | undefined): StepNo => {
   return (n >= 1 && n <= 5 ? Math.floor(n) : 1) as StepNo;
 };
 
-export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
+/** Posts of one draft run one after another (a double click saves once). */
+function serial() {
+  const tails = new Map<string, Promise<unknown>>();
+  return async <T,>(id: string, fn: () => Promise<T>): Promise<T> => {
+    const prev = tails.get(id) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    tails.set(id, tail);
+    void tail.then(() => {
+      if (tails.get(id) === tail) tails.delete(id);
+    });
+    return run;
+  };
+}
+
+export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
+  const inTurn = serial();
+  const ownerOf = (c: WebContext) => draftOwner(c.get('session').token_hash, c.get('session').platform_id);
+  const stepUrl = (id: string, step: StepNo | 'conflict') => `${w.base}/jobs/draft/${id}/${step}`;
+  const savedUrl = (jobId: string) => `${w.base}/jobs?msg=saved&job=${encodeURIComponent(jobId)}`;
+  const gone = (c: WebContext) => errorPage(c, w, 404, c.get('web').t('draft_gone'));
 
-  const render = async (c: WebContext, d: Draft, step: StepNo, o: RenderOpts = {}) => {
-    const web = c.get('web');
-    const { t, lang } = web;
-    const api = c.get('api');
-    const session = c.get('session');
-    const errors = o.errors ?? {};
-    let body;
-    let defaultGo = 'next';
-    if (step === 1) {
-      const q = o.q ?? '';
-      const list = await deviceList(api, w.deps, session.platform_id, q, o.offset ?? 0);
-      body = <DeviceStep t={t} draft={d} q={q} list={list} errors={errors} />;
-      defaultGo = 'search';
-    } else if (step === 2) {
-      const m = await deviceMetrics(api, d.device);
-      body = <MetricStep t={t} lang={lang} draft={d} metrics={m.metrics} ms={m.ms} error={m.error} errors={errors} />;
-    } else if (step === 3) {
-      const m = await deviceMetrics(api, d.device);
-      body = <ConditionStep t={t} lang={lang} draft={d} metrics={m.metrics} errors={errors} preview={decisionWords(lang, decisionOf(d))} />;
-    } else if (step === 4) {
-      const m = await deviceMetrics(api, d.device);
-      body = <ActionStep t={t} draft={d} data={await actionData(api, w.deps, session.platform_id, d, m.metrics, lang)} errors={errors} base={w.base} />;
-    } else {
-      const input = await inputOf(d, w.deps, session.platform_id);
-      const dry = await api<DryRunResult>('POST', '/jobs/dry-run', input);
-      const auto = d.device ? autoName(d.device as Job['device'], decisionOf(d).conditions as Job['conditions'], d.combine, lang) : '';
-      // Read in the session's platform only: a draft edited to another platform's device shows nothing of it (issue 20).
-      const control = d.control_device_id ? await w.deps.port.controlDevices.get(scopeOf(session.platform_id), d.control_device_id) : undefined;
-      const sms = dry.ok && dry.data.sms && 'text' in dry.data.sms ? dry.data.sms : null;
-      const steps = d.action_mode === 'power_cycle' ? d.playbook : d.action_mode === 'playbook' ? d.kept : null;
-      let playbookPart = null;
-      if (steps) {
-        // An unsaved job has no name yet: the notifications read with the automatic one.
-        const [pdry, hooks] = await Promise.all([api<DryRun>('POST', '/playbooks/dry-run', { job: { ...input, name: input.name ?? auto } }), webhookList(api)]);
-        const controls = await w.deps.port.controlDevices.list(scopeOf(session.platform_id));
-        const words = safeWords(steps, lang, wordsContext(w.deps, controls, hooks));
-        playbookPart = (
-          <>
-            <PlaybookList t={t} words={words} id="review-steps" />
-            <PlaybookDryRun t={t} lang={lang} dry={pdry.ok ? pdry.data : null} error={pdry.ok ? null : t('server_refused', { message: pdry.error.message })} />
-          </>
-        );
-      }
-      const action = steps
-        ? `${t(d.action_mode === 'power_cycle' ? 'mode_power_cycle' : 'mode_kept', { n: steps.length })}${control ? ` · ${control.name} (${control.phone})` : ''}`
-        : control
-          ? `${control.name} (${control.phone}) ← ${d.site_id}${sms ? `: «${sms.text}»` : ''}`
-          : '—';
-      body = (
-        <ReviewStep
-          t={t}
-          lang={lang}
-          draft={d}
-          errors={errors}
-          autoName={auto}
-          words={decisionWords(lang, decisionOf(d))}
-          action={action}
-          dry={dry.ok ? dry.data : null}
-          dryError={dry.ok ? null : t('server_refused', { message: dry.error.message })}
-          forS={decisionOf(d).for_s}
-          playbook={playbookPart}
-        />
-      );
-    }
-    const title = d.edit_id ? t('wizard_title_edit') : t('wizard_title_new');
-    return c.html(
-      <Page web={web} base={w.base} title={title} current="jobs" scripts={['wizard.js']}>
-        <WizardShell t={t} base={w.base} csrf={session.csrf} draft={d} step={step} errors={errors} refusal={o.refusal ?? null} focus={o.focus ?? null} defaultGo={defaultGo}>
-          {body}
-        </WizardShell>
-      </Page>,
-      Object.keys(errors).length || o.refusal ? 400 : 200,
-    );
+  /** Keep the draft and what the step shows, then redirect to it. */
+  const show = (c: WebContext, rec: DraftRecord, d: Draft, step: StepNo, view: DraftView = {}) => {
+    rec.draft = d;
+    rec.view = { ...view, step };
+    w.drafts.put(rec);
+    return c.redirect(stepUrl(rec.id, step), 303);
   };
 
-  const loadJob = async (c: WebContext): Promise<Job | null> => {
-    const r = await c.get('api')<Job>('GET', `/jobs/${encodeURIComponent(c.req.param('id') ?? '')}`);
-    return r.ok ? r.data : null;
+  const open = (c: WebContext, d: Draft, step: StepNo, version: string | null = null) => {
+    const rec = w.drafts.create(ownerOf(c), d, version);
+    return c.redirect(stepUrl(rec.id, step), 303);
   };
 
-  app.get('/new', (c) => render(c, emptyDraft(), 1));
+  app.get('/new', (c) => open(c, emptyDraft(), 1));
   app.get('/:id/edit', async (c) => {
-    const job = await loadJob(c);
-    return job ? render(c, draftFromJob(job, false), 5) : errorPage(c, w, 404, c.get('web').t('not_found'));
+    const r = await readJob(c.get('api'), c.req.param('id'));
+    return r ? open(c, draftFromJob(r.job, false), 5, r.version) : errorPage(c, w, 404, c.get('web').t('not_found'));
   });
   app.get('/:id/clone', async (c) => {
-    const job = await loadJob(c);
-    return job ? render(c, draftFromJob(job, true), 1) : errorPage(c, w, 404, c.get('web').t('not_found'));
+    const r = await readJob(c.get('api'), c.req.param('id'));
+    return r ? open(c, draftFromJob(r.job, true), 1) : errorPage(c, w, 404, c.get('web').t('not_found'));
+  });
+
+  app.get('/draft/:did/:step', async (c) => {
+    const rec = w.drafts.get(c.req.param('did'), ownerOf(c));
+    if (!rec) return gone(c);
+    const stepParam = c.req.param('step');
+    if (stepParam === 'conflict') return rec.conflict ? conflictPage(c, w, rec) : c.redirect(stepUrl(rec.id, 5), 303);
+    const step = clampStep(stepParam);
+    const v = rec.view.step === step ? rec.view : {};
+    return renderStep(c, w, rec.id, rec.draft, step, { errors: v.errors ?? {}, refusal: v.refusal ?? null, focus: v.focus ?? null, q: v.q ?? '', offset: v.offset ?? 0 });
   });
 
   app.get('/wizard/devices', async (c) => {
@@ -160,9 +103,12 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
     const { lang, t } = c.get('web');
     const f = (await c.req.parseBody({ all: true })) as Form;
     const step = clampStep(one(f, 'step'));
-    const built = step === 4 ? await buildPlaybook(c.get('api'), w.deps, c.get('session').platform_id, mergeStep(decodeDraft(one(f, 'draft')), step, f), lang, t) : null;
-    const d = built ? built.draft : mergeStep(decodeDraft(one(f, 'draft')), step, f);
-    const errors = withBuilt(stepErrors(await draftIssues(d, lang, c.get('session').platform_id, w.deps), step, step), built?.errors);
+    const did = one(f, 'draft_id');
+    const stored = (did && w.drafts.get(did, ownerOf(c))?.draft) || emptyDraft();
+    const merged = mergeStep(stored, step, f);
+    const built = step === 4 ? await buildPlaybook(c.get('api'), w.deps, c.get('session').platform_id, merged, lang, t) : null;
+    const d = built ? built.draft : merged;
+    const errors = withBuilt(stepErrors(await draftIssues(d, lang, c.get('session').platform_id, w.deps), step, step, lang), built?.errors);
     let sms = null;
     if (step === 4 && d.action_mode === 'command') {
       const m = d.command_kind === 'text' ? await deviceMetrics(c.get('api'), d.device) : { metrics: [] };
@@ -173,22 +119,31 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
   });
 
   app.post('/wizard', async (c) => {
-    const { t, lang } = c.get('web');
     const f = (await c.req.parseBody({ all: true })) as Form;
+    const did = one(f, 'draft_id');
+    const rec = isDraftId(did) ? w.drafts.get(did, ownerOf(c)) : undefined;
+    if (!rec) return gone(c);
+    return inTurn(rec.id, () => handle(c, rec, f));
+  });
+
+  const handle = async (c: WebContext, rec: DraftRecord, f: Form) => {
+    const { t, lang } = c.get('web');
+    const platformId = c.get('session').platform_id;
+    const go = one(f, 'go') ?? 'next';
+    if (one(f, 'step') === 'conflict') return resolve(c, rec, go);
     const step = clampStep(one(f, 'step'));
-    let d = mergeStep(decodeDraft(one(f, 'draft')), step, f);
+    let d = mergeStep(rec.draft, step, f);
     // Power-cycle: the API's template builds the steps from the fields of step 4.
     let built: FieldErrors = {};
     if (step === 4) {
-      const b = await buildPlaybook(c.get('api'), w.deps, c.get('session').platform_id, d, lang, t);
+      const b = await buildPlaybook(c.get('api'), w.deps, platformId, d, lang, t);
       d = b.draft;
       built = b.errors;
     }
-    const go = one(f, 'go') ?? 'next';
     const pick = one(f, 'pick');
     const q = one(f, 'q') ?? '';
-    const allIssues = await draftIssues(d, lang, c.get('session').platform_id, w.deps);
-    const issuesUpTo = (last: StepNo) => withBuilt(stepErrors(allIssues, 1, last), last >= 4 ? built : undefined);
+    const allIssues = await draftIssues(d, lang, platformId, w.deps);
+    const issuesUpTo = (last: StepNo) => withBuilt(stepErrors(allIssues, 1, last, lang), last >= 4 ? built : undefined);
 
     if (step === 1 && pick) {
       let parsed: unknown;
@@ -198,56 +153,96 @@ export function wizardRoutes(w: WebDeps): Hono<WebEnv> {
         parsed = null;
       }
       const r = deviceRef.safeParse(parsed);
-      if (!r.success) return render(c, d, 1, { q, errors: { device: r.error.issues[0]?.message ?? 'invalid' } });
-      d = { ...d, device: { key_type: r.data.key_type, key: r.data.key, name: r.data.name } };
-      return render(c, d, 2);
+      if (!r.success) return show(c, rec, d, 1, { q, errors: { device: issueWords({ field: 'device', message: '', code: 'choice' }, lang) } });
+      return show(c, rec, { ...d, device: { key_type: r.data.key_type, key: r.data.key, name: r.data.name } }, 2);
     }
-    if (go === 'search') return render(c, d, 1, { q });
-    if (go.startsWith('page:')) return render(c, d, 1, { q, offset: Math.max(0, Number(go.slice(5)) || 0) });
-    if (go === 'back') return render(c, d, Math.max(1, step - 1) as StepNo);
-    if (go === 'refresh') return render(c, d, step, { focus: one(f, 'focus') ?? null });
+    if (go === 'search') return show(c, rec, d, 1, { q });
+    if (go.startsWith('page:')) return show(c, rec, d, 1, { q, offset: Math.max(0, Number(go.slice(5)) || 0) });
+    if (go === 'back') return show(c, rec, d, Math.max(1, step - 1) as StepNo);
+    if (go === 'refresh') return show(c, rec, d, step, { focus: one(f, 'focus') ?? null });
     if (go === 'add_condition' && d.conditions.length < 10) {
       d = { ...d, conditions: [...d.conditions, { metric: d.conditions[0]?.metric ?? '', op: '>', value: '' }] };
-      return render(c, d, 3, { focus: `conditions[${d.conditions.length - 1}].metric` });
+      return show(c, rec, d, 3, { focus: `conditions[${d.conditions.length - 1}].metric` });
     }
     if (go.startsWith('remove_condition:')) {
       const i = Number(go.slice(17));
-      d = { ...d, conditions: d.conditions.filter((_, k) => k !== i) };
-      return render(c, d, 3);
+      return show(c, rec, { ...d, conditions: d.conditions.filter((_, k) => k !== i) }, 3);
     }
     if (go === 'add_range' && d.ranges.length < 20) {
       d = { ...d, ranges: [...d.ranges, { days: [6, 7], from: '10:00', to: '18:00' }] };
-      return render(c, d, 3, { focus: `windows.ranges[${d.ranges.length - 1}].from` });
+      return show(c, rec, d, 3, { focus: `windows.ranges[${d.ranges.length - 1}].from` });
     }
     if (go.startsWith('remove_range:')) {
       const i = Number(go.slice(13));
-      d = { ...d, ranges: d.ranges.filter((_, k) => k !== i) };
-      return render(c, d, 3);
+      return show(c, rec, { ...d, ranges: d.ranges.filter((_, k) => k !== i) }, 3);
     }
     if (go.startsWith('goto:')) {
       const target = clampStep(go.slice(5));
-      if (target <= step) return render(c, d, target);
+      if (target <= step) return show(c, rec, d, target);
       const errors = issuesUpTo((target - 1) as StepNo);
       const bad = firstErrorStep(errors);
-      return bad ? render(c, d, bad, { errors }) : render(c, d, target);
+      return bad ? show(c, rec, d, bad, { errors }) : show(c, rec, d, target);
     }
-    if (go === 'save') {
-      const errors = issuesUpTo(5);
-      const bad = firstErrorStep(errors);
-      if (bad) return render(c, d, bad, { errors });
-      const input = await inputOf(d, w.deps, c.get('session').platform_id);
-      const r = d.edit_id ? await c.get('api')<Job>('PUT', `/jobs/${encodeURIComponent(d.edit_id)}`, input) : await c.get('api')<Job>('POST', '/jobs', input);
-      if (r.ok) return c.redirect(`${w.base}/jobs?msg=saved`, 303);
-      const refused = stepErrors(r.error.issues ?? [], 1, 5);
-      const at = firstErrorStep(refused) ?? 5;
-      return render(c, d, at, { errors: refused, refusal: t('server_refused', { message: r.error.message }) });
-    }
+    if (go === 'save') return save(c, rec, d);
     // next
     const errors = issuesUpTo(step);
     const bad = firstErrorStep(errors);
-    if (bad) return render(c, d, bad, { errors, q });
-    return render(c, d, Math.min(5, step + 1) as StepNo);
-  });
+    if (bad) return show(c, rec, d, bad, { errors, q });
+    return show(c, rec, d, Math.min(5, step + 1) as StepNo);
+  };
+
+  const save = async (c: WebContext, rec: DraftRecord, d: Draft) => {
+    const { t, lang } = c.get('web');
+    const platformId = c.get('session').platform_id;
+    const errors = withBuilt(stepErrors(await draftIssues(d, lang, platformId, w.deps), 1, 5, lang), undefined);
+    const bad = firstErrorStep(errors);
+    if (bad) return show(c, rec, d, bad, { errors });
+    const input = await inputOf(d, w.deps, platformId);
+    const digest = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    // The same draft posted again unchanged (a double click, a retry): the answer of the first.
+    if (rec.saved_job_id && rec.saved_digest === digest) return c.redirect(savedUrl(rec.saved_job_id), 303);
+    rec.draft = d;
+    const out = await saveDraft(c.get('api'), rec, input);
+    if (out.kind === 'saved') {
+      // From now on the draft edits the job it became, at the version it was saved as.
+      rec.saved_job_id = out.job.id;
+      rec.saved_digest = digest;
+      rec.draft = { ...d, edit_id: out.job.id };
+      rec.opened_version = versionOf(out.job, out.etag);
+      rec.conflict = null;
+      w.drafts.put(rec);
+      return c.redirect(savedUrl(out.job.id), 303);
+    }
+    if (out.kind === 'conflict' || out.kind === 'deleted') {
+      rec.conflict = out.kind === 'conflict' ? { current: out.current, current_version: out.current_version } : { current: null, current_version: null };
+      w.drafts.put(rec);
+      return c.redirect(stepUrl(rec.id, 'conflict'), 303);
+    }
+    const refused = stepErrors(out.result.error.issues ?? [], 1, 5, lang);
+    const at = firstErrorStep(refused) ?? 5;
+    return show(c, rec, d, at, { errors: refused, refusal: Object.keys(refused).length ? null : t('server_refused', { message: out.result.error.message }) });
+  };
+
+  /** The user's choice on the conflict page. */
+  const resolve = async (c: WebContext, rec: DraftRecord, go: string) => {
+    if (!rec.conflict) return c.redirect(stepUrl(rec.id, 5), 303);
+    const editId = rec.draft.edit_id;
+    if (go === 'save_new' || !editId) {
+      rec.conflict = null;
+      rec.opened_version = null;
+      return save(c, rec, { ...rec.draft, edit_id: null });
+    }
+    const now = await readJob(c.get('api'), editId);
+    rec.conflict = null;
+    if (!now) {
+      rec.conflict = { current: null, current_version: null };
+      w.drafts.put(rec);
+      return c.redirect(stepUrl(rec.id, 'conflict'), 303);
+    }
+    rec.opened_version = now.version;
+    if (go === 'theirs') return show(c, rec, draftFromJob(now.job, false), 5);
+    return save(c, rec, rec.draft);
+  };
 
   return app;
 }

@@ -20,7 +20,7 @@ main { padding: 1rem; max-width: 72rem; margin: 0 auto; }
 main:focus, #step-title:focus { outline: none; }
 header.top .tools form.inline { display: inline-flex; }
 header.top .tools button.link { padding: 0; line-height: inherit; }
-h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }
+h1 { font-size: 1.5rem; margin: .5rem 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.2rem; }
 h3 { font-size: 1.05rem; margin: .5rem 0; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 1rem; }
@@ -50,6 +50,9 @@ form.inline { display: inline; }
 .banner { padding: .7rem 1rem; border-radius: 6px; margin: 0 0 1rem; border: 1px solid; }
 .banner.ok { border-color: var(--ok); background: #e6f4ea; }
 .banner.error { border-color: var(--bad); background: #fdecea; }
+.hint.over { color: var(--bad); font-weight: 600; }
+.banner.warn { border-color: #b26a00; background: #fff4e0; }
+.versions { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 18rem), 1fr)); }
 .badge { display: inline-block; padding: .05rem .5rem; border-radius: 999px; font-size: .85rem; border: 1px solid var(--line); white-space: nowrap; }
 .st-ok, .on-online { background: #e6f4ea; border-color: var(--ok); }
 .st-pending, .st-cooldown { background: #fff8c5; border-color: var(--warn); }
@@ -109,9 +112,9 @@ dl.tiles > div { border: 1px solid var(--line); border-radius: 8px; padding: .5r
 dl.tiles dt { color: var(--muted); font-size: .9rem; }
 dl.tiles dd { margin: 0; font-size: 1.4rem; font-weight: 700; font-variant-numeric: tabular-nums; }
 figure.chart { margin: 0 0 1rem; overflow-x: auto; }
-svg.bars { max-width: 100%; height: auto; }
+svg.bars { display: block; }
 svg .axis { stroke: var(--muted); stroke-width: 1; }
-svg .tick { font-size: 9px; fill: var(--muted); }
+svg .tick { font-size: 11px; fill: var(--muted); }
 .o-recovered { fill: #1a7f37; }
 .o-not_recovered { fill: #b3261e; }
 .o-unknown { fill: #8c959f; }

@@ -3,12 +3,14 @@
 // choose "power-cycle and verify" (wizard-playbook.tsx), and an edited job's steps the wizard
 // cannot edit are shown read-only and kept.
 import type { Catalog, CatalogCommand } from '../catalog/catalog.js';
-import { planSms } from '../common/sms/index.js';
+import { LIMITS, planSms } from '../common/sms/index.js';
+import { MAX_PARTS } from '../core/action.js';
 import { renderTemplate } from '../core/template.js';
 import { Field, fieldAttrs, OnlineBadge } from './components.js';
 import type { FieldErrors } from './context.js';
 import type { Draft } from './draft.js';
-import type { T } from './i18n.js';
+import type { Lang, T } from './i18n.js';
+import { categoryName, COMMON_COMMANDS, commandName, paramTitle } from '../catalog/words.js';
 import type { WebhookView } from './remediation-types.js';
 import { KeptPlaybook, ModeChoice, OtherStepErrors, PowerCycleFields } from './wizard-playbook.js';
 
@@ -58,11 +60,11 @@ export function RefreshButton(p: { t: T }) {
   );
 }
 
-export function ActionStep(p: { t: T; draft: Draft; data: ActionData; errors: FieldErrors; base: string }) {
+export function ActionStep(p: { t: T; lang?: Lang; usage?: Readonly<Record<string, number>>; draft: Draft; data: ActionData; errors: FieldErrors; base: string }) {
   return <SendStepFields {...p} />;
 }
 
-function SendStepFields(p: { t: T; draft: Draft; data: ActionData; errors: FieldErrors; base: string }) {
+function SendStepFields(p: { t: T; lang?: Lang; usage?: Readonly<Record<string, number>>; draft: Draft; data: ActionData; errors: FieldErrors; base: string }) {
   const { t, draft: d, data, errors } = p;
   const control = data.controls.find((c) => c.id === d.control_device_id);
   return (
@@ -108,7 +110,7 @@ function SendStepFields(p: { t: T; draft: Draft; data: ActionData; errors: Field
       ) : d.action_mode === 'playbook' && data.keptWords ? (
         <KeptPlaybook t={t} words={data.keptWords} />
       ) : (
-        <CommandFields t={t} draft={d} data={data} errors={errors} control={control ?? null} />
+        <CommandFields t={t} lang={p.lang} usage={p.usage} draft={d} data={data} errors={errors} control={control ?? null} />
       )}
       <OtherStepErrors errors={errors} shown={[`${S}.site_id`, `${S}.control_device_id`, `${S}.command.command_id`, `${S}.command.params`, `${S}.command.text`, ...Object.keys(errors).filter((k) => k.startsWith(`${S}.command.params.`))]} />
       </div>
@@ -117,7 +119,7 @@ function SendStepFields(p: { t: T; draft: Draft; data: ActionData; errors: Field
   );
 }
 
-function CommandFields(p: { t: T; draft: Draft; data: ActionData; errors: FieldErrors; control: ControlRow | null }) {
+function CommandFields(p: { t: T; lang?: Lang; usage?: Readonly<Record<string, number>> | undefined; draft: Draft; data: ActionData; errors: FieldErrors; control: ControlRow | null }) {
   const { t, draft: d, data, errors, control } = p;
   return (
     <div>
@@ -131,7 +133,7 @@ function CommandFields(p: { t: T; draft: Draft; data: ActionData; errors: FieldE
         <RefreshButton t={t} />
       </fieldset>
       <div id="command-area">
-        {d.command_kind === 'catalog' ? <CatalogFields t={t} draft={d} control={control ?? null} catalog={data.catalog} errors={errors} /> : <TextField t={t} draft={d} data={data} errors={errors} />}
+        {d.command_kind === 'catalog' ? <CatalogFields t={t} lang={p.lang ?? 'ru'} usage={p.usage ?? {}} draft={d} control={control ?? null} catalog={data.catalog} errors={errors} /> : <TextField t={t} draft={d} data={data} errors={errors} />}
         <p class="sms-rendered" id="sms-rendered" aria-live="polite">
           {data.sms ? `${t('sms_will_send', { text: data.sms.text })} (${data.sms.parts} SMS, ${data.sms.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS2'})` : ''}
         </p>
@@ -140,31 +142,34 @@ function CommandFields(p: { t: T; draft: Draft; data: ActionData; errors: FieldE
   );
 }
 
-function CatalogFields(p: { t: T; draft: Draft; control: ControlRow | null; catalog: Catalog | null; errors: FieldErrors }) {
-  const { t, draft: d, errors } = p;
+function CatalogFields(p: { t: T; lang: Lang; usage: Readonly<Record<string, number>>; draft: Draft; control: ControlRow | null; catalog: Catalog | null; errors: FieldErrors }) {
+  const { t, lang, draft: d, errors } = p;
   if (p.control && !p.catalog) return <p class="error">{t('command_no_catalog', { model: p.control.model })}</p>;
   if (!p.catalog) return null;
-  const categories = [...new Set(p.catalog.commands.map((c) => c.category))];
-  const cmd = p.catalog.commands.find((c) => c.id === d.command_id);
+  const commands = p.catalog.commands;
+  // The commands used most come first (one arrow press away), then the rest by group.
+  // The platform's jobs' favourites first, then the usual ones; three at most.
+  const used = commands.filter((c) => (p.usage[c.id] ?? 0) > 0).sort((a, b) => (p.usage[b.id] ?? 0) - (p.usage[a.id] ?? 0));
+  const usual = (COMMON_COMMANDS[p.catalog.model] ?? []).map((id) => commands.find((c) => c.id === id)).filter((c): c is CatalogCommand => c !== undefined);
+  const common = [...new Set([...used, ...usual])].slice(0, 3);
+  const rest = commands.filter((c) => !common.includes(c));
+  const categories = [...new Set(rest.map((c) => c.category))];
+  const cmd = commands.find((c) => c.id === d.command_id);
+  const option = (c: CatalogCommand) => <option value={c.id} selected={c.id === d.command_id}>{`${commandName(c, lang)} — ${c.template}`}</option>;
   return (
     <div>
       <Field name={`${S}.command.command_id`} label={t('command')} errors={errors}>
         <select {...fieldAttrs(`${S}.command.command_id`, errors)} data-refresh="params-area">
           <option value="">{t('command_pick')}</option>
+          {common.length ? <optgroup label={lang === 'en' ? 'Used most' : 'Часто используемые'}>{common.map(option)}</optgroup> : null}
           {categories.map((cat) => (
-            <optgroup label={cat}>
-              {p.catalog?.commands
-                .filter((c) => c.category === cat)
-                .map((c) => (
-                  <option value={c.id} selected={c.id === d.command_id}>{`${c.name_ru} — ${c.template}`}</option>
-                ))}
-            </optgroup>
+            <optgroup label={categoryName(cat, lang)}>{rest.filter((c) => c.category === cat).map(option)}</optgroup>
           ))}
         </select>
       </Field>
       <RefreshButton t={t} />
       <div id="params-area">
-        {cmd && Object.keys(cmd.params).length ? <Params t={t} cmd={cmd} draft={d} errors={errors} /> : null}
+        {cmd && Object.keys(cmd.params).length ? <Params t={t} lang={lang} cmd={cmd} draft={d} errors={errors} /> : null}
         <p class="error" data-error-for={`${S}.command.params`} id="f-steps-0-command-params-err" hidden={!errors[`${S}.command.params`]}>
           {errors[`${S}.command.params`] ?? ''}
         </p>
@@ -173,7 +178,7 @@ function CatalogFields(p: { t: T; draft: Draft; control: ControlRow | null; cata
   );
 }
 
-function Params(p: { t: T; cmd: CatalogCommand; draft: Draft; errors: FieldErrors }) {
+function Params(p: { t: T; lang: Lang; cmd: CatalogCommand; draft: Draft; errors: FieldErrors }) {
   return (
     <fieldset>
       <legend>{p.t('command_params')}</legend>
@@ -181,7 +186,7 @@ function Params(p: { t: T; cmd: CatalogCommand; draft: Draft; errors: FieldError
         const field = `${S}.command.params.${name}`;
         const value = p.draft.params[name] ?? '';
         const required = p.cmd.required.includes(name);
-        const label = `${spec.title || name}${required ? ` (${p.t('required')})` : ''}`;
+        const label = `${paramTitle(spec.title || name, p.lang)}${required ? ` (${p.t('required')})` : ''}`;
         return (
           <Field name={field} label={label} errors={p.errors}>
             {spec.enum ? (
@@ -217,12 +222,15 @@ function TextField(p: { t: T; draft: Draft; data: ActionData; errors: FieldError
   const counter = t('sms_counter', { chars: [...text].length, parts: plan.parts.length, encoding: plan.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS2' });
   return (
     <Field name={field} label={t('sms_text')} hint={t('sms_text_hint')} errors={errors}>
-      <textarea rows={4} {...fieldAttrs(field, errors, true)} aria-describedby={`f-steps-0-command-text-hint sms-counter f-steps-0-command-text-err`} data-sms="" data-values={JSON.stringify(p.data.templateValues)} data-fmt={t('sms_counter')}>
+      <textarea rows={4} {...fieldAttrs(field, errors, true)} aria-describedby={`f-steps-0-command-text-hint sms-counter sms-limit f-steps-0-command-text-err`} data-sms="" data-values={JSON.stringify(p.data.templateValues)} data-fmt={t('sms_counter')}>
         {p.draft.text}
       </textarea>
-      <output id="sms-counter" class="counter" aria-live="polite" for="f-steps-0-command-text">
+      <output id="sms-counter" class="counter" aria-live="polite" for="f-steps-0-command-text" data-max={String(MAX_PARTS)}>
         {counter}
       </output>
+      <p id="sms-limit" class={plan.parts.length > MAX_PARTS ? 'hint over' : 'hint'}>
+        {t('sms_limit', { max: MAX_PARTS, chars: MAX_PARTS * LIMITS.gsm7.multi, ucs: MAX_PARTS * LIMITS.ucs2.multi })}
+      </p>
     </Field>
   );
 }

@@ -34,6 +34,8 @@ export async function deviceList(api: ApiCall, _deps: ApiDeps, _platformId: stri
 export interface MetricsResult {
   metrics: MetricRow[];
   ms: number;
+  /** When the values were read (an instant query: the time of the sample). */
+  at?: string;
   error: string | null;
 }
 
@@ -45,7 +47,7 @@ export async function deviceMetrics(api: ApiCall, device: Draft['device'], now: 
   if (!r.ok) return { metrics: [], ms, error: r.error.message };
   const seen = new Map<string, number | null>();
   for (const m of r.data.items) if (!seen.has(m.metric)) seen.set(m.metric, Number.isNaN(m.value) ? null : m.value);
-  return { metrics: [...seen].map(([metric, value]) => ({ metric, value })), ms, error: null };
+  return { metrics: [...seen].map(([metric, value]) => ({ metric, value })), ms, at: new Date(t0).toISOString(), error: null };
 }
 
 interface SiteView {

@@ -3,7 +3,7 @@
 import { ErrorText, OnlineBadge } from './components.js';
 import type { FieldErrors } from './context.js';
 import type { Draft } from './draft.js';
-import { formatNumber, type Lang, type T } from './i18n.js';
+import { formatNumber, formatTime, type Lang, type T } from './i18n.js';
 
 export interface DeviceRow {
   key_type: string;
@@ -99,7 +99,7 @@ export interface MetricRow {
   value: number | null;
 }
 
-export function MetricStep(p: { t: T; lang: Lang; draft: Draft; metrics: MetricRow[]; ms: number; error: string | null; errors: FieldErrors }) {
+export function MetricStep(p: { t: T; lang: Lang; draft: Draft; metrics: MetricRow[]; ms: number; at?: string | undefined; error: string | null; errors: FieldErrors }) {
   const { t } = p;
   const chosen = new Set(p.draft.conditions.map((c) => c.metric));
   return (
@@ -121,7 +121,17 @@ export function MetricStep(p: { t: T; lang: Lang; draft: Draft; metrics: MetricR
           </li>
         ))}
       </ul>
-      <p class="muted">{t('metrics_loaded', { ms: p.ms })}</p>
+      <p class="muted">
+        {t('metrics_loaded', { ms: p.ms })}
+        {p.at ? (
+          <>
+            {' · '}
+            <time datetime={p.at} id="metrics-at">
+              {formatTime(p.lang, p.at)}
+            </time>
+          </>
+        ) : null}
+      </p>
       <ErrorText name="conditions" errors={p.errors} />
     </fieldset>
   );

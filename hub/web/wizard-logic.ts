@@ -3,7 +3,7 @@
 // (validateJobInput, as POST /api/v1/jobs/validate), reporting only the fields of the steps asked for, by form field name.
 // References are read through the store port in the session's platform only (issue 20); messages
 // are the issue codes' texts in the user's language (hub/api/issue-codes.ts), never zod's.
-import type { ApiIssue, FieldIssue } from '../api/errors.js';
+import type { ApiIssue } from '../api/errors.js';
 import { issueText } from '../api/issue-codes.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { validateJobInput } from '../jobs/service.js';
@@ -12,6 +12,7 @@ import { scopeOf, type StorePort } from '../store/port.js';
 import { type Draft, formField, type StepNo, stepOf, toJobInput } from './draft.js';
 import type { FieldErrors } from './context.js';
 import { type Lang, translator } from './i18n.js';
+import { issueWords, type IssueLike } from './issue-words.js';
 
 export type Form = Record<string, string | File | (string | File)[]>;
 
@@ -132,14 +133,14 @@ export async function draftIssues(d: Draft, lang: Lang, platformId: string, deps
   return r.ok ? [] : r.issues.map((i) => ({ ...i, message: issueMessage(i, lang) }));
 }
 
-/** Form errors of the steps `from`..`to` (one message per field, the first). */
-export function stepErrors(issues: readonly FieldIssue[], from: StepNo, to: StepNo): FieldErrors {
+/** Form errors of the steps `from`..`to` (one message per field, the first), in the user's words (issue-words.ts). */
+export function stepErrors(issues: readonly IssueLike[], from: StepNo, to: StepNo, lang: Lang): FieldErrors {
   const out: FieldErrors = {};
   for (const i of issues) {
     const s = stepOf(i.field);
     if (s < from || s > to) continue;
     const name = formField(i.field);
-    out[name] ??= i.message;
+    out[name] ??= issueWords(i, lang);
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { scopeOf } from '../store/port.js';
 import type { ApiDeps } from '../api/context.js';
 import type { DryRun } from '../remediation/dryrun.js';
 import type { Playbook } from '../remediation/playbook.js';
+import { issueWords } from './issue-words.js';
 import type { ApiCall } from './api-client.js';
 import { ErrorText, Field, fieldAttrs } from './components.js';
 import type { FieldErrors } from './context.js';
@@ -57,7 +58,7 @@ export async function buildPlaybook(api: ApiCall, deps: ApiDeps, platformId: str
   if (Object.keys(errors).length) return { draft: { ...d, playbook: null }, errors };
   const r = await api<{ steps: Playbook }>('POST', '/playbooks/templates/power-cycle', powerCycleBody(d, model, lang));
   if (r.ok) return { draft: { ...d, playbook: r.data.steps }, errors: {} };
-  for (const i of r.error.issues ?? []) errors[templateField(i.field)] ??= i.message;
+  for (const i of r.error.issues ?? []) errors[templateField(i.field)] ??= issueWords(i, lang);
   if (Object.keys(errors).length === 0) errors['pc.notify'] = t('server_refused', { message: r.error.message });
   return { draft: { ...d, playbook: null }, errors };
 }
@@ -221,7 +222,7 @@ export function PlaybookDryRun(p: { t: T; lang: Lang; dry: DryRun | null; error:
                   </ul>
                 ) : null}
                 {s.errors.map((e) => (
-                  <p class="error">{`${e.field}: ${e.message}`}</p>
+                  <p class="error">{issueWords(e, p.lang)}</p>
                 ))}
               </li>
             ))}

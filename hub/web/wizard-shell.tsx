@@ -1,15 +1,17 @@
-// The wizard's frame: one form per step that carries the draft in a hidden field, the list of
+// The wizard's frame: one form per step that names its stored draft (draft_id), the list of
 // steps (buttons, the current one marked), the step's fields and the back / next / save buttons.
 import type { Child } from 'hono/jsx';
 import { Banner, CsrfField } from './components.js';
 import type { FieldErrors } from './context.js';
-import { type Draft, encodeDraft, STEPS, type StepNo } from './draft.js';
+import { type Draft, STEPS, type StepNo } from './draft.js';
 import type { T } from './i18n.js';
 
 export interface ShellProps {
   t: T;
   base: string;
   csrf: string;
+  /** The stored draft (drafts.ts) this form changes. */
+  draftId: string;
   draft: Draft;
   step: StepNo;
   errors: FieldErrors;
@@ -32,7 +34,7 @@ export function WizardShell(p: ShellProps) {
     <form method="post" action={`${p.base}/jobs/wizard`} class="wizard" data-wizard="" data-check={`${p.base}/jobs/wizard/check`} data-devices={`${p.base}/jobs/wizard/devices`} data-focus={p.focus ?? ''} novalidate>
       <button type="submit" name="go" value={p.defaultGo ?? 'next'} class="sr-only" tabindex={-1} aria-hidden="true"></button>
       <CsrfField csrf={p.csrf} />
-      <input type="hidden" name="draft" value={encodeDraft(p.draft)} />
+      <input type="hidden" name="draft_id" value={p.draftId} />
       <input type="hidden" name="step" value={String(step)} />
       <nav aria-label={t('wizard_steps')}>
         <ol class="steps">

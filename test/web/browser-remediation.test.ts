@@ -204,6 +204,30 @@ describe('remediation pages in chromium', () => {
     await page.context().close();
   });
 
+  it('reads at 390 px: chart text of 11 px or more, one date format, the execution heading inside the screen', { timeout: 30_000 }, async () => {
+    const page = await signedIn(live.tokens.a, 'ru-RU', 390);
+    await page.goto(`${live.url}/ui/fleet`);
+    const sizes = await page.locator('#daily-chart svg.bars text').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+    expect(sizes.length).toBeGreaterThan(0);
+    for (const h of sizes) expect(h).toBeGreaterThanOrEqual(11);
+    const text = await page.locator('main').innerText();
+    expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'r11-phone-fleet-390');
+    await page.goto(`${live.url}/ui/executions`);
+    const first = page.locator('table a[href*="/ui/executions/"]').first();
+    // Every time on the page in the one format (dd.mm.yyyy, hh:mm:ss zone).
+    for (const t of await page.locator('table a[href*="/ui/executions/"]').allInnerTexts()) expect(t).toMatch(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2} \S+$/);
+    await first.click();
+    await page.waitForURL(/\/ui\/executions\/[^/?]+$/);
+    const h1 = await page.locator('h1').evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth, right: e.getBoundingClientRect().right }));
+    expect(h1.scroll).toBeLessThanOrEqual(h1.client);
+    expect(h1.right).toBeLessThanOrEqual(390);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'r12-phone-execution-390');
+    await page.context().close();
+  });
+
   it('fits a 375 px phone screen', async () => {
     const page = await signedIn(live.tokens.a, 'ru-RU', 375);
     for (const p of ['incidents', 'fleet', 'remediation']) {

@@ -149,7 +149,7 @@ describe('web form in chromium', () => {
     await page.goto(`${live.url}/ui/jobs?lang=en`);
     await tabTo(page, (el) => el.tag === 'A' && el.text.includes('New job'));
     await page.keyboard.press('Enter');
-    await page.waitForURL(/\/jobs\/new/);
+    await page.waitForURL(/\/jobs\/draft\/[\w-]+\/1$/);
     // Step 1: the search field has focus.
     await page.keyboard.type('Касса');
     await poll(() => page.locator('#device-results li').count()).toBe(1);

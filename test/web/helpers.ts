@@ -1,11 +1,13 @@
 // A web-form world for component tests: the hub's test world (two platforms a and b, real store,
 // fake Prometheus) with the web form mounted, and a tiny cookie-keeping client over app.request().
 import { createApp } from '../../hub/api/app.js';
+import { FileDraftStore } from '../../hub/web/drafts.js';
 import { mountWeb } from '../../hub/web/index.js';
 import { createWorld, type World } from '../hub/world.js';
 
 export interface WebWorld extends World {
   app: ReturnType<typeof createApp>;
+  drafts: FileDraftStore;
 }
 
 export async function createWebWorld(): Promise<WebWorld> {
@@ -18,8 +20,9 @@ export async function createWebWorld(): Promise<WebWorld> {
     }
   }
   const app = createApp(w.deps);
-  mountWeb(app, w.deps);
-  return { ...w, app };
+  const drafts = new FileDraftStore(w.deps.now);
+  mountWeb(app, w.deps, { drafts });
+  return { ...w, app, drafts };
 }
 
 export interface Res {
@@ -60,6 +63,9 @@ export class WebClient {
     }
     const res = await this.app.request(`http://hub.test${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
     this.remember(res);
+    // The wizard answers every post with a redirect to a step page (post/redirect/get): follow it.
+    const to = res.headers.get('location');
+    if (res.status === 303 && to && /\/jobs\/draft\//.test(to)) return this.request('GET', to);
     const text = await res.text();
     const m = /name="_csrf" value="([^"]+)"/.exec(text);
     if (m) this.csrf = m[1] as string;
@@ -79,11 +85,11 @@ export class WebClient {
   }
 }
 
-/** The hidden draft and step of a wizard page, to post the next step as the browser would. */
-export function wizardState(html: string): { draft: string; step: string } {
-  const draft = /name="draft" value="([^"]*)"/.exec(html)?.[1] ?? '';
+/** The draft id and step of a wizard page, to post the next step as the browser would. */
+export function wizardState(html: string): { draft_id: string; step: string } {
+  const id = /name="draft_id" value="([^"]*)"/.exec(html)?.[1] ?? '';
   const step = /name="step" value="([^"]*)"/.exec(html)?.[1] ?? '';
-  return { draft: decodeEntities(draft), step };
+  return { draft_id: decodeEntities(id), step };
 }
 
 export function decodeEntities(s: string): string {

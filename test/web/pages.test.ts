@@ -3,6 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { TOKENS } from '../hub/world.js';
 import { createWebWorld, WebClient, wizardState } from './helpers.js';
+import { hashToken } from '../../hub/mqtt/passwords.js';
+import type { Draft } from '../../hub/web/draft.js';
+import { draftOwner } from '../../hub/web/drafts.js';
 
 describe('web pages', () => {
   it('escapes what users and devices wrote', async () => {
@@ -102,7 +105,7 @@ describe('web pages', () => {
     expect(page.text).toContain('Перезагрузка Player a3: 63');
     await post({ name: '', enabled: 'on', go: 'save' });
     expect(page.status).toBe(303);
-    expect(page.location).toBe('/ui/jobs?msg=saved');
+    expect(page.location).toMatch(/^\/ui\/jobs\?msg=saved&job=/);
     const saved = w.store.jobs('a');
     expect(saved).toHaveLength(1);
     expect(saved[0]).toMatchObject({ name_auto: true, for_s: 300, cooldown_s: 1800, conditions: [{ metric: 'node_cpu_temperature_celsius', op: '>', value: 80 }] });
@@ -136,7 +139,7 @@ describe('web pages', () => {
     expect(body.sms.text).toBe('#12#0#2#1#');
   });
 
-  it('shows a refusal of the API on save (the job was deleted meanwhile) and keeps the draft', async () => {
+  it('says a job was deleted meanwhile in the user\'s words, keeps the draft and saves it as a new job', async () => {
     const w = await createWebWorld();
     const job = w.job('a', { name: 'edited elsewhere' });
     await w.store.putJob(job);
@@ -144,11 +147,15 @@ describe('web pages', () => {
     await b.signIn(TOKENS.a);
     const page = await b.get(`/ui/jobs/${job.id}/edit`);
     await w.store.deleteJob(job.id);
-    const saved = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), name: 'my new name', enabled: 'on', go: 'save' });
-    expect(saved.status).toBe(400);
-    expect(saved.text).toMatch(/role="alert">Сервер отклонил: job not found/);
-    expect(saved.text).toContain('value="my new name"');
+    // The post redirects to the draft's conflict page (the client follows it).
+    const conflict = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), name: 'my new name', enabled: 'on', go: 'save' });
+    expect(conflict.text).toContain('Это задание удалил кто-то другой, пока вы его редактировали');
+    expect(conflict.text).not.toContain('job not found');
+    expect(conflict.text).toContain('my new name');
     expect(w.store.jobs('a')).toHaveLength(0);
+    const again = await b.post('/ui/jobs/wizard', { ...wizardState(conflict.text), go: 'save_new' });
+    expect(again.location).toMatch(/^\/ui\/jobs\?msg=saved&job=/);
+    expect(w.store.jobs('a').map((j) => j.name)).toEqual(['my new name']);
   });
 
   it('refuses the live check without the CSRF token', async () => {
@@ -173,7 +180,7 @@ describe('web pages', () => {
     expect(page.text).toContain('Изменение задания');
     expect(page.text).toContain('value="old name"');
     page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), name: 'new name', go: 'save' });
-    expect(page.location).toBe('/ui/jobs?msg=saved');
+    expect(page.location).toMatch(/^\/ui\/jobs\?msg=saved&job=/);
     expect(w.store.job(job.id)).toMatchObject({ name: 'new name', name_auto: false, created_at: job.created_at });
     page = await b.get(`/ui/jobs/${job.id}/clone`);
     expect(page.text).toContain('Шаг 1 из 5');
@@ -185,7 +192,7 @@ describe('web pages', () => {
     for (let i = 2; i < 5; i++) page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), ...(i === 2 ? { metric: 'signage_device_online' } : {}), ...(i === 3 ? { 'conditions[0].metric': 'signage_device_online', 'conditions[0].op': '==', 'conditions[0].value': '0', for_min: '1', 'no_data.mode': 'ignore', no_data_min: '5', cooldown_min: '10', combine: 'and' } : {}), go: 'next' });
     expect(page.text).toContain('Шаг 5 из 5');
     page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), name: '', enabled: 'on', go: 'save' });
-    expect(page.location).toBe('/ui/jobs?msg=saved');
+    expect(page.location).toMatch(/^\/ui\/jobs\?msg=saved&job=/);
     const jobs = w.store.jobs('a');
     expect(jobs).toHaveLength(2);
     expect(jobs.find((j) => j.id !== job.id)).toMatchObject({ name_auto: true, name: 'Мониторинг Player a - онлайн = 0', cooldown_s: 600 });
@@ -211,7 +218,7 @@ describe('web pages', () => {
     expect(page.text).toContain('Интервал 2');
     page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), ...cond, windows_on: 'on', 'windows.tz': 'Europe/Moscow', 'windows.ranges[0].from': '25:00', 'windows.ranges[0].to': '20:00', 'windows.ranges[0].days': ['1', '2'], 'windows.ranges[1].from': '10:00', 'windows.ranges[1].to': '18:00', go: 'next' });
     expect(page.status).toBe(400);
-    expect(page.text).toMatch(/data-error-for="windows\.ranges\[0\]\.from"[^>]*>[^<]*HH:MM/);
+    expect(page.text).toMatch(/data-error-for="windows\.ranges\[0\]\.from"[^>]*>Время в виде ЧЧ:ММ/);
     expect(page.text).toMatch(/data-error-for="windows\.ranges\[1\]\.days"[^>]*>[^<]+</);
     page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), ...cond, windows_on: 'on', 'windows.tz': 'Europe/Moscow', 'windows.ranges[0].from': '08:00', 'windows.ranges[0].to': '20:00', 'windows.ranges[0].days': ['1', '2'], go: 'remove_range:1' });
     expect(page.text).not.toContain('Интервал 2');
@@ -220,7 +227,7 @@ describe('web pages', () => {
     // Without script: choosing a control device and pressing Update shows its catalog.
     page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), 'steps[0].control_device_id': 'cd-a', 'steps[0].command.kind': 'catalog', go: 'refresh' });
     expect(page.text).toContain('Выключить питание на определенное время');
-    const d = JSON.parse(wizardState(page.text).draft) as { windows_on: boolean; ranges: unknown[]; conditions: unknown[]; combine: string };
+    const d = w.drafts.get(wizardState(page.text).draft_id, draftOwner(hashToken(TOKENS.a), 'a'))?.draft as Draft;
     expect(d).toMatchObject({ windows_on: true, combine: 'or', ranges: [{ days: [1, 2], from: '08:00', to: '20:00' }] });
     expect(d.conditions).toHaveLength(2);
   });

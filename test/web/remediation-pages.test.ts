@@ -53,7 +53,7 @@ describe('wizard: power-cycle and verify', () => {
     expect(dry).toContain('«Мониторинг Player a2 - онлайн = 0: Player a2 не восстановлен');
     expect(dry).toMatch(/ожидание<\/span> · 2 мин/);
     await post({ name: 'PC a2', enabled: 'on', go: 'save' });
-    expect(page.location).toBe('/ui/jobs?msg=saved');
+    expect(page.location).toMatch(/^\/ui\/jobs\?msg=saved&job=/);
     const job = w.store.jobs('a').find((j) => j.name === 'PC a2');
     expect(job?.steps).toEqual(powerCycleTemplate({ model: 'SIMPAL_D210', site_id: 's1', control_device_id: 'cd-a', off_min: 2, long_off_min: 6, boot_s: 240, notify: { sms: { site_id: 's1', to: 'on_call' }, webhooks: [] }, lang: 'ru' }));
 
@@ -85,7 +85,7 @@ describe('wizard: power-cycle and verify', () => {
     page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), 'steps[0].site_id': 's1', 'steps[0].control_device_id': 'cd-a', action_mode: 'playbook', go: 'next' });
     expect(page.text).toContain('Шаг 5 из 5');
     page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), name: 'custom', enabled: 'on', go: 'save' });
-    expect(page.location).toBe('/ui/jobs?msg=saved');
+    expect(page.location).toMatch(/^\/ui\/jobs\?msg=saved&job=/);
     expect(w.store.job(job.id)?.steps).toEqual(steps);
   });
 });

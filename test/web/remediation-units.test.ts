@@ -156,14 +156,14 @@ describe('fleet chart and range', () => {
   it('fills the days of the range and draws one stacked bar per day, heights by count', () => {
     const rows = fillDays([{ day: '2026-11-02', recovered: 3, not_recovered: 1, unknown: 0, escalated: 0, cancelled: 0 }], '2026-11-01', '2026-11-03');
     expect(rows.map((r) => r.day)).toEqual(['2026-11-01', '2026-11-02', '2026-11-03']);
-    const svg = String(DailyChart({ t: translator('en'), rows }));
+    const svg = String(DailyChart({ t: translator('en'), lang: 'en', rows }));
     expect(svg.match(/<g class="day"/g)).toHaveLength(3);
     const rec = /<rect [^>]*class="o-recovered"[^>]*>/.exec(svg)?.[0] ?? '';
     const bad = /<rect [^>]*class="o-not_recovered"[^>]*>/.exec(svg)?.[0] ?? '';
     const h = (s: string) => Number(/height="([\d.]+)"/.exec(s)?.[1]);
     expect(h(rec)).toBeCloseTo(3 * h(bad), 0);
     expect(svg).not.toMatch(/style=/);
-    expect(svg).toContain('2026-11-02: recovered 3, not recovered 1');
+    expect(svg).toContain('02/11/2026: recovered 3, not recovered 1');
   });
 
   it('defaults to the last 30 days and keeps since <= until', () => {
