@@ -90,7 +90,7 @@ const bench: Bench = async () => {
         mqtt: { mode: 'embedded', port: 0 },
         poll_interval_s: 3600,
         // 20,000 series per metric in one answer: more than the 5 s default on a loaded machine.
-        prometheus: { timeout_ms: 60_000, concurrency: 5 },
+        prometheus: { timeout_ms: Number(process.env.BENCH_HUB_PG_TIMEOUT_MS ?? 60_000), concurrency: 5 },
       }),
       { log: silentLogger },
     );
