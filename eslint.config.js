@@ -28,10 +28,16 @@ export default tseslint.config(
     files: ['agent/**/*.ts', 'exporter/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{
-          regex: '^(\\.\\./)+hub/(?!common/)',
-          message: 'agent/ and exporter/ may import only hub/common/ of the hub',
-        }],
+        patterns: [
+          {
+            regex: '^(\\.\\./)+hub/(?!common/)',
+            message: 'agent/ and exporter/ may import only hub/common/ of the hub',
+          },
+          {
+            regex: '^(\\.\\./)+hub/common/',
+            message: 'import hub/common/ through the #common/* alias (package.json imports)',
+          },
+        ],
       }],
     },
   },
@@ -42,6 +48,17 @@ export default tseslint.config(
         patterns: [{
           regex: '^(\\.\\./)+(hub/|agent/|exporter/|(api|web|store|model|core|poller|dispatch|remediation|mqtt|jobs|catalog|prometheus)/)',
           message: 'hub/common/ imports nothing outside itself',
+        }],
+      }],
+    },
+  },
+  {
+    files: ['hub/model/**/*.ts', 'hub/core/**/*.ts', 'hub/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '^(\\.\\./)+(remediation|api|web)/',
+          message: 'hub/model, hub/core and hub/store import nothing from remediation/, api/ or web/',
         }],
       }],
     },

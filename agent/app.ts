@@ -2,10 +2,10 @@
 // Constructors only assign; start() does the work; stop() releases every timer and socket.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { AgentStatus, ModemStatus } from '../hub/common/contract/index.js';
-import { type Clock, systemClock } from '../hub/common/clock.js';
-import { type Logger, createLogger } from '../hub/common/log.js';
-import { createRegistry } from '../hub/common/metrics.js';
+import type { AgentStatus, ModemStatus } from '#common/contract/index.js';
+import { type Clock, systemClock } from '#common/clock.js';
+import { type Logger, createLogger } from '#common/log.js';
+import { createRegistry } from '#common/metrics.js';
 import type { Registry } from 'prom-client';
 import { type AgentConfig, secretsOf } from './config.js';
 import { HttpServer } from './http/server.js';
@@ -23,8 +23,8 @@ import { AGENT_VERSION } from './version.js';
 import { outboxConfigOf, pacerOf, senderConfigOf } from './send/engine-config.js';
 import { InboundSpool } from './send/inbound-spool.js';
 import { removeServicePid, writeServicePid } from './send/lock.js';
-import { buildInfo, registerBuildInfo } from '../hub/common/build-info.js';
-import { type ReloadMetrics, createReloadMetrics } from '../hub/common/reload-metrics.js';
+import { buildInfo, registerBuildInfo } from '#common/build-info.js';
+import { type ReloadMetrics, createReloadMetrics } from '#common/reload-metrics.js';
 
 /** How often a journal that could not be written is probed for space. */
 const JOURNAL_PROBE_MS = 2000;

@@ -3,9 +3,9 @@
 // never need a config and never touch a modem. Returns an exit code (see cli-help.ts EXIT_CODES);
 // never calls process.exit itself.
 import { parseArgs } from 'node:util';
-import { buildInfo } from '../hub/common/build-info.js';
-import { ConfigError } from '../hub/common/config.js';
-import { type Logger, createLogger, silentLogger } from '../hub/common/log.js';
+import { buildInfo } from '#common/build-info.js';
+import { ConfigError } from '#common/config.js';
+import { type Logger, createLogger, silentLogger } from '#common/log.js';
 import { Agent } from './app.js';
 import { COMMAND_HELP, USAGE } from './cli-help.js';
 import { type AgentConfig, loadAgentConfig, maskedConfig, secretsOf } from './config.js';

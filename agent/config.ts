@@ -1,8 +1,8 @@
 // The agent's configuration: one zod schema with defaults, read from YAML plus environment
 // overrides (GSMJOBS_AGENT_A__B, *_FILE for secrets) by hub/common/config.ts.
 import { z } from 'zod';
-import { platformId, siteId } from '../hub/common/contract/index.js';
-import { loadStrictConfig } from '../hub/common/config-strict.js';
+import { platformId, siteId } from '#common/contract/index.js';
+import { loadStrictConfig } from '#common/config-strict.js';
 
 export const ENV_PREFIX = 'GSMJOBS_AGENT';
 

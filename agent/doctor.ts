@@ -2,7 +2,7 @@
 // and says in plain words what is wrong and what to do. Each check stops the ones after it
 // when they cannot work without it.
 import { existsSync } from 'node:fs';
-import type { Logger } from '../hub/common/log.js';
+import type { Logger } from '#common/log.js';
 import type { AtEngine } from './at/engine.js';
 import type { AgentConfig } from './config.js';
 import { isRegistered } from './modem/info.js';
@@ -11,7 +11,7 @@ import { createModemStack } from './modem/stack.js';
 import { PinGuard } from './modem/pin-guard.js';
 import type { SerialBinding } from './serial/port.js';
 import { listSerialPorts } from './serial/list.js';
-import { systemClock } from '../hub/common/clock.js';
+import { systemClock } from '#common/clock.js';
 import { detailRu, hintRu } from './hints-ru.js';
 
 export interface Check {

@@ -1,6 +1,6 @@
 // A logger whose level can change while the agent runs (SIGHUP reloads log_level): every line
 // is formatted by hub/common/log.ts at debug and let through here by the current level. Pure.
-import { type LogLevel, type Logger, type LoggerOptions, createLogger } from '../hub/common/log.js';
+import { type LogLevel, type Logger, type LoggerOptions, createLogger } from '#common/log.js';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 

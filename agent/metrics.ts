@@ -2,7 +2,7 @@
 // MQTT) are read at scrape time in collect(); counters and the AT latency histogram are fed by
 // the composition root.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ModemStatus, RegistrationState } from '../hub/common/contract/index.js';
+import type { ModemStatus, RegistrationState } from '#common/contract/index.js';
 import { SIM_STATES, type SimInfo } from './modem/setup.js';
 
 export interface MetricSources {

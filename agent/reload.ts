@@ -1,7 +1,7 @@
 // SIGHUP for `agent run`: read the config file again; apply what can change without a restart
 // (log_level), name what cannot, keep running on a bad file. Pure apart from the injected loader.
-import type { LogLevel, Logger } from '../hub/common/log.js';
-import type { ReloadMetrics } from '../hub/common/reload-metrics.js';
+import type { LogLevel, Logger } from '#common/log.js';
+import type { ReloadMetrics } from '#common/reload-metrics.js';
 import type { AgentConfig } from './config.js';
 import type { LevelSwitch } from './log-switch.js';
 

@@ -2,11 +2,11 @@
 // exposition, persistent cache -> HTTP server. Nothing else wires parts together.
 import type { RequestListener } from 'node:http';
 import type { Registry } from 'prom-client';
-import { type Clock, systemClock } from '../hub/common/clock.js';
-import { type Logger, createLogger } from '../hub/common/log.js';
-import { createRegistry, dropLintFailingMetrics } from '../hub/common/metrics.js';
-import { registerBuildInfo } from '../hub/common/build-info.js';
-import { createReloadMetrics } from '../hub/common/reload-metrics.js';
+import { type Clock, systemClock } from '#common/clock.js';
+import { type Logger, createLogger } from '#common/log.js';
+import { createRegistry, dropLintFailingMetrics } from '#common/metrics.js';
+import { registerBuildInfo } from '#common/build-info.js';
+import { createReloadMetrics } from '#common/reload-metrics.js';
 import type { AccountConfig, ExporterConfig } from './config.js';
 import { Exposition } from './exposition.js';
 import { createApp } from './http/app.js';

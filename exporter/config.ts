@@ -5,9 +5,9 @@
 // Tokens come from `token`, `token_file` or `token_env`, never from a log or an error message.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../hub/common/config.js';
-import { loadStrictConfig } from '../hub/common/config-strict.js';
-import { platformId } from '../hub/common/contract/ids.js';
+import { ConfigError } from '#common/config.js';
+import { loadStrictConfig } from '#common/config-strict.js';
+import { platformId } from '#common/contract/ids.js';
 import { normalizeMac } from './core/device.js';
 
 export const ENV_PREFIX = 'GSMJOBS_EXPORTER';

@@ -1,9 +1,9 @@
 // `npm run exporter [-- --config exporter.yaml]`: load config, start, stop on SIGINT/SIGTERM,
 // reload accounts and intervals on SIGHUP. `--help`, `--version` and `config check FILE` never
 // start anything. Exit codes: 0 clean stop or check passed, 1 stop failed, 2 config or usage error.
-import { buildInfo } from '../hub/common/build-info.js';
-import { parseCli } from '../hub/common/cli-args.js';
-import { ConfigError } from '../hub/common/config.js';
+import { buildInfo } from '#common/build-info.js';
+import { parseCli } from '#common/cli-args.js';
+import { ConfigError } from '#common/config.js';
 import { createExporter } from './app.js';
 import { loadExporterConfig, maskedConfig, resolveTokens } from './config.js';
 

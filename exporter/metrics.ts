@@ -1,7 +1,7 @@
 // The exporter's own health metrics (signage_exporter_*), on the program's registry.
 // Point-in-time values are read from the account runners in collect() at scrape time.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Clock } from '../hub/common/clock.js';
+import type { Clock } from '#common/clock.js';
 import type { AccountRunner } from './runner.js';
 import type { ErrorKind } from './sources/http.js';
 

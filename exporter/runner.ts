@@ -1,8 +1,8 @@
 // One account's background refresh loop: fetch the device list from its source on an interval,
 // merge it into the account's device map, render its metric chunks, and record its health.
 // 401/403 stop polling this account (until the exporter restarts with a fixed token).
-import type { Clock, TimerHandle } from '../hub/common/clock.js';
-import type { Logger } from '../hub/common/log.js';
+import type { Clock, TimerHandle } from '#common/clock.js';
+import type { Logger } from '#common/log.js';
 import { Staging, countVanished } from './core/account-state.js';
 import type { CachedDevice } from './core/device.js';
 import { type CompressedAccount, EMPTY_ACCOUNT, inflate, renderAccountGz } from './compressed.js';

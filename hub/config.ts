@@ -10,14 +10,33 @@ import { prometheusEndpoint } from './model/entities.js';
 import { staleRule } from './core/freshness.js';
 import { remediationSettings } from './model/remediation.js';
 import { retryPolicy } from './remediation/webhook.js';
+import { BROKER_LIMITS } from './mqtt/limits.js';
 
 export const ENV_PREFIX = 'GSMJOBS_HUB';
+
+/**
+ * Login limits of the embedded broker under a login flood (issue 18; hub/README.md, MQTT).
+ * Strict by itself: the unknown-key walker does not see into `mqtt` when `mode` is left out.
+ */
+const brokerLimits = z.strictObject({
+  /** A connection that has not logged in this long after it was accepted is closed. */
+  connect_timeout_ms: z.number().int().min(1000).max(300_000).default(BROKER_LIMITS.connect_timeout_ms),
+  /** Connections not logged in yet from one address (IPv4, or IPv6 /64); more are dropped unread. */
+  pending_per_address: z.number().int().min(1).max(100_000).default(BROKER_LIMITS.pending_per_address),
+  /** Connections not logged in yet in all (addresses an agent logged in from are exempt). */
+  pending_total: z.number().int().min(1).max(1_000_000).default(BROKER_LIMITS.pending_total),
+  /** Average share of one core spent on failed password checks (successful ones are not counted). */
+  hash_share: z.number().min(0.01).max(1).default(BROKER_LIMITS.hash_share),
+  /** Failed-check time that may be spent at once above that average (ms). */
+  hash_burst_ms: z.number().int().min(100).max(600_000).default(BROKER_LIMITS.hash_burst_ms),
+});
 
 const embedded = z.object({
   mode: z.literal('embedded'),
   host: z.string().default('127.0.0.1'),
   /** 0 picks a free port (tests). */
   port: z.number().int().min(0).max(65535).default(1883),
+  limits: brokerLimits.default({ ...BROKER_LIMITS }),
 });
 const external = z.object({
   mode: z.literal('external'),
@@ -65,7 +84,7 @@ export const hubConfigSchema = z.object({
   /** mode defaults to embedded, so GSMJOBS_HUB_MQTT__PORT=1884 alone works. */
   mqtt: z
     .preprocess((v) => (v && typeof v === 'object' && !('mode' in v) ? { ...v, mode: 'embedded' } : v), z.discriminatedUnion('mode', [embedded, external]))
-    .default({ mode: 'embedded', host: '127.0.0.1', port: 1883 }),
+    .default({ mode: 'embedded', host: '127.0.0.1', port: 1883, limits: { ...BROKER_LIMITS } }),
   /**
    * Where the hub keeps its data: lowdb files in data_dir (default, one machine) or PostgreSQL
    * (several hubs; needs the external MQTT broker). kind defaults to postgres when a url is

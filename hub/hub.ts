@@ -20,8 +20,9 @@ import { Dispatcher } from './dispatch/dispatcher.js';
 import { newId } from './model/ids.js';
 import { InboundHandler } from './dispatch/inbound.js';
 import { SiteMonitor } from './dispatch/sites.js';
-import { decodeReason, type OnRejected } from './dispatch/refusals.js';
-import { decodePayload, executionUpdate } from './common/contract/index.js';
+import type { OnRejected } from './dispatch/refusals.js';
+import { JobPublisher } from './dispatch/publisher.js';
+import { siteMessageHandler } from './dispatch/site-messages.js';
 import { createHubMetrics } from './metrics.js';
 import { EmbeddedBroker } from './mqtt/broker.js';
 import { HubMqtt } from './mqtt/adapter.js';
@@ -40,7 +41,7 @@ import type { ApiWorkingSet } from './store/working-set-api.js';
 import { PlaybookEngine } from './remediation/engine.js';
 import { WebhookSender } from './remediation/sender.js';
 import { RemediationService } from './remediation/service.js';
-import { metricOutcome } from './remediation/aggregates.js';
+import { metricOutcome, recordOf } from './remediation/aggregates.js';
 import { openIncident } from './remediation/correlation.js';
 import type { RemediationSettings } from './model/remediation.js';
 import type { Execution } from './model/execution.js';
@@ -73,6 +74,7 @@ export class Hub {
   readonly mqtt: HubMqtt;
   readonly sites: SiteMonitor;
   readonly dispatcher: Dispatcher;
+  readonly publisher: JobPublisher;
   readonly engine: PlaybookEngine;
   readonly remediation: RemediationService;
   readonly webhooks: WebhookSender;
@@ -133,6 +135,7 @@ export class Hub {
         ? new EmbeddedBroker({
             host: config.mqtt.host,
             port: config.mqtt.port,
+            limits: config.mqtt.limits,
             log: this.log.child('broker'),
             registry: this.registry,
             auth: { hub: { username: usernames.hub, password: hubPassword }, passwordHash: (u) => this.passwordHash(u) },
@@ -152,22 +155,12 @@ export class Hub {
     // Refused site payloads, counted per platform (an unknown platform id is one label value, so
     // topics made up by a client cannot grow the label set).
     const onRejected: OnRejected = (ref, kind, reason) => this.metrics.mqttRejected.inc({ platform_id: this.leader.platform(ref.platform_id) ? ref.platform_id : 'unknown', kind, reason });
-    this.dispatcher = new Dispatcher({
-      store: this.leader,
-      onRejected,
-      mqtt: this.mqtt,
-      clock: this.clock,
-      log: this.log.child('dispatch'),
-      isSiteOnline: (p, s) => this.sites.isOnline(p, s),
-      resendAfterMs: config.resend_after_s * 1000,
-      onState: (p, state) => this.metrics.executions.inc({ platform_id: p, state }),
-      onMessageState: (exec, msg) => this.engine.onMessage(exec, msg),
-    });
+    this.publisher = new JobPublisher({ mqtt: this.mqtt, clock: this.clock, log: this.log.child('dispatch') });
     const settings = (platformId: string): RemediationSettings => this.leader.remediationSettings(platformId, config.remediation.defaults);
     const id = () => newId(this.clock.now());
     this.engine = new PlaybookEngine({
       store: this.leader,
-      dispatcher: this.dispatcher,
+      publisher: this.publisher,
       catalogs,
       clock: this.clock,
       log: this.log.child('playbook'),
@@ -175,6 +168,16 @@ export class Hub {
       newId: id,
       kickWebhooks: () => this.kickWebhooks(),
       onFinished: (e) => this.finished(e),
+      onMessageState: (p, state) => this.metrics.executions.inc({ platform_id: p, state }),
+    });
+    this.dispatcher = new Dispatcher({
+      store: this.store,
+      sink: this.engine,
+      onRejected,
+      clock: this.clock,
+      log: this.log.child('dispatch'),
+      isSiteOnline: (p, s) => this.sites.isOnline(p, s),
+      resendAfterMs: config.resend_after_s * 1000,
     });
     this.webhooks = new WebhookSender({
       store: {
@@ -208,28 +211,8 @@ export class Hub {
       },
       onRejected,
     });
-    this.inbound = new InboundHandler({ store: this.leader, mqtt: this.mqtt, log: this.log.child('inbound'), now, maxPerPlatform: 1000, onRejected });
-    this.mqtt.onSiteMessage(async (msg) => {
-      // Only the status is retained by contract; a retained update or inbound SMS would be
-      // replayed at every (re)subscription of the hub, so it is refused (issue 18).
-      if (msg.retained && msg.kind !== 'status') {
-        onRejected(msg.ref, msg.kind, 'retained');
-        this.log.warn(`retained ${msg.kind} refused`, { ...msg.ref });
-        return;
-      }
-      if (msg.kind === 'status') await this.sites.handleStatus(msg.ref, msg.payload);
-      else if (msg.kind === 'inbound') await this.inbound.handle(msg.ref, msg.payload);
-      else if (msg.kind === 'update') {
-        const d = decodePayload(executionUpdate, msg.payload);
-        if (!d.ok || d.value.platform_id !== msg.ref.platform_id || d.value.site_id !== msg.ref.site_id) {
-          this.dispatcher.rejectedUpdates++;
-          onRejected(msg.ref, 'update', d.ok ? 'site_mismatch' : decodeReason(d.error));
-          this.log.warn('update refused', { ...msg.ref, error: d.ok ? 'site mismatch' : d.error });
-          return;
-        }
-        await this.dispatcher.handleUpdate(d.value);
-      }
-    });
+    this.inbound = new InboundHandler({ store: this.leader, sink: this.engine, mqtt: this.mqtt, log: this.log.child('inbound'), now, maxPerPlatform: 1000, onRejected });
+    this.mqtt.onSiteMessage(siteMessageHandler({ sites: this.sites, inbound: this.inbound, dispatcher: this.dispatcher, onRejected, log: this.log }));
     const cycleLog = this.log.child('poller');
     const sampleMetrics = registerSampleMetrics(this.registry);
     this.poller = new Poller({
@@ -322,8 +305,10 @@ export class Hub {
 
   private finished(e: Execution): void {
     if (e.trigger.reason === 'incident') return;
-    this.metrics.remediations.inc({ platform_id: e.platform_id, outcome: metricOutcome({ outcome: e.outcome, escalated: e.escalated }) });
-    if (e.outcome === 'recovered' && e.ttr_ms !== null) this.metrics.ttr.observe({ platform_id: e.platform_id }, e.ttr_ms / 1000);
+    const r = recordOf(e);
+    // A playbook without a verify step judged nothing: counted as `none` (issue 17).
+    this.metrics.remediations.inc({ platform_id: e.platform_id, outcome: metricOutcome(r) ?? 'none' });
+    if (r.outcome === 'recovered' && r.ttr_ms !== null) this.metrics.ttr.observe({ platform_id: e.platform_id }, r.ttr_ms / 1000);
   }
 
   private passwordHash(username: string): string | null {
@@ -385,7 +370,7 @@ export class Hub {
     if (server) await new Promise<void>((r) => server.close(() => r()));
     await this.engine.stop();
     await this.webhooks.stop();
-    await Promise.race([this.dispatcher.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await Promise.race([this.publisher.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.mqtt.stop();
     await this.broker?.stop();
     await closeStores(this.stores);

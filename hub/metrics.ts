@@ -96,7 +96,7 @@ export function createHubMetrics(registry: Registry, sources: HubMetricSources) 
   });
   const remediations = new Counter({
     name: 'gsmjobs_hub_remediations_total',
-    help: 'Finished playbook executions by outcome (recovered, not_recovered, unknown, escalated, cancelled).',
+    help: 'Finished playbook executions by outcome (recovered, not_recovered, unknown, escalated, cancelled; none: no verify step, nothing judged).',
     labelNames: ['platform_id', 'outcome'],
     registers: [registry],
   });

@@ -2,8 +2,8 @@
 // final/prompt events, per-command timeouts that name the command, URCs as events. The
 // transport (a serial port) is attached and detached by the port adapter; the engine itself
 // does no I/O of its own, so it is tested with plain fakes.
-import { type Clock, type TimerHandle, systemClock } from '../../hub/common/clock.js';
-import { type Logger, silentLogger } from '../../hub/common/log.js';
+import { type Clock, type TimerHandle, systemClock } from '#common/clock.js';
+import { type Logger, silentLogger } from '#common/log.js';
 import { type AtEvent, AtParser } from './parser.js';
 import { AtCommandError, AtTimeoutError, PortClosedError, UncertainSendError } from './errors.js';
 

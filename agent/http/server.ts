@@ -1,7 +1,7 @@
 // /metrics and /healthz over node:http (no framework needed for two routes).
 import { type Server, createServer } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../hub/common/log.js';
+import type { Logger } from '#common/log.js';
 
 export interface Health {
   ok: boolean;

@@ -2,9 +2,9 @@
 // climbs a recovery ladder when it stops answering (resync, AT+CFUN=1,1, reopen the port, an
 // optional power-cycle command) with a clear `down` status meanwhile, turns +CMTI/+CDS into
 // inbound messages and status reports, and sends PDUs one part at a time.
-import type { ModemStatus } from '../../hub/common/contract/index.js';
-import { type Clock, sleep, systemClock } from '../../hub/common/clock.js';
-import type { Logger } from '../../hub/common/log.js';
+import type { ModemStatus } from '#common/contract/index.js';
+import { type Clock, sleep, systemClock } from '#common/clock.js';
+import type { Logger } from '#common/log.js';
 import type { AtEngine, Urc } from '../at/engine.js';
 import { AtTimeoutError, ModemDownError, UncertainSendError } from '../at/errors.js';
 import { type DecodedStatusReport, decodeIncoming } from '../sms/deliver.js';

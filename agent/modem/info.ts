@@ -1,6 +1,6 @@
 // Parsing of the modem's status answers (3GPP TS 27.007: +CSQ 8.5, +CREG 7.2, +CEREG 10.1.22,
 // +COPS 7.3, +CPIN 8.3; TS 27.005 +CSCA 3.3.1, +CMGS 3.5.1, +CMTI/+CDSI 3.4.1). Pure.
-import type { RegistrationState } from '../../hub/common/contract/index.js';
+import type { RegistrationState } from '#common/contract/index.js';
 
 /** AT+CSQ rssi to dBm: 0 -> -113, 1 -> -111, 2..30 -> -109..-53, 31 -> -51, 99 -> unknown. */
 export function csqToDbm(rssi: number): number | null {

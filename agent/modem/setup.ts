@@ -1,8 +1,8 @@
 // Modem start-up sequence: sync, echo off, numeric errors, SIM PIN, PDU mode, new-message and
 // status-report indications, SMSC, registration, identity. Each step says in plain words what
 // failed, so `doctor` and the `modem down` status can tell a technician what to do.
-import type { RegistrationState } from '../../hub/common/contract/index.js';
-import { type Clock, sleep } from '../../hub/common/clock.js';
+import type { RegistrationState } from '#common/contract/index.js';
+import { type Clock, sleep } from '#common/clock.js';
 import type { AtEngine } from '../at/engine.js';
 import { AtCommandError } from '../at/errors.js';
 import { bestRegistration, isRegistered, parseCops, parseCpin, parseCsca, parseCsq, parsePinTries, parseReg } from './info.js';

@@ -1,7 +1,7 @@
 // The modem side assembled: AT engine + serial link + driver. Used by `run`, `send` and `doctor`.
-import type { ModemStatus } from '../../hub/common/contract/index.js';
-import type { Clock } from '../../hub/common/clock.js';
-import type { Logger } from '../../hub/common/log.js';
+import type { ModemStatus } from '#common/contract/index.js';
+import type { Clock } from '#common/clock.js';
+import type { Logger } from '#common/log.js';
 import { AtEngine } from '../at/engine.js';
 import type { AgentConfig } from '../config.js';
 import { type SerialBinding, SerialLink } from '../serial/port.js';

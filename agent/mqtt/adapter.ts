@@ -20,8 +20,8 @@ import {
   opaqueId,
   siteTopic,
   usernames,
-} from '../../hub/common/contract/index.js';
-import type { Logger } from '../../hub/common/log.js';
+} from '#common/contract/index.js';
+import type { Logger } from '#common/log.js';
 import type { AgentConfig } from '../config.js';
 
 /** Enough of a job to answer it even when the rest is invalid. */

@@ -2,9 +2,9 @@
 // acknowledged; each state change and each update for the hub is journaled before it takes
 // effect; updates stay pending until the broker acknowledges them. De-duplication by
 // execution id, expiry, retry backoff, status reports matched by TP-MR, and compaction.
-import type { ExecutionUpdate, FailureReason, JobRequest } from '../../hub/common/contract/index.js';
-import { type Clock, systemClock } from '../../hub/common/clock.js';
-import { type Logger, silentLogger } from '../../hub/common/log.js';
+import type { ExecutionUpdate, FailureReason, JobRequest } from '#common/contract/index.js';
+import { type Clock, systemClock } from '#common/clock.js';
+import { type Logger, silentLogger } from '#common/log.js';
 import type { Journal, JournalHealth } from './journal.js';
 import { checkRecord } from './records.js';
 import { type OutboxEntry, type SendState, type JournalRecord, type OutboxState, apply, emptyState, isSettled, makeUpdate, recoveryRecords } from './state.js';

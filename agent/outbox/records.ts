@@ -3,7 +3,7 @@
 // field that is null or out of range) is skipped and named instead of crashing the agent or,
 // worse, changing a job's state (`{"t":"end","state":"bogus"}` must never end a live job).
 import { z } from 'zod';
-import { executionUpdate, failureReason, jobRequest } from '../../hub/common/contract/index.js';
+import { executionUpdate, failureReason, jobRequest } from '#common/contract/index.js';
 import type { RecordCheck } from './load.js';
 import type { JournalRecord } from './state.js';
 

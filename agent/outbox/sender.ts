@@ -1,9 +1,9 @@
 // The send loop: takes the next due job (arrival order, pacing per destination and per
 // modem), encodes it, hands its parts to the modem one by one with each step journaled, and
 // turns the outcome into sent / retry with backoff / failed / uncertain.
-import { type Clock, sleep, systemClock } from '../../hub/common/clock.js';
-import { SmsTooLongError } from '../../hub/common/sms/index.js';
-import type { Logger } from '../../hub/common/log.js';
+import { type Clock, sleep, systemClock } from '#common/clock.js';
+import { SmsTooLongError } from '#common/sms/index.js';
+import type { Logger } from '#common/log.js';
 import { UncertainSendError, classifySendError } from '../at/errors.js';
 import type { SendHooks } from '../modem/driver.js';
 import { InvalidNumberError } from '../sms/fields.js';

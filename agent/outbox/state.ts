@@ -1,7 +1,7 @@
 // The outbox's state per execution, as a pure reducer over journal records. Replaying the
 // journal after a crash gives back exactly the state the agent had acknowledged, so recovery
 // rules (a part handed to the modem without an answer is `uncertain`) are decided from data.
-import type { AgentState, ExecutionUpdate, FailureReason, JobRequest } from '../../hub/common/contract/index.js';
+import type { AgentState, ExecutionUpdate, FailureReason, JobRequest } from '#common/contract/index.js';
 
 export type SendState = 'queued' | 'sending' | 'sent' | 'delivered' | 'not_delivered' | 'failed' | 'expired' | 'uncertain';
 export const TERMINAL: ReadonlySet<SendState> = new Set(['delivered', 'not_delivered', 'failed', 'expired', 'uncertain']);

@@ -6,9 +6,9 @@
 // refused, PUK, no SIM) ends it at once with one message and no modem resets.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { JobRequest } from '../../hub/common/contract/index.js';
-import { type Clock, sleep, systemClock } from '../../hub/common/clock.js';
-import type { Logger } from '../../hub/common/log.js';
+import type { JobRequest } from '#common/contract/index.js';
+import { type Clock, sleep, systemClock } from '#common/clock.js';
+import type { Logger } from '#common/log.js';
 import type { AgentConfig } from '../config.js';
 import type { ModemDriver } from '../modem/driver.js';
 import type { ModemSetupError } from '../modem/setup.js';

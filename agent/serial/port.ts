@@ -3,7 +3,7 @@
 // pair in integration tests), feeds the AT engine and tells the driver when the port goes away.
 import { SerialPortStream } from '@serialport/stream';
 import type { AtEngine } from '../at/engine.js';
-import type { Logger } from '../../hub/common/log.js';
+import type { Logger } from '#common/log.js';
 
 /** Any serialport binding (bindings-cpp, binding-mock). */
 export type SerialBinding = ConstructorParameters<typeof SerialPortStream>[0]['binding'];

@@ -3,8 +3,8 @@
 // reports, can receive inbound SMS (+CMTI), and reproduces the field's quirks on demand: echo,
 // URC spam, answers split into small chunks, silence, +CMS ERROR before success, hanging in
 // AT+CMGS, a spontaneous restart. Transport-free: bytes in via input(), bytes out via write().
-import { type Clock, type TimerHandle, systemClock } from '../../hub/common/clock.js';
-import { planSms } from '../../hub/common/sms/index.js';
+import { type Clock, type TimerHandle, systemClock } from '#common/clock.js';
+import { planSms } from '#common/sms/index.js';
 import { encodeDeliver, encodeStatusReport } from '../sms/deliver.js';
 import { decodeSubmit } from '../sms/submit.js';
 import { MODELS, type ModelName, type ModelSpec } from './models.js';

@@ -1,6 +1,6 @@
 // SMS-DELIVER and SMS-STATUS-REPORT (3GPP TS 23.040 9.2.2.1, 9.2.2.3): decode what the modem
 // gives in +CMGR / +CMT / +CDS, and encode them for the modem simulator. Pure.
-import type { SmsEncoding } from '../../hub/common/sms/index.js';
+import type { SmsEncoding } from '#common/sms/index.js';
 import {
   type Concat,
   PduReader,

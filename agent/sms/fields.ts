@@ -1,6 +1,6 @@
 // Shared TPDU fields (3GPP TS 23.040 9.1.2): addresses in semi-octets, service-centre time
 // stamps, data coding scheme, user data header. Pure.
-import { decodeGsm7Septets } from '../../hub/common/sms/index.js';
+import { decodeGsm7Septets } from '#common/sms/index.js';
 import { packSeptets, textToSeptets, unpackSeptets } from './septets.js';
 
 /** Sequential reader over a PDU with errors naming what was being read. */

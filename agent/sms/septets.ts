@@ -1,6 +1,6 @@
 // GSM 7-bit packing (3GPP TS 23.038 6.1.2.1.1) with the fill bits that align septets after a
 // user data header (TS 23.040 9.2.3.24). Pure.
-import { GSM7_ESCAPE, gsm7BasicCode, gsm7ExtensionCode } from '../../hub/common/sms/index.js';
+import { GSM7_ESCAPE, gsm7BasicCode, gsm7ExtensionCode } from '#common/sms/index.js';
 
 /** Text to septet values (escape + code for extension characters). Throws on a non-GSM character. */
 export function textToSeptets(text: string): number[] {

@@ -1,7 +1,7 @@
 // SMS-SUBMIT (3GPP TS 23.040 9.2.2.2): build the PDUs for one message, split into concatenated
 // parts with an 8-bit reference; and decode one (the modem simulator reads what the agent sends).
 // Pure. Part planning comes from hub/common/sms so the hub and the agent agree on part counts.
-import { planSmsWithin, type SmsEncoding } from '../../hub/common/sms/index.js';
+import { planSmsWithin, type SmsEncoding } from '#common/sms/index.js';
 import { type Concat, PduReader, encodeAddress, hexToBuffer, readAddress, readSmsc } from './fields.js';
 import { type DecodedUd, encodeUserData, readUserData } from './userdata.js';
 

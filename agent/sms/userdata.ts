@@ -1,6 +1,6 @@
 // TP-UD encoding and decoding (3GPP TS 23.040 9.2.3.16 TP-UDL, 9.2.3.24 TP-UD with header).
 // Pure.
-import { decodeGsm7Septets, type SmsEncoding } from '../../hub/common/sms/index.js';
+import { decodeGsm7Septets, type SmsEncoding } from '#common/sms/index.js';
 import type { PduReader} from './fields.js';
 import { type Concat, concatUdh, dcsAlphabet, parseUdh } from './fields.js';
 import { fillBitsAfter, packSeptets, textToSeptets, unpackSeptets } from './septets.js';

@@ -4,7 +4,7 @@
 // web streams cost time per chunk of a 58 MiB identity body. Errors are real HTTP errors,
 // never a 200 with a comment.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Logger } from '../../hub/common/log.js';
+import type { Logger } from '#common/log.js';
 import type { Exposition } from '../exposition.js';
 import type { AccountRunner } from '../runner.js';
 

@@ -11,7 +11,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { formatIssues } from '../../hub/common/contract/parse.js';
+import { formatIssues } from '#common/contract/parse.js';
 import { normalizeMac } from '../core/device.js';
 import { type FailMode, type SimConfig, failSchema, tunableSchema } from './config.js';
 import { type SimRecord, type SimState, prng } from './state.js';

@@ -1,6 +1,6 @@
 // `npm run addreality-sim [-- --config sim.yaml] [--port N] [--devices N]`: the platform
 // simulator as a process (tests, demo). Prints `sim listening on <url>` when ready.
-import { ConfigError, loadConfig } from '../../hub/common/config.js';
+import { ConfigError, loadConfig } from '#common/config.js';
 import { listen } from '../http/listen.js';
 import { createSim } from './app.js';
 import { simConfigSchema } from './config.js';

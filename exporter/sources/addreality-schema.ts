@@ -12,7 +12,7 @@
 // envelope is validated once per page; each record separately, so that one bad record is
 // rejected alone and never hides the others.
 import { z } from 'zod';
-import { formatIssues } from '../../hub/common/contract/parse.js';
+import { formatIssues } from '#common/contract/parse.js';
 import { type DeviceRecord, intern, internLabels, normalizeMac, playerStatusCode } from '../core/device.js';
 
 export const ADDREALITY_SCHEMA_VERSION = 1;

@@ -1,6 +1,6 @@
 // AddReality source: POST {base}/public/v1/device/list with X-API-Token, paging with an offset
 // in the body until `pagination.total` is reached (the earlier exporter lost devices past 300).
-import { formatIssues } from '../../hub/common/contract/parse.js';
+import { formatIssues } from '#common/contract/parse.js';
 import type { RejectedRecord } from '../core/device.js';
 import { addRealityPage, parseAddRealityRecord } from './addreality-schema.js';
 import { ApiError, type HttpDeps, type RetryPolicy, requestJson } from './http.js';

@@ -2,7 +2,7 @@
 // MAC; the answer is an array whose first element has status, name, ip, outIp. One MAC that
 // fails is rejected alone; the run fails only when every MAC failed.
 import { z } from 'zod';
-import { formatIssues } from '../../hub/common/contract/parse.js';
+import { formatIssues } from '#common/contract/parse.js';
 import { type DeviceRecord, type RejectedRecord, normalizeMac } from '../core/device.js';
 import { ApiError, type HttpDeps, type RetryPolicy, requestJson } from './http.js';
 import type { DeviceSink, Source, SourceResult } from './source.js';

@@ -1,8 +1,8 @@
 // One JSON request with retries: exponential backoff with jitter on network errors, timeouts,
 // 5xx and malformed bodies; 429 honours Retry-After; 401/403 and other 4xx are not retried.
 // Error messages name the method, URL path and status, never a header (tokens live there).
-import { type Clock, sleep } from '../../hub/common/clock.js';
-import type { Logger } from '../../hub/common/log.js';
+import { type Clock, sleep } from '#common/clock.js';
+import type { Logger } from '#common/log.js';
 
 export type ErrorKind = 'network' | 'timeout' | 'server' | 'rate_limited' | 'auth' | 'client' | 'malformed' | 'invalid_record';
 

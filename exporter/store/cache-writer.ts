@@ -1,6 +1,6 @@
 // Coalescing writes of the persistent cache: at most one write in flight; changes made during
 // a write cause exactly one more write afterwards. flush() waits for the last one.
-import type { Logger } from '../../hub/common/log.js';
+import type { Logger } from '#common/log.js';
 import { type CacheContents, saveCache } from './cache-file.js';
 
 export class CacheWriter {

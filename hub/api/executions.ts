@@ -1,7 +1,7 @@
 // /api/v1/executions: history with filters (job, device key, site, state, time), one execution
 // with its timeline, and the inbound SMS log.
 import { Hono } from 'hono';
-import { executionListQuery, publicExecution } from '../model/execution.js';
+import { executionListQuery, executionView, publicExecution } from '../model/execution.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
 import { ApiError, notFound, parseQuery } from './errors.js';
@@ -16,6 +16,7 @@ export function executionsApi(): Hono<HubEnv> {
     const items = c
       .get('deps')
       .store.executionList(platform.id)
+      .map(executionView)
       .filter((e) => {
         if (q.job_id !== undefined && e.job_id !== q.job_id) return false;
         if (q.key !== undefined && e.device.key !== q.key) return false;
@@ -28,7 +29,7 @@ export function executionsApi(): Hono<HubEnv> {
         return t >= since && t <= until;
       })
       .sort((a, b) => b.created_at.localeCompare(a.created_at));
-    return c.json({ total: items.length, items: items.slice(q.offset, q.offset + q.limit).map(publicExecution) });
+    return c.json({ total: items.length, items: items.slice(q.offset, q.offset + q.limit) });
   });
   app.get('/inbound', (c) => {
     const platform = scope(c);

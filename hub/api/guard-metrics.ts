@@ -10,7 +10,7 @@ export interface GuardMetrics {
   authFailures: Counter<'where'>;
   /** Requests answered 429 because their address guessed too often, by where. */
   throttled: Counter<'where'>;
-  /** Embedded broker CONNECTs refused, by reason (bad_credentials, no_credentials, throttled, busy). */
+  /** Embedded broker connections refused, by reason (bad_credentials, no_credentials, throttled, busy, timeout). */
   mqttAuthFailures: Counter<'reason'>;
   /** Embedded broker publishes and subscriptions refused by the ACL, by action (publish, subscribe). */
   mqttAclDenials: Counter<'action'>;
@@ -29,7 +29,7 @@ export function guardMetrics(registry: Registry): GuardMetrics {
     throttled: counter('gsmjobs_hub_auth_throttled_total', 'Requests refused with 429 because their address guessed tokens too often.', 'where'),
     mqttAuthFailures: counter(
       'gsmjobs_hub_mqtt_auth_failures_total',
-      'Embedded broker CONNECTs refused: bad_credentials (wrong password or unknown username, deliberately one reason), no_credentials, throttled (backoff), busy (too many logins being checked).',
+      'Embedded broker connections refused: bad_credentials (wrong password or unknown username, deliberately one reason), no_credentials, throttled (backoff), busy (too many logins being checked or waiting), timeout (no login within the deadline); throttled and busy include connections reset before their CONNECT was read.',
       'reason',
     ),
     mqttAclDenials: counter('gsmjobs_hub_mqtt_acl_denials_total', 'Embedded broker publishes and subscriptions refused by the ACL.', 'action'),

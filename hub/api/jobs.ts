@@ -6,6 +6,7 @@ import { autoName } from '../core/names.js';
 import { dryRun } from '../jobs/dry-run.js';
 import { buildJob, jobName, validateJobInput } from '../jobs/service.js';
 import { pickLang } from '../core/lang.js';
+import { dispatchState } from '../model/execution-view.js';
 import { initialRuntime, type Job, jobInput, jobListQuery, stepSites } from '../model/job.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
@@ -24,7 +25,7 @@ function view(c: { get(k: 'deps'): HubEnv['Variables']['deps'] }, job: Job) {
       since: rt ? new Date(rt.since).toISOString() : null,
       values: deps.lastValues(job.id) ?? null,
       last_fired_at: rt?.last_fired_at ? new Date(rt.last_fired_at).toISOString() : null,
-      last_execution: last ? { id: last.id, state: last.state, created_at: last.created_at } : null,
+      last_execution: last ? { id: last.id, state: dispatchState(last), created_at: last.created_at } : null,
     },
   };
 }

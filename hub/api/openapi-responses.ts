@@ -2,7 +2,7 @@
 // built from stored records reuse the zod schemas (output side); views assembled by handlers are
 // written here. test/hub/openapi.test.ts calls every route for real and validates the answers.
 import { z } from 'zod';
-import { execution } from '../model/execution.js';
+import { executionViewSchema } from '../model/execution.js';
 import { controlDevice } from '../model/entities.js';
 import { job, jobState } from '../model/job.js';
 import { remediationSettings } from '../model/remediation.js';
@@ -43,7 +43,7 @@ const jobView = ((): Schema => {
   const status = obj({ state: { enum: [...jobState.options, 'disabled'] }, since: nul(time), values: nul(map(nul(num))), last_fired_at: nul(time), last_execution: nul(obj({ id: str, state: str, created_at: time })) });
   return { ...base, properties: { ...base.properties, auto_names: obj({ ru: str, en: str }), status }, required: [...base.required, 'auto_names', 'status'] };
 })();
-const executionView = out(execution.omit({ run: true }));
+const executionView = out(executionViewSchema);
 const webhookView = obj({ id: str, platform_id: str, url: str, enabled: bool, created_at: time });
 const reason = obj({ code: str, params: { type: 'object' }, text: obj({ ru: str, en: str }) });
 const dryRunJob = {

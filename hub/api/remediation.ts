@@ -78,7 +78,7 @@ function records(list: readonly Execution[]): { runs: RemediationRecord[]; sms: 
   const runs: RemediationRecord[] = [];
   const sms: SmsRecord[] = [];
   for (const e of list) {
-    if (e.run && e.run.phase === 'done' && e.trigger.reason !== 'incident') runs.push(recordOf(e.run));
+    if (e.run.phase === 'done' && e.trigger.reason !== 'incident') runs.push(recordOf(e));
     for (const m of e.messages) {
       if (m.state === 'queued') continue;
       sms.push({ platform_id: e.platform_id, site_id: m.site_id, at: Date.parse(m.dispatched_at ?? e.created_at), state: m.state, parts: m.parts ?? 1, kind: m.kind });

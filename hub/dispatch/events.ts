@@ -3,6 +3,7 @@
 // steps (step, step_type, step_state, phase, outcome, time to recovery, escalation, incident).
 import { encodePayload, eventTopic, executionEvent, type FailureReason } from '../common/contract/index.js';
 import type { Execution, MessageRun } from '../model/execution.js';
+import { executionView } from '../model/execution-view.js';
 import type { MqttPublisher } from '../mqtt/adapter.js';
 import { stepSites } from '../model/steps.js';
 
@@ -14,7 +15,8 @@ export interface EventDetail {
   step?: { index: number | null; state: string };
 }
 
-export function executionEventPayload(e: Execution, at: string, d: EventDetail = {}): string {
+export function executionEventPayload(exec: Execution, at: string, d: EventDetail = {}): string {
+  const e = executionView(exec);
   const msg = d.message ?? e.messages[e.messages.length - 1];
   const site = msg?.site_id ?? stepSites(e.playbook)[0] ?? 'none';
   const stepIndex = d.step ? (d.step.index ?? undefined) : d.message?.step;
@@ -29,7 +31,8 @@ export function executionEventPayload(e: Execution, at: string, d: EventDetail =
     site_id: site,
     device: { key_type: e.device.key_type, key: e.device.key, ...(e.device.name ? { name: e.device.name } : {}) },
     ...(msg?.control_device_id ? { control_device_id: msg.control_device_id } : {}),
-    state: e.state,
+    // A message's event carries that message's state (as the wire contract always did).
+    state: d.message && d.message.state !== 'queued' ? d.message.state : e.state,
     at,
     ...(msg ? { attempt: msg.attempt } : {}),
     seq: e.event_seq,

@@ -1,12 +1,14 @@
 // Inbound SMS: matched to the platform's control device with that number, attached to the
-// latest execution that sent it a command (these sockets confirm commands by SMS), stored, and
-// published on the platform's public sms topic.
+// latest execution that sent it a command (these sockets confirm commands by SMS: reported to
+// the execution's writer, the engine), stored in the inbound log, and published on the
+// platform's public sms topic.
 import { decodePayload, encodePayload, eventTopic, inboundSms, type SiteRef, smsEvent } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
 import type { ControlDevice } from '../model/entities.js';
 import type { MqttPublisher } from '../mqtt/adapter.js';
 import type { LeaderStore } from '../store/leader-store.js';
 import { decodeReason, type OnRejected } from './refusals.js';
+import type { ExecutionSink } from './reports.js';
 
 /** Compare numbers by their last 10 digits, so +7 916... and 8 916... match. */
 export function samePhone(a: string, b: string): boolean {
@@ -24,7 +26,7 @@ export class InboundHandler {
   private readonly seen = new Set<string>();
   rejected = 0;
 
-  constructor(private readonly deps: { store: LeaderStore; mqtt: MqttPublisher | null; log: Logger; now: () => number; maxPerPlatform: number; onRejected?: OnRejected }) {}
+  constructor(private readonly deps: { store: LeaderStore; sink: ExecutionSink; mqtt: MqttPublisher | null; log: Logger; now: () => number; maxPerPlatform: number; onRejected?: OnRejected }) {}
 
   async handle(ref: SiteRef, payload: Buffer): Promise<void> {
     const { store } = this.deps;
@@ -53,10 +55,7 @@ export class InboundHandler {
       const exec = candidates[0];
       if (exec) {
         executionId = exec.id;
-        exec.replies.push({ id: sms.id, from: sms.from, text: sms.text, at: sms.received_at, site_id: ref.site_id });
-        exec.timeline.push({ at: sms.received_at, step: exec.step, state: 'reply', detail: sms.text.slice(0, 160) });
-        exec.updated_at = new Date(this.deps.now()).toISOString();
-        await store.putExecution(exec);
+        await this.deps.sink.report({ type: 'reply', execution_id: exec.id, reply: { id: sms.id, from: sms.from, text: sms.text, at: sms.received_at, site_id: ref.site_id } });
       }
     }
     await store.addInbound(

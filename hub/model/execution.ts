@@ -1,10 +1,13 @@
-// Executions: one run of a job's playbook. `run` is the playbook state (hub/remediation/run.ts,
-// driven by the pure reducer); `messages` are the SMS it sent, each with its own dispatch state
-// (a command to a control device, or a notification to people); the timeline records every
-// change of both. Outcome: recovered (with the time to recovery) / not_recovered / unknown.
+// Executions: one run of a job's playbook, one record with one writer (the playbook engine,
+// hub/remediation/engine.ts; issue 20). `run` is the state machine's own part (phase, step,
+// outcome, time to recovery, escalation, incident: stored once, there); the header (ids, job,
+// device, playbook) is stored once beside it and joined back by `runOf`. `messages` are the SMS
+// it sent, each with its own id (`wire_id`, the `execution_id` the agent sees) and dispatch
+// state; the timeline records every change of both. What the API and the pages show (latest
+// dispatch state, phase, outcome, ...) is derived by `executionView` (execution-view.ts).
 import { z } from 'zod';
 import { deviceRef } from './job.js';
-import { runState } from '../remediation/run.js';
+import { phase, runState, type RunState } from './run.js';
 import { outcomeV2, playbook } from './steps.js';
 import { AGENT_TERMINAL_STATES, executionState, failureReason, type ExecutionState } from '../common/contract/index.js';
 
@@ -53,6 +56,10 @@ export type MessageRun = z.infer<typeof messageRun>;
 
 export const reply = z.object({ id: z.string(), from: z.string(), text: z.string(), at: z.string(), site_id: z.string() });
 
+/** The run state as stored in its execution: without the header the execution already holds. */
+export const storedRun = runState.omit({ id: true, platform_id: true, job_id: true, job_name: true, device: true, steps: true, timeline: true });
+export type StoredRun = z.infer<typeof storedRun>;
+
 export const execution = z.object({
   id: z.string(),
   platform_id: z.string(),
@@ -63,20 +70,10 @@ export const execution = z.object({
     reason: z.enum(['condition', 'no_data', 'manual', 'incident']),
     values: z.record(z.string(), z.number().nullable()),
   }),
-  /** Dispatch state of the latest message ('created' before the first). */
-  state: executionState,
-  /** Current playbook step index. */
-  step: z.number().int(),
   playbook,
+  /** The playbook state machine (phase, step, outcome, ttr, escalation, incident). */
+  run: storedRun,
   messages: z.array(messageRun),
-  phase: z.enum(['armed', 'running', 'held', 'done']),
-  outcome: outcome.nullable(),
-  ttr_ms: z.number().nullable(),
-  escalated: z.boolean(),
-  escalation_reason: z.string().nullable(),
-  incident_id: z.string().nullable(),
-  /** The playbook state machine (null for executions recorded before playbooks). */
-  run: runState.nullable(),
   timeline: z.array(timelineEntry),
   replies: z.array(reply),
   /** Sequence of public events of this execution. */
@@ -85,6 +82,20 @@ export const execution = z.object({
   updated_at: z.string(),
 });
 export type Execution = z.infer<typeof execution>;
+
+/** What the API shows (derived by execution-view.ts): the record without `run`, with what follows from it. */
+export const executionViewSchema = execution.omit({ run: true }).extend({
+  /** Dispatch state of the latest message that left the queue ('created' before the first). */
+  state: executionState,
+  /** Current playbook step index. */
+  step: z.number().int(),
+  phase,
+  outcome: outcome.nullable(),
+  ttr_ms: z.number().nullable(),
+  escalated: z.boolean(),
+  escalation_reason: z.string().nullable(),
+  incident_id: z.string().nullable(),
+});
 
 export const executionListQuery = z.object({
   job_id: z.string().max(64).optional(),
@@ -106,17 +117,23 @@ export function isTerminal(s: ExecutionState | MessageState): boolean {
 
 /** Nothing more will happen to this execution: its playbook is done and every message settled. */
 export function isFinished(e: Execution): boolean {
-  return e.phase === 'done' && e.messages.every((m) => isTerminal(m.state));
+  return e.run.phase === 'done' && e.messages.every((m) => isTerminal(m.state));
 }
 
-/** The API's view: the execution without the internal run state. */
-export function publicExecution(e: Execution): Omit<Execution, 'run'> {
-  const { run: _run, ...rest } = e;
+/** The playbook has not ended (restart, each cycle). */
+export function isActive(e: Execution): boolean {
+  return e.run.phase !== 'done';
+}
+
+/** The reducer's input: the stored run joined with the execution's header (its timeline is new entries only). */
+export function runOf(e: Execution): RunState {
+  return { ...e.run, id: e.id, platform_id: e.platform_id, job_id: e.job_id, job_name: e.job_name, device: { key: e.device.key, name: e.device.name }, steps: e.playbook, timeline: [] };
+}
+
+/** What of a run is stored in its execution (the header and the timeline live in the execution). */
+export function storedRunOf(r: RunState): StoredRun {
+  const { id: _i, platform_id: _p, job_id: _j, job_name: _n, device: _d, steps: _s, timeline: _t, ...rest } = r;
   return rest;
 }
 
-/** The agent-side id of a message -> the execution id (wire ids are `<execution>` or `<execution>-<suffix>`). */
-export function executionIdOf(wireId: string): string {
-  const i = wireId.indexOf('-');
-  return i < 0 ? wireId : wireId.slice(0, i);
-}
+export { executionView, publicExecution, type ExecutionView } from './execution-view.js';

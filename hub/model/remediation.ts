@@ -3,8 +3,8 @@
 // config gives the defaults; PUT /api/v1/remediation/settings changes them per platform.
 import { z } from 'zod';
 import { phoneNumber, siteId } from '../common/contract/index.js';
-import { correlationConfig } from '../remediation/correlation.js';
-import { deviceLimit, smsBudget } from '../remediation/guardrails.js';
+import { correlationConfig } from './correlation.js';
+import { deviceLimit, smsBudget } from './guardrails.js';
 
 export const onCallEntry = z.object({
   name: z.string().max(100).default(''),

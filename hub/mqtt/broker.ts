@@ -5,17 +5,27 @@
 // Logins under attack (issue 18): scrypt runs on libuv's pool, a few at a time (`LoginGuard`),
 // never on the event loop; unknown usernames cost the same hash (`DUMMY_HASH`) and get the same
 // answer; addresses and usernames that keep failing back off; refusals are counted by reason
-// and logged at a bounded rate (`AuthLog`). MQTT 3.1 and 3.1.1 only (aedes refuses MQTT 5 with
-// CONNACK 1, "unacceptable protocol version").
-import { type AddressInfo, createServer, type Server } from 'node:net';
+// and logged at a bounded rate (`AuthLog`). Before aedes reads a byte (the net server accepts
+// paused): a new connection from an address in backoff, or from a new address while no hash
+// could start, or beyond the caps on connections not logged in yet (`ConnectionGate`), is reset
+// at once, O(1) and without a CONNACK; a connection that has not logged in within
+// `connect_timeout_ms` is closed. MQTT 3.1 and 3.1.1 only (aedes refuses MQTT 5 with CONNACK 1,
+// "unacceptable protocol version").
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import type { Registry } from 'prom-client';
 import { guardMetrics } from '../api/guard-metrics.js';
 import { aclAllows } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
 import { AuthLog } from './auth-log.js';
-import { addressKey, LoginGuard } from './login-guard.js';
+import { ConnectionGate } from './connection-gate.js';
+import { BROKER_LIMITS, type BrokerLimits } from './limits.js';
+import { addressKey, LOGIN_GUARD, LoginGuard } from './login-guard.js';
 import { DUMMY_HASH, secretsEqual, verifyPasswordAsync } from './passwords.js';
+
+// CONNACK return codes (MQTT 3.1.1, 3.2.2.3).
+const BAD_CREDENTIALS = 4;
+const SERVER_UNAVAILABLE = 3;
 
 export interface BrokerAuth {
   /** Stored scrypt hash of a username's password, or null when unknown. */
@@ -24,8 +34,23 @@ export interface BrokerAuth {
   hub: { username: string; password: string };
 }
 
-/** Why a CONNECT was refused (the label of gsmjobs_hub_mqtt_auth_failures_total). */
-export type RefusalReason = 'bad_credentials' | 'no_credentials' | 'throttled' | 'busy';
+/**
+ * Why a CONNECT was refused (the label of gsmjobs_hub_mqtt_auth_failures_total): `throttled` and
+ * `busy` also count connections dropped before their CONNECT was read, `timeout` those that did
+ * not log in within the deadline.
+ */
+export type RefusalReason = 'bad_credentials' | 'no_credentials' | 'throttled' | 'busy' | 'timeout';
+
+/** A refused login, as aedes wants it: the CONNACK return code on the error. */
+export class LoginRefusedError extends Error {
+  constructor(
+    readonly reason: RefusalReason,
+    readonly returnCode: 3 | 4,
+  ) {
+    super(returnCode === BAD_CREDENTIALS ? 'bad username or password' : 'server unavailable');
+    this.name = 'LoginRefusedError';
+  }
+}
 
 export interface BrokerOptions {
   host: string;
@@ -35,12 +60,10 @@ export interface BrokerOptions {
   /** The hub's registry, for the login and ACL counters. */
   registry?: Registry;
   guard?: LoginGuard;
+  /** Defaults: BROKER_LIMITS (the hash budget ones apply when no `guard` is given). */
+  limits?: BrokerLimits;
   now?: () => number;
 }
-
-// CONNACK return codes (MQTT 3.1.1, 3.2.2.3).
-const BAD_CREDENTIALS = 4;
-const SERVER_UNAVAILABLE = 3;
 
 export class EmbeddedBroker {
   private aedes: Aedes | null = null;
@@ -48,13 +71,21 @@ export class EmbeddedBroker {
   private readonly users = new WeakMap<Client, string>();
   private readonly guard: LoginGuard;
   private readonly authLog: AuthLog;
+  private readonly gate: ConnectionGate;
+  private readonly limits: BrokerLimits;
+  /** Release of the gate's slot (and the login deadline) of each connection not logged in yet. */
+  private readonly pending = new WeakMap<object, () => void>();
+  /** Connections closed by the login deadline (already counted as `timeout`). */
+  private readonly expired = new WeakSet<object>();
   port = 0;
   authFailures = 0;
   denied = 0;
 
   constructor(private readonly options: BrokerOptions) {
-    this.guard = options.guard ?? new LoginGuard(options.now ?? Date.now);
+    this.limits = options.limits ?? BROKER_LIMITS;
+    this.guard = options.guard ?? new LoginGuard(options.now ?? Date.now, { ...LOGIN_GUARD, hashShare: this.limits.hash_share, hashBurstMs: this.limits.hash_burst_ms });
     this.authLog = new AuthLog(options.log);
+    this.gate = new ConnectionGate({ perAddress: this.limits.pending_per_address, total: this.limits.pending_total });
   }
 
   async start(): Promise<void> {
@@ -65,16 +96,24 @@ export class EmbeddedBroker {
       metrics?.mqttAclDenials.inc({ action });
     };
     this.authLog.start();
+    const count = (reason: RefusalReason, address: string | undefined, username?: string, clientId?: string) => {
+      this.authFailures++;
+      metrics?.mqttAuthFailures.inc({ reason });
+      this.authLog.refused({ reason, username, clientId, address });
+    };
     const aedes = await Aedes.createBroker({
+      // Our own deadline (below) closes first and counts; aedes's is only a backstop.
+      connectTimeout: this.limits.connect_timeout_ms + 5_000,
       authenticate: (client, username, password, done) => {
         const address = client.conn && 'remoteAddress' in client.conn ? (client.conn.remoteAddress as string | undefined) : undefined;
+        const release = this.pending.get(client.conn);
         const refuse = (reason: RefusalReason, returnCode: 3 | 4) => {
-          this.authFailures++;
-          metrics?.mqttAuthFailures.inc({ reason });
-          this.authLog.refused({ reason, username, clientId: client.id, address });
-          done(Object.assign(new Error(reason === 'bad_credentials' ? 'bad username or password' : 'server unavailable'), { returnCode }), false);
+          release?.();
+          if (!this.expired.has(client.conn)) count(reason, address, username, client.id);
+          done(new LoginRefusedError(reason, returnCode), false);
         };
         const accept = (user: string) => {
+          release?.();
           this.users.set(client, user);
           done(null, true);
         };
@@ -97,7 +136,7 @@ export class EmbeddedBroker {
       authorizeForward: (client, packet) => (aclAllows(this.users.get(client), packet.topic, 'read') ? packet : null),
     });
     this.aedes = aedes;
-    const server = createServer((socket) => aedes.handle(socket));
+    const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket, aedes, count));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -108,6 +147,37 @@ export class EmbeddedBroker {
     });
     this.port = (server.address() as AddressInfo).port;
     log.info('embedded mqtt broker listening', { host: this.options.host, port: this.port });
+  }
+
+  /** A new connection: reset at once (nothing read, no CONNACK), or handed to aedes with a deadline. */
+  private accept(socket: Socket, aedes: Aedes, count: (reason: RefusalReason, address: string | undefined) => void): void {
+    const raw = socket.remoteAddress;
+    const address = addressKey(raw);
+    const verdict = this.guard.atAccept(address);
+    const slot = verdict === null ? this.gate.open(address, this.guard.isKnownAddress(address)) : null;
+    if (slot === null || !slot.ok) {
+      count(verdict ?? 'busy', raw);
+      socket.on('error', noop);
+      socket.resetAndDestroy();
+      return;
+    }
+    const deadline = setTimeout(() => {
+      this.expired.add(socket);
+      count('timeout', raw);
+      socket.destroy();
+    }, this.limits.connect_timeout_ms);
+    const release = () => {
+      clearTimeout(deadline);
+      slot.release();
+    };
+    this.pending.set(socket, release);
+    socket.once('close', release);
+    aedes.handle(socket);
+  }
+
+  /** Connections accepted that have not logged in yet. */
+  get pendingLogins(): number {
+    return this.gate.size;
   }
 
   private async authenticate(
@@ -121,11 +191,26 @@ export class EmbeddedBroker {
     const pass = password?.toString('utf8') ?? '';
     if (!username) return refuse('no_credentials', BAD_CREDENTIALS);
     // The hub's own password is 24 random bytes held in memory: no hash, nothing to throttle.
-    if (username === auth.hub.username) return secretsEqual(pass, auth.hub.password) ? accept(username) : refuse('bad_credentials', BAD_CREDENTIALS);
-    if (!this.guard.admit(address, username).ok) return refuse('throttled', SERVER_UNAVAILABLE);
+    if (username === auth.hub.username) {
+      if (!secretsEqual(pass, auth.hub.password)) return refuse('bad_credentials', BAD_CREDENTIALS);
+      this.guard.trustAddress(address);
+      return accept(username);
+    }
+    if (!this.guard.admit(address, username).ok) {
+      this.guard.throttled(address, username);
+      return refuse('throttled', SERVER_UNAVAILABLE);
+    }
     const stored = auth.passwordHash(username);
-    const matched = await this.guard.withSlot(() => verifyPasswordAsync(pass, stored ?? DUMMY_HASH), this.guard.isKnown(address, username));
+    const matched = await this.guard.verify(
+      () => verifyPasswordAsync(pass, stored ?? DUMMY_HASH),
+      this.guard.isKnown(address, username),
+      () => this.guard.admit(address, username).ok,
+    );
     if (matched === null) return refuse('busy', SERVER_UNAVAILABLE);
+    if (matched === 'throttled') {
+      this.guard.throttled(address, username);
+      return refuse('throttled', SERVER_UNAVAILABLE);
+    }
     if (!matched || stored === null) {
       this.guard.failed(address, username);
       return refuse('bad_credentials', BAD_CREDENTIALS);
@@ -150,3 +235,5 @@ export class EmbeddedBroker {
     }
   }
 }
+
+function noop(): void {}

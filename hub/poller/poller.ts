@@ -108,7 +108,7 @@ export class Poller {
         if (!platform) return { platformId, jobs, verifying, snap: null as Snapshot | null, health: null };
         const watched: Watched[] = [...jobs];
         for (const e of verifying) {
-          const step = e.playbook[e.step];
+          const step = e.playbook[e.run.idx];
           if (step?.type === 'verify') watched.push({ conditions: step.conditions, device: e.device });
         }
         const [snap, health] = await Promise.all([watched.length ? collect(platformId, platform.prometheus, watched, this.deps.query, staleGuard(platformId, staleRuleOf(platform))) : null, probePlatform(platform, this.deps.query)]);
@@ -228,7 +228,7 @@ export class Poller {
 /** A verify step's sample from a snapshot: undefined when a needed query failed or the device has no data. */
 function verifySampler(snap: Snapshot): (e: Execution) => Sample | undefined {
   return (e) => {
-    const step = e.playbook[e.step];
+    const step = e.playbook[e.run.idx];
     if (step?.type !== 'verify' || step.conditions.some((c) => snap.failed.has(queryKey(c.metric, e.device.key_type)))) return undefined;
     return snap.samples.get(deviceKey(e.device.key_type, e.device.key));
   };

@@ -2,8 +2,9 @@
 // recovered share, median time to recovery, escalations; per site: SMS sent and failures; and a
 // CSV rendering. The shell feeds finished runs and SMS records; modem uptime comes from the
 // agents' metrics and is not computed here.
+import type { Execution } from '../model/execution.js';
+import { wasCancelled } from '../model/execution-view.js';
 import type { Outcome } from './playbook.js';
-import type { RunState } from './run.js';
 
 export interface RemediationRecord {
   platform_id: string;
@@ -14,6 +15,8 @@ export interface RemediationRecord {
   outcome: Outcome | null;
   ttr_ms: number | null;
   escalated: boolean;
+  /** Stopped by an operator or an expired incident. */
+  cancelled: boolean;
 }
 
 export interface SmsRecord {
@@ -33,14 +36,30 @@ export const SMS_FAILURES: ReadonlySet<string> = new Set(['failed', 'not_deliver
 /** The label value of `..._remediations_total{platform_id,outcome}`. */
 export type MetricOutcome = Outcome | 'escalated' | 'cancelled';
 
-export function metricOutcome(r: Pick<RemediationRecord, 'outcome' | 'escalated'>): MetricOutcome {
-  if (r.outcome === 'recovered') return 'recovered';
-  if (r.escalated && r.outcome === null) return 'escalated';
-  return r.outcome ?? 'cancelled';
+/**
+ * The outcome a finished execution counts as, or null when it has none: a playbook without a
+ * verify step that ran to its end (a plain delivered command) judged nothing and is neither
+ * recovered nor cancelled (issue 17).
+ */
+export function metricOutcome(r: Pick<RemediationRecord, 'outcome' | 'escalated' | 'cancelled'>): MetricOutcome | null {
+  if (r.outcome !== null) return r.outcome;
+  if (r.escalated) return 'escalated';
+  return r.cancelled ? 'cancelled' : null;
 }
 
-export function recordOf(run: RunState): RemediationRecord {
-  return { platform_id: run.platform_id, job_id: run.job_id, job_name: run.job_name, device_key: run.device.key, started_at: run.created_at, outcome: run.outcome, ttr_ms: run.ttr_ms, escalated: run.escalated };
+export function recordOf(e: Execution): RemediationRecord {
+  const run = e.run;
+  return {
+    platform_id: e.platform_id,
+    job_id: e.job_id,
+    job_name: e.job_name,
+    device_key: e.device.key,
+    started_at: run.created_at,
+    outcome: run.outcome,
+    ttr_ms: run.ttr_ms,
+    escalated: run.escalated,
+    cancelled: wasCancelled(e),
+  };
 }
 
 export function median(xs: readonly number[]): number | null {
@@ -162,7 +181,10 @@ export function daily(rs: readonly RemediationRecord[], range: Range = {}): Arra
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([day, xs]) => {
       const row = { day, recovered: 0, not_recovered: 0, unknown: 0, escalated: 0, cancelled: 0 };
-      for (const x of xs) row[metricOutcome(x)]++;
+      for (const x of xs) {
+        const o = metricOutcome(x);
+        if (o) row[o]++;
+      }
       return row;
     });
 }
@@ -170,33 +192,5 @@ export function daily(rs: readonly RemediationRecord[], range: Range = {}): Arra
 // CSV moved to hub/common/csv.ts (OWASP formula neutralising, issue 18); re-exported for callers.
 export { toCsv } from '../common/csv.js';
 
-/** A site's modem turning up or down (agent online with its modem `up` = up), as the hub saw it. */
-export interface UptimeMark {
-  at: number;
-  up: boolean;
-}
-
-/**
- * Share of [from, to) the modem was up, from its marks (sorted by time). Before the first mark
- * the state is unknown and does not count; null when nothing of the range is known.
- */
-export function uptimeShare(marks: readonly UptimeMark[], from: number, to: number): number | null {
-  let known = 0;
-  let up = 0;
-  for (let i = 0; i < marks.length; i++) {
-    const m = marks[i] as UptimeMark;
-    const start = Math.max(m.at, from);
-    const end = Math.min(marks[i + 1]?.at ?? to, to);
-    if (end <= start) continue;
-    known += end - start;
-    if (m.up) up += end - start;
-  }
-  return known > 0 ? up / known : null;
-}
-
-/** Append a mark when the state changes; keeps the newest `max`. */
-export function markUptime(marks: readonly UptimeMark[], at: number, up: boolean, max = 1000): UptimeMark[] {
-  const last = marks[marks.length - 1];
-  if (last && last.up === up) return marks as UptimeMark[];
-  return [...marks, { at, up }].slice(-max);
-}
+export { markUptime, uptimeShare } from '../model/uptime.js';
+export type { UptimeMark } from '../model/uptime.js';

@@ -1,34 +1,39 @@
-// The playbook engine: the I/O shell around the pure reducer (reducer.ts). It owns every active
-// execution's run state, feeds it events (start, ticks, verification samples, dispatch results,
-// acknowledgements, hold/release/cancel, restart) and carries out the effects:
-//   dispatch_sms / notify_sms -> a message on the execution, through the site's SMS budget
-//                                (guardrails.ts), then the dispatcher (MQTT, QoS 1);
+// The playbook engine: the I/O shell around the pure reducer (reducer.ts) and the one writer of
+// executions (issue 20). It records new executions, feeds each run its events (start, ticks,
+// verification samples, dispatch results, acknowledgements, hold/release/cancel, restart),
+// applies what the dispatcher and the inbound matcher report (agent updates, re-sends,
+// unacknowledged expiry, replies: ExecutionSink), and carries out the effects (effects.ts):
+//   dispatch_sms / notify_sms -> a message on the execution, through the site's SMS budget,
+//                                then published as a job (hub/dispatch/publisher.ts, QoS 1);
 //   webhook                   -> a row in the delivery log, sent by the WebhookSender;
 //   timer                     -> one process timer armed at the earliest deadline;
 //   finished                  -> metrics.
 // Every effect is recorded durably before the reducer hears `ack`; a restart re-emits only what
-// was not acknowledged, and a message is keyed by its wire id, so nothing is sent twice.
-// All changes go through one queue (`serial`), so agent updates, poll cycles, timers and API
-// calls never interleave on the same run.
+// was not acknowledged, and a message is keyed by its own id, so nothing is sent twice. Public
+// events and jobs go out only after the write that records them. All changes go through one
+// queue (`serial`), so agent updates, poll cycles, timers and API calls never interleave.
 import type { Catalog } from '../catalog/catalog.js';
 import type { Clock } from '../common/clock.js';
+import type { FailureReason } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
-import { planSms } from '../common/sms/index.js';
-import { stepText } from '../core/action.js';
 import type { Sample } from '../core/conditions.js';
 import { evalConditions } from '../core/conditions.js';
-import type { Dispatcher } from '../dispatch/dispatcher.js';
-import { type Execution, executionIdOf, isTerminal, type MessageRun } from '../model/execution.js';
+import type { EventDetail } from '../dispatch/events.js';
+import type { JobPublisher } from '../dispatch/publisher.js';
+import type { ExecutionSink, Report, ReportResult } from '../dispatch/reports.js';
+import { type Execution, isTerminal, type MessageRun, type MessageState, runOf, storedRunOf } from '../model/execution.js';
+import type { JobRuntime } from '../model/job.js';
 import type { RemediationSettings } from '../model/remediation.js';
+import type { RunState } from '../model/run.js';
 import type { LeaderStore } from '../store/leader-store.js';
-import { type QueuedSms, drainSms, offerSms } from './guardrails.js';
+import { type Ack, Batch, EffectRunner } from './effects.js';
+import { MessageIndex } from './message-index.js';
 import { reduce } from './reducer.js';
-import type { Effect, RunEvent, RunState } from './run.js';
-import { newDelivery } from './webhook.js';
+import type { Effect, RunEvent } from './run.js';
 
 export interface EngineDeps {
   store: LeaderStore;
-  dispatcher: Dispatcher;
+  publisher: JobPublisher;
   catalogs: ReadonlyMap<string, Catalog>;
   clock: Clock;
   log: Logger;
@@ -38,25 +43,34 @@ export interface EngineDeps {
   kickWebhooks?: () => void;
   /** An execution's playbook ended. */
   onFinished?: (exec: Execution) => void;
+  /** A message changed dispatch state (counted in /metrics). */
+  onMessageState?: (platformId: string, state: MessageState) => void;
 }
 
 /** States of a command message that answer the send step (sent or delivered = ok). */
 const RESULT_OK = new Set(['sent', 'delivered']);
+const OK: ReportResult = { ok: true };
 
-export class PlaybookEngine {
+/** A report, or the broker's acknowledgement of a job the engine published. */
+type Inbound = Report | { type: 'published'; message_id: string };
+
+export class PlaybookEngine implements ExecutionSink {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private stopped = true;
-  private dirty = false;
-  private dirtyRemediation = false;
-  private kick = false;
-  /** Messages written in this batch, published after the write. */
-  private readonly outbox: Array<{ exec: Execution; msg: MessageRun }> = [];
+  private readonly batch = new Batch();
+  private readonly index: MessageIndex;
+  private readonly fx: EffectRunner;
+  /** Reports waiting for the engine (applied together, see `enqueue`). */
+  private readonly inbox: Array<{ r: Inbound; resolve: (v: ReportResult) => void; reject: (err: unknown) => void }> = [];
 
-  constructor(private readonly d: EngineDeps) {}
+  constructor(private readonly d: EngineDeps) {
+    this.index = new MessageIndex(d.store);
+    this.fx = new EffectRunner({ store: d.store, catalogs: d.catalogs, clock: d.clock, settings: d.settings, newId: d.newId, index: this.index, batch: this.batch, event: (e, x) => this.event(e, x) });
+  }
 
-  /** Run `fn` after every change queued before it (one writer over the run states). */
+  /** Run `fn` after every change queued before it (one writer over the executions). */
   serial<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.chain.then(fn);
     this.chain = p.catch(() => undefined);
@@ -80,51 +94,69 @@ export class PlaybookEngine {
     return this.serial(async () => {
       const active = this.d.store.activeExecutions();
       for (const exec of active) await this.apply(exec, { type: 'restart' });
-      await this.drain();
+      this.fx.drain();
       await this.flush();
       return active.length;
     });
   }
 
-  /** Publish the creation of an execution (already persisted). */
-  announce(exec: Execution): void {
-    this.d.dispatcher.event(exec);
+  /**
+   * Record new executions (inside `serial`) before anything acts on them, and announce them:
+   * a cycle's fires together with their jobs' firing state (`runtimes`, one atomic write), or an
+   * incident's notification.
+   */
+  async record(execs: readonly Execution[], runtimes?: ReadonlyMap<string, JobRuntime>): Promise<void> {
+    if (runtimes) await this.d.store.commitFiring(execs, runtimes);
+    else await this.d.store.putExecutions(execs);
+    for (const e of execs) this.d.publisher.event(e);
   }
 
   /**
    * Group commit, at the end of every batch: write what changed (executions, budgets, the
-   * delivery log) and only then hand the new messages to MQTT and wake the webhook sender.
-   * The reducer heard `ack` for them within the batch; a crash before this write loses the acks
-   * together with the messages, and the replay re-emits both under the same keys.
+   * delivery log) and only then publish the batch's events, hand the new messages to MQTT and
+   * wake the webhook sender. The reducer heard `ack` for them within the batch; a crash before
+   * this write loses the acks together with the messages, and the replay re-emits both under
+   * the same keys.
    */
   async flush(): Promise<void> {
+    const b = this.batch;
     const writes: Array<Promise<void>> = [];
-    if (this.dirty) writes.push(this.d.store.executions.save());
-    if (this.dirtyRemediation) writes.push(this.d.store.saveRemediation());
-    this.dirty = false;
-    this.dirtyRemediation = false;
+    if (b.dirty) writes.push(this.d.store.executions.save());
+    if (b.dirtyRemediation) writes.push(this.d.store.saveRemediation());
+    b.dirty = false;
+    b.dirtyRemediation = false;
     await Promise.all(writes);
-    const out = this.outbox.splice(0);
-    for (const { exec, msg } of out) this.d.dispatcher.publish(exec, msg);
-    if (this.kick) {
-      this.kick = false;
+    for (const send of b.events.splice(0)) this.d.publisher.track(send());
+    for (const { msg } of b.outbox.splice(0)) this.d.publisher.track(this.publish(msg.wire_id));
+    if (b.kick) {
+      b.kick = false;
       this.d.kickWebhooks?.();
     }
+  }
+
+  /** Publish a recorded message; once the broker has it, record `dispatched` (if still `created`). */
+  private async publish(wireId: string): Promise<void> {
+    const found = this.index.find(wireId);
+    if (!found || !(await this.d.publisher.publishJob(found.exec, found.msg))) return;
+    await this.enqueue({ type: 'published', message_id: wireId });
+  }
+
+  /** Snapshot a public event now; it is published after the batch's write. */
+  private event(exec: Execution, d: EventDetail): void {
+    this.batch.events.push(this.d.publisher.eventOf(exec, d));
   }
 
   /** Feed one event to an execution's run and carry out the effects (inside `serial`). */
   async apply(exec: Execution, ev: RunEvent): Promise<void> {
     const queue: RunEvent[] = [ev];
     while (queue.length) {
-      const run = exec.run;
-      if (!run) return;
-      const now = this.d.clock.now();
-      const r = reduce(run, queue.shift() as RunEvent, now);
+      const run = runOf(exec);
+      const r = reduce(run, queue.shift() as RunEvent, this.d.clock.now());
       if (r.state === run && r.effects.length === 0) continue;
-      this.sync(exec, run, r.state);
+      this.sync(exec, r.state);
       // Group commit: a transition alone is written with the next batch (a replay after a crash
       // repeats it with the same effect keys); an outbound effect writes before it is handed on.
-      this.dirty = true;
+      this.batch.dirty = true;
       for (const e of r.effects) {
         const ack = this.effect(exec, e);
         if (ack) queue.push({ type: 'ack', key: ack.key });
@@ -133,38 +165,28 @@ export class PlaybookEngine {
     }
   }
 
-  /** Copy the run into the execution record: fields, and the new timeline entries (ISO). */
-  private sync(exec: Execution, before: RunState, after: RunState): void {
-    // The run's own timeline is copied into the execution's and then emptied, so the store
-    // keeps one timeline (the reducer only appends to it).
-    exec.run = after.timeline.length ? { ...after, timeline: [] } : after;
-    exec.phase = after.phase;
-    exec.step = after.idx;
-    exec.outcome = after.outcome;
-    exec.ttr_ms = after.ttr_ms;
-    exec.escalated = after.escalated;
-    exec.escalation_reason = after.escalation_reason;
-    exec.incident_id = after.incident_id;
-    const fresh = after.timeline.slice(before.timeline === after.timeline ? after.timeline.length : before.timeline.length);
-    for (const t of fresh) {
+  /** Store the run in its execution, and its new timeline entries (ISO) in the execution's timeline. */
+  private sync(exec: Execution, after: RunState): void {
+    exec.run = storedRunOf(after);
+    for (const t of after.timeline) {
       // The messages' own entries already say created / dispatched / sent / delivered ...
       if (t.state === 'created' || t.state === 'dispatched' || (t.step !== null && exec.messages.some((m) => m.step === t.step && m.state === t.state))) continue;
       exec.timeline.push({ at: new Date(t.at).toISOString(), step: t.step, state: t.state, ...(t.detail !== undefined ? { detail: t.detail } : {}) });
       exec.event_seq++;
-      this.d.dispatcher.event(exec, { step: { index: t.step, state: t.state } });
+      this.event(exec, { step: { index: t.step, state: t.state } });
     }
     exec.updated_at = new Date(this.d.clock.now()).toISOString();
   }
 
   /** Carry out one effect; returns the key to acknowledge once it is durable (and a follow-up event). */
-  private effect(exec: Execution, e: Effect): { key: string; fail?: RunEvent } | null {
+  private effect(exec: Execution, e: Effect): Ack | null {
     switch (e.type) {
       case 'dispatch_sms':
-        return this.command(exec, e);
+        return this.fx.command(exec, e);
       case 'notify_sms':
-        return this.notify(exec, e);
+        return this.fx.notify(exec, e);
       case 'webhook':
-        return this.webhook(exec, e);
+        return this.fx.webhook(exec, e);
       case 'timer':
         this.arm(e.at);
         return null;
@@ -178,151 +200,108 @@ export class PlaybookEngine {
     }
   }
 
-  private wireId(exec: Execution, step: number, suffix: string): string {
-    const first = exec.playbook.findIndex((s) => s.type === 'send');
-    return suffix === 's' && step === first ? exec.id : `${exec.id}-${suffix}${step}`;
+  /** Change a message's dispatch state: the one place it happens (timeline, event, metrics). */
+  private setMessage(exec: Execution, msg: MessageRun, state: MessageState, detail?: string, reason?: FailureReason): void {
+    const at = new Date(this.d.clock.now()).toISOString();
+    msg.state = state;
+    if (reason) msg.reason = reason;
+    exec.event_seq++;
+    exec.updated_at = at;
+    exec.timeline.push({ at, step: msg.step, state, detail: detail ? `${msg.to}: ${detail}` : msg.to });
+    this.event(exec, { message: msg, ...(reason ? { reason } : {}) });
+    this.batch.dirty = true;
+    this.d.onMessageState?.(exec.platform_id, state);
   }
 
-  private command(exec: Execution, e: Extract<Effect, { type: 'dispatch_sms' }>): { key: string; fail?: RunEvent } {
-    const wire = this.wireId(exec, e.step, 's');
-    if (exec.messages.some((m) => m.wire_id === wire)) return { key: e.key };
-    const now = this.d.clock.now();
-    const device = this.d.store.controlDevice(e.send.control_device_id);
-    const ok = device && device.platform_id === exec.platform_id && this.d.store.site(exec.platform_id, e.send.site_id);
-    const job = this.d.store.job(exec.job_id);
-    const text = ok ? stepText(e.send, device, this.d.catalogs, { job: { name: exec.job_name, device: exec.device, conditions: job?.conditions ?? [] }, values: exec.trigger.values }) : null;
-    const msg = this.newMessage(exec, wire, e.step, 'command', e.send.site_id, device?.id ?? e.send.control_device_id, device?.phone ?? '', text?.ok ? text.text : '', now + e.send.expires_s * 1000);
-    const problem = !ok ? `control device ${e.send.control_device_id} or site ${e.send.site_id} not found` : text && !text.ok ? `${text.field}: ${text.message}` : null;
-    if (problem) {
-      msg.state = 'failed';
-      msg.reason = { code: 'invalid_action', message: problem };
-      exec.state = 'failed';
-      exec.event_seq++;
-      this.note(exec, e.step, 'failed', problem);
-      this.dirty = true;
-      this.d.dispatcher.event(exec, { message: msg, reason: msg.reason });
-      return { key: e.key, fail: { type: 'send_result', step: e.step, state: 'failed', ok: false, detail: problem } };
-    }
-    this.offer(exec, msg, text?.ok ? text.parts : 1, 0, `${exec.job_name}: ${exec.device.name || exec.device.key}`);
-    return { key: e.key };
+  /** A command's first result answers its send step. */
+  private async answer(exec: Execution, msg: MessageRun): Promise<void> {
+    if (msg.kind !== 'command' || msg.state === 'queued' || !(isTerminal(msg.state) || RESULT_OK.has(msg.state))) return;
+    if (exec.run.idx !== msg.step || exec.run.send_state !== null) return;
+    const detail = msg.reason ? `${msg.reason.code}: ${msg.reason.message}` : undefined;
+    await this.apply(exec, { type: 'send_result', step: msg.step, state: msg.state, ok: RESULT_OK.has(msg.state), ...(detail ? { detail } : {}) });
   }
 
-  private notify(exec: Execution, e: Extract<Effect, { type: 'notify_sms' }>): { key: string } {
-    const now = this.d.clock.now();
-    const settings = this.d.settings(exec.platform_id);
-    const to = e.to === 'on_call' ? settings.on_call.map((o) => o.phone) : e.to;
-    if (!this.d.store.site(exec.platform_id, e.site_id)) {
-      this.note(exec, e.step, 'notify_failed', `site ${e.site_id} not found`);
-    } else {
-      if (to.length === 0) this.note(exec, e.step, 'notify_failed', 'the on-call list is empty');
-      for (const [i, phone] of to.entries()) {
-        const wire = `${exec.id}-n${e.step}x${i}`;
-        if (exec.messages.some((m) => m.wire_id === wire)) continue;
-        const msg = this.newMessage(exec, wire, e.step, 'notify', e.site_id, null, phone, e.text, now + 3600_000);
-        this.offer(exec, msg, planSms(e.text).parts.length || 1, 10, `notify ${phone}`);
-      }
-    }
-    this.dirty = true;
-    return { key: e.key };
+  /** What the dispatcher and the inbound matcher saw (ExecutionSink): applied, then written. */
+  report(r: Report): Promise<ReportResult> {
+    return this.enqueue(r);
   }
 
-  private webhook(exec: Execution, e: Extract<Effect, { type: 'webhook' }>): { key: string } {
-    const ep = this.d.store.webhook(e.endpoint_id);
-    if (!ep || ep.platform_id !== exec.platform_id) {
-      this.note(exec, e.step, 'webhook_skipped', `endpoint ${e.endpoint_id} not found`);
-      this.dirty = true;
-      return { key: e.key };
-    }
-    if (!this.d.store.deliveryByKey(e.key, ep.id)) {
-      const rec = newDelivery(this.d.newId(), ep, e.key, e.event, this.d.clock.now());
-      if (exec.trigger.reason === 'incident' && exec.incident_id) {
-        const inc = this.d.store.correlation.incidents.find((i) => i.id === exec.incident_id);
-        const body = { delivery_id: rec.id, type: 'incident.opened', incident_id: exec.incident_id, platform_id: exec.platform_id, devices: [...new Set(inc?.held.map((t) => t.device_key) ?? [])], fleet: inc?.fleet ?? null, rule: inc?.rule ?? null, text: e.event.text, at: e.event.at };
-        rec.event_type = 'incident.opened';
-        rec.body = JSON.stringify(body);
-      }
-      this.d.store.addDelivery(rec);
-      this.note(exec, e.step, 'webhook_queued', ep.url.replace(/\?.*$/, ''));
-      this.dirty = true;
-      this.dirtyRemediation = true;
-      this.kick = true;
-    }
-    return { key: e.key };
-  }
-
-  private note(exec: Execution, step: number, state: string, detail: string): void {
-    exec.timeline.push({ at: new Date(this.d.clock.now()).toISOString(), step, state, detail });
-  }
-
-  private newMessage(exec: Execution, wire: string, step: number, kind: MessageRun['kind'], site: string, control: string | null, to: string, text: string, expiresAt: number): MessageRun {
-    const msg: MessageRun = { wire_id: wire, step, kind, site_id: site, control_device_id: control, to, text, state: 'queued', attempt: 1, agent_seq: -1, expires_at: new Date(expiresAt).toISOString(), dispatched_at: null };
-    exec.messages.push(msg);
-    return msg;
-  }
-
-  /** Through the site's SMS budget: released now -> created and published; else queued. */
-  private offer(exec: Execution, msg: MessageRun, parts: number, priority: number, label: string): void {
-    const now = this.d.clock.now();
-    const cfg = this.d.settings(exec.platform_id).sms_budget;
-    const q: QueuedSms = { key: msg.wire_id, site_id: msg.site_id, to: msg.to, parts, priority, queued_at: now, label };
-    const r = offerSms(this.d.store.budget(exec.platform_id), q, now, cfg);
-    this.d.store.setBudget(exec.platform_id, r.state);
-    this.dirty = true;
-    this.dirtyRemediation = true;
-    const released = new Set(r.release.map((x) => x.key));
-    if (released.has(msg.wire_id)) {
-      msg.state = 'created';
-      this.outbox.push({ exec, msg });
-    } else {
-      this.note(exec, msg.step, 'queued', `${msg.to}: SMS budget of site ${msg.site_id} used up`);
-    }
-    this.releaseQueued(exec.platform_id, r.release.filter((x) => x.key !== msg.wire_id));
-  }
-
-  private releaseQueued(platformId: string, items: readonly QueuedSms[]): void {
-    for (const q of items) {
-      const exec = this.d.store.execution(executionIdOf(q.key));
-      const msg = exec?.messages.find((m) => m.wire_id === q.key);
-      if (!exec || !msg || msg.state !== 'queued' || exec.platform_id !== platformId) continue;
-      msg.state = 'created';
-      this.note(exec, msg.step, 'created', `${msg.to}: released by the SMS budget`);
-      exec.event_seq++;
-      this.d.dispatcher.event(exec, { message: msg });
-      this.dirty = true;
-      this.outbox.push({ exec, msg });
-    }
-  }
-
-  /** Release queued SMS the budgets allow now (each cycle and timer). */
-  private async drain(): Promise<void> {
-    const now = this.d.clock.now();
-    for (const p of this.d.store.platforms()) {
-      const b = this.d.store.budget(p.id);
-      if (b.queue.length === 0) continue;
-      const r = drainSms(b, now, this.d.settings(p.id).sms_budget);
-      this.d.store.setBudget(p.id, r.state);
-      if (r.release.length) {
-        this.dirtyRemediation = true;
-        this.releaseQueued(p.id, r.release);
-      }
-    }
-  }
-
-  /** A message changed state (dispatcher): a command's first result answers its send step. */
-  onMessage(exec: Execution, msg: MessageRun): Promise<void> {
-    if (msg.kind !== 'command' || !exec.run || msg.state === 'queued' || !(isTerminal(msg.state) || RESULT_OK.has(msg.state))) return Promise.resolve();
-    return this.serial(async () => {
-      const cur = this.d.store.execution(exec.id);
-      if (!cur?.run || cur.run.idx !== msg.step || cur.run.send_state !== null) return;
-      const detail = msg.reason ? `${msg.reason.code}: ${msg.reason.message}` : undefined;
-      await this.apply(cur, { type: 'send_result', step: msg.step, state: msg.state, ok: RESULT_OK.has(msg.state), ...(detail ? { detail } : {}) });
-      await this.flush();
+  /**
+   * Reports arrive concurrently (every MQTT message is handled at once): those waiting when the
+   * engine gets to them are applied together and written once (group commit), so a burst of
+   * agent updates or broker acknowledgements costs one write, not one each.
+   */
+  private enqueue(r: Inbound): Promise<ReportResult> {
+    return new Promise<ReportResult>((resolve, reject) => {
+      this.inbox.push({ r, resolve, reject });
+      if (this.inbox.length === 1) void this.serial(() => this.drainInbox());
     });
+  }
+
+  private async drainInbox(): Promise<void> {
+    const items = this.inbox.splice(0);
+    try {
+      const results: ReportResult[] = [];
+      for (const it of items) results.push(await this.take(it.r));
+      await this.flush();
+      items.forEach((it, i) => it.resolve(results[i] as ReportResult));
+    } catch (err) {
+      for (const it of items) it.reject(err);
+    }
+  }
+
+  private async take(r: Inbound): Promise<ReportResult> {
+    if (r.type === 'reply') {
+      const exec = this.d.store.execution(r.execution_id);
+      if (!exec) return { ok: false, reason: 'unknown_execution' };
+      exec.replies.push(r.reply);
+      exec.timeline.push({ at: r.reply.at, step: exec.run.idx, state: 'reply', detail: r.reply.text.slice(0, 160) });
+      exec.updated_at = new Date(this.d.clock.now()).toISOString();
+      this.batch.dirty = true;
+      return OK;
+    }
+    const found = this.index.find(r.message_id);
+    if (!found) return { ok: false, reason: 'unknown_execution' };
+    const { exec, msg } = found;
+    if (r.type === 'published') {
+      if (msg.state !== 'created') return { ok: false, reason: 'stale' };
+      msg.dispatched_at = new Date(this.d.clock.now()).toISOString();
+      this.setMessage(exec, msg, 'dispatched', `attempt ${msg.attempt}`);
+      return OK;
+    }
+    if (r.type === 'message') {
+      if (exec.platform_id !== r.platform_id || msg.site_id !== r.site_id) return { ok: false, reason: 'site_mismatch' };
+      if (r.seq <= msg.agent_seq) return { ok: false, reason: 'stale' };
+      // The agent has it, so the broker handed it over: if its acknowledgement (PUBACK) is not in
+      // yet, the message was dispatched first (the timeline keeps the order of what happened).
+      if (msg.state === 'created') {
+        msg.dispatched_at = new Date(this.d.clock.now()).toISOString();
+        this.setMessage(exec, msg, 'dispatched', `attempt ${msg.attempt}`);
+      }
+      msg.agent_seq = r.seq;
+      if (r.message_refs) msg.message_refs = r.message_refs;
+      if (r.parts) msg.parts = r.parts;
+      this.setMessage(exec, msg, r.state, r.reason ? `${r.reason.code}: ${r.reason.message}` : `attempt ${r.attempt}`, r.reason);
+      await this.answer(exec, msg);
+      return OK;
+    }
+    // Re-send and expiry apply only while the agent has not acknowledged the message.
+    if (msg.agent_seq >= 0 || (msg.state !== 'created' && msg.state !== 'dispatched')) return { ok: false, reason: 'stale' };
+    if (r.type === 'unacknowledged') {
+      this.setMessage(exec, msg, 'unacknowledged', 'expired before the agent accepted it', { code: 'unacknowledged', message: 'the agent never accepted the job before it expired' });
+      await this.answer(exec, msg);
+      return OK;
+    }
+    msg.attempt++;
+    msg.dispatched_at = new Date(this.d.clock.now()).toISOString();
+    this.setMessage(exec, msg, 'dispatched', `re-sent, attempt ${msg.attempt}`);
+    this.batch.outbox.push({ exec, msg });
+    return OK;
   }
 
   /** Running verify steps of a platform: what the poller must query for them. */
   verifying(platformId: string): Execution[] {
-    return this.d.store.activeExecutions().filter((e) => e.platform_id === platformId && e.run?.phase === 'running' && e.run.step_at !== null && e.playbook[e.run.idx]?.type === 'verify');
+    return this.d.store.activeExecutions().filter((e) => e.platform_id === platformId && e.run.phase === 'running' && e.run.step_at !== null && e.playbook[e.run.idx]?.type === 'verify');
   }
 
   /**
@@ -332,7 +311,7 @@ export class PlaybookEngine {
   cycle(platformId: string, sampleOf: ((e: Execution) => Sample | undefined) | null, dataAt: number): Promise<void> {
     return this.serial(async () => {
       for (const exec of this.d.store.activeExecutions()) {
-        if (exec.platform_id !== platformId || !exec.run) continue;
+        if (exec.platform_id !== platformId) continue;
         const step = exec.playbook[exec.run.idx];
         if (sampleOf && step?.type === 'verify' && exec.run.phase === 'running') {
           const sample = sampleOf(exec);
@@ -340,7 +319,7 @@ export class PlaybookEngine {
         }
         await this.apply(exec, { type: 'tick' });
       }
-      await this.drain();
+      this.fx.drain();
       await this.flush();
       this.rearm();
     });
@@ -350,7 +329,7 @@ export class PlaybookEngine {
   tickAll(): Promise<void> {
     return this.serial(async () => {
       for (const exec of this.d.store.activeExecutions()) await this.apply(exec, { type: 'tick' });
-      await this.drain();
+      this.fx.drain();
       await this.flush();
       this.rearm();
     });
@@ -359,7 +338,7 @@ export class PlaybookEngine {
   /** Arm the timer at the earliest deadline of any running execution (or budget slot). */
   private rearm(): void {
     let at = Infinity;
-    for (const e of this.d.store.activeExecutions()) if (e.run?.phase === 'running' && e.run.deadline_at !== null) at = Math.min(at, e.run.deadline_at);
+    for (const e of this.d.store.activeExecutions()) if (e.run.phase === 'running' && e.run.deadline_at !== null) at = Math.min(at, e.run.deadline_at);
     const queued = this.d.store.platforms().some((p) => this.d.store.budget(p.id).queue.length > 0);
     if (queued) at = Math.min(at, this.d.clock.now() + 60_000);
     if (at < Infinity) this.arm(at);

@@ -2,16 +2,10 @@
 //   - per device: at most N remediations per rolling window, then escalate instead of acting;
 //   - per site: a budget of SMS (parts) per hour, with a visible queue.
 // Correlated-failure detection is in correlation.ts. All state is plain JSON; times in epoch ms.
-import { z } from 'zod';
+import { type BudgetState, type DeviceHistory, type DeviceLimit, HOUR_MS, type QueuedSms, type SmsBudget } from '../model/guardrails.js';
 
-export const deviceLimit = z.object({
-  max: z.number().int().min(1).max(1000).default(3),
-  window_s: z.number().int().min(60).max(30 * 86400).default(86400),
-});
-export type DeviceLimit = z.infer<typeof deviceLimit>;
-
-/** Start times of recent remediations per device (`<platform>/<device key>`). */
-export type DeviceHistory = Record<string, number[]>;
+export { deviceLimit, emptyBudget, HOUR_MS, smsBudget } from '../model/guardrails.js';
+export type { BudgetState, DeviceHistory, DeviceLimit, QueuedSms, SmsBudget } from '../model/guardrails.js';
 
 export interface DeviceCheck {
   allowed: boolean;
@@ -62,40 +56,6 @@ export function pruneHistory(history: DeviceHistory, now: number, limit: DeviceL
 }
 
 // --- SMS budget per site ---------------------------------------------------------------------
-
-export const smsBudget = z.object({
-  /** SMS parts per rolling hour per site. */
-  per_hour: z.number().int().min(1).max(10000).default(60),
-  /** Overrides per site id. */
-  sites: z.record(z.string(), z.number().int().min(1).max(10000)).default({}),
-});
-export type SmsBudget = z.infer<typeof smsBudget>;
-
-export interface QueuedSms {
-  /** The effect key (hub/remediation/run.ts), so the shell knows what to send. */
-  key: string;
-  site_id: string;
-  to: string;
-  /** SMS parts (what the budget counts). */
-  parts: number;
-  /** Higher first; the same priority is first-in first-out. People notifications use 10. */
-  priority: number;
-  queued_at: number;
-  /** Free label for the UI, e.g. "power-cycle Player 7". */
-  label: string;
-}
-
-export interface BudgetState {
-  /** Times of SMS parts released in the last hour, per site. */
-  sent: Record<string, number[]>;
-  queue: QueuedSms[];
-}
-
-export const HOUR_MS = 3600_000;
-
-export function emptyBudget(): BudgetState {
-  return { sent: {}, queue: [] };
-}
 
 function limitOf(cfg: SmsBudget, site: string): number {
   return cfg.sites[site] ?? cfg.per_hour;

@@ -20,7 +20,7 @@
 import type { Logger } from '../common/log.js';
 import type { Clock } from '../common/clock.js';
 import type { FireReason } from '../core/machine.js';
-import type { Execution } from '../model/execution.js';
+import { type Execution, storedRunOf } from '../model/execution.js';
 import type { Job, JobRuntime } from '../model/job.js';
 import type { RemediationSettings } from '../model/remediation.js';
 import type { NotifyStep } from '../model/steps.js';
@@ -66,8 +66,7 @@ export class RemediationService implements Firer {
       fires.forEach((f, i) => {
         if (f.runtime) runtimes.set(f.job.id, { ...f.runtime, last_execution_id: (execs[i] as Execution).id });
       });
-      await this.d.store.commitFiring(execs, runtimes);
-      for (const e of execs) engine.announce(e);
+      await engine.record(execs, runtimes);
       const byPlatform = new Map<string, Array<{ exec: Execution; fire: Fire }>>();
       fires.forEach((f, i) => {
         const list = byPlatform.get(f.job.platform_id) ?? [];
@@ -119,17 +118,9 @@ export class RemediationService implements Firer {
       job_name: f.job.name,
       device: f.job.device,
       trigger: { reason: f.reason, values: f.values },
-      state: 'created',
-      step: 0,
       playbook: run.steps,
+      run: storedRunOf(run),
       messages: [],
-      phase: 'armed',
-      outcome: null,
-      ttr_ms: null,
-      escalated: false,
-      escalation_reason: null,
-      incident_id: null,
-      run,
       timeline: [{ at, step: null, state: 'created', detail: `fired: ${f.reason}` }],
       replies: [],
       event_seq: 0,
@@ -145,7 +136,7 @@ export class RemediationService implements Firer {
   resumeArmed(): Promise<number> {
     const { store, engine } = this.d;
     return engine.serial(async () => {
-      const armed = store.activeExecutions().filter((e) => e.phase === 'armed');
+      const armed = store.activeExecutions().filter((e) => e.run.phase === 'armed');
       const byPlatform = new Map<string, Array<{ exec: Execution; fire: Pick<Fire, 'reason'> }>>();
       for (const exec of armed) {
         if (exec.trigger.reason === 'incident') {
@@ -202,7 +193,7 @@ export class RemediationService implements Firer {
       if (batch.has(id)) continue;
       const exec = store.execution(id);
       if (exec?.messages.some((m) => m.kind === 'command' && m.dispatched_at !== null)) acted.add(id);
-      else if (exec?.run && exec.phase !== 'done') await engine.apply(exec, { type: 'hold', incident_id: incident.id });
+      else if (exec && exec.run.phase !== 'done') await engine.apply(exec, { type: 'hold', incident_id: incident.id });
     }
     if (!obs.opened) return;
     const opened: Incident = { ...incident, held: incident.held.filter((t) => !acted.has(t.execution_id)) };
@@ -260,7 +251,7 @@ export class RemediationService implements Firer {
     let stillHeld = 0;
     for (const t of ex.incident.held) {
       const exec = store.execution(t.execution_id);
-      if (!exec?.run || exec.phase !== 'held') continue;
+      if (!exec || exec.run.phase !== 'held') continue;
       if (failing.has(t.device_key)) stillHeld++;
       else {
         await engine.apply(exec, { type: 'cancel', by: `incident ${ex.incident.id} expired: device recovered` });
@@ -289,10 +280,8 @@ export class RemediationService implements Firer {
     const suffix = what === 'opened' ? '' : `-${what}`;
     const job = { id: `incident-${incidentId}${suffix}`.slice(0, 64), platform_id: platformId, name: `Incident ${incidentId}${suffix ? ` ${what}` : ''}`, device: { key_type: 'device_id' as const, key: platformId, name: platformId }, steps: [step] };
     const exec = this.newExecution({ job, reason: 'incident', values: {} }, now);
-    exec.incident_id = incidentId;
-    if (exec.run) exec.run = { ...exec.run, incident_id: incidentId };
-    await store.putExecution(exec);
-    this.d.engine.announce(exec);
+    exec.run = { ...exec.run, incident_id: incidentId };
+    await this.d.engine.record([exec]);
     await this.d.engine.apply(exec, { type: 'start' });
     return [...(sms ? ['sms:on_call'] : []), ...webhooks.map((w) => `webhook:${w}`)];
   }
@@ -310,7 +299,7 @@ export class RemediationService implements Firer {
       let resumed = 0;
       for (const id of r.resume) {
         const exec = store.execution(id);
-        if (!exec?.run || exec.phase !== 'held') continue;
+        if (!exec || exec.run.phase !== 'held') continue;
         await engine.apply(exec, { type: 'release', by });
         resumed++;
       }
@@ -321,10 +310,10 @@ export class RemediationService implements Firer {
   }
 
   /** Cancel a running execution (nothing more is sent; what was handed to the agent stays). */
-  cancel(exec: Execution, by: string): Promise<boolean> {
+  cancel(exec: Pick<Execution, 'id'>, by: string): Promise<boolean> {
     return this.d.engine.serial(async () => {
       const cur = this.d.store.execution(exec.id);
-      if (!cur?.run || cur.phase === 'done') return false;
+      if (!cur || cur.run.phase === 'done') return false;
       await this.d.engine.apply(cur, { type: 'cancel', by });
       await this.d.engine.flush();
       return true;

@@ -94,31 +94,9 @@ export function retryable(status: number | null): boolean {
   return status === null || status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
-export const deliveryStatus = z.enum(['pending', 'delivered', 'retrying', 'failed']);
-
-/** One row of the delivery log: a webhook delivery and its attempts. */
-export const deliveryRecord = z.object({
-  id: z.string(),
-  endpoint_id: z.string(),
-  platform_id: z.string(),
-  /** The effect key (hub/remediation/run.ts): a delivery per key, so a restart never duplicates it. */
-  key: z.string(),
-  event_type: z.string(),
-  body: z.string(),
-  status: deliveryStatus,
-  created_at: z.number(),
-  next_at: z.number().nullable(),
-  attempts: z.array(
-    z.object({
-      at: z.number(),
-      duration_ms: z.number(),
-      http_status: z.number().int().nullable(),
-      /** Network error or the first 200 characters of the response body. */
-      error: z.string().max(200).nullable(),
-    }),
-  ),
-});
-export type DeliveryRecord = z.infer<typeof deliveryRecord>;
+export { deliveryRecord, deliveryStatus } from '../model/delivery.js';
+export type { DeliveryRecord } from '../model/delivery.js';
+import type { DeliveryRecord } from '../model/delivery.js';
 
 export function newDelivery(id: string, endpoint: Pick<WebhookEndpoint, 'id' | 'platform_id'>, key: string, event: WebhookEvent, now: number): DeliveryRecord {
   return { id, endpoint_id: endpoint.id, platform_id: endpoint.platform_id, key, event_type: event.type, body: JSON.stringify({ delivery_id: id, ...event }), status: 'pending', created_at: now, next_at: now, attempts: [] };

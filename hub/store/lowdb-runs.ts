@@ -4,8 +4,8 @@
 import { type Execution, isFinished } from '../model/execution.js';
 import type { JobRuntime } from '../model/job.js';
 import type { RemediationSettings } from '../model/remediation.js';
-import type { UptimeMark } from '../remediation/aggregates.js';
-import type { DeliveryRecord } from '../remediation/webhook.js';
+import type { UptimeMark } from '../model/uptime.js';
+import type { DeliveryRecord } from '../model/delivery.js';
 import { assertOwner, type LowdbCore, versionOf, withVersion } from './lowdb-core.js';
 import {
   assertScope,

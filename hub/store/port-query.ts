@@ -2,6 +2,7 @@
 // filters as predicates (the lowdb adapter runs them in memory; the PostgreSQL adapter has the same
 // semantics in SQL and the contract suite checks both agree), sorting and version checks.
 import type { Execution } from '../model/execution.js';
+import { dispatchState } from '../model/execution-view.js';
 import type { Job, JobRuntime } from '../model/job.js';
 import { stepSites } from '../model/steps.js';
 import { type ExecutionQuery, type JobQuery, type JobRef, VersionConflictError, type WriteOptions } from './port.js';
@@ -49,10 +50,10 @@ export function executionMatches(e: Execution, q: Omit<ExecutionQuery, 'limit' |
   if (q.job_id !== undefined && e.job_id !== q.job_id) return false;
   if (q.key !== undefined && e.device.key !== q.key) return false;
   if (q.site_id !== undefined && !e.messages.some((m) => m.site_id === q.site_id)) return false;
-  if (q.state !== undefined && e.state !== q.state) return false;
-  if (q.phase !== undefined && e.phase !== q.phase) return false;
-  if (q.outcome !== undefined && e.outcome !== q.outcome) return false;
-  if (q.incident_id !== undefined && e.incident_id !== q.incident_id) return false;
+  if (q.state !== undefined && dispatchState(e) !== q.state) return false;
+  if (q.phase !== undefined && e.run.phase !== q.phase) return false;
+  if (q.outcome !== undefined && e.run.outcome !== q.outcome) return false;
+  if (q.incident_id !== undefined && e.run.incident_id !== q.incident_id) return false;
   const t = Date.parse(e.created_at);
   if (q.since !== undefined && t < Date.parse(q.since)) return false;
   if (q.until !== undefined && t > Date.parse(q.until)) return false;

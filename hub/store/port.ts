@@ -11,13 +11,13 @@
 // `fenced(epoch)`, a view of the port whose every write checks inside its transaction that the
 // leadership epoch is still `epoch`; a deposed leader's late write fails with StaleEpochError.
 import type { ControlDevice, Platform, Site } from '../model/entities.js';
-import type { Execution } from '../model/execution.js';
+import type { Execution, ExecutionView } from '../model/execution.js';
 import type { Job, JobRuntime, JobState } from '../model/job.js';
 import type { RemediationSettings, StoredWebhook } from '../model/remediation.js';
-import type { UptimeMark } from '../remediation/aggregates.js';
-import type { Incident, Trip } from '../remediation/correlation.js';
-import type { BudgetState, DeviceHistory } from '../remediation/guardrails.js';
-import type { DeliveryRecord } from '../remediation/webhook.js';
+import type { UptimeMark } from '../model/uptime.js';
+import type { Incident, Trip } from '../model/correlation.js';
+import type { BudgetState, DeviceHistory } from '../model/guardrails.js';
+import type { DeliveryRecord } from '../model/delivery.js';
 import type { InboundRecord } from './store.js';
 
 export type { InboundRecord };
@@ -152,9 +152,9 @@ export interface ExecutionQuery {
   job_id?: string;
   key?: string;
   site_id?: string;
-  state?: Execution['state'];
-  phase?: Execution['phase'];
-  outcome?: NonNullable<Execution['outcome']>;
+  state?: ExecutionView['state'];
+  phase?: ExecutionView['phase'];
+  outcome?: NonNullable<ExecutionView['outcome']>;
   incident_id?: string;
   /** ISO times, inclusive. */
   since?: string;

@@ -7,7 +7,7 @@ import { controlDevice, platform, site } from '../model/entities.js';
 import { execution } from '../model/execution.js';
 import { jobRuntime, job } from '../model/job.js';
 import { remediationSettings } from '../model/remediation.js';
-import { deliveryRecord } from '../remediation/webhook.js';
+import { deliveryRecord } from '../model/delivery.js';
 
 /** A stored document failed its schema, or is not JSON, or not an object. */
 export class StoreLoadError extends Error {

@@ -10,12 +10,12 @@
 // Loading migrates (migrations.ts) and checks each document (schemas.ts): a bad one stops the hub.
 import { join } from 'node:path';
 import type { ControlDevice, Platform, Site } from '../model/entities.js';
-import { type Execution, isFinished } from '../model/execution.js';
+import { type Execution, isActive, isFinished } from '../model/execution.js';
 import { type RemediationSettings, remediationSettings, type StoredWebhook } from '../model/remediation.js';
-import { type CorrelationState, emptyCorrelation } from '../remediation/correlation.js';
-import { type BudgetState, type DeviceHistory, emptyBudget } from '../remediation/guardrails.js';
-import type { DeliveryRecord } from '../remediation/webhook.js';
-import { markUptime, type UptimeMark } from '../remediation/aggregates.js';
+import { type CorrelationState, emptyCorrelation } from '../model/correlation.js';
+import { type BudgetState, type DeviceHistory, emptyBudget } from '../model/guardrails.js';
+import type { DeliveryRecord } from '../model/delivery.js';
+import { markUptime, type UptimeMark } from '../model/uptime.js';
 import type { Job, JobRuntime } from '../model/job.js';
 import { JsonDocument } from './document.js';
 import { DEFINITION_MIGRATIONS, EXECUTION_MIGRATIONS, REMEDIATION_MIGRATIONS, RUNTIME_MIGRATIONS } from './migrations.js';
@@ -249,7 +249,7 @@ export class HubStore {
   }
   /** Executions whose playbook is not done (restart, each cycle). */
   activeExecutions(): Execution[] {
-    return Object.values(this.executions.data.executions).filter((e) => e.run !== null && e.phase !== 'done');
+    return Object.values(this.executions.data.executions).filter(isActive);
   }
   async addInbound(r: InboundRecord, maxPerPlatform: number): Promise<void> {
     const list = this.executions.data.inbound;

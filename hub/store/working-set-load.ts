@@ -5,10 +5,10 @@ import type { ControlDevice, Platform, Site } from '../model/entities.js';
 import type { Execution } from '../model/execution.js';
 import type { Job, JobRuntime } from '../model/job.js';
 import type { RemediationSettings, StoredWebhook } from '../model/remediation.js';
-import type { UptimeMark } from '../remediation/aggregates.js';
-import type { CorrelationState, Trip } from '../remediation/correlation.js';
-import type { BudgetState, DeviceHistory } from '../remediation/guardrails.js';
-import type { DeliveryRecord } from '../remediation/webhook.js';
+import type { UptimeMark } from '../model/uptime.js';
+import type { CorrelationState, Trip } from '../model/correlation.js';
+import type { BudgetState, DeviceHistory } from '../model/guardrails.js';
+import type { DeliveryRecord } from '../model/delivery.js';
 import { type Change, emptyGuardrails, type GuardrailState, type InboundRecord, type Scope, scopeOf, type StorePort } from './port.js';
 
 export const siteKey = (platformId: string, siteId: string): string => `${platformId}/${siteId}`;

@@ -9,13 +9,13 @@
 // Until the API uses the port itself, it also offers HubStore's definition writes (putJob,
 // putSite, ...), written through the unfenced port like the API's own writes.
 import type { ControlDevice, Platform, Site } from '../model/entities.js';
-import { type Execution, isFinished } from '../model/execution.js';
+import { type Execution, isActive, isFinished } from '../model/execution.js';
 import type { Job, JobRuntime } from '../model/job.js';
 import { type RemediationSettings, remediationSettings, type StoredWebhook } from '../model/remediation.js';
-import { markUptime, type UptimeMark } from '../remediation/aggregates.js';
-import type { CorrelationState } from '../remediation/correlation.js';
-import { type BudgetState, type DeviceHistory, emptyBudget } from '../remediation/guardrails.js';
-import type { DeliveryRecord } from '../remediation/webhook.js';
+import { markUptime, type UptimeMark } from '../model/uptime.js';
+import type { CorrelationState } from '../model/correlation.js';
+import { type BudgetState, type DeviceHistory, emptyBudget } from '../model/guardrails.js';
+import type { DeliveryRecord } from '../model/delivery.js';
 import { significantChange } from '../core/machine.js';
 import { crashPoint } from '../dispatch/crash-point.js';
 import type { LeaderStore } from './leader-store.js';
@@ -200,7 +200,7 @@ export class WorkingSet implements LeaderStore {
     return platformId === undefined ? all : all.filter((e) => e.platform_id === platformId);
   }
   activeExecutions(): Execution[] {
-    return [...this.d.executions.values()].filter((e) => e.run !== null && e.phase !== 'done');
+    return [...this.d.executions.values()].filter((e) => isActive(e));
   }
   putExecution(e: Execution): Promise<void> {
     return this.putExecutions([e]);
@@ -235,7 +235,7 @@ export class WorkingSet implements LeaderStore {
         rts,
       );
       for (const s of mine) {
-        if (s.e.run !== null && s.e.phase !== 'done') this.written.set(s.e.id, s.json);
+        if (isActive(s.e)) this.written.set(s.e.id, s.json);
         else this.written.delete(s.e.id);
       }
     }
@@ -253,7 +253,7 @@ export class WorkingSet implements LeaderStore {
           continue;
         }
         if (JSON.stringify(e) !== this.written.get(id)) changed.push(e);
-        else if (e.run === null || e.phase === 'done') this.written.delete(id);
+        else if (!isActive(e)) this.written.delete(id);
       }
       if (changed.length > 0) await this.writeExecutions(changed, new Map());
     });

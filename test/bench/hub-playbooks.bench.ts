@@ -55,7 +55,7 @@ const bench: Bench = async () => {
   const poll = await timeMs(() => w.poller.cycle());
   w.clock.advance(1000);
   const busy = await timeMs(() => w.engine.cycle('a', (e) => (Number(e.device.key.slice(1)) % 2 ? up : down), w.clock.now()));
-  const recovered = w.store.executionList('a').filter((e) => e.outcome === 'recovered').length;
+  const recovered = w.store.executionList('a').filter((e) => e.run.outcome === 'recovered').length;
   await w.engine.stop();
   await w.store.flush();
   // A separate hub: 1,000 jobs fire in one cycle (guardrails opened wide), each execution
@@ -67,7 +67,7 @@ const bench: Bench = async () => {
   for (const j of fjobs) f.prom.set('signage_device_online', { platform_id: 'a', device_id: j.device.key }, 0);
   const fire = await timeMs(async () => {
     await f.poller.cycle();
-    await f.dispatcher.idle();
+    await f.publisher.idle();
   });
   const published = f.pub.on('/a/s1/job').length;
   await f.engine.stop();

@@ -1,6 +1,7 @@
 // Shared parts of the store benchmarks (store-pg.bench.ts, store-lowdb.bench.ts): realistic jobs
 // (one device, one condition, a send step, a notify step) and percentiles.
 import type { Execution } from '../../hub/model/execution.js';
+import { storedRun } from '../hub/store-contract-fixtures.js';
 import type { Job, JobRuntime } from '../../hub/model/job.js';
 
 export const METRICS = ['signage_device_online', 'signage_device_cpu_temp_celsius', 'signage_device_disk_free_bytes', 'signage_device_uptime_seconds', 'signage_device_last_seen_timestamp_seconds'];
@@ -50,17 +51,9 @@ export function benchExecution(j: Job, id: string, at: string): Execution {
     job_name: j.name,
     device: j.device,
     trigger: { reason: 'condition', values: { [j.conditions[0]?.metric ?? 'm']: 0 } },
-    state: 'created',
-    step: 0,
     playbook: j.steps,
     messages: [],
-    phase: 'armed',
-    outcome: null,
-    ttr_ms: null,
-    escalated: false,
-    escalation_reason: null,
-    incident_id: null,
-    run: null,
+    run: storedRun(Date.parse(at), { phase: 'armed' }),
     timeline: [{ at, step: null, state: 'created' }],
     replies: [],
     event_seq: 0,

@@ -63,7 +63,7 @@ describe('API', () => {
     expect(w.store.executionList()).toHaveLength(0);
     const trig = await api('POST', `/api/v1/jobs/${created.body.id}/trigger`, {});
     expect(trig.status).toBe(202);
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     const ex = await api('GET', `/api/v1/executions?job_id=${created.body.id}`);
     expect(ex.body.items[0]).toMatchObject({ id: trig.body.execution_id, state: 'dispatched', trigger: { reason: 'manual' } });
     const one = (await api('GET', `/api/v1/executions/${trig.body.execution_id}`)).body;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dispatchState } from '../../hub/model/execution-view.js';
 import { silentLogger } from '../../hub/common/log.js';
 import { crashPoint } from '../../hub/dispatch/crash-point.js';
 import { episodeExecutionId } from '../../hub/poller/episode.js';
@@ -21,7 +22,7 @@ async function fireOnce(w: World, jobId: string): Promise<void> {
   w.prom.set('signage_device_online', DEVICE, 0);
   w.clock.advance(30_000);
   expect((await w.poller.cycle()).fired).toBe(1);
-  await w.dispatcher.idle();
+  await w.publisher.idle();
   expect(w.store.jobRuntime(jobId)?.state).toBe('firing');
 }
 
@@ -70,7 +71,7 @@ describe('crash-exact firing (issue 15)', () => {
     const update = (wire: string, seq: number) => ({ v: 1 as const, type: 'update' as const, execution_id: wire, job_id: job.id, platform_id: 'a', site_id: 's1', state: 'sent' as const, at: new Date(w.clock.now()).toISOString(), attempt: 1, seq });
     expect(await w.dispatcher.handleUpdate(update(id, 0))).toBe(true);
     await w.engine.serial(async () => undefined);
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     expect(w.pub.on('/a/s1/job').map((j) => [j.execution_id, j.text])).toEqual([
       [id, 'first'],
       [`${id}-s1`, 'second'],
@@ -129,7 +130,7 @@ describe('crash-exact firing (issue 15)', () => {
     w.prom.set('signage_device_online', DEVICE, 0);
     w.clock.advance(30_000);
     await w.poller.cycle();
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     const exec = w.store.executionList('a')[0];
     expect(exec).toBeDefined();
 
@@ -157,23 +158,23 @@ describe('crash-exact firing (issue 15)', () => {
     await fireOnce(w, job.id);
     await w.store.flush();
     const armed = w.store.executionList('a');
-    expect(armed.map((e) => e.phase)).toEqual(['armed']);
+    expect(armed.map((e) => e.run.phase)).toEqual(['armed']);
     expect(w.pub.on('/a/s1/job')).toEqual([]);
 
     const w2 = await createWorld(dirname(w.store.definitions.file));
     w2.clock.t = w.clock.t + 5_000;
-    expect(w2.store.activeExecutions().map((e) => e.phase)).toEqual(['armed']);
+    expect(w2.store.activeExecutions().map((e) => e.run.phase)).toEqual(['armed']);
     await w2.engine.restart();
     expect(await w2.remediation.resumeArmed()).toBe(1);
-    await w2.dispatcher.idle();
+    await w2.publisher.idle();
     const exec = w2.store.execution(armed[0]?.id ?? '');
-    expect(exec?.phase).toBe('running');
-    expect(exec?.state).toBe('dispatched');
+    expect(exec?.run.phase).toBe('running');
+    expect(exec && dispatchState(exec)).toBe('dispatched');
     expect(w2.pub.on('/a/s1/job').map((j) => j.execution_id)).toEqual([armed[0]?.id]);
     // Nothing armed is left: another restart starts nothing and sends nothing new.
     expect(await w2.remediation.resumeArmed()).toBe(0);
     await w2.engine.restart();
-    await w2.dispatcher.idle();
+    await w2.publisher.idle();
     expect(w2.pub.on('/a/s1/job')).toHaveLength(1);
     // The poller does not fire the episode again either.
     w2.clock.advance(30_000);

@@ -51,7 +51,7 @@ describe('reports as CSV', () => {
     await w.store.putJobs(jobs);
     for (const j of jobs) w.prom.set('signage_device_online', { platform_id: 'a', device_id: j.device.key }, 0);
     await w.poller.cycle();
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     // Reports count finished executions only: end each one (cancel).
     const api = caller(w, TOKENS.a);
     const execs = (await api('GET', '/api/v1/executions')).body.items as Array<{ id: string }>;

@@ -2,6 +2,8 @@
 // the site comes back, expiry, site status, inbound SMS matched to the execution it answers.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { dispatchState, executionView } from '../../hub/model/execution-view.js';
+import type { Execution } from '../../hub/model/execution.js';
 import type { ExecutionUpdate } from '../../hub/common/contract/index.js';
 import { silentLogger } from '../../hub/common/log.js';
 import { InboundHandler, samePhone } from '../../hub/dispatch/inbound.js';
@@ -19,7 +21,7 @@ async function fired(w: World) {
   const job = w.job('a');
   await w.store.putJob(job);
   const id = await w.remediation.fire(job, 'condition', { signage_device_online: 0 });
-  await w.dispatcher.idle();
+  await w.publisher.idle();
   if (!id) throw new Error('not fired');
   return id;
 }
@@ -51,13 +53,13 @@ describe('dispatcher', () => {
     expect(await w.dispatcher.handleUpdate(update(w, id, 'failed', 3, { platform_id: 'b' }))).toBe(false); // other tenant
     expect(await w.dispatcher.handleUpdate(update(w, id, 'failed', 3, { site_id: 's2' }))).toBe(false); // other site
     expect(await w.dispatcher.handleUpdate(update(w, id, 'delivered', 3, { delivery: { status: 0 } }))).toBe(true);
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     const e = w.store.execution(id);
-    expect(e?.state).toBe('delivered');
+    expect(e && dispatchState(e)).toBe('delivered');
     expect(e?.messages[0]?.message_refs).toEqual([17]);
     // The playbook's own entries (started, finished) sit between the message's states.
     expect(e?.timeline.map((t) => t.state)).toEqual(['created', 'started', 'dispatched', 'accepted', 'sent', 'finished', 'delivered']);
-    expect(e).toMatchObject({ phase: 'done', outcome: null, escalated: false });
+    expect(e && executionView(e)).toMatchObject({ phase: 'done', outcome: null, escalated: false });
     const events = w.pub.on('/events/a/execution');
     expect(events.filter((ev) => !ev.step_state).map((ev) => ev.state)).toEqual(['created', 'dispatched', 'accepted', 'sent', 'delivered']);
     expect(events.map((ev) => ev.seq)).toEqual(events.map((_, i) => i)); // every event of the execution, playbook steps too, in order
@@ -68,7 +70,7 @@ describe('dispatcher', () => {
     const w = await createWorld();
     const id = await fired(w);
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's1' }, status('a', 's1', 'online'));
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     let jobs = w.pub.on('/a/s1/job');
     expect(jobs.map((j) => j.attempt)).toEqual([1, 2]);
     await w.dispatcher.handleUpdate(update(w, id, 'accepted', 0, { attempt: 2 }));
@@ -76,7 +78,7 @@ describe('dispatcher', () => {
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's1' }, status('a', 's1', 'online'));
     w.clock.advance(120_000);
     await w.dispatcher.resendPending();
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     jobs = w.pub.on('/a/s1/job');
     expect(jobs).toHaveLength(2);
   });
@@ -91,9 +93,9 @@ describe('dispatcher', () => {
     expect(await w.dispatcher.resendPending()).toBe(1);
     w.clock.advance(900_000);
     await w.dispatcher.resendPending();
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     const e = w.store.execution(id);
-    expect(e?.state).toBe('unacknowledged');
+    expect(e && dispatchState(e)).toBe('unacknowledged');
     expect(e?.messages[0]?.reason?.code).toBe('unacknowledged');
     expect(w.pub.on('/a/s1/job').map((j) => j.attempt)).toEqual([1, 2]);
   });
@@ -102,8 +104,8 @@ describe('dispatcher', () => {
     const w = await createWorld();
     const job = w.job('a', { steps: [{ type: 'send', site_id: 's1', control_device_id: 'cd-b', command: { kind: 'text', text: 'x' }, expires_s: 900 }] });
     const id = await w.remediation.fire(job, 'condition', {});
-    await w.dispatcher.idle();
-    expect(w.store.execution(id ?? '')).toMatchObject({ state: 'failed', messages: [{ reason: { code: 'invalid_action' } }] });
+    await w.publisher.idle();
+    expect(executionView(w.store.execution(id ?? '') as Execution)).toMatchObject({ state: 'failed', messages: [{ reason: { code: 'invalid_action' } }] });
     expect(w.pub.on('/job')).toHaveLength(0);
   });
 
@@ -131,7 +133,7 @@ describe('inbound SMS', () => {
   it('attaches a reply to the execution it answers, publishes it, and drops a duplicate', async () => {
     const w = await createWorld();
     const id = await fired(w);
-    const inbound = new InboundHandler({ store: w.store, mqtt: w.pub, log: silentLogger, now: w.clock.now, maxPerPlatform: 100 });
+    const inbound = new InboundHandler({ store: w.store, sink: w.engine, mqtt: w.pub, log: silentLogger, now: w.clock.now, maxPerPlatform: 100 });
     const sms = (from: string, smsId: string, platform = 'a') =>
       Buffer.from(JSON.stringify({ v: 1, type: 'inbound', id: smsId, platform_id: platform, site_id: 's1', from, text: 'Power off 1 min OK', received_at: '2026-11-23T10:00:05.000Z', parts: 1 }));
     await inbound.handle({ platform_id: 'a', site_id: 's1' }, sms('89160000001', 'm1'));

@@ -58,7 +58,7 @@ describe('poller with a stale source', () => {
     w.prom.set('signage_device_online', dev, 1);
     w.prom.set('signage_exporter_account_up', { platform_id: 'a', account: 'main' }, 1);
     expect((await w.poller.cycle()).fired).toBe(1); // `loud` holds (online == 1): fresh data fires
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     w.store.setJobRuntime(loud.id, { ...w.store.jobRuntime(loud.id)!, state: 'ok', cond_since: null, last_fired_at: null });
     // The API goes away: the exporter serves its cache (the device "offline" value is old) and says so.
     w.prom.set('signage_device_online', dev, 0);
@@ -71,7 +71,7 @@ describe('poller with a stale source', () => {
     w.clock.advance(301_000);
     const r2 = await w.poller.cycle();
     expect(r2.fired).toBe(1); // only the job that asked to fire on no data
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     const execs = w.store.executionList('a');
     expect(execs.filter((e) => e.job_id === quiet.id)).toHaveLength(0);
     expect(execs.filter((e) => e.job_id === loud.id).map((e) => e.trigger.reason)).toContain('no_data');
@@ -117,13 +117,13 @@ describe('poller with one stale account of a platform', () => {
     const r = await w.poller.cycle();
     expect(r.platforms.a).toMatchObject({ stale: false, freshness: { stale_accounts: ['cubic'] } });
     expect(r.fired).toBe(1);
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     expect(w.store.executionList('a').map((e) => e.job_id)).toEqual([ar.id]);
     // CubicMedia back: its offline value is evidence again.
     w.prom.set('signage_exporter_account_up', { platform_id: 'a', account: 'cubic' }, 1);
     w.clock.advance(30_000);
     expect((await w.poller.cycle()).fired).toBe(1);
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     expect(w.store.executionList('a').map((e) => e.job_id).sort()).toEqual([ar.id, cm.id].sort());
   });
 });

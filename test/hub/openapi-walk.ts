@@ -63,7 +63,7 @@ export async function walk(): Promise<{ w: World; calls: Call[] }> {
   await call(a, 'POST', '/jobs/{id}/dry-run', `/api/v1/jobs/${job.id}/dry-run`);
   await call(a, 'POST', '/playbooks/dry-run', '/api/v1/playbooks/dry-run', { job_id: job.id });
   const trig = (await call(a, 'POST', '/jobs/{id}/trigger', `/api/v1/jobs/${job.id}/trigger`)) as { id?: string; execution_id?: string };
-  await w.dispatcher.idle();
+  await w.publisher.idle();
   // Executions
   const list = (await call(a, 'GET', '/executions', '/api/v1/executions')) as { items: Array<{ id: string }> };
   const execId = trig.execution_id ?? trig.id ?? list.items[0]?.id ?? '';
@@ -87,10 +87,10 @@ export async function walk(): Promise<{ w: World; calls: Call[] }> {
   for (const j of burst) w.prom.set('signage_device_online', { platform_id: 'a', device_id: j.device.key }, 0);
   w.clock.advance(30_000);
   await w.poller.cycle();
-  await w.dispatcher.idle();
+  await w.publisher.idle();
   const inc = (await call(a, 'GET', '/incidents', '/api/v1/incidents')) as { items: Array<{ id: string }> };
   await call(a, 'POST', '/incidents/{id}/release', `/api/v1/incidents/${inc.items[0]?.id ?? 'none'}/release`);
-  await w.dispatcher.idle();
+  await w.publisher.idle();
   await call(a, 'GET', '/sms-queue', '/api/v1/sms-queue');
   for (const r of ['devices', 'jobs', 'sites', 'daily', 'fleet']) {
     await call(a, 'GET', `/reports/${r}`, `/api/v1/reports/${r}`);

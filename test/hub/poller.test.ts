@@ -2,6 +2,7 @@
 // degraded mode.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { dispatchState } from '../../hub/model/execution-view.js';
 import { Poller } from '../../hub/poller/poller.js';
 import { HubStore } from '../../hub/store/store.js';
 import { silentLogger } from '../../hub/common/log.js';
@@ -45,10 +46,10 @@ describe('poller', () => {
     w.prom.set('signage_device_online', { platform_id: 'a', device_id: 'dev-a-1', name: 'Player a' }, 0);
     w.clock.advance(30_000);
     expect((await w.poller.cycle()).fired).toBe(1);
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     const execs = w.store.executionList('a');
     expect(execs).toHaveLength(1);
-    expect(execs[0]?.state).toBe('dispatched');
+    expect(execs[0] && dispatchState(execs[0])).toBe('dispatched');
     expect(execs[0]?.trigger).toEqual({ reason: 'condition', values: { signage_device_online: 0 } });
     const jobs = w.pub.on('/a/s1/job');
     expect(jobs).toHaveLength(1);
@@ -82,7 +83,7 @@ describe('poller', () => {
     w.prom.set('signage_device_online', { platform_id: 'a', device_id: 'dev-a-1', name: 'Player a' }, 0);
     w.clock.advance(30_000);
     expect((await w.poller.cycle()).fired).toBe(1);
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     await w.store.flush();
     const first = w.store.executionList('a');
     expect(first).toHaveLength(1);

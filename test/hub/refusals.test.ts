@@ -15,9 +15,9 @@ describe('refusal reasons', () => {
   it('updates: unknown execution, another site, stale and repeated', async () => {
     const w = await createWorld();
     const seen: string[] = [];
-    const d = new Dispatcher({ store: w.store, mqtt: w.pub, clock: w.clock, log: silentLogger, isSiteOnline: () => true, resendAfterMs: 60_000, onRejected: (ref, kind, reason) => seen.push(`${ref.platform_id}/${ref.site_id} ${kind} ${reason}`) });
+    const d = new Dispatcher({ store: w.store, sink: w.engine, clock: w.clock, log: silentLogger, isSiteOnline: () => true, resendAfterMs: 60_000, onRejected: (ref, kind, reason) => seen.push(`${ref.platform_id}/${ref.site_id} ${kind} ${reason}`) });
     const id = (await w.remediation.fire(w.job('a'), 'manual', {})) as string;
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     const u = (over: Record<string, unknown>) => ({ v: 1 as const, type: 'update' as const, execution_id: id, job_id: 'j', platform_id: 'a', site_id: 's1', state: 'accepted' as const, at: new Date(w.clock.now()).toISOString(), attempt: 1, seq: 0, ...over });
     expect(await d.handleUpdate(u({ execution_id: 'unknown' }))).toBe(false);
     expect(await d.handleUpdate(u({ site_id: 's2' }))).toBe(false);
@@ -32,7 +32,7 @@ describe('refusal reasons', () => {
     const seen: Array<[string, RejectReason]> = [];
     const onRejected = (_ref: unknown, kind: string, reason: RejectReason) => seen.push([kind, reason]);
     const sites = new SiteMonitor({ store: w.store, mqtt: w.pub, log: silentLogger, now: w.clock.now, onRejected });
-    const inbound = new InboundHandler({ store: w.store, mqtt: w.pub, log: silentLogger, now: w.clock.now, maxPerPlatform: 100, onRejected });
+    const inbound = new InboundHandler({ store: w.store, sink: w.engine, mqtt: w.pub, log: silentLogger, now: w.clock.now, maxPerPlatform: 100, onRejected });
     const ref = { platform_id: 'a', site_id: 's1' };
     const status = (over: Record<string, unknown>) => Buffer.from(JSON.stringify({ ...exampleStatus, platform_id: 'a', site_id: 's1', ...over }));
     await sites.handleStatus({ platform_id: 'a', site_id: 'gone' }, status({ site_id: 'gone' }));

@@ -55,7 +55,7 @@ describe('hub restart', () => {
       steps: [{ type: 'send', site_id: 's1', control_device_id: cd.id, command: { kind: 'catalog', command_id: '02_0', params: {} } }],
     });
     expect((await first.poller.cycle()).fired).toBe(1);
-    await first.dispatcher.idle();
+    await first.publisher.idle();
     await first.stop();
 
     const second = new Hub(config, { log: silentLogger });

@@ -1,7 +1,7 @@
 // Records for the store port's contract suite (test/hub/store-contract.ts): valid jobs,
 // executions, sites, control devices, webhooks and deliveries of a given platform.
 import type { ControlDevice, Platform, Site } from '../../hub/model/entities.js';
-import type { Execution } from '../../hub/model/execution.js';
+import type { Execution, ExecutionView, StoredRun } from '../../hub/model/execution.js';
 import type { Job, JobRuntime } from '../../hub/model/job.js';
 import type { StoredWebhook } from '../../hub/model/remediation.js';
 import type { DeliveryRecord } from '../../hub/remediation/webhook.js';
@@ -74,11 +74,36 @@ export interface ExecSpec {
   job?: string;
   key?: string;
   site?: string;
-  state?: Execution['state'];
-  phase?: Execution['phase'];
-  outcome?: Execution['outcome'];
+  state?: ExecutionView['state'];
+  phase?: ExecutionView['phase'];
+  outcome?: ExecutionView['outcome'];
   incident?: string | null;
   created_at?: string;
+}
+
+/** A stored run (the state machine's part of an execution), finished unless told otherwise. */
+export function storedRun(at: number, over: Partial<StoredRun> = {}): StoredRun {
+  return {
+    phase: 'done',
+    created_at: at,
+    act_at: at,
+    idx: 0,
+    step_at: null,
+    deadline_at: null,
+    pending: [],
+    acked: [],
+    send_state: null,
+    verify_seen: false,
+    verify_holds_since: null,
+    last_send_at: null,
+    outcome: null,
+    ttr_ms: null,
+    notify_only: false,
+    escalated: false,
+    escalation_reason: null,
+    incident_id: null,
+    ...over,
+  };
 }
 
 export function execution(platform_id: string, id: string, s: ExecSpec = {}): Execution {
@@ -91,17 +116,9 @@ export function execution(platform_id: string, id: string, s: ExecSpec = {}): Ex
     job_name: 'job',
     device: { key_type: 'device_id', key: s.key ?? 'dev-1', name: '' },
     trigger: { reason: 'condition', values: { signage_player_up: 0 } },
-    state,
-    step: 0,
     playbook: [],
     messages: [{ wire_id: id, step: 0, kind: 'command', site_id: s.site ?? 's1', control_device_id: 'cd1', to: '+79990000001', text: 'RESET', state, attempt: 1, agent_seq: 0, expires_at: at, dispatched_at: at }],
-    phase: s.phase ?? 'done',
-    outcome: s.outcome ?? null,
-    ttr_ms: null,
-    escalated: false,
-    escalation_reason: null,
-    incident_id: s.incident ?? null,
-    run: null,
+    run: storedRun(Date.parse(at), { phase: s.phase ?? 'done', outcome: s.outcome ?? null, incident_id: s.incident ?? null }),
     timeline: [{ at, step: null, state: 'created' }],
     replies: [],
     event_seq: 0,

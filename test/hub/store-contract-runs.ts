@@ -82,20 +82,21 @@ export function runsContract(h: ContractHarness): void {
           }
         }
         expect((await s.executions.list(B, { limit: 100, offset: 0 })).items.map((e) => e.id)).toEqual(['x1']);
-        // Active: playbook not done and a run state.
-        await s.executions.put(A, { ...execution('alpha', 'live', { phase: 'running' }), run: {} as Execution['run'] }, { ifVersion: null });
-        expect((await s.executions.active(A)).map((e) => e.id)).toEqual(['live']);
+        // Active: playbook not done.
+        await s.executions.put(A, execution('alpha', 'live', { phase: 'running' }), { ifVersion: null });
+        const running = list.filter((e) => e.run.phase === 'running').map((e) => e.id);
+        expect((await s.executions.active(A)).map((e) => e.id).sort()).toEqual([...running, 'live'].sort());
         expect(await s.executions.active(B)).toEqual([]);
         const live = await s.executions.get(A, 'live');
-        await s.executions.put(A, { ...(live as Execution), phase: 'done' }, { ifVersion: live?.version });
-        await expect(s.executions.put(A, { ...(live as Execution), phase: 'held' }, { ifVersion: live?.version })).rejects.toBeInstanceOf(VersionConflictError);
-        expect(await s.executions.active(A)).toEqual([]);
+        await s.executions.put(A, { ...(live as Execution), run: { ...(live as Execution).run, phase: 'done' } }, { ifVersion: live?.version });
+        await expect(s.executions.put(A, { ...(live as Execution), run: { ...(live as Execution).run, phase: 'held' } }, { ifVersion: live?.version })).rejects.toBeInstanceOf(VersionConflictError);
+        expect((await s.executions.active(A)).map((e) => e.id).sort()).toEqual(running.sort());
         // Retention: finished ones beyond 10 go, oldest first; the running ones stay.
         const removed = await s.executions.prune(A, Date.parse('2026-12-01T01:00:00.000Z'), { maxAgeMs: 365 * 86_400_000, maxPerPlatform: 10 });
         expect(removed).toBe(21);
         const left = (await s.executions.list(A, { limit: 100, offset: 0 })).items;
         expect(left).toHaveLength(10);
-        expect(left.filter((e) => e.phase === 'running').map((e) => e.id)).toEqual(['e28', 'e21', 'e14', 'e07', 'e00']);
+        expect(left.filter((e) => e.run.phase === 'running').map((e) => e.id)).toEqual(['e28', 'e21', 'e14', 'e07', 'e00']);
         expect((await s.executions.list(B, { limit: 100, offset: 0 })).total).toBe(1);
       }),
     );
@@ -239,10 +240,10 @@ export function runsContract(h: ContractHarness): void {
           await expect(stale.deliveries.put(A, delivery('alpha', 'd1', 'pending', 1))).rejects.toBeInstanceOf(StaleEpochError);
           expect(await s.executions.get(A, 'e2')).toBeUndefined();
           expect((await s.runtime.get(A, 'j1'))?.last_execution_id).toBe('e1');
-          expect((await s.executions.get(A, 'e1'))?.phase).toBe('done');
+          expect((await s.executions.get(A, 'e1'))?.run.phase).toBe('done');
           // The new leader writes.
           await other.fenced(epochB).executions.put(A, execution('alpha', 'e1', { phase: 'held' }));
-          expect((await s.executions.get(A, 'e1'))?.phase).toBe('held');
+          expect((await s.executions.get(A, 'e1'))?.run.phase).toBe('held');
           await lb.release();
           await la.release();
         } finally {

@@ -3,12 +3,13 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Execution } from '../../hub/model/execution.js';
+import { type Execution, type ExecutionView, executionView } from '../../hub/model/execution.js';
+import { storedRun } from './store-contract-fixtures.js';
 import { JsonDocument, migrate } from '../../hub/store/document.js';
 import { HubStore } from '../../hub/store/store.js';
 import { tempDir } from './fixtures.js';
 
-function exec(id: string, platform: string, createdAt: string, state: Execution['state'] = 'delivered'): Execution {
+function exec(id: string, platform: string, createdAt: string, state: ExecutionView['state'] = 'delivered'): Execution {
   return {
     id,
     platform_id: platform,
@@ -16,17 +17,9 @@ function exec(id: string, platform: string, createdAt: string, state: Execution[
     job_name: 'j',
     device: { key_type: 'device_id', key: '1', name: '' },
     trigger: { reason: 'condition', values: {} },
-    state,
-    step: 0,
     playbook: [],
     messages: [{ wire_id: id, step: 0, kind: 'command', site_id: 's1', control_device_id: 'c', to: '+700', text: 't', state, attempt: 1, agent_seq: 0, expires_at: createdAt, dispatched_at: createdAt }],
-    phase: 'done',
-    outcome: null,
-    ttr_ms: null,
-    escalated: false,
-    escalation_reason: null,
-    incident_id: null,
-    run: null,
+    run: storedRun(Date.parse(createdAt)),
     timeline: [],
     replies: [],
     event_seq: 0,
@@ -54,7 +47,7 @@ describe('migrations', () => {
 });
 
 describe('store migrations (issue 10)', () => {
-  it('a v1 store loads as v2: send steps become messages (first wire id = execution id), definitions gain settings and webhooks', async () => {
+  it('a v1 store loads as v3: send steps become messages (first wire id = execution id), a finished run holds the outcome, definitions gain settings and webhooks', async () => {
     const dir = tempDir('store-v1');
     const at = '2026-11-01T10:00:00.000Z';
     const v1 = {
@@ -79,13 +72,34 @@ describe('store migrations (issue 10)', () => {
     const store = new HubStore(dir);
     await store.load();
     const e = store.execution('e1');
-    expect(e).toMatchObject({ phase: 'done', run: null, playbook: [], escalated: false, incident_id: null, ttr_ms: null });
+    expect(e).toMatchObject({ playbook: [], run: { phase: 'done', idx: 0, escalated: false, incident_id: null, ttr_ms: null, outcome: null, pending: [], acked: [] } });
+    expect(e && executionView(e)).toMatchObject({ state: 'delivered', step: 0, phase: 'done', outcome: null, escalated: false });
     expect(e?.messages).toEqual([{ wire_id: 'e1', step: 0, kind: 'command', site_id: 's1', control_device_id: 'c', to: '+700', text: 't', state: 'delivered', attempt: 1, agent_seq: 3, expires_at: at, dispatched_at: at, message_refs: [7] }]);
     expect(e && 'steps' in e).toBe(false);
     expect(store.activeExecutions()).toEqual([]);
     expect(store.webhooks('a')).toEqual([]);
     expect(JSON.parse(readFileSync(join(dir, 'definitions.json'), 'utf8'))).toMatchObject({ version: 2, remediation: {}, webhooks: {} });
-    expect(JSON.parse(readFileSync(join(dir, 'executions.json'), 'utf8')).version).toBe(2);
+    expect(JSON.parse(readFileSync(join(dir, 'executions.json'), 'utf8')).version).toBe(3);
+  });
+
+  // Issue 20: one record. What a v2 execution held beside its run is derived from the run; the
+  // run loses the header it repeated and its (always empty) timeline.
+  it('a v2 execution loads as v3: the run is the one place of phase, outcome, ttr, escalation and incident', async () => {
+    const dir = tempDir('store-v2');
+    const at = '2026-11-01T10:00:00.000Z';
+    const t = Date.parse(at);
+    const steps = [{ type: 'send', site_id: 's1', control_device_id: 'c', command: { kind: 'text', text: 'RESET' }, expires_s: 600 }];
+    const header = { id: 'e2', platform_id: 'a', job_id: 'j', job_name: 'J', device: { key: '1', name: 'P' } };
+    const run = { ...header, steps, phase: 'held', created_at: t, act_at: t, idx: 0, step_at: null, deadline_at: null, pending: [], acked: [], send_state: null, verify_seen: false, verify_holds_since: null, last_send_at: null, outcome: 'recovered', ttr_ms: 5000, notify_only: false, escalated: true, escalation_reason: 'x', incident_id: 'inc1', timeline: [] };
+    const v2 = { ...header, device: { key_type: 'device_id', key: '1', name: 'P' }, trigger: { reason: 'condition', values: {} }, state: 'created', step: 0, playbook: steps, messages: [], phase: 'held', outcome: 'recovered', ttr_ms: 5000, escalated: true, escalation_reason: 'x', incident_id: 'inc1', run, timeline: [], replies: [], event_seq: 1, created_at: at, updated_at: at };
+    writeFileSync(join(dir, 'executions.json'), JSON.stringify({ version: 2, executions: { e2: v2 }, inbound: [] }));
+    const store = new HubStore(dir);
+    await store.load();
+    const e = store.execution('e2') as Execution;
+    expect(Object.keys(e).sort()).toEqual(['created_at', 'device', 'event_seq', 'id', 'job_id', 'job_name', 'messages', 'platform_id', 'playbook', 'replies', 'run', 'timeline', 'trigger', 'updated_at']);
+    for (const k of ['id', 'platform_id', 'job_id', 'job_name', 'device', 'steps', 'timeline']) expect(k in e.run).toBe(false);
+    expect(executionView(e)).toMatchObject({ state: 'created', step: 0, phase: 'held', outcome: 'recovered', ttr_ms: 5000, escalated: true, escalation_reason: 'x', incident_id: 'inc1' });
+    expect(store.activeExecutions().map((x) => x.id)).toEqual(['e2']);
   });
 });
 

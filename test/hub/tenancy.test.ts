@@ -43,7 +43,7 @@ describe('tenant isolation', () => {
     const b = caller(w, TOKENS.b);
     const job = (await a('POST', '/api/v1/jobs', jobBody())).body;
     const exec = (await a('POST', `/api/v1/jobs/${job.id}/trigger`, {})).body.execution_id as string;
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     expect((await b('GET', '/api/v1/executions')).body.total).toBe(0);
     expect((await b('GET', `/api/v1/executions/${exec}`)).status).toBe(404);
     expect((await b('GET', '/api/v1/control-devices')).body.items.map((d: { id: string }) => d.id)).toEqual(['cd-b']);

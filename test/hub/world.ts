@@ -6,6 +6,7 @@ import { createRegistry } from '../../hub/common/metrics.js';
 import type { ApiDeps } from '../../hub/api/context.js';
 import { loadCatalogs } from '../../hub/catalog/catalog.js';
 import { Dispatcher } from '../../hub/dispatch/dispatcher.js';
+import { JobPublisher } from '../../hub/dispatch/publisher.js';
 import { newId } from '../../hub/model/ids.js';
 import { hubConfigSchema } from '../../hub/config.js';
 import { PlaybookEngine } from '../../hub/remediation/engine.js';
@@ -51,6 +52,7 @@ export interface World {
   pub: RecordingPublisher;
   clock: ManualClock;
   dispatcher: Dispatcher;
+  publisher: JobPublisher;
   engine: PlaybookEngine;
   remediation: RemediationService;
   poller: Poller;
@@ -82,19 +84,17 @@ export async function createWorld(dir = tempDir('world')): Promise<World> {
   }
   let sites: SiteMonitor | null = null;
   const remediationConfig = hubConfigSchema.parse({}).remediation;
-  let engineRef: PlaybookEngine | null = null;
+  const publisher = new JobPublisher({ mqtt: pub, clock, log: silentLogger });
+  const settings = (p: string) => store.remediationSettings(p, remediationConfig.defaults);
+  const engine = new PlaybookEngine({ store, publisher, catalogs, clock, log: silentLogger, settings, newId: () => newId(clock.now()) });
   const dispatcher = new Dispatcher({
     store,
-    mqtt: pub,
+    sink: engine,
     clock,
     log: silentLogger,
     isSiteOnline: (p, s) => sites?.isOnline(p, s) ?? false,
     resendAfterMs: 60_000,
-    onMessageState: (e, m) => engineRef?.onMessage(e, m) ?? Promise.resolve(),
   });
-  const settings = (p: string) => store.remediationSettings(p, remediationConfig.defaults);
-  const engine = new PlaybookEngine({ store, dispatcher, catalogs, clock, log: silentLogger, settings, newId: () => newId(clock.now()) });
-  engineRef = engine;
   engine.start();
   // settle 0: the tests of the one-command case expect the SMS right away.
   const remediation = new RemediationService({ store, engine, clock, log: silentLogger, settings, newId: () => newId(clock.now()), settleMs: 0, lang: 'en' });
@@ -137,5 +137,5 @@ export async function createWorld(dir = tempDir('world')): Promise<World> {
     updated_at: at,
     ...over,
   });
-  return { dir, store, prom, pub, clock, dispatcher, engine, remediation, poller, sites: siteMonitor, deps, job };
+  return { dir, store, prom, pub, clock, dispatcher, publisher, engine, remediation, poller, sites: siteMonitor, deps, job };
 }

@@ -168,7 +168,7 @@ describe('fleet, incidents, executions', () => {
     await w.store.putRemediationSettings('a', { ...w.store.remediationSettings('a', remediationSettings.parse({})), correlation: correlationConfig.parse({ share_min_count: 3 }) });
     // All three devices of the platform trip in one cycle: the share rule opens an incident.
     const ids = await w.remediation.fireMany(jobs.map((job) => ({ job, reason: 'condition' as const, values: { signage_device_online: 0 } })));
-    expect(ids.every((id) => w.store.execution(id ?? '')?.phase === 'held')).toBe(true);
+    expect(ids.every((id) => w.store.execution(id ?? '')?.run.phase === 'held')).toBe(true);
     const list = await b.get('/ui/jobs');
     expect(list.text).toMatch(/id="incident-banner"[\s\S]*задержано устройств — 3/);
     let page = await b.get('/ui/incidents');
@@ -191,7 +191,7 @@ describe('fleet, incidents, executions', () => {
     page = await b.get(page.location ?? '');
     expect(page.text).toContain('продолжено выполнений: 3');
     expect(page.text).toContain('id="no-open-incidents"');
-    expect(ids.every((x) => w.store.execution(x ?? '')?.phase !== 'held')).toBe(true);
+    expect(ids.every((x) => w.store.execution(x ?? '')?.run.phase !== 'held')).toBe(true);
     expect((await b.get('/ui/jobs')).text).not.toContain('id="incident-banner"');
     // The webhook's delivery of the incident is listed under it (no sender runs here: pending).
     const settings = await b.get('/ui/remediation');

@@ -1,7 +1,8 @@
 // Executions and inbound SMS in PostgreSQL. An execution is a JSONB document with the columns the
 // list filters on; the firing of a cycle (new executions + the runtimes of their jobs) is one
 // transaction. Each execution row records the leadership epoch of the write that made it.
-import { type Execution, isFinished } from '../../model/execution.js';
+import { type Execution, isActive, isFinished } from '../../model/execution.js';
+import { dispatchState } from '../../model/execution-view.js';
 import type { JobRuntime } from '../../model/job.js';
 import {
   assertScope,
@@ -27,12 +28,12 @@ function execCols(e: Execution, epoch: number): Record<string, unknown> {
   return {
     job_id: e.job_id,
     device_key: e.device.key,
-    state: e.state,
-    phase: e.phase,
-    outcome: e.outcome,
-    incident_id: e.incident_id,
+    state: dispatchState(e),
+    phase: e.run.phase,
+    outcome: e.run.outcome,
+    incident_id: e.run.incident_id,
     site_ids: [...new Set(e.messages.map((m) => m.site_id))],
-    active: e.run !== null && e.phase !== 'done',
+    active: isActive(e),
     finished: isFinished(e),
     created_at: e.created_at,
     epoch,

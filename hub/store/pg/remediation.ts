@@ -2,8 +2,8 @@
 // JSONB row per platform: device history, SMS budget and queue, correlation, incidents), modem
 // uptime marks per site, the webhook delivery log and the idempotency keys of API calls.
 import type { RemediationSettings } from '../../model/remediation.js';
-import { markUptime, type UptimeMark } from '../../remediation/aggregates.js';
-import type { DeliveryRecord } from '../../remediation/webhook.js';
+import { markUptime, type UptimeMark } from '../../model/uptime.js';
+import type { DeliveryRecord } from '../../model/delivery.js';
 import {
   assertScope,
   type DeliveriesRepo,

@@ -4,10 +4,19 @@ import { describe, expect, it } from 'vitest';
 import { byDevice, byJob, bySite, daily, fleet, median, metricOutcome, recordOf, toCsv, type RemediationRecord, type SmsRecord, markUptime, uptimeShare } from '../../../hub/remediation/aggregates.js';
 import { reduceAll } from '../../../hub/remediation/reducer.js';
 import { newRun, S, T0 } from './fixtures.js';
+import { type Execution, storedRunOf, type TimelineEntry } from '../../../hub/model/execution.js';
+import type { RunState } from '../../../hub/model/run.js';
+import type { StepV2 } from '../../../hub/model/steps.js';
+
+/** An execution record holding this run (as the engine stores it). */
+function execOf(r: RunState, timeline: TimelineEntry[] = []): Execution {
+  const at = new Date(r.created_at).toISOString();
+  return { id: r.id, platform_id: r.platform_id, job_id: r.job_id, job_name: r.job_name, device: { key_type: 'device_id', ...r.device }, trigger: { reason: 'condition', values: {} }, playbook: r.steps, run: storedRunOf(r), messages: [], timeline, replies: [], event_seq: 0, created_at: at, updated_at: at };
+}
 
 const DAY = 86400 * S;
 function rec(device_key: string, outcome: RemediationRecord['outcome'], ttr_s: number | null, over: Partial<RemediationRecord> = {}): RemediationRecord {
-  return { platform_id: 'ar', job_id: `job-${device_key}`, job_name: `Job ${device_key}`, device_key, started_at: T0, outcome, ttr_ms: ttr_s === null ? null : ttr_s * S, escalated: outcome === 'not_recovered' || outcome === 'unknown', ...over };
+  return { platform_id: 'ar', job_id: `job-${device_key}`, job_name: `Job ${device_key}`, device_key, started_at: T0, outcome, ttr_ms: ttr_s === null ? null : ttr_s * S, escalated: outcome === 'not_recovered' || outcome === 'unknown', cancelled: false, ...over };
 }
 
 const records: RemediationRecord[] = [
@@ -55,7 +64,28 @@ describe('per device / per job / fleet', () => {
       [{ type: 'tick' }, T0 + 65 * S],
       [{ type: 'sample', holds: true, data_at: T0 + 125 * S }, T0 + 130 * S],
     ]).state;
-    expect(recordOf(r)).toEqual({ platform_id: 'ar', job_id: 'job1', job_name: 'Player 7 offline', device_key: '10007', started_at: T0, outcome: 'recovered', ttr_ms: 120 * S, escalated: false });
+    expect(recordOf(execOf(r))).toEqual({ platform_id: 'ar', job_id: 'job1', job_name: 'Player 7 offline', device_key: '10007', started_at: T0, outcome: 'recovered', ttr_ms: 120 * S, escalated: false, cancelled: false });
+  });
+
+  // Issue 17: a plain command (no verify step) that was delivered judged nothing: it is not
+  // "cancelled" (nor anything else) in the fleet report or gsmjobs_hub_remediations_total.
+  it('a delivered command without a verify step has no outcome; a cancelled run is cancelled', () => {
+    const plain = newRun([newRun().steps[0] as StepV2]);
+    const delivered = reduceAll(plain, [
+      [{ type: 'start' }, T0],
+      [{ type: 'send_result', step: 0, state: 'delivered', ok: true }, T0 + 5 * S],
+    ]).state;
+    expect(delivered.phase).toBe('done');
+    const r = recordOf(execOf(delivered));
+    expect(r).toMatchObject({ outcome: null, escalated: false, cancelled: false });
+    expect(metricOutcome(r)).toBeNull();
+    expect(daily([r])).toEqual([{ day: '2026-11-25', recovered: 0, not_recovered: 0, unknown: 0, escalated: 0, cancelled: 0 }]);
+    const cancelled = reduceAll(newRun(), [
+      [{ type: 'start' }, T0],
+      [{ type: 'cancel', by: 'op' }, T0 + S],
+    ]).state;
+    const e = execOf(cancelled, [{ at: new Date(T0 + S).toISOString(), step: null, state: 'cancelled', detail: 'op' }]);
+    expect(metricOutcome(recordOf(e))).toBe('cancelled');
   });
 });
 

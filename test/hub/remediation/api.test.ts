@@ -18,7 +18,7 @@ async function burst(w: World, n: number): Promise<void> {
   w.clock.advance(61_000);
   for (const j of jobs) w.prom.set('signage_device_online', { platform_id: 'a', device_id: j.device.key }, 0);
   await w.poller.cycle();
-  await w.dispatcher.idle();
+  await w.publisher.idle();
 }
 
 describe('remediation API', () => {
@@ -103,7 +103,7 @@ describe('remediation API', () => {
     expect(rel.status).toBe(200);
     expect(rel.body).toMatchObject({ resumed: 6, incident: { status: 'released', released_by: 'platform token' } });
     expect((await api('POST', `/api/v1/incidents/${list.body.items[0].id}/release`)).status).toBe(409);
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     expect(w.pub.on('/a/s1/job')).toHaveLength(6);
   });
 
@@ -115,7 +115,7 @@ describe('remediation API', () => {
     await w.store.putJobs(jobs);
     for (const j of jobs) w.prom.set('signage_device_online', { platform_id: 'a', device_id: j.device.key }, 0);
     await w.poller.cycle();
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     const q = await api('GET', '/api/v1/sms-queue');
     expect(q.body.sites).toEqual([expect.objectContaining({ site_id: 's1', budget_per_hour: 1, sent_last_hour: 1, queued: 1, next_slot_at: expect.any(String) })]);
     const execs = (await api('GET', '/api/v1/executions')).body.items as Array<{ id: string; phase: string }>;

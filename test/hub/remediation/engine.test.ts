@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionUpdate } from '../../../hub/common/contract/index.js';
 import { silentLogger } from '../../../hub/common/log.js';
-import { Dispatcher } from '../../../hub/dispatch/dispatcher.js';
+import { JobPublisher } from '../../../hub/dispatch/publisher.js';
 import { newId } from '../../../hub/model/ids.js';
-import type { Execution } from '../../../hub/model/execution.js';
+import { executionView, type ExecutionView } from '../../../hub/model/execution.js';
 import type { Job } from '../../../hub/model/job.js';
 import { remediationSettings } from '../../../hub/model/remediation.js';
 import { Poller } from '../../../hub/poller/poller.js';
@@ -39,13 +39,14 @@ async function agent(w: World, wireId: string, state: ExecutionUpdate['state']):
 async function cycle(w: World, advanceMs = 0): Promise<void> {
   w.clock.advance(advanceMs);
   await w.poller.cycle();
-  await w.dispatcher.idle();
+  await w.publisher.idle();
 }
 
-const exec = (w: World, jobId: string): Execution => {
+/** The execution of a job as the API shows it (phase, step, outcome ... derived from its run). */
+const exec = (w: World, jobId: string): ExecutionView => {
   const e = w.store.executionList('a').find((x) => x.job_id === jobId);
   if (!e) throw new Error(`no execution of ${jobId}`);
-  return e;
+  return executionView(e);
 };
 
 /** Seen online first, a minute later: their trips are new failures, not ones that predate the job. */
@@ -145,7 +146,7 @@ describe('playbook engine in the hub', () => {
     const runs = w.store.executionList('a').filter((x) => x.job_id === job.id).sort((a, b) => a.created_at.localeCompare(b.created_at));
     expect(runs).toHaveLength(2);
     expect(runs[0]?.messages.filter((m) => m.kind === 'command')).toHaveLength(1);
-    expect(runs[1]).toMatchObject({ escalated: true, escalation_reason: expect.stringContaining('device limit') });
+    expect(runs[1] && executionView(runs[1])).toMatchObject({ escalated: true, escalation_reason: expect.stringContaining('device limit') });
     expect(runs[1]?.messages.map((m) => [m.kind, m.to])).toEqual([['notify', '+79995550001']]);
   });
 
@@ -161,7 +162,7 @@ describe('playbook engine in the hub', () => {
     expect(incidents).toHaveLength(1);
     const held = w.store.executionList('a').filter((e) => e.trigger.reason !== 'incident');
     expect(held).toHaveLength(12);
-    expect(held.every((e) => e.phase === 'held' && e.incident_id === incidents[0]?.id)).toBe(true);
+    expect(held.every((e) => e.run.phase === 'held' && e.run.incident_id === incidents[0]?.id)).toBe(true);
     // The only SMS is the incident notification to the on-call number.
     const sent = w.pub.on('/a/s1/job');
     expect(sent.map((j) => j.to)).toEqual(['+79995550001']);
@@ -171,7 +172,7 @@ describe('playbook engine in the hub', () => {
     expect(w.pub.on('/a/s1/job')).toHaveLength(1);
     const r = await w.remediation.release('a', incidents[0]?.id ?? '', 'test');
     expect(r).toEqual({ ok: true, resumed: 12 });
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     expect(w.pub.on('/a/s1/job').filter((j) => j.to === '+79160000001')).toHaveLength(12);
     expect(await w.remediation.release('a', incidents[0]?.id ?? '', 'test')).toMatchObject({ ok: false, status: 409 });
   });
@@ -187,16 +188,16 @@ describe('playbook engine in the hub', () => {
     await seenOnline(w, [...first, ...more], poller);
     for (const j of first) online(w, j.device.key, 0);
     await poller.cycle();
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     // Two devices in one cycle: more than one trip in the window, so both settle.
     for (const j of first) expect(exec(w, j.id)).toMatchObject({ phase: 'running', step: 0 });
     expect(w.pub.on('/a/s1/job')).toHaveLength(0); // settling
     for (const j of more) online(w, j.device.key, 0);
     w.clock.advance(10_000);
     await poller.cycle();
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     expect(w.pub.on('/a/s1/job').map((j) => j.to)).toEqual(['+79995550001']);
-    expect(w.store.executionList('a').filter((e) => e.trigger.reason !== 'incident').every((e) => e.phase === 'held')).toBe(true);
+    expect(w.store.executionList('a').filter((e) => e.trigger.reason !== 'incident').every((e) => e.run.phase === 'held')).toBe(true);
   });
 
   it('settle only when it matters: a lone trip acts at once, a second trip in the window settles', async () => {
@@ -210,13 +211,13 @@ describe('playbook engine in the hub', () => {
     await seenOnline(w, [lone, second], poller);
     online(w, 'l0', 0);
     await poller.cycle();
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     // The only trip of its platform in the window: no settle delay, the command is out.
     expect(w.pub.on('/a/s1/job')).toHaveLength(1);
     online(w, 'l1', 0);
     w.clock.advance(10_000);
     await poller.cycle();
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     // Another device tripped 10 s earlier: this one waits for the settle delay.
     expect(w.pub.on('/a/s1/job')).toHaveLength(1);
     await cycle(w, 61_000);
@@ -270,9 +271,9 @@ describe('playbook engine in the hub', () => {
     await store.load();
     const published: string[] = [];
     const pub = { up: true, publish: async (topic: string) => void published.push(topic) };
-    const dispatcher = new Dispatcher({ store, mqtt: pub, clock: w.clock, log: silentLogger, isSiteOnline: () => true, resendAfterMs: 60_000 });
+    const publisher = new JobPublisher({ mqtt: pub, clock: w.clock, log: silentLogger });
     const settingsOf = (p: string) => store.remediationSettings(p, remediationSettings.parse({}));
-    const engine = new PlaybookEngine({ store, dispatcher, catalogs: loadCatalogs(), clock: w.clock, log: silentLogger, settings: settingsOf, newId: () => newId(w.clock.now()) });
+    const engine = new PlaybookEngine({ store, publisher, catalogs: loadCatalogs(), clock: w.clock, log: silentLogger, settings: settingsOf, newId: () => newId(w.clock.now()) });
     const service = new RemediationService({ store, engine, clock: w.clock, log: silentLogger, settings: settingsOf, newId: () => newId(w.clock.now()), settleMs: 0, lang: 'en' });
     const poller = new Poller({ store, query: w.prom.query, clock: w.clock, firer: service, verify: engine, log: silentLogger });
     engine.start();
@@ -280,9 +281,9 @@ describe('playbook engine in the hub', () => {
     online(w, 'r1', 1);
     w.clock.advance(10_000);
     await poller.cycle();
-    await dispatcher.idle();
+    await publisher.idle();
     const e = store.executionList('a').find((x) => x.job_id === job.id);
-    expect(e).toMatchObject({ phase: 'done', outcome: 'recovered', ttr_ms: 20_000 });
+    expect(e && executionView(e)).toMatchObject({ phase: 'done', outcome: 'recovered', ttr_ms: 20_000 });
     expect(e?.timeline.map((t) => t.state)).toContain('resumed');
     expect(published.filter((t) => t.endsWith('/job'))).toHaveLength(0);
     await engine.stop();

@@ -4,6 +4,7 @@
 // held and releasable) or once the failures fall back below the rule (held runs of recovered
 // devices are cancelled); a run whose command is already out is not held; someone is always told.
 import { describe, expect, it } from 'vitest';
+import { executionView } from '../../../hub/model/execution.js';
 import type { Job } from '../../../hub/model/job.js';
 import { remediationSettings } from '../../../hub/model/remediation.js';
 import { correlationConfig, type Incident } from '../../../hub/remediation/correlation.js';
@@ -24,7 +25,7 @@ async function cycle(w: World, advanceMs = 0): Promise<void> {
   w.clock.advance(advanceMs);
   await w.poller.cycle();
   await w.remediation.expireIncidents();
-  await w.dispatcher.idle();
+  await w.publisher.idle();
 }
 
 async function withOnCall(w: World, correlation = RULE): Promise<void> {
@@ -46,7 +47,10 @@ async function burst(w: World, n: number): Promise<{ jobs: Job[]; incident: Inci
 
 const commands = (w: World) => w.pub.on('/a/s1/job').filter((j) => j.to === '+79160000001');
 const toOnCall = (w: World) => w.pub.on('/a/s1/job').filter((j) => j.to === ON_CALL).map((j) => String(j.text));
-const runOf = (w: World, job: Job) => w.store.executionList('a').find((e) => e.job_id === job.id);
+const runOf = (w: World, job: Job) => {
+  const e = w.store.executionList('a').find((x) => x.job_id === job.id);
+  return e && executionView(e);
+};
 
 describe('incidents', () => {
   it('bulk-loading jobs on a platform where ten devices already fail opens no incident', async () => {
@@ -59,7 +63,7 @@ describe('incidents', () => {
     expect(w.store.correlation.incidents).toEqual([]);
     // They were failing before their jobs existed: each acts (within the device limit).
     expect(commands(w)).toHaveLength(10);
-    expect(w.store.executionList('a').every((e) => e.phase !== 'held')).toBe(true);
+    expect(w.store.executionList('a').every((e) => e.run.phase !== 'held')).toBe(true);
     // A fresh burst of devices seen healthy first still opens one.
     await burst(w, 5);
     expect(w.store.correlation.incidents.filter((i) => i.status === 'open')).toHaveLength(1);
@@ -93,7 +97,7 @@ describe('incidents', () => {
     const rel = await caller(w, TOKENS.a)('POST', `/api/v1/incidents/${incident.id}/release`);
     expect(rel.status).toBe(200);
     expect(rel.body).toMatchObject({ resumed: 6 });
-    await w.dispatcher.idle();
+    await w.publisher.idle();
     expect(commands(w)).toHaveLength(7);
   });
 
