@@ -79,7 +79,7 @@ export class WorkingSet implements LeaderStore {
     this.dirtyRuntimes.clear();
     this.pendingDeliveries.length = 0;
     this.written.clear();
-    for (const e of this.activeExecutions()) this.written.set(e.id, JSON.stringify(e));
+    for (const e of this.d.executions.values()) if (!isFinished(e)) this.written.set(e.id, JSON.stringify(e));
     this.jobsVersion++;
   }
 
@@ -235,7 +235,7 @@ export class WorkingSet implements LeaderStore {
         rts,
       );
       for (const s of mine) {
-        if (isActive(s.e)) this.written.set(s.e.id, s.json);
+        if (!isFinished(s.e)) this.written.set(s.e.id, s.json);
         else this.written.delete(s.e.id);
       }
     }
@@ -244,7 +244,7 @@ export class WorkingSet implements LeaderStore {
   /** The engine changed executions in place: write those that differ from what was written. */
   private saveExecutions(): Promise<void> {
     return this.write(async () => {
-      const ids = new Set([...this.written.keys(), ...this.activeExecutions().map((e) => e.id)]);
+      const ids = new Set([...this.written.keys(), ...[...this.d.executions.values()].filter((e) => !isFinished(e)).map((e) => e.id)]);
       const changed: Execution[] = [];
       for (const id of ids) {
         const e = this.d.executions.get(id);
@@ -253,7 +253,7 @@ export class WorkingSet implements LeaderStore {
           continue;
         }
         if (JSON.stringify(e) !== this.written.get(id)) changed.push(e);
-        else if (!isActive(e)) this.written.delete(id);
+        else if (isFinished(e)) this.written.delete(id);
       }
       if (changed.length > 0) await this.writeExecutions(changed, new Map());
     });
