@@ -79,7 +79,7 @@ export class WorkingSet implements LeaderStore {
     this.dirtyRuntimes.clear();
     this.pendingDeliveries.length = 0;
     this.written.clear();
-    for (const e of this.d.executions.values()) if (!isFinished(e)) this.written.set(e.id, JSON.stringify(e));
+    for (const e of this.d.executions.values()) this.written.set(e.id, JSON.stringify(e));
     this.jobsVersion++;
   }
 
@@ -235,8 +235,8 @@ export class WorkingSet implements LeaderStore {
         rts,
       );
       for (const s of mine) {
-        if (!isFinished(s.e)) this.written.set(s.e.id, s.json);
-        else this.written.delete(s.e.id);
+        // Kept after it finishes too: a late status report (sent -> delivered) still changes it.
+        this.written.set(s.e.id, s.json);
       }
     }
   }
@@ -253,7 +253,6 @@ export class WorkingSet implements LeaderStore {
           continue;
         }
         if (JSON.stringify(e) !== this.written.get(id)) changed.push(e);
-        else if (isFinished(e)) this.written.delete(id);
       }
       if (changed.length > 0) await this.writeExecutions(changed, new Map());
     });
