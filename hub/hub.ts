@@ -14,8 +14,6 @@ import { createReloadMetrics, type ReloadMetrics } from './common/reload-metrics
 import { createApp } from './api/app.js';
 import { SERVER_OPTIONS } from './api/body-limit.js';
 import type { ApiDeps, HubEnv } from './api/context.js';
-import { LowdbStore } from './store/lowdb-adapter.js';
-import type { StorePort } from './store/port.js';
 import { loadCatalogs } from './catalog/catalog.js';
 import type { HubConfig } from './config.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
@@ -35,7 +33,11 @@ import { ExtraCycleGate } from './poller/coalesce.js';
 import { registerSampleMetrics } from './poller/sample-checks.js';
 import { PrometheusClient } from './prometheus/client.js';
 import { DeviceDirectory } from './prometheus/devices.js';
-import { HubStore } from './store/store.js';
+import type { HubStore } from './store/store.js';
+import type { LeaderStore } from './store/leader-store.js';
+import { scopeOf, type StorePort } from './store/port.js';
+import { buildStores, closeStores, type HubStores, openStores, storeGate } from './store/select.js';
+import type { ApiWorkingSet } from './store/working-set-api.js';
 import { PlaybookEngine } from './remediation/engine.js';
 import { WebhookSender } from './remediation/sender.js';
 import { RemediationService } from './remediation/service.js';
@@ -54,8 +56,17 @@ export interface HubOptions {
 export class Hub {
   readonly log: Logger;
   readonly clock: Clock;
+  /** The lowdb documents (lowdb mode; unused over PostgreSQL). */
   readonly store: HubStore;
-  private portRef: StorePort | null = null;
+  /** The one store port of the process (config `store`): lowdb over `store`, or PostgreSQL. */
+  readonly port: StorePort;
+  /** What the leader's parts read and write: the HubStore (lowdb) or the working set over the port (PostgreSQL). */
+  readonly leader: LeaderStore;
+  /** PostgreSQL mode: the leader's working set (setEpoch/reload for leadership). */
+  readonly workingSet: ApiWorkingSet | null;
+  private readonly stores: HubStores;
+  /** PostgreSQL mode: unreachable at start, retrying (/healthz 503); null once loaded. */
+  private storeFailure: { count: number; error: string | null } | null = null;
   readonly registry = createRegistry({ defaultMetrics: true, prefix: 'gsmjobs_hub_' });
   readonly prometheus: PrometheusClient;
   readonly devices: DeviceDirectory;
@@ -90,20 +101,21 @@ export class Hub {
     this.log = options.log ?? createLogger('hub', { secrets: config.admin_token ? [config.admin_token] : [] });
     this.clock = options.clock ?? systemClock;
     const now = () => this.clock.now();
-    this.store = new HubStore(config.data_dir);
+    this.stores = buildStores(config, this.log);
+    ({ store: this.store, port: this.port, leader: this.leader, workingSet: this.workingSet } = this.stores);
     const catalogs = loadCatalogs();
     // prom-client's gauges named *_total fail `promtool check metrics`; drop them.
     for (const m of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(`gsmjobs_hub_${m}`);
     this.metrics = createHubMetrics(this.registry, {
       jobStates: () => this.poller.jobStates(),
       mqttUp: () => this.mqttUp,
-      sitesOnline: () => new Map(this.store.platforms().map((p) => [p.id, this.sites.countOnline(p.id)])),
+      sitesOnline: () => new Map(this.leader.platforms().map((p) => [p.id, this.sites.countOnline(p.id)])),
       prometheusUp: () => this.prometheusOk(),
-      incidentsOpen: () => new Map(this.store.platforms().map((p) => [p.id, openIncident(this.store.correlation, p.id) ? 1 : 0])),
+      incidentsOpen: () => new Map(this.leader.platforms().map((p) => [p.id, openIncident(this.leader.correlation, p.id) ? 1 : 0])),
       smsQueued: () =>
-        this.store.platforms().flatMap((p) => {
+        this.leader.platforms().flatMap((p) => {
           const counts = new Map<string, number>();
-          for (const q of this.store.budget(p.id).queue) counts.set(q.site_id, (counts.get(q.site_id) ?? 0) + 1);
+          for (const q of this.leader.budget(p.id).queue) counts.set(q.site_id, (counts.get(q.site_id) ?? 0) + 1);
           return [...counts].map(([site_id, n]) => ({ platform_id: p.id, site_id, n }));
         }),
     });
@@ -140,12 +152,12 @@ export class Hub {
     });
     // Refused site payloads, counted per platform (an unknown platform id is one label value, so
     // topics made up by a client cannot grow the label set).
-    const onRejected: OnRejected = (ref, kind, reason) => this.metrics.mqttRejected.inc({ platform_id: this.store.platform(ref.platform_id) ? ref.platform_id : 'unknown', kind, reason });
+    const onRejected: OnRejected = (ref, kind, reason) => this.metrics.mqttRejected.inc({ platform_id: this.leader.platform(ref.platform_id) ? ref.platform_id : 'unknown', kind, reason });
     this.publisher = new JobPublisher({ mqtt: this.mqtt, clock: this.clock, log: this.log.child('dispatch') });
-    const settings = (platformId: string): RemediationSettings => this.store.remediationSettings(platformId, config.remediation.defaults);
+    const settings = (platformId: string): RemediationSettings => this.leader.remediationSettings(platformId, config.remediation.defaults);
     const id = () => newId(this.clock.now());
     this.engine = new PlaybookEngine({
-      store: this.store,
+      store: this.leader,
       publisher: this.publisher,
       catalogs,
       clock: this.clock,
@@ -167,9 +179,9 @@ export class Hub {
     });
     this.webhooks = new WebhookSender({
       store: {
-        dueDeliveries: (t) => this.store.dueDeliveries(t),
-        putDelivery: (rec) => this.store.putDelivery(rec),
-        webhookEndpoint: (wid) => this.store.webhook(wid),
+        dueDeliveries: (t) => this.leader.dueDeliveries(t),
+        putDelivery: (rec) => this.leader.putDelivery(rec),
+        webhookEndpoint: (wid) => this.leader.webhook(wid),
       },
       policy: config.remediation.webhooks.retry,
       urlPolicy: { allow_loopback: config.remediation.webhooks.allow_loopback, allow_private: config.remediation.webhooks.allow_private },
@@ -178,7 +190,7 @@ export class Hub {
       onResult: (rec) => this.metrics.webhookDeliveries.inc({ platform_id: rec.platform_id, status: rec.status }),
     });
     this.remediation = new RemediationService({
-      store: this.store,
+      store: this.leader,
       engine: this.engine,
       clock: this.clock,
       log: this.log.child('remediation'),
@@ -188,7 +200,7 @@ export class Hub {
       lang: config.remediation.lang,
     });
     this.sites = new SiteMonitor({
-      store: this.store,
+      store: this.leader,
       mqtt: this.mqtt,
       log: this.log.child('sites'),
       now,
@@ -197,12 +209,12 @@ export class Hub {
       },
       onRejected,
     });
-    this.inbound = new InboundHandler({ store: this.store, sink: this.engine, mqtt: this.mqtt, log: this.log.child('inbound'), now, maxPerPlatform: 1000, onRejected });
+    this.inbound = new InboundHandler({ store: this.leader, sink: this.engine, mqtt: this.mqtt, log: this.log.child('inbound'), now, maxPerPlatform: 1000, onRejected });
     this.mqtt.onSiteMessage(siteMessageHandler({ sites: this.sites, inbound: this.inbound, dispatcher: this.dispatcher, onRejected, log: this.log }));
     const cycleLog = this.log.child('poller');
     const sampleMetrics = registerSampleMetrics(this.registry);
     this.poller = new Poller({
-      store: this.store,
+      store: this.leader,
       query: this.prometheus.query,
       clock: this.clock,
       firer: this.remediation,
@@ -245,7 +257,7 @@ export class Hub {
       immediate: false,
       run: async () => {
         await this.dispatcher.resendPending();
-        await this.store.pruneExecutions(this.clock.now(), {
+        await this.leader.pruneExecutions(this.clock.now(), {
           maxAgeMs: config.executions.max_age_days * 86400_000,
           maxPerPlatform: config.executions.max_per_platform,
           maxInboundPerPlatform: 1000,
@@ -253,11 +265,8 @@ export class Hub {
       },
       onError: (err) => this.log.error('housekeeping failed', { error: (err as Error).message }),
     });
-    const portOf = (): StorePort => this.port;
     const deps: ApiDeps = {
-      get port() {
-        return portOf();
-      },
+      port: this.port,
       catalogs,
       adminTokenHash: config.admin_token ? hashToken(config.admin_token) : null,
       now,
@@ -269,13 +278,17 @@ export class Hub {
       lastValues: (id) => this.poller.lastValues.get(id),
       lastCycle: () => this.poller.lastReport,
       site: (p, s) => this.sites.get(p, s),
-      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.cycleFailures },
+      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.storeFailure ?? this.cycleFailures },
       registry: this.registry,
       // A job created, changed, enabled or deleted is evaluated within a second, not at the next
       // poll (up to poll_interval_s later), once per poll interval; a deleted job's last values
       // are dropped at once.
       onJobsChanged: (job) => {
-        if (!this.store.job(job.id)) this.poller.forget(job.id);
+        // A deleted job's runtime is forgotten (read back from the store: the API's write is committed).
+        void this.port.jobs.get(scopeOf(job.platform_id), job.id).then(
+          (j) => j || this.poller.forget(job.id),
+          () => undefined,
+        );
         // At most one extra cycle per poll interval, however many jobs change (an import).
         const delay = this.extraCycles.request(this.clock.now(), this.pollTask.nextRunAt);
         if (delay !== null) this.pollTask.soon(delay);
@@ -286,12 +299,6 @@ export class Hub {
     };
     this.app = createApp(deps);
     options.extend?.(this.app, deps);
-  }
-
-  /** The one store port of the process (issue 20): lowdb over `store`, opened by start(). */
-  get port(): StorePort {
-    if (!this.portRef) throw new Error('the hub is not started: its store port is opened by start()');
-    return this.portRef;
   }
 
   private kickWebhooks(): void {
@@ -308,8 +315,8 @@ export class Hub {
 
   private passwordHash(username: string): string | null {
     const parts = username.split('/');
-    if (parts[0] === 'site' && parts.length === 3) return this.store.site(parts[1] as string, parts[2] as string)?.mqtt_password ?? null;
-    if (parts[0] === 'events' && parts.length === 2) return this.store.platform(parts[1] as string)?.events_password ?? null;
+    if (parts[0] === 'site' && parts.length === 3) return this.leader.site(parts[1] as string, parts[2] as string)?.mqtt_password ?? null;
+    if (parts[0] === 'events' && parts.length === 2) return this.leader.platform(parts[1] as string)?.events_password ?? null;
     return null;
   }
 
@@ -319,11 +326,16 @@ export class Hub {
   }
 
   async start(signal?: AbortSignal): Promise<void> {
-    await this.store.load();
-    this.portRef = await LowdbStore.open(this.store, this.config.data_dir);
+    if (this.workingSet) {
+      // PostgreSQL: serve /healthz (503 while the store is unreachable) before waiting for it.
+      this.storeFailure = { count: 0, error: 'starting' };
+      await this.serveHttp();
+    }
+    await openStores(this.stores, this.log, (f) => (this.storeFailure = f && { count: Math.max(2, f.attempt), error: `store unreachable: ${f.error}` }), signal);
+    const defs = this.workingSet ?? this.store;
     for (const p of this.config.platforms) {
-      const existing = this.store.platform(p.id);
-      await this.store.putPlatform({ tokens: [], events_password: null, created_at: new Date(this.clock.now()).toISOString(), ...existing, ...p });
+      const existing = defs.platform(p.id);
+      await defs.putPlatform({ tokens: [], events_password: null, created_at: new Date(this.clock.now()).toISOString(), ...existing, ...p });
     }
     await this.broker?.start();
     await this.mqtt.start(signal);
@@ -334,17 +346,22 @@ export class Hub {
     // Recorded but never started (a crash right after the firing was stored): start them now.
     const armed = await this.remediation.resumeArmed();
     if (armed) this.log.info('recorded executions started', { executions: armed });
+    if (!this.server) await this.serveHttp();
+    this.pollTask.start();
+    this.housekeeping.start();
+    this.log.info('hub started', { http: `http://${this.config.http.host}:${this.httpPort}`, mqtt: this.broker ? this.broker.url : 'external' });
+  }
+
+  private async serveHttp(): Promise<void> {
+    const fetch = storeGate((req: Request, env?: unknown) => this.app.fetch(req, env as never), () => this.storeFailure !== null);
     this.server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: this.app.fetch, hostname: this.config.http.host, port: this.config.http.port, serverOptions: SERVER_OPTIONS }, () => {
+      const s = serve({ fetch, hostname: this.config.http.host, port: this.config.http.port, serverOptions: SERVER_OPTIONS }, () => {
         s.off('error', reject);
         resolve(s);
       });
       s.once('error', reject);
     });
     this.httpPort = (this.server.address() as AddressInfo).port;
-    this.pollTask.start();
-    this.housekeeping.start();
-    this.log.info('hub started', { http: `http://${this.config.http.host}:${this.httpPort}`, mqtt: this.broker ? this.broker.url : 'external' });
   }
 
   async stop(): Promise<void> {
@@ -358,8 +375,7 @@ export class Hub {
     await Promise.race([this.publisher.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.mqtt.stop();
     await this.broker?.stop();
-    await this.portRef?.close();
-    await this.store.flush();
+    await closeStores(this.stores);
     this.log.info('hub stopped');
   }
 }

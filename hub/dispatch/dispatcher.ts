@@ -6,13 +6,13 @@
 import type { Clock } from '../common/clock.js';
 import type { ExecutionUpdate } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
-import type { HubStore } from '../store/store.js';
+import type { LeaderStore } from '../store/leader-store.js';
 import type { OnRejected } from './refusals.js';
 import type { ExecutionSink } from './reports.js';
 
 export interface DispatcherDeps {
   /** Read only: the engine writes executions. */
-  store: Pick<HubStore, 'executionList'>;
+  store: Pick<LeaderStore, 'executionList'>;
   sink: ExecutionSink;
   clock: Clock;
   log: Logger;

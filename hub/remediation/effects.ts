@@ -11,7 +11,7 @@ import { stepText } from '../core/action.js';
 import type { EventDetail } from '../dispatch/events.js';
 import type { Execution, MessageRun } from '../model/execution.js';
 import type { RemediationSettings } from '../model/remediation.js';
-import type { HubStore } from '../store/store.js';
+import type { LeaderStore } from '../store/leader-store.js';
 import { type QueuedSms, drainSms, offerSms } from './guardrails.js';
 import type { MessageIndex } from './message-index.js';
 import type { Effect, RunEvent } from './run.js';
@@ -29,7 +29,7 @@ export class Batch {
 }
 
 export interface EffectDeps {
-  store: HubStore;
+  store: LeaderStore;
   catalogs: ReadonlyMap<string, Catalog>;
   clock: Clock;
   settings: (platformId: string) => RemediationSettings;

@@ -25,14 +25,14 @@ import { type Execution, isTerminal, type MessageRun, type MessageState, runOf, 
 import type { JobRuntime } from '../model/job.js';
 import type { RemediationSettings } from '../model/remediation.js';
 import type { RunState } from '../model/run.js';
-import type { HubStore } from '../store/store.js';
+import type { LeaderStore } from '../store/leader-store.js';
 import { type Ack, Batch, EffectRunner } from './effects.js';
 import { MessageIndex } from './message-index.js';
 import { reduce } from './reducer.js';
 import type { Effect, RunEvent } from './run.js';
 
 export interface EngineDeps {
-  store: HubStore;
+  store: LeaderStore;
   publisher: JobPublisher;
   catalogs: ReadonlyMap<string, Catalog>;
   clock: Clock;

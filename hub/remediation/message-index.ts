@@ -4,13 +4,13 @@
 // Executions pruned by retention leave stale entries, dropped when met and by a rebuild once the
 // index has grown to twice its size at the last build.
 import type { Execution, MessageRun } from '../model/execution.js';
-import type { HubStore } from '../store/store.js';
+import type { LeaderStore } from '../store/leader-store.js';
 
 export class MessageIndex {
   private map: Map<string, string> | null = null;
   private limit = 0;
 
-  constructor(private readonly store: Pick<HubStore, 'execution' | 'executionList'>) {}
+  constructor(private readonly store: Pick<LeaderStore, 'execution' | 'executionList'>) {}
 
   add(wireId: string, executionId: string): void {
     const map = this.built();
