@@ -40,6 +40,10 @@ import { metricOutcome } from './remediation/aggregates.js';
 import { openIncident } from './remediation/correlation.js';
 import type { RemediationSettings } from './model/remediation.js';
 import type { Execution } from './model/execution.js';
+import type { StorePort } from './store/port.js';
+import { LowdbStore } from './store/lowdb-adapter.js';
+import { LeaderRole } from './leader/role.js';
+import { hubClientId, hubIdOf } from './leader/identity.js';
 
 export interface HubOptions {
   clock?: Clock;
@@ -52,6 +56,12 @@ export class Hub {
   readonly log: Logger;
   readonly clock: Clock;
   readonly store: HubStore;
+  /** The one store port of the process (opened by start()). */
+  port!: StorePort;
+  /** This hub's name among hubs sharing the store (config hub_id). */
+  readonly hubId: string;
+  /** Every hub bids for the lease; the leader alone runs the poller, re-sends, playbooks, webhooks (hub/leader/). */
+  readonly leader: LeaderRole;
   readonly registry = createRegistry({ defaultMetrics: true, prefix: 'gsmjobs_hub_' });
   readonly prometheus: PrometheusClient;
   readonly devices: DeviceDirectory;
@@ -86,6 +96,7 @@ export class Hub {
     this.clock = options.clock ?? systemClock;
     const now = () => this.clock.now();
     this.store = new HubStore(config.data_dir);
+    this.hubId = hubIdOf(config);
     const catalogs = loadCatalogs();
     // prom-client's gauges named *_total fail `promtool check metrics`; drop them.
     for (const m of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(`gsmjobs_hub_${m}`);
@@ -125,7 +136,7 @@ export class Hub {
       url: config.mqtt.mode === 'external' ? config.mqtt.url : () => this.broker?.url ?? '',
       username: config.mqtt.mode === 'external' ? config.mqtt.username : usernames.hub,
       password: hubPassword,
-      clientId: 'gsmjobs-hub',
+      clientId: hubClientId(this.hubId),
       log: this.log.child('mqtt'),
       onHandlerError: (kind) => this.metrics.handlerErrors.inc({ kind }),
       onUpChange: (up) => {
@@ -187,7 +198,7 @@ export class Hub {
       log: this.log.child('sites'),
       now,
       onOnline: async (ref) => {
-        await this.dispatcher.resendPending(ref.platform_id, ref.site_id, true);
+        if (this.leader.leading) await this.dispatcher.resendPending(ref.platform_id, ref.site_id, true);
       },
       onRejected,
     });
@@ -248,6 +259,7 @@ export class Hub {
       onError: (err) => {
         // Stopped: the cycle was cut short by stop(), the normal end of a run, not a failure.
         if (!this.pollTask.started) return this.log.info('cycle interrupted by stop', { reason: (err as Error).message });
+        if (this.leader.staleEpoch(err)) return;
         this.cycleFailures = { count: this.cycleFailures.count + 1, error: (err as Error).message };
         this.metrics.cycleFailures.inc();
         this.log.error('cycle failed', { error: (err as Error).message, in_a_row: this.cycleFailures.count });
@@ -265,7 +277,7 @@ export class Hub {
           maxInboundPerPlatform: 1000,
         });
       },
-      onError: (err) => this.log.error('housekeeping failed', { error: (err as Error).message }),
+      onError: (err) => void (this.leader.staleEpoch(err) || this.log.error('housekeeping failed', { error: (err as Error).message })),
     });
     const deps: ApiDeps = {
       store: this.store,
@@ -280,7 +292,7 @@ export class Hub {
       lastValues: (id) => this.poller.lastValues.get(id),
       lastCycle: () => this.poller.lastReport,
       site: (p, s) => this.sites.get(p, s),
-      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.cycleFailures },
+      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.cycleFailures, leadership: () => this.leader.state },
       registry: this.registry,
       // A job created, changed, enabled or deleted is evaluated within a second, not at the next
       // poll (up to poll_interval_s later), once per poll interval; a deleted job's last values
@@ -295,8 +307,29 @@ export class Hub {
         await this.sites.forget({ platform_id, site_id }).catch((err: Error) => this.log.warn('retained site messages not cleared', { platform_id, site_id, error: err.message }));
       },
     };
+    this.leader = new LeaderRole({
+      hubId: this.hubId,
+      log: this.log.child('leader'),
+      now,
+      engine: this.engine,
+      webhooks: this.webhooks,
+      pollTask: this.pollTask,
+      housekeeping: this.housekeeping,
+      mqtt: this.mqtt,
+      resume: () => this.resume(),
+      onChange: (s) => this.metrics.leadershipChanges.inc({ to: s.leader ? 'leader' : 'follower' }),
+      onStaleEpoch: () => this.metrics.staleEpochRefusals.inc(),
+    });
     this.app = createApp(deps);
     options.extend?.(this.app, deps);
+  }
+
+  private async resume(): Promise<void> {
+    const resumed = await this.engine.restart();
+    if (resumed) this.log.info('playbooks resumed', { executions: resumed });
+    // Recorded but never started (a crash right after the firing was stored): start them now.
+    const armed = await this.remediation.resumeArmed();
+    if (armed) this.log.info('recorded executions started', { executions: armed });
   }
 
   private kickWebhooks(): void {
@@ -327,15 +360,12 @@ export class Hub {
       const existing = this.store.platform(p.id);
       await this.store.putPlatform({ tokens: [], events_password: null, created_at: new Date(this.clock.now()).toISOString(), ...existing, ...p });
     }
+    this.port = await LowdbStore.open(this.store, this.config.data_dir);
     await this.broker?.start();
     await this.mqtt.start(signal);
-    this.engine.start();
-    this.webhooks.start();
-    const resumed = await this.engine.restart();
-    if (resumed) this.log.info('playbooks resumed', { executions: resumed });
-    // Recorded but never started (a crash right after the firing was stored): start them now.
-    const armed = await this.remediation.resumeArmed();
-    if (armed) this.log.info('recorded executions started', { executions: armed });
+    // One hub on lowdb wins the first bid at once (in-process lease) and starts its duties
+    // before it serves; with PostgreSQL it may follow and bid again every 2 s.
+    await this.leader.start(this.port);
     this.server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: this.app.fetch, hostname: this.config.http.host, port: this.config.http.port, serverOptions: SERVER_OPTIONS }, () => {
         s.off('error', reject);
@@ -344,12 +374,12 @@ export class Hub {
       s.once('error', reject);
     });
     this.httpPort = (this.server.address() as AddressInfo).port;
-    this.pollTask.start();
-    this.housekeeping.start();
-    this.log.info('hub started', { http: `http://${this.config.http.host}:${this.httpPort}`, mqtt: this.broker ? this.broker.url : 'external' });
+    this.log.info('hub started', { http: `http://${this.config.http.host}:${this.httpPort}`, mqtt: this.broker ? this.broker.url : 'external', hub_id: this.hubId, leader: this.leader.leading });
   }
 
   async stop(): Promise<void> {
+    // The leader's duties stop in reverse order (housekeeping, poller, MQTT leader session, ...).
+    await this.leader.stop();
     await this.pollTask.stop();
     await this.housekeeping.stop();
     const server = this.server;
@@ -361,6 +391,7 @@ export class Hub {
     await this.mqtt.stop();
     await this.broker?.stop();
     await this.store.flush();
+    if (this.port) await this.port.close();
     this.log.info('hub stopped');
   }
 }
