@@ -61,7 +61,7 @@ export class Hub {
   /** This hub's name among hubs sharing the store (config hub_id). */
   readonly hubId: string;
   /** Every hub bids for the lease; the leader alone runs the poller, re-sends, playbooks, webhooks (hub/leader/). */
-  readonly leader: LeaderRole;
+  readonly leadership: LeaderRole;
   readonly registry = createRegistry({ defaultMetrics: true, prefix: 'gsmjobs_hub_' });
   readonly prometheus: PrometheusClient;
   readonly devices: DeviceDirectory;
@@ -198,7 +198,7 @@ export class Hub {
       log: this.log.child('sites'),
       now,
       onOnline: async (ref) => {
-        if (this.leader.leading) await this.dispatcher.resendPending(ref.platform_id, ref.site_id, true);
+        if (this.leadership.leading) await this.dispatcher.resendPending(ref.platform_id, ref.site_id, true);
       },
       onRejected,
     });
@@ -259,7 +259,7 @@ export class Hub {
       onError: (err) => {
         // Stopped: the cycle was cut short by stop(), the normal end of a run, not a failure.
         if (!this.pollTask.started) return this.log.info('cycle interrupted by stop', { reason: (err as Error).message });
-        if (this.leader.staleEpoch(err)) return;
+        if (this.leadership.staleEpoch(err)) return;
         this.cycleFailures = { count: this.cycleFailures.count + 1, error: (err as Error).message };
         this.metrics.cycleFailures.inc();
         this.log.error('cycle failed', { error: (err as Error).message, in_a_row: this.cycleFailures.count });
@@ -277,7 +277,7 @@ export class Hub {
           maxInboundPerPlatform: 1000,
         });
       },
-      onError: (err) => void (this.leader.staleEpoch(err) || this.log.error('housekeeping failed', { error: (err as Error).message })),
+      onError: (err) => void (this.leadership.staleEpoch(err) || this.log.error('housekeeping failed', { error: (err as Error).message })),
     });
     const deps: ApiDeps = {
       store: this.store,
@@ -292,7 +292,7 @@ export class Hub {
       lastValues: (id) => this.poller.lastValues.get(id),
       lastCycle: () => this.poller.lastReport,
       site: (p, s) => this.sites.get(p, s),
-      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.cycleFailures, leadership: () => this.leader.state },
+      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.cycleFailures, leadership: () => this.leadership.state },
       registry: this.registry,
       // A job created, changed, enabled or deleted is evaluated within a second, not at the next
       // poll (up to poll_interval_s later), once per poll interval; a deleted job's last values
@@ -307,7 +307,7 @@ export class Hub {
         await this.sites.forget({ platform_id, site_id }).catch((err: Error) => this.log.warn('retained site messages not cleared', { platform_id, site_id, error: err.message }));
       },
     };
-    this.leader = new LeaderRole({
+    this.leadership = new LeaderRole({
       hubId: this.hubId,
       log: this.log.child('leader'),
       now,
@@ -365,7 +365,7 @@ export class Hub {
     await this.mqtt.start(signal);
     // One hub on lowdb wins the first bid at once (in-process lease) and starts its duties
     // before it serves; with PostgreSQL it may follow and bid again every 2 s.
-    await this.leader.start(this.port);
+    await this.leadership.start(this.port);
     this.server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: this.app.fetch, hostname: this.config.http.host, port: this.config.http.port, serverOptions: SERVER_OPTIONS }, () => {
         s.off('error', reject);
@@ -374,12 +374,12 @@ export class Hub {
       s.once('error', reject);
     });
     this.httpPort = (this.server.address() as AddressInfo).port;
-    this.log.info('hub started', { http: `http://${this.config.http.host}:${this.httpPort}`, mqtt: this.broker ? this.broker.url : 'external', hub_id: this.hubId, leader: this.leader.leading });
+    this.log.info('hub started', { http: `http://${this.config.http.host}:${this.httpPort}`, mqtt: this.broker ? this.broker.url : 'external', hub_id: this.hubId, leader: this.leadership.leading });
   }
 
   async stop(): Promise<void> {
     // The leader's duties stop in reverse order (housekeeping, poller, MQTT leader session, ...).
-    await this.leader.stop();
+    await this.leadership.stop();
     await this.pollTask.stop();
     await this.housekeeping.stop();
     const server = this.server;
