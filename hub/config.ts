@@ -3,6 +3,7 @@
 // overrides, e.g. GSMJOBS_HUB_HTTP__PORT=8080, GSMJOBS_HUB_ADMIN_TOKEN_FILE=/run/secrets/admin.
 import { z } from 'zod';
 import { loadStrictConfig } from './common/config-strict.js';
+import { ConfigError } from './common/config.js';
 import { LOG_LEVELS, type LogLevel } from './common/log.js';
 import { platformId } from './common/contract/index.js';
 import { prometheusEndpoint } from './model/entities.js';
@@ -23,6 +24,16 @@ const external = z.object({
   url: z.string().regex(/^mqtts?:\/\/.+/, 'must be an mqtt:// or mqtts:// URL'),
   username: z.string().default('hub'),
   password: z.string().min(1, 'must not be empty'),
+});
+
+const lowdbStore = z.object({ kind: z.literal('lowdb') });
+const postgresStore = z.object({
+  kind: z.literal('postgres'),
+  /** postgres://user:password@host:port/database (the password is masked in `config check` and logs). */
+  url: z.string().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// URL'),
+  pool_max: z.number().int().min(2).max(200).default(10),
+  /** Server-side limit of one statement (0: none). */
+  statement_timeout_ms: z.number().int().min(0).max(600_000).default(30_000),
 });
 
 export const hubConfigSchema = z.object({
@@ -60,6 +71,14 @@ export const hubConfigSchema = z.object({
   mqtt: z
     .preprocess((v) => (v && typeof v === 'object' && !('mode' in v) ? { ...v, mode: 'embedded' } : v), z.discriminatedUnion('mode', [embedded, external]))
     .default({ mode: 'embedded', host: '127.0.0.1', port: 1883 }),
+  /**
+   * Where the hub keeps its data: lowdb files in data_dir (default, one machine) or PostgreSQL
+   * (several hubs; needs the external MQTT broker). kind defaults to postgres when a url is
+   * given, so GSMJOBS_HUB_STORE__URL=postgres://... alone selects it.
+   */
+  store: z
+    .preprocess((v) => (v && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'url' in v ? 'postgres' : 'lowdb' } : v), z.discriminatedUnion('kind', [lowdbStore, postgresStore]))
+    .default({ kind: 'lowdb' }),
   poll_interval_s: z.number().min(1).max(3600).default(30),
   /** Re-send a job the agent has not acknowledged after this long (when its site is online). */
   resend_after_s: z.number().int().min(5).max(3600).default(60),
@@ -88,10 +107,19 @@ export const hubConfigSchema = z.object({
     .default({ settle_s: 30, lang: 'ru', defaults: remediationSettings.parse({}), webhooks: { allow_loopback: false, allow_private: false, retry: retryPolicy.parse({}) } }),
 });
 export type HubConfig = z.output<typeof hubConfigSchema>;
+export type StoreConfig = HubConfig['store'];
+
+/** Settings valid alone but not together (ConfigError at load). */
+function crossCheck(config: HubConfig): HubConfig {
+  if (config.store.kind === 'postgres' && config.mqtt.mode !== 'external') {
+    throw new ConfigError('store.kind postgres needs the external MQTT broker (mqtt.mode: external): several hubs cannot share the embedded one');
+  }
+  return config;
+}
 
 /** Load and validate; a key the schema does not know is an error naming it (ConfigError, exit 2). */
 export function loadHubConfig(file?: string, env: NodeJS.ProcessEnv = process.env): HubConfig {
-  return loadStrictConfig(hubConfigSchema, { file: file ?? env[`${ENV_PREFIX}_CONFIG`], envPrefix: ENV_PREFIX, env, reservedEnv: ['CONFIG'] });
+  return crossCheck(loadStrictConfig(hubConfigSchema, { file: file ?? env[`${ENV_PREFIX}_CONFIG`], envPrefix: ENV_PREFIX, env, reservedEnv: ['CONFIG'] }));
 }
 
 /** The level the hub logs at: the config's, else LOG_LEVEL, else info. */
@@ -108,6 +136,7 @@ export function maskedHubConfig(config: HubConfig): unknown {
     ...config,
     ...(config.admin_token === undefined ? {} : { admin_token: '***' }),
     mqtt: config.mqtt.mode === 'external' ? { ...config.mqtt, url: maskUrl(config.mqtt.url), password: '***' } : config.mqtt,
+    store: config.store.kind === 'postgres' ? { ...config.store, url: maskUrl(config.store.url) } : config.store,
     platforms: config.platforms.map((p) => ({
       ...p,
       prometheus: { ...p.prometheus, url: maskUrl(p.prometheus.url), headers: Object.fromEntries(Object.keys(p.prometheus.headers).map((h) => [h, '***'])) },
@@ -120,6 +149,20 @@ export function hubSecrets(config: HubConfig): string[] {
   const out: string[] = [];
   if (config.admin_token) out.push(config.admin_token);
   if (config.mqtt.mode === 'external') out.push(config.mqtt.password);
+  if (config.store.kind === 'postgres') {
+    const pw = storePassword(config.store.url);
+    if (pw) out.push(pw, encodeURIComponent(pw));
+  }
   for (const p of config.platforms) out.push(...Object.values(p.prometheus.headers));
   return out.filter((s) => s.length >= 4);
+}
+
+/** The password of a postgres:// URL, decoded (for the logger's masking). */
+export function storePassword(url: string): string | null {
+  try {
+    const u = new URL(url);
+    return u.password ? decodeURIComponent(u.password) : null;
+  } catch {
+    return null;
+  }
 }

@@ -32,7 +32,11 @@ import { ExtraCycleGate } from './poller/coalesce.js';
 import { registerSampleMetrics } from './poller/sample-checks.js';
 import { PrometheusClient } from './prometheus/client.js';
 import { DeviceDirectory } from './prometheus/devices.js';
-import { HubStore } from './store/store.js';
+import type { HubStore } from './store/store.js';
+import type { LeaderStore } from './store/leader-store.js';
+import type { StorePort } from './store/port.js';
+import { buildStores, closeStores, type HubStores, openStores } from './store/select.js';
+import type { ApiWorkingSet } from './store/working-set-api.js';
 import { PlaybookEngine } from './remediation/engine.js';
 import { WebhookSender } from './remediation/sender.js';
 import { RemediationService } from './remediation/service.js';
@@ -40,8 +44,6 @@ import { metricOutcome } from './remediation/aggregates.js';
 import { openIncident } from './remediation/correlation.js';
 import type { RemediationSettings } from './model/remediation.js';
 import type { Execution } from './model/execution.js';
-import type { StorePort } from './store/port.js';
-import { LowdbStore } from './store/lowdb-adapter.js';
 import { LeaderRole } from './leader/role.js';
 import { hubClientId, hubIdOf } from './leader/identity.js';
 
@@ -55,11 +57,17 @@ export interface HubOptions {
 export class Hub {
   readonly log: Logger;
   readonly clock: Clock;
+  /** The lowdb documents (lowdb mode; unused over PostgreSQL). */
   readonly store: HubStore;
-  /** The one store port of the process (opened by start()). */
-  port!: StorePort;
-  /** This hub's name among hubs sharing the store (config hub_id). */
-  readonly hubId: string;
+  /** The one store port of the process (config `store`): lowdb over `store`, or PostgreSQL. */
+  readonly port: StorePort;
+  /** What the leader's parts read and write: the HubStore (lowdb) or the working set over the port (PostgreSQL). */
+  readonly leader: LeaderStore;
+  /** PostgreSQL mode: the leader's working set (setEpoch/reload for leadership). */
+  readonly workingSet: ApiWorkingSet | null;
+  private readonly stores: HubStores;
+  /** PostgreSQL mode: unreachable at start, retrying (/healthz 503); null once loaded. */
+  private storeFailure: { count: number; error: string | null } | null = null;
   /** Every hub bids for the lease; the leader alone runs the poller, re-sends, playbooks, webhooks (hub/leader/). */
   readonly leadership: LeaderRole;
   readonly registry = createRegistry({ defaultMetrics: true, prefix: 'gsmjobs_hub_' });
@@ -95,21 +103,24 @@ export class Hub {
     this.log = options.log ?? createLogger('hub', { secrets: config.admin_token ? [config.admin_token] : [] });
     this.clock = options.clock ?? systemClock;
     const now = () => this.clock.now();
-    this.store = new HubStore(config.data_dir);
-    this.hubId = hubIdOf(config);
+    this.stores = buildStores(config, this.log);
+    ({ store: this.store, port: this.port, leader: this.leader, workingSet: this.workingSet } = this.stores);
+    // The API and the web form still take a HubStore: over PostgreSQL, the working set offers its methods.
+    const apiStore: HubStore = this.workingSet?.asHubStore() ?? this.store;
+    const hubId = hubIdOf(config);
     const catalogs = loadCatalogs();
     // prom-client's gauges named *_total fail `promtool check metrics`; drop them.
     for (const m of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(`gsmjobs_hub_${m}`);
     this.metrics = createHubMetrics(this.registry, {
       jobStates: () => this.poller.jobStates(),
       mqttUp: () => this.mqttUp,
-      sitesOnline: () => new Map(this.store.platforms().map((p) => [p.id, this.sites.countOnline(p.id)])),
+      sitesOnline: () => new Map(this.leader.platforms().map((p) => [p.id, this.sites.countOnline(p.id)])),
       prometheusUp: () => this.prometheusOk(),
-      incidentsOpen: () => new Map(this.store.platforms().map((p) => [p.id, openIncident(this.store.correlation, p.id) ? 1 : 0])),
+      incidentsOpen: () => new Map(this.leader.platforms().map((p) => [p.id, openIncident(this.leader.correlation, p.id) ? 1 : 0])),
       smsQueued: () =>
-        this.store.platforms().flatMap((p) => {
+        this.leader.platforms().flatMap((p) => {
           const counts = new Map<string, number>();
-          for (const q of this.store.budget(p.id).queue) counts.set(q.site_id, (counts.get(q.site_id) ?? 0) + 1);
+          for (const q of this.leader.budget(p.id).queue) counts.set(q.site_id, (counts.get(q.site_id) ?? 0) + 1);
           return [...counts].map(([site_id, n]) => ({ platform_id: p.id, site_id, n }));
         }),
     });
@@ -136,7 +147,7 @@ export class Hub {
       url: config.mqtt.mode === 'external' ? config.mqtt.url : () => this.broker?.url ?? '',
       username: config.mqtt.mode === 'external' ? config.mqtt.username : usernames.hub,
       password: hubPassword,
-      clientId: hubClientId(this.hubId),
+      clientId: hubClientId(hubId),
       log: this.log.child('mqtt'),
       onHandlerError: (kind) => this.metrics.handlerErrors.inc({ kind }),
       onUpChange: (up) => {
@@ -145,9 +156,9 @@ export class Hub {
     });
     // Refused site payloads, counted per platform (an unknown platform id is one label value, so
     // topics made up by a client cannot grow the label set).
-    const onRejected: OnRejected = (ref, kind, reason) => this.metrics.mqttRejected.inc({ platform_id: this.store.platform(ref.platform_id) ? ref.platform_id : 'unknown', kind, reason });
+    const onRejected: OnRejected = (ref, kind, reason) => this.metrics.mqttRejected.inc({ platform_id: this.leader.platform(ref.platform_id) ? ref.platform_id : 'unknown', kind, reason });
     this.dispatcher = new Dispatcher({
-      store: this.store,
+      store: this.leader,
       onRejected,
       mqtt: this.mqtt,
       clock: this.clock,
@@ -157,10 +168,10 @@ export class Hub {
       onState: (p, state) => this.metrics.executions.inc({ platform_id: p, state }),
       onMessageState: (exec, msg) => this.engine.onMessage(exec, msg),
     });
-    const settings = (platformId: string): RemediationSettings => this.store.remediationSettings(platformId, config.remediation.defaults);
+    const settings = (platformId: string): RemediationSettings => this.leader.remediationSettings(platformId, config.remediation.defaults);
     const id = () => newId(this.clock.now());
     this.engine = new PlaybookEngine({
-      store: this.store,
+      store: this.leader,
       dispatcher: this.dispatcher,
       catalogs,
       clock: this.clock,
@@ -172,9 +183,9 @@ export class Hub {
     });
     this.webhooks = new WebhookSender({
       store: {
-        dueDeliveries: (t) => this.store.dueDeliveries(t),
-        putDelivery: (rec) => this.store.putDelivery(rec),
-        webhookEndpoint: (wid) => this.store.webhook(wid),
+        dueDeliveries: (t) => this.leader.dueDeliveries(t),
+        putDelivery: (rec) => this.leader.putDelivery(rec),
+        webhookEndpoint: (wid) => this.leader.webhook(wid),
       },
       policy: config.remediation.webhooks.retry,
       urlPolicy: { allow_loopback: config.remediation.webhooks.allow_loopback, allow_private: config.remediation.webhooks.allow_private },
@@ -183,7 +194,7 @@ export class Hub {
       onResult: (rec) => this.metrics.webhookDeliveries.inc({ platform_id: rec.platform_id, status: rec.status }),
     });
     this.remediation = new RemediationService({
-      store: this.store,
+      store: this.leader,
       engine: this.engine,
       clock: this.clock,
       log: this.log.child('remediation'),
@@ -193,7 +204,7 @@ export class Hub {
       lang: config.remediation.lang,
     });
     this.sites = new SiteMonitor({
-      store: this.store,
+      store: this.leader,
       mqtt: this.mqtt,
       log: this.log.child('sites'),
       now,
@@ -202,7 +213,7 @@ export class Hub {
       },
       onRejected,
     });
-    this.inbound = new InboundHandler({ store: this.store, mqtt: this.mqtt, log: this.log.child('inbound'), now, maxPerPlatform: 1000, onRejected });
+    this.inbound = new InboundHandler({ store: this.leader, mqtt: this.mqtt, log: this.log.child('inbound'), now, maxPerPlatform: 1000, onRejected });
     this.mqtt.onSiteMessage(async (msg) => {
       // Only the status is retained by contract; a retained update or inbound SMS would be
       // replayed at every (re)subscription of the hub, so it is refused (issue 18).
@@ -227,7 +238,7 @@ export class Hub {
     const cycleLog = this.log.child('poller');
     const sampleMetrics = registerSampleMetrics(this.registry);
     this.poller = new Poller({
-      store: this.store,
+      store: this.leader,
       query: this.prometheus.query,
       clock: this.clock,
       firer: this.remediation,
@@ -271,7 +282,7 @@ export class Hub {
       immediate: false,
       run: async () => {
         await this.dispatcher.resendPending();
-        await this.store.pruneExecutions(this.clock.now(), {
+        await this.leader.pruneExecutions(this.clock.now(), {
           maxAgeMs: config.executions.max_age_days * 86400_000,
           maxPerPlatform: config.executions.max_per_platform,
           maxInboundPerPlatform: 1000,
@@ -280,7 +291,7 @@ export class Hub {
       onError: (err) => void (this.leadership.staleEpoch(err) || this.log.error('housekeeping failed', { error: (err as Error).message })),
     });
     const deps: ApiDeps = {
-      store: this.store,
+      store: apiStore,
       catalogs,
       adminTokenHash: config.admin_token ? hashToken(config.admin_token) : null,
       now,
@@ -292,13 +303,13 @@ export class Hub {
       lastValues: (id) => this.poller.lastValues.get(id),
       lastCycle: () => this.poller.lastReport,
       site: (p, s) => this.sites.get(p, s),
-      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.cycleFailures, leadership: () => this.leadership.state },
+      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.storeFailure ?? this.cycleFailures, leadership: () => this.leadership.state },
       registry: this.registry,
       // A job created, changed, enabled or deleted is evaluated within a second, not at the next
       // poll (up to poll_interval_s later), once per poll interval; a deleted job's last values
       // are dropped at once.
       onJobsChanged: (job) => {
-        if (!this.store.job(job.id)) this.poller.forget(job.id);
+        if (!apiStore.job(job.id)) this.poller.forget(job.id);
         // At most one extra cycle per poll interval, however many jobs change (an import).
         const delay = this.extraCycles.request(this.clock.now(), this.pollTask.nextRunAt);
         if (delay !== null) this.pollTask.soon(delay);
@@ -307,29 +318,10 @@ export class Hub {
         await this.sites.forget({ platform_id, site_id }).catch((err: Error) => this.log.warn('retained site messages not cleared', { platform_id, site_id, error: err.message }));
       },
     };
-    this.leadership = new LeaderRole({
-      hubId: this.hubId,
-      log: this.log.child('leader'),
-      now,
-      engine: this.engine,
-      webhooks: this.webhooks,
-      pollTask: this.pollTask,
-      housekeeping: this.housekeeping,
-      mqtt: this.mqtt,
-      resume: () => this.resume(),
-      onChange: (s) => this.metrics.leadershipChanges.inc({ to: s.leader ? 'leader' : 'follower' }),
-      onStaleEpoch: () => this.metrics.staleEpochRefusals.inc(),
-    });
+    const { engine, remediation, webhooks, pollTask, housekeeping, mqtt, metrics, workingSet } = this;
+    this.leadership = new LeaderRole({ hubId, log: this.log.child('leader'), now, engine, remediation, webhooks, pollTask, housekeeping, mqtt, workingSet, metrics });
     this.app = createApp(deps);
     options.extend?.(this.app, deps);
-  }
-
-  private async resume(): Promise<void> {
-    const resumed = await this.engine.restart();
-    if (resumed) this.log.info('playbooks resumed', { executions: resumed });
-    // Recorded but never started (a crash right after the firing was stored): start them now.
-    const armed = await this.remediation.resumeArmed();
-    if (armed) this.log.info('recorded executions started', { executions: armed });
   }
 
   private kickWebhooks(): void {
@@ -344,8 +336,8 @@ export class Hub {
 
   private passwordHash(username: string): string | null {
     const parts = username.split('/');
-    if (parts[0] === 'site' && parts.length === 3) return this.store.site(parts[1] as string, parts[2] as string)?.mqtt_password ?? null;
-    if (parts[0] === 'events' && parts.length === 2) return this.store.platform(parts[1] as string)?.events_password ?? null;
+    if (parts[0] === 'site' && parts.length === 3) return this.leader.site(parts[1] as string, parts[2] as string)?.mqtt_password ?? null;
+    if (parts[0] === 'events' && parts.length === 2) return this.leader.platform(parts[1] as string)?.events_password ?? null;
     return null;
   }
 
@@ -355,30 +347,44 @@ export class Hub {
   }
 
   async start(signal?: AbortSignal): Promise<void> {
-    await this.store.load();
-    for (const p of this.config.platforms) {
-      const existing = this.store.platform(p.id);
-      await this.store.putPlatform({ tokens: [], events_password: null, created_at: new Date(this.clock.now()).toISOString(), ...existing, ...p });
+    if (this.workingSet) {
+      // PostgreSQL: serve /healthz (503 while the store is unreachable) before waiting for it.
+      this.storeFailure = { count: 0, error: 'starting' };
+      await this.serveHttp();
     }
-    this.port = await LowdbStore.open(this.store, this.config.data_dir);
+    await openStores(this.stores, this.log, (f) => (this.storeFailure = f && { count: Math.max(2, f.attempt), error: `store unreachable: ${f.error}` }), signal);
+    const defs = this.workingSet ?? this.store;
+    for (const p of this.config.platforms) {
+      const existing = defs.platform(p.id);
+      await defs.putPlatform({ tokens: [], events_password: null, created_at: new Date(this.clock.now()).toISOString(), ...existing, ...p });
+    }
     await this.broker?.start();
     await this.mqtt.start(signal);
-    // One hub on lowdb wins the first bid at once (in-process lease) and starts its duties
-    // before it serves; with PostgreSQL it may follow and bid again every 2 s.
+    // lowdb: this hub wins at once (in-process lease); PostgreSQL: it may follow and bid every 2 s.
     await this.leadership.start(this.port);
+    if (!this.server) await this.serveHttp();
+    this.log.info('hub started', { http: `http://${this.config.http.host}:${this.httpPort}`, mqtt: this.broker ? this.broker.url : 'external', hub_id: this.leadership.hubId, leader: this.leadership.leading });
+  }
+
+  private async serveHttp(): Promise<void> {
+    // Until the store is loaded, only the health routes answer (the rest: 503, retry).
+    const fetch = (req: Request, env?: unknown) => {
+      if (this.storeFailure && !/^\/(healthz|readyz|metrics)$/.test(new URL(req.url).pathname)) {
+        return new Response(JSON.stringify({ error: { code: 'store_unavailable', message: 'the store is not reachable yet' } }), { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '5' } });
+      }
+      return this.app.fetch(req, env as never);
+    };
     this.server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: this.app.fetch, hostname: this.config.http.host, port: this.config.http.port, serverOptions: SERVER_OPTIONS }, () => {
+      const s = serve({ fetch, hostname: this.config.http.host, port: this.config.http.port, serverOptions: SERVER_OPTIONS }, () => {
         s.off('error', reject);
         resolve(s);
       });
       s.once('error', reject);
     });
     this.httpPort = (this.server.address() as AddressInfo).port;
-    this.log.info('hub started', { http: `http://${this.config.http.host}:${this.httpPort}`, mqtt: this.broker ? this.broker.url : 'external', hub_id: this.hubId, leader: this.leadership.leading });
   }
 
   async stop(): Promise<void> {
-    // The leader's duties stop in reverse order (housekeeping, poller, MQTT leader session, ...).
     await this.leadership.stop();
     await this.pollTask.stop();
     await this.housekeeping.stop();
@@ -390,8 +396,7 @@ export class Hub {
     await Promise.race([this.dispatcher.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.mqtt.stop();
     await this.broker?.stop();
-    await this.store.flush();
-    if (this.port) await this.port.close();
+    await closeStores(this.stores);
     this.log.info('hub stopped');
   }
 }

@@ -9,13 +9,13 @@ import { encodePayload, type ExecutionUpdate, type FailureReason, jobRequest, si
 import type { Logger } from '../common/log.js';
 import { type Execution, executionIdOf, type MessageRun, type MessageState } from '../model/execution.js';
 import type { MqttPublisher } from '../mqtt/adapter.js';
-import type { HubStore } from '../store/store.js';
+import type { LeaderStore } from '../store/leader-store.js';
 import { type EventDetail, executionEventSender } from './events.js';
 import { crashPoint } from './crash-point.js';
 import type { OnRejected } from './refusals.js';
 
 export interface DispatcherDeps {
-  store: HubStore;
+  store: LeaderStore;
   mqtt: MqttPublisher | null;
   clock: Clock;
   log: Logger;

@@ -5,7 +5,7 @@ import { decodePayload, encodePayload, eventTopic, inboundSms, type SiteRef, sms
 import type { Logger } from '../common/log.js';
 import type { ControlDevice } from '../model/entities.js';
 import type { MqttPublisher } from '../mqtt/adapter.js';
-import type { HubStore } from '../store/store.js';
+import type { LeaderStore } from '../store/leader-store.js';
 import { decodeReason, type OnRejected } from './refusals.js';
 
 /** Compare numbers by their last 10 digits, so +7 916... and 8 916... match. */
@@ -24,7 +24,7 @@ export class InboundHandler {
   private readonly seen = new Set<string>();
   rejected = 0;
 
-  constructor(private readonly deps: { store: HubStore; mqtt: MqttPublisher | null; log: Logger; now: () => number; maxPerPlatform: number; onRejected?: OnRejected }) {}
+  constructor(private readonly deps: { store: LeaderStore; mqtt: MqttPublisher | null; log: Logger; now: () => number; maxPerPlatform: number; onRejected?: OnRejected }) {}
 
   async handle(ref: SiteRef, payload: Buffer): Promise<void> {
     const { store } = this.deps;

@@ -3,7 +3,7 @@
 import { type AgentStatus, agentStatus, decodePayload, encodePayload, eventTopic, siteEvent, type SiteRef, siteTopic } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
 import type { MqttPublisher } from '../mqtt/adapter.js';
-import type { HubStore } from '../store/store.js';
+import type { LeaderStore } from '../store/leader-store.js';
 import { decodeReason, type OnRejected } from './refusals.js';
 
 export interface SiteLive {
@@ -17,7 +17,7 @@ export class SiteMonitor {
 
   constructor(
     private readonly deps: {
-      store: HubStore;
+      store: LeaderStore;
       mqtt: MqttPublisher | null;
       log: Logger;
       now: () => number;

@@ -1,5 +1,6 @@
-// The hub's leader role: the duties only the leader runs, in start order (playbooks, webhooks,
-// resuming unfinished playbooks, the MQTT leader session, the poller, housekeeping), the
+// The hub's leader role: the duties only the leader runs, in start order (the working set fenced
+// and reloaded, playbooks, webhooks, resuming unfinished playbooks, the MQTT leader session, the
+// poller, housekeeping), the
 // elector that bids for the lease over the store port, and what a write refused by fencing
 // does (counted, logged, the lease given up). The hub builds it in its constructor and starts
 // it once the store port is open.
@@ -18,30 +19,31 @@ export interface LeaderParts {
   hubId: string;
   log: Logger;
   now: () => number;
-  engine: Startable;
+  engine: Startable & { restart(): Promise<number> };
+  remediation: { resumeArmed(): Promise<number> };
   webhooks: Startable;
   pollTask: Startable;
   housekeeping: Startable;
   mqtt: { lead(): Promise<void>; follow(): Promise<void> };
-  /** Playbooks left unfinished (by the previous leader or this hub before a restart) go on. */
-  resume(): Promise<void>;
-  /** Switch the store's writes to this epoch's fenced view (and reload what the leader keeps in memory). */
-  onEpoch?(epoch: number): Promise<void> | void;
-  onChange?(s: LeaderStatus): void;
-  onStaleEpoch?(): void;
+  /** PostgreSQL mode: the leader's working set, fenced with the lease's epoch and reloaded (the previous leader wrote since). */
+  workingSet: { setEpoch(epoch: number): void; reload(): Promise<void> } | null;
+  metrics: { leadershipChanges: { inc(l: { to: string }): void }; staleEpochRefusals: { inc(): void } };
 }
 
 export class LeaderRole {
   readonly duties: Duties;
   private elector: LeaderElector | null = null;
 
+  readonly hubId: string;
+
   constructor(private readonly p: LeaderParts) {
+    this.hubId = p.hubId;
     this.duties = new Duties(
       [
-        { name: 'epoch', start: (lease) => p.onEpoch?.(lease.epoch), stop: () => undefined },
+        { name: 'working set', start: (lease) => this.fence(lease.epoch), stop: () => undefined },
         { name: 'playbooks', start: () => p.engine.start(), stop: () => p.engine.stop() },
         { name: 'webhooks', start: () => p.webhooks.start(), stop: () => p.webhooks.stop() },
-        { name: 'resume', start: () => p.resume(), stop: () => undefined },
+        { name: 'resume', start: () => this.resume(), stop: () => undefined },
         { name: 'mqtt leader session', start: () => p.mqtt.lead(), stop: () => p.mqtt.follow() },
         { name: 'poller', start: () => p.pollTask.start(), stop: () => p.pollTask.stop() },
         { name: 'housekeeping', start: () => p.housekeeping.start(), stop: () => p.housekeeping.stop() },
@@ -69,9 +71,26 @@ export class LeaderRole {
       log: this.p.log,
       lead: (lease) => this.duties.start(lease),
       follow: (reason) => this.duties.stop(reason),
-      ...(this.p.onChange ? { onChange: this.p.onChange } : {}),
+      onChange: (s) => this.p.metrics.leadershipChanges.inc({ to: s.leader ? 'leader' : 'follower' }),
     });
     await this.elector.start();
+  }
+
+  /** Every write of this leader from now on carries its epoch; what it keeps in memory is read again. */
+  private async fence(epoch: number): Promise<void> {
+    const ws = this.p.workingSet;
+    if (!ws) return;
+    ws.setEpoch(epoch);
+    await ws.reload();
+  }
+
+  /** Playbooks left unfinished (by the previous leader, or this hub before a restart) go on. */
+  private async resume(): Promise<void> {
+    const resumed = await this.p.engine.restart();
+    if (resumed) this.p.log.info('playbooks resumed', { executions: resumed });
+    // Recorded but never started (a leader died right after the firing was stored): start them now.
+    const armed = await this.p.remediation.resumeArmed();
+    if (armed) this.p.log.info('recorded executions started', { executions: armed });
   }
 
   /** Stop the duties (reverse order) and give the lease back. */
@@ -82,7 +101,7 @@ export class LeaderRole {
   /** A write refused by fencing: counted, logged, the lease given up; true when it was one. */
   staleEpoch(err: unknown): boolean {
     if (!isStaleEpoch(err)) return false;
-    this.p.onStaleEpoch?.();
+    this.p.metrics.staleEpochRefusals.inc();
     this.p.log.warn('write refused: another hub leads now', { error: (err as Error).message });
     this.elector?.deposed((err as Error).message);
     return true;

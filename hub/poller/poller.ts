@@ -8,7 +8,7 @@ import { evalConditions } from '../core/conditions.js';
 import { advance, type FireReason, significantChange } from '../core/machine.js';
 import { type Job, type JobRuntime, type JobState, initialRuntime } from '../model/job.js';
 import type { QueryFn } from '../prometheus/client.js';
-import type { HubStore } from '../store/store.js';
+import type { LeaderStore } from '../store/leader-store.js';
 import { type Freshness, staleGuard, staleRuleOf } from '../core/freshness.js';
 import type { Platform } from '../model/entities.js';
 import { collect, deviceKey, type Snapshot, queryKey, type Watched } from './collect.js';
@@ -82,7 +82,7 @@ export class Poller {
   degradedCycles = 0;
 
   constructor(
-    private readonly deps: { store: HubStore; query: QueryFn; clock: Clock; firer: Firer; log: Logger; hooks?: PollerHooks; verify?: VerifyHook },
+    private readonly deps: { store: LeaderStore; query: QueryFn; clock: Clock; firer: Firer; log: Logger; hooks?: PollerHooks; verify?: VerifyHook },
   ) {}
 
   async cycle(signal?: AbortSignal): Promise<CycleReport> {

@@ -20,14 +20,14 @@ import { evalConditions } from '../core/conditions.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { type Execution, executionIdOf, isTerminal, type MessageRun } from '../model/execution.js';
 import type { RemediationSettings } from '../model/remediation.js';
-import type { HubStore } from '../store/store.js';
+import type { LeaderStore } from '../store/leader-store.js';
 import { type QueuedSms, drainSms, offerSms } from './guardrails.js';
 import { reduce } from './reducer.js';
 import type { Effect, RunEvent, RunState } from './run.js';
 import { newDelivery } from './webhook.js';
 
 export interface EngineDeps {
-  store: HubStore;
+  store: LeaderStore;
   dispatcher: Dispatcher;
   catalogs: ReadonlyMap<string, Catalog>;
   clock: Clock;

@@ -25,7 +25,7 @@ import type { Job, JobRuntime } from '../model/job.js';
 import type { RemediationSettings } from '../model/remediation.js';
 import type { NotifyStep } from '../model/steps.js';
 import type { Fire, Firer } from '../poller/poller.js';
-import type { HubStore } from '../store/store.js';
+import type { LeaderStore } from '../store/leader-store.js';
 import { type Incident, incidentText, observeTrips, openIncident, releaseIncident, type Trip } from './correlation.js';
 import { expiredText, expireIncident } from './incident-expiry.js';
 import type { PlaybookEngine } from './engine.js';
@@ -33,7 +33,7 @@ import { checkDevice, deviceKey, pruneHistory, recordDevice } from './guardrails
 import { createRun } from './run.js';
 
 export interface ServiceDeps {
-  store: HubStore;
+  store: LeaderStore;
   engine: PlaybookEngine;
   clock: Clock;
   log: Logger;

@@ -244,9 +244,19 @@ export class LowdbStore implements StorePort {
 
   /** The port over a HubStore that its owner has loaded; reads the adapter's port.json. */
   static async open(store: HubStore, dataDir: string): Promise<LowdbStore> {
-    const core = new LowdbCore(store, dataDir);
-    await core.doc.load();
-    return new LowdbStore(core, null);
+    const s = LowdbStore.create(store, dataDir);
+    await s.load();
+    return s;
+  }
+
+  /** The port before anything is read (a hub builds its parts first); load() it at start. */
+  static create(store: HubStore, dataDir: string): LowdbStore {
+    return new LowdbStore(new LowdbCore(store, dataDir), null);
+  }
+
+  /** Read the adapter's port.json (the HubStore is loaded by its owner). */
+  async load(): Promise<void> {
+    await this.c.doc.load();
   }
 
   fenced(epoch: number): LowdbStore {

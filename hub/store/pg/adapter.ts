@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { ControlDevice, Site } from '../../model/entities.js';
 import type { StoredWebhook } from '../../model/remediation.js';
 import type { Change, Leadership, StorePort, Unsubscribe } from '../port.js';
-import { CHANNEL, Db } from './db.js';
+import { CHANNEL, Db, mapError } from './db.js';
 import { PgPlatforms, PgScopedRepo } from './docs.js';
 import { PgExecutions, PgInbound } from './executions.js';
 import { PgJobs, PgRuntime } from './jobs.js';
@@ -24,6 +24,8 @@ export interface PgStoreOptions {
   connectTimeoutMs?: number;
   /** Leadership connection check interval. */
   leaderCheckMs?: number;
+  /** Server-side limit of one statement, ms (default: the server's). */
+  statementTimeoutMs?: number;
   /** Errors of idle connections and of the change feed (logged by the caller). */
   onError?: (err: Error) => void;
 }
@@ -146,6 +148,21 @@ export class PgStore implements StorePort {
   }
 
   static async open(opts: PgStoreOptions): Promise<PgStore> {
+    const store = PgStore.create(opts);
+    try {
+      if (opts.migrate !== false) await store.migrate();
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+    return store;
+  }
+
+  /**
+   * The port without touching the server yet (a hub builds its parts before it starts); call
+   * migrate() before the first use. Connections are made on demand.
+   */
+  static create(opts: PgStoreOptions): PgStore {
     const pool = new pg.Pool({
       connectionString: opts.connectionString,
       max: opts.max ?? 10,
@@ -153,16 +170,20 @@ export class PgStore implements StorePort {
       application_name: 'gsmjobs-hub',
       // Never wait forever for a connection: a call fails with StoreUnavailableError instead.
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+      ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
     });
     // An idle connection cut by the server (restart, pg_terminate_backend) must not crash the hub.
     pool.on('error', (err) => opts.onError?.(err));
-    try {
-      if (opts.migrate !== false) await migrate(pool);
-    } catch (err) {
-      await pool.end().catch(() => undefined);
-      throw err;
-    }
     return new PgStore(new Db(pool), opts, new Feed(opts), true);
+  }
+
+  /** Apply the pending migrations (connection trouble: StoreUnavailableError). */
+  async migrate(): Promise<number[]> {
+    try {
+      return await migrate(this.db.pool);
+    } catch (err) {
+      throw mapError(err);
+    }
   }
 
   /** The pool, for tests and benchmarks that look under the port. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { StoreError } from '../port.js';
+import { EMBEDDED_MIGRATIONS } from './migrations-embedded.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 /** Arbitrary constant key of the migration lock (pg_advisory_xact_lock). */
@@ -24,15 +25,21 @@ export class MigrationError extends StoreError {
   override name = 'MigrationError';
 }
 
-/** The migration files of a directory, in order; names must be NNNN_words.sql and numbered 1, 2, 3... */
-export function readMigrations(dir = MIGRATIONS_DIR): MigrationFile[] {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .sort();
-  return files.map((f, i) => {
+/**
+ * The migrations in order; names must be NNNN_words.sql and numbered 1, 2, 3... Without a
+ * directory: the ones embedded in the bundle, else the files beside this module.
+ */
+export function readMigrations(dir?: string): MigrationFile[] {
+  const texts =
+    dir === undefined && EMBEDDED_MIGRATIONS
+      ? [...EMBEDDED_MIGRATIONS]
+      : readdirSync(dir ?? MIGRATIONS_DIR)
+          .filter((f) => f.endsWith('.sql'))
+          .sort()
+          .map((f) => ({ name: f, sql: readFileSync(join(dir ?? MIGRATIONS_DIR, f), 'utf8') }));
+  return texts.map(({ name: f, sql }, i) => {
     const m = /^(\d{4})_[a-z0-9_]+\.sql$/.exec(f);
     if (!m || Number(m[1]) !== i + 1) throw new MigrationError(`migration file ${f}: expected ${String(i + 1).padStart(4, '0')}_<name>.sql`);
-    const sql = readFileSync(join(dir, f), 'utf8');
     return { version: i + 1, name: f, sql, checksum: createHash('sha256').update(sql).digest('hex') };
   });
 }
