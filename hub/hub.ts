@@ -303,7 +303,7 @@ export class Hub {
       lastValues: (id) => this.poller.lastValues.get(id),
       lastCycle: () => this.poller.lastReport,
       site: (p, s) => this.sites.get(p, s),
-      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.storeFailure ?? this.cycleFailures, leadership: () => this.leadership.state },
+      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.storeFailure ?? (this.leadership.leading ? this.cycleFailures : { count: 0, error: null }), leadership: () => this.leadership.state },
       registry: this.registry,
       // A job created, changed, enabled or deleted is evaluated within a second, not at the next
       // poll (up to poll_interval_s later), once per poll interval; a deleted job's last values

@@ -1,9 +1,10 @@
 // Failover between two hubs on one PostgreSQL (issue 20), over real processes: the hub bundle
 // twice, real Mosquitto with site passwords, real Prometheus, exporter and simulator, the agent
-// on a pty modem. The leader is SIGKILLed in a cycle in which jobs fire (at the first job
-// message a subscriber with the site's credentials sees); the other hub must lead within two
-// poll intervals + 5 s; the killed hub, restarted, follows; then the new leader is killed the
-// same way and the first takes over again. Every episode reaches the modem exactly once, under
+// on a pty modem. The leader is SIGKILLed in a cycle in which jobs fire, twice: first from
+// outside at the first job message a subscriber with the site's credentials sees, then by its
+// own crash point between recording a firing and publishing it (GSMJOBS_CRASH_HUB_POINT
+// before_publish), so the next leader must publish what the dead one recorded. The other hub
+// must lead within two poll intervals + 5 s; the killed hub, restarted, follows. Every episode reaches the modem exactly once, under
 // one wire id and one execution; both hubs' /readyz, sampled together, never show two leaders
 // and the leaders' epochs only grow. Takeover times go to test-artifacts/failover.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ describe('two hubs on PostgreSQL: failover', () => {
   let world: TwoHubs;
   let observer: WireObserver;
   let sampler: LeaderSampler;
-  const takeovers: Array<{ killed: string; next: string; takeover_ms: number; epoch_before: number; epoch_after: number; killed_after_ms: number }> = [];
+  const takeovers: Array<{ killed: string; how: string; next: string; takeover_ms: number; epoch_before: number; epoch_after: number; killed_after_ms: number }> = [];
 
   beforeAll(async () => {
     world = await startTwoHubs({ pollIntervalS: POLL_S, scrapeIntervalS: 1, exporterRefreshS: 1, devices: 40, statusReportMs: 100 });
@@ -42,18 +43,27 @@ describe('two hubs on PostgreSQL: failover', () => {
 
   const sms = (text: string) => world.stack.modem.sms().filter((s) => s.text === text).length;
 
-  /** Take the episodes' devices offline, kill `leader` at the first job message of them, measure who leads next. */
-  async function killDuringFiring(leader: HubProc, next: HubProc, episodes: Episode[]): Promise<void> {
+  /**
+   * Take the episodes' devices offline; `leader` dies in that firing cycle (killed at the first
+   * job message of them, or by its armed crash point); measure who leads next.
+   */
+  async function killDuringFiring(leader: HubProc, next: HubProc, episodes: Episode[], how: 'sigkill' | 'crash_point'): Promise<void> {
     const before = await sampler.leaderSince(leader.id, 0);
     const t0 = Date.now();
     await Promise.all(episodes.map((e) => world.stack.sim.setOnline(e.device, false)));
-    await until(() => episodes.some((e) => observer.byJob.has(e.job_id)), 30_000, `a job message of ${leader.id}'s firing cycle`, 20);
-    await leader.kill();
+    if (how === 'sigkill') {
+      await until(() => episodes.some((e) => observer.byJob.has(e.job_id)), 30_000, `a job message of ${leader.id}'s firing cycle`, 20);
+      await leader.kill();
+    } else {
+      const code = await Promise.race([leader.child.exited, sleep(60_000).then(() => 'timeout')]);
+      if (code !== 'SIGKILL' || !leader.child.output().includes('crash point before_publish')) throw new Error(`${leader.id} did not die at its crash point (${String(code)}):\n${leader.child.output().slice(-3000)}`);
+    }
     const killedAt = Date.now();
     const took = await sampler.leaderSince(next.id, killedAt, 60_000);
     const after = next.id === 'hub-a' ? took.a : took.b;
     const row = {
       killed: leader.id,
+      how,
       next: next.id,
       takeover_ms: took.at - killedAt,
       epoch_before: (leader.id === 'hub-a' ? before.a : before.b)?.epoch ?? -1,
@@ -73,9 +83,11 @@ describe('two hubs on PostgreSQL: failover', () => {
         return { job_id: await episodeJob(world.stack, device, text), device, text };
       }));
     const first = await make('a', ['30002', '30003', '30004']);
-    // Let hub-b see the new jobs (it serves the API; hub-a's poller reads them through the change feed).
+    const second = await make('b', ['30005', '30006', '30007']);
+    // hub-b, following, restarts armed: when it leads and records the second episodes' firing, it dies before publishing b 2.
+    await b.restart({ GSMJOBS_CRASH_HUB_POINT: 'before_publish', GSMJOBS_CRASH_HUB_JOB: second[1]?.job_id ?? '' });
     await sleep(500);
-    await killDuringFiring(a, b, first);
+    await killDuringFiring(a, b, first, 'sigkill');
 
     // The killed hub comes back: it follows (hub-b keeps its lease and epoch).
     await a.restart();
@@ -84,10 +96,7 @@ describe('two hubs on PostgreSQL: failover', () => {
     expect(late.length).toBeGreaterThan(0);
     expect(late.every((s) => s.a?.leader === false && s.b?.leader === true)).toBe(true);
 
-    // API on hub-a again (the stack's client points there).
-    const second = await make('b', ['30005', '30006', '30007']);
-    await sleep(500);
-    await killDuringFiring(b, a, second);
+    await killDuringFiring(b, a, second, 'crash_point');
     await b.restart();
 
     // Late duplicates (a re-fire, a re-send under another id) would show within a few cycles.
@@ -102,7 +111,7 @@ describe('two hubs on PostgreSQL: failover', () => {
     const dir = join(ROOT, 'test-artifacts');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'failover.json'), `${JSON.stringify({ generated_at: new Date().toISOString(), poll_interval_s: POLL_S, limit_ms: LIMIT_MS, takeovers, leader_epochs: epochs, samples: sampler.samples.length, two_leaders_samples: both.length, episodes }, null, 2)}\n`);
-    console.log(takeovers.map((t) => `${t.killed} killed ${t.killed_after_ms} ms into its firing; ${t.next} led ${t.takeover_ms} ms later (epoch ${t.epoch_before} -> ${t.epoch_after})`).join('\n'));
+    console.log(takeovers.map((t) => `${t.killed} killed (${t.how}) ${t.killed_after_ms} ms into its firing; ${t.next} led ${t.takeover_ms} ms later (epoch ${t.epoch_before} -> ${t.epoch_after})`).join('\n'));
 
     for (const t of takeovers) {
       expect(t.takeover_ms).toBeLessThanOrEqual(LIMIT_MS);

@@ -16,8 +16,8 @@ export interface HubProc {
   readonly id: 'hub-a' | 'hub-b';
   readonly url: string;
   readonly child: Child;
-  /** Start it again (after a kill) on the same config; resolves when it serves. */
-  restart(): Promise<void>;
+  /** Stop it if it runs, start it again on the same config with extra environment (crash points); resolves when it serves. */
+  restart(env?: NodeJS.ProcessEnv): Promise<void>;
   /** SIGKILL, as a power cut does; resolves when it is gone. */
   kill(): Promise<void>;
 }
@@ -115,8 +115,8 @@ export async function startTwoHubs(opts: StackOptions = {}): Promise<TwoHubs> {
     mkdirSync(join(s.dir, 'hub-b'), { recursive: true });
     const fileB = join(s.dir, 'hub-b', 'hub.yaml');
     writeFileSync(fileB, stringify({ ...config, hub_id: 'hub-b', http: { ...config.http, port: portB }, data_dir: join(s.dir, 'hub-b', 'data') }));
-    const startB = async () => {
-      b = startProgram('hub', 'hub/main.ts', ['--config', fileB], { bundle: true, ...(process.env.E2E_LOG ? { onLine: (l) => console.log(`hub-b ${l}`) } : {}) });
+    const startB = async (env: NodeJS.ProcessEnv = {}) => {
+      b = startProgram('hub', 'hub/main.ts', ['--config', fileB], { bundle: true, env, ...(process.env.E2E_LOG ? { onLine: (l) => console.log(`hub-b ${l}`) } : {}) });
       await b.waitForOutput(/gsmjobs hub listening on/, 60_000);
     };
     await startB();
@@ -126,7 +126,7 @@ export async function startTwoHubs(opts: StackOptions = {}): Promise<TwoHubs> {
       get child() {
         return s.hub.child;
       },
-      restart: () => s.hub.restart(),
+      restart: (env) => s.hub.restart(env),
       async kill() {
         await s.hub.child.stop(0, 'SIGKILL');
       },
@@ -137,9 +137,9 @@ export async function startTwoHubs(opts: StackOptions = {}): Promise<TwoHubs> {
       get child() {
         return b as Child;
       },
-      async restart() {
+      async restart(env) {
         await b?.stop();
-        await startB();
+        await startB(env);
       },
       async kill() {
         await b?.stop(0, 'SIGKILL');
