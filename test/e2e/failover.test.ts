@@ -113,6 +113,10 @@ describe('two hubs on PostgreSQL: failover', () => {
     writeFileSync(join(dir, 'failover.json'), `${JSON.stringify({ generated_at: new Date().toISOString(), poll_interval_s: POLL_S, limit_ms: LIMIT_MS, takeovers, leader_epochs: epochs, samples: sampler.samples.length, two_leaders_samples: both.length, episodes }, null, 2)}\n`);
     console.log(takeovers.map((t) => `${t.killed} killed (${t.how}) ${t.killed_after_ms} ms into its firing; ${t.next} led ${t.takeover_ms} ms later (epoch ${t.epoch_before} -> ${t.epoch_after})`).join('\n'));
 
+    // The metrics say the same: hub-a leads under the last epoch, hub-b follows.
+    const metric = async (hub: HubProc, name: string) => Number((await (await fetch(`${hub.url}/metrics`)).text()).match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1]);
+    expect([await metric(a, 'gsmjobs_hub_leader'), await metric(b, 'gsmjobs_hub_leader')]).toEqual([1, 0]);
+    expect(await metric(a, 'gsmjobs_hub_leadership_epoch')).toBe(epochs.at(-1)?.epoch);
     for (const t of takeovers) {
       expect(t.takeover_ms).toBeLessThanOrEqual(LIMIT_MS);
       expect(t.epoch_after).toBeGreaterThan(t.epoch_before);

@@ -10,6 +10,7 @@ import { Duties } from '../../hub/leader/duties.js';
 import { LeaderElector } from '../../hub/leader/elector.js';
 import { isStaleEpoch } from '../../hub/leader/fencing.js';
 import { hubClientId, hubIdOf } from '../../hub/leader/identity.js';
+import { hubConfigSchema } from '../../hub/config.js';
 import { LowdbStore } from '../../hub/store/lowdb-adapter.js';
 import { type Lease, type Leadership, StaleEpochError, StoreUnavailableError } from '../../hub/store/port.js';
 import { HubStore } from '../../hub/store/store.js';
@@ -202,6 +203,9 @@ describe('fencing, identity', () => {
     expect(hubIdOf({ http: { port: 8081 } }, 'pi.local')).toBe('pi.local-8081');
     expect(hubIdOf({ http: { port: 1 } }, '_weird host!')).toBe('weird-host--1');
     expect(hubClientId('hub-a')).toBe('gsmjobs-hub-hub-a');
+    expect(hubConfigSchema.parse({ hub_id: 'hub-a.dc1' }).hub_id).toBe('hub-a.dc1');
+    expect(hubConfigSchema.safeParse({ hub_id: 'hub a/+' }).error?.issues[0]?.path).toEqual(['hub_id']);
+    expect(hubConfigSchema.safeParse({ hub_id: 'x'.repeat(64) }).success).toBe(false);
   });
 });
 
