@@ -10,6 +10,7 @@ import { buildInfo } from './common/build-info.js';
 import { configCommand } from './cli-config.js';
 import { mqttCommand } from './cli-mqtt.js';
 import { runCommand } from './cli-run.js';
+import { storeCommand } from './cli-store.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -32,7 +33,7 @@ export interface HubCommand {
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** Subcommands, in --help order. The first one runs when no command is given. */
-export const COMMANDS: readonly HubCommand[] = [runCommand, configCommand, mqttCommand];
+export const COMMANDS: readonly HubCommand[] = [runCommand, configCommand, mqttCommand, storeCommand];
 
 export function helpText(): string {
   const rows = COMMANDS.flatMap((c) => c.help);

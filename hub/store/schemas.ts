@@ -26,15 +26,17 @@ export class StoreLoadError extends Error {
 
 const version = z.number().int().min(1);
 const records = <T extends z.ZodType>(s: T) => z.record(z.string(), s);
+/** A record as the store port's lowdb adapter writes it: with its `version` (ETag). */
+const versioned = <T extends z.ZodObject>(s: T) => s.extend({ version: version.optional() });
 
-const storedWebhook = z.object({ id: z.string(), platform_id: z.string(), url: z.string(), secret: z.string(), enabled: z.boolean(), created_at: z.string() });
+const storedWebhook = versioned(z.object({ id: z.string(), platform_id: z.string(), url: z.string(), secret: z.string(), enabled: z.boolean(), created_at: z.string() }));
 
 export const definitionsDocument = z.object({
   version,
-  platforms: records(platform),
-  sites: records(site),
-  control_devices: records(controlDevice),
-  jobs: records(job),
+  platforms: records(versioned(platform)),
+  sites: records(versioned(site)),
+  control_devices: records(versioned(controlDevice)),
+  jobs: records(versioned(job)),
   remediation: records(remediationSettings),
   webhooks: records(storedWebhook),
 });
@@ -53,7 +55,7 @@ export const inboundRecord = z.object({
 });
 
 /** A stored execution; those migrated from v1 (before playbooks) have an empty playbook. */
-const storedExecution = execution.extend({ playbook: z.union([z.tuple([]), execution.shape.playbook]) });
+const storedExecution = execution.extend({ playbook: z.union([z.tuple([]), execution.shape.playbook]), version: version.optional() });
 
 export const executionsDocument = z.object({
   version,

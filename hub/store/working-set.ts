@@ -16,6 +16,7 @@ import { markUptime, type UptimeMark } from '../remediation/aggregates.js';
 import type { CorrelationState } from '../remediation/correlation.js';
 import { type BudgetState, type DeviceHistory, emptyBudget } from '../remediation/guardrails.js';
 import type { DeliveryRecord } from '../remediation/webhook.js';
+import { significantChange } from '../core/machine.js';
 import { crashPoint } from '../dispatch/crash-point.js';
 import type { LeaderStore } from './leader-store.js';
 import { type Change, type InboundRecord, scopeOf, type StorePort, type Unsubscribe } from './port.js';
@@ -160,9 +161,15 @@ export class WorkingSet implements LeaderStore {
   jobRuntime(id: string): JobRuntime | undefined {
     return this.d.runtimes.get(id);
   }
+  /**
+   * Only a significant change is written (state, episode, firing: what a restart needs); the
+   * data time moving on alone stays in memory until the job's next significant change, as with
+   * lowdb, so a steady cycle writes the few runtimes that changed, not every one.
+   */
   setJobRuntime(id: string, rt: JobRuntime): void {
+    const prev = this.d.runtimes.get(id);
     this.d.runtimes.set(id, rt);
-    this.dirtyRuntimes.add(id);
+    if (!prev || significantChange(prev, rt)) this.dirtyRuntimes.add(id);
   }
   saveRuntime(): Promise<void> {
     return this.write(async () => {
