@@ -46,6 +46,7 @@ import type { RemediationSettings } from './model/remediation.js';
 import type { Execution } from './model/execution.js';
 import { LeaderRole } from './leader/role.js';
 import { hubClientId, hubIdOf } from './leader/identity.js';
+import { leaderOnly } from './leader/api-guard.js';
 
 export interface HubOptions {
   clock?: Clock;
@@ -290,6 +291,8 @@ export class Hub {
       },
       onError: (err) => void (this.leadership.staleEpoch(err) || this.log.error('housekeeping failed', { error: (err as Error).message })),
     });
+    // Several hubs: only the leader triggers, cancels and releases (one hub on lowdb always may).
+    const apiRemediation = leaderOnly(this.remediation, ['fire', 'cancel', 'release'], () => !this.workingSet || this.leadership.leading);
     const deps: ApiDeps = {
       store: apiStore,
       catalogs,
@@ -297,8 +300,8 @@ export class Hub {
       now,
       query: this.prometheus.query,
       devices: this.devices,
-      firer: this.remediation,
-      remediation: this.remediation,
+      firer: apiRemediation,
+      remediation: apiRemediation,
       remediationConfig: config.remediation,
       lastValues: (id) => this.poller.lastValues.get(id),
       lastCycle: () => this.poller.lastReport,

@@ -117,6 +117,11 @@ describe('two hubs on PostgreSQL: failover', () => {
     const metric = async (hub: HubProc, name: string) => Number((await (await fetch(`${hub.url}/metrics`)).text()).match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1]);
     expect([await metric(a, 'gsmjobs_hub_leader'), await metric(b, 'gsmjobs_hub_leader')]).toEqual([1, 0]);
     expect(await metric(a, 'gsmjobs_hub_leadership_epoch')).toBe(epochs.at(-1)?.epoch);
+    // A follower serves reads but leaves acting to the leader: a manual trigger there is refused.
+    const trigger = await fetch(`${b.url}/api/v1/jobs/${first[0]?.job_id}/trigger`, { method: 'POST', headers: { authorization: `Bearer ${world.stack.seed.token}` } });
+    expect(trigger.status).toBe(503);
+    expect(((await trigger.json()) as { error: { code: string } }).error.code).toBe('not_leader');
+    expect((await fetch(`${b.url}/api/v1/jobs/${first[0]?.job_id}`, { headers: { authorization: `Bearer ${world.stack.seed.token}` } })).status).toBe(200);
     for (const t of takeovers) {
       expect(t.takeover_ms).toBeLessThanOrEqual(LIMIT_MS);
       expect(t.epoch_after).toBeGreaterThan(t.epoch_before);

@@ -9,6 +9,7 @@ import { silentLogger } from '../../hub/common/log.js';
 import { Duties } from '../../hub/leader/duties.js';
 import { LeaderElector } from '../../hub/leader/elector.js';
 import { isStaleEpoch } from '../../hub/leader/fencing.js';
+import { leaderOnly } from '../../hub/leader/api-guard.js';
 import { hubClientId, hubIdOf } from '../../hub/leader/identity.js';
 import { hubConfigSchema } from '../../hub/config.js';
 import { LowdbStore } from '../../hub/store/lowdb-adapter.js';
@@ -187,6 +188,28 @@ describe('leader duties', () => {
     const bad = new Duties([duty('a'), duty('b', { failStart: true }), duty('c')], silentLogger);
     await expect(bad.start(lease)).rejects.toThrow(/leader duty b: no/);
     expect(log).toEqual(['start a 7', 'stop a']);
+  });
+});
+
+describe('leader-only API actions', () => {
+  it('reject with 503 not_leader on a follower, pass on the leader; other methods always pass', async () => {
+    let leading = false;
+    const target = {
+      n: 0,
+      async fire(x: number) {
+        this.n += x;
+        return this.n;
+      },
+      peek() {
+        return this.n;
+      },
+    };
+    const g = leaderOnly(target, ['fire'], () => leading);
+    await expect(g.fire(1)).rejects.toMatchObject({ status: 503, code: 'not_leader', message: expect.stringMatching(/leading hub.*ведущий хаб/) });
+    expect(g.peek()).toBe(0);
+    leading = true;
+    expect(await g.fire(2)).toBe(2);
+    expect(target.n).toBe(2);
   });
 });
 
