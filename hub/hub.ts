@@ -117,6 +117,7 @@ export class Hub {
       mqttUp: () => this.mqttUp,
       sitesOnline: () => new Map(this.leader.platforms().map((p) => [p.id, this.sites.countOnline(p.id)])),
       prometheusUp: () => this.prometheusOk(),
+      leadership: () => this.leadership.state,
       incidentsOpen: () => new Map(this.leader.platforms().map((p) => [p.id, openIncident(this.leader.correlation, p.id) ? 1 : 0])),
       smsQueued: () =>
         this.leader.platforms().flatMap((p) => {
