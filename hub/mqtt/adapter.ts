@@ -1,7 +1,8 @@
 // The hub's MQTT adapter: connects (embedded broker or an external one by URL) and owns two
 // clients. The hub's own client (client id `gsmjobs-hub-<hub id>`, one per hub, clean session)
 // reads every site's retained status (every hub serves the sites' online state) and publishes
-// jobs and public events. The leader's session (client id `gsmjobs-hub-leader`, persistent) is
+// jobs and public events. The leader's session (client id `gsmjobs-hub`, persistent: the id the
+// single hub always used, so an upgrade keeps what waits in its session) is
 // connected only while this hub leads (lead()/follow()) and subscribes to the sites' updates and
 // inbound SMS: whichever hub leads takes the same session over, so QoS 1 messages sent while no
 // hub led (a failover) wait at the broker and reach the next leader, and each reaches one hub. (A
@@ -27,8 +28,8 @@ export interface MqttPublisher {
   readonly up: boolean;
 }
 
-/** The leader's persistent session: one client id shared by whichever hub leads. */
-export const LEADER_CLIENT_ID = 'gsmjobs-hub-leader';
+/** The leader's persistent session: one client id shared by whichever hub leads (the single hub's id before issue 20). */
+export const LEADER_CLIENT_ID = 'gsmjobs-hub';
 
 export interface HubMqttOptions {
   /** Broker URL, or a function read at start() (the embedded broker's port is known late). */
@@ -96,6 +97,8 @@ export class HubMqtt implements MqttPublisher {
       client.subscribe(filters, { qos: 1 }, (err) => {
         if (err) log.error('mqtt subscribe failed', { client_id: clientId, error: err.message });
       });
+      // A session from before issue 20 (one hub, one client) also holds the status filter: the hub's own client reads status.
+      if (label !== 'hub' && connack.sessionPresent) client.unsubscribe(OWN_FILTERS, (err) => err && log.warn('mqtt unsubscribe failed', { client_id: clientId, error: err.message }));
       if (label === 'hub') for (const fn of this.connectListeners) fn();
     });
     client.on('close', () => this.options.onUpChange?.(this.up));

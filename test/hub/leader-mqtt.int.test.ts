@@ -79,6 +79,24 @@ describe('two hubs on one Mosquitto', () => {
     console.log(`leader session taken over; 7 queued messages delivered in ${takeoverMs} ms`);
   }, 30_000);
 
+  it('upgrade: the session of the single hub before issue 20 (client gsmjobs-hub) becomes the leader\'s: what waited in it arrives, status once', async () => {
+    const old = await connectMqtt(broker.url, 'hub', HUB_PW, { clientId: 'gsmjobs-hub', clean: false, protocolVersion: 4 });
+    await old.subscribeAsync(['update', 'status', 'inbound'].map((k) => `gsmjobs/v1/site/+/+/${k}`), { qos: 1 });
+    await old.endAsync();
+    await site.publishAsync(topic('update'), 'while-upgrading', { qos: 1 });
+    const c = await hub('c');
+    await c.h.lead();
+    await until(() => c.of('update').includes('while-upgrading'), 'the update queued in the old session');
+    await until(() => c.of('status').length >= 1, 'the retained status at the own client');
+    await new Promise((r) => setTimeout(r, 300));
+    const statuses = c.of('status').length;
+    await site.publishAsync(topic('status'), '{"online":false}', { qos: 1, retain: true });
+    await until(() => c.of('status').length > statuses, 'the new status');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(c.of('status').slice(statuses)).toEqual(['{"online":false}']);
+    await c.h.follow();
+  }, 30_000);
+
   it('measured: a $share group hands part of the messages to an offline member\'s persistent session (why the hub does not use one)', async () => {
     const filter = `$share/gsmjobs-hub/${topic('update')}`;
     const member = async (id: string) => {
