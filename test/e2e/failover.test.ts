@@ -93,8 +93,9 @@ describe('two hubs on PostgreSQL: failover', () => {
     await a.restart();
     await sleep(3 * POLL_S * 1000);
     const late = sampler.samples.filter((s) => s.at > Date.now() - 2 * POLL_S * 1000);
-    expect(late.length).toBeGreaterThan(0);
-    expect(late.every((s) => s.a?.leader === false && s.b?.leader === true)).toBe(true);
+    // (A sample may miss a hub that answers slowly on a loaded machine: null is not a vote.)
+    expect(late.filter((s) => s.b?.leader === true).length).toBeGreaterThan(0);
+    expect(late.filter((s) => s.a?.leader === true || s.b?.leader === false)).toEqual([]);
 
     await killDuringFiring(b, a, second, 'crash_point');
     await b.restart();
