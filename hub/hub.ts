@@ -35,7 +35,7 @@ import { DeviceDirectory } from './prometheus/devices.js';
 import type { HubStore } from './store/store.js';
 import type { LeaderStore } from './store/leader-store.js';
 import type { StorePort } from './store/port.js';
-import { buildStores, closeStores, type HubStores, openStores } from './store/select.js';
+import { buildStores, closeStores, type HubStores, openStores, storeGate } from './store/select.js';
 import type { ApiWorkingSet } from './store/working-set-api.js';
 import { PlaybookEngine } from './remediation/engine.js';
 import { WebhookSender } from './remediation/sender.js';
@@ -371,13 +371,7 @@ export class Hub {
   }
 
   private async serveHttp(): Promise<void> {
-    // Until the store is loaded, only the health routes answer (the rest: 503, retry).
-    const fetch = (req: Request, env?: unknown) => {
-      if (this.storeFailure && !/^\/(healthz|readyz|metrics)$/.test(new URL(req.url).pathname)) {
-        return new Response(JSON.stringify({ error: { code: 'store_unavailable', message: 'the store is not reachable yet' } }), { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '5' } });
-      }
-      return this.app.fetch(req, env as never);
-    };
+    const fetch = storeGate((req: Request, env?: unknown) => this.app.fetch(req, env as never), () => this.storeFailure !== null);
     this.server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch, hostname: this.config.http.host, port: this.config.http.port, serverOptions: SERVER_OPTIONS }, () => {
         s.off('error', reject);

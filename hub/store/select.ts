@@ -76,3 +76,12 @@ export async function closeStores(s: HubStores): Promise<void> {
   else await s.store.flush();
   await s.port.close();
 }
+
+/** Until the store is loaded only the health routes answer; the rest get 503 with Retry-After. */
+export function storeGate(fetch: (req: Request, env?: unknown) => Response | Promise<Response>, loading: () => boolean) {
+  return (req: Request, env?: unknown): Response | Promise<Response> => {
+    if (!loading() || /^\/(healthz|readyz|metrics)$/.test(new URL(req.url).pathname)) return fetch(req, env);
+    const body = JSON.stringify({ error: { code: 'store_unavailable', message: 'the store is not reachable yet; retry later' } });
+    return new Response(body, { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '5' } });
+  };
+}

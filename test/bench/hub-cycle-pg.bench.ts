@@ -52,6 +52,9 @@ async function ruleGroupSeconds(url: string): Promise<number | null> {
   return Number.isFinite(v) && v > 0 ? v : null;
 }
 
+const T0 = Date.now();
+const phase = (what: string) => console.log(`  [${((Date.now() - T0) / 1000).toFixed(1)} s] ${what}`);
+
 const bench: Bench = async () => {
   const results: BenchResult[] = [];
   const jobs = Array.from({ length: JOBS }, (_, n) => benchJob('ar', n));
@@ -68,6 +71,7 @@ const bench: Bench = async () => {
   let hub: Hub | null = null;
   try {
     // Seed through the port (bulk, 5,000 per transaction), as `hub store copy` or POST /jobs:bulk would.
+    phase('seeding');
     const seed = await PgStore.open({ connectionString: url, max: 4 });
     const at = new Date().toISOString();
     await seed.platforms.put({ id: 'ar', name: 'AR', prometheus: { url: prom.url, headers: {} }, tokens: [], events_password: null, created_at: at });
@@ -85,27 +89,34 @@ const bench: Bench = async () => {
         store: { kind: 'postgres', url },
         mqtt: { mode: 'embedded', port: 0 },
         poll_interval_s: 3600,
+        // 20,000 series per metric in one answer: more than the 5 s default on a loaded machine.
+        prometheus: { timeout_ms: Number(process.env.BENCH_HUB_PG_TIMEOUT_MS ?? 60_000), concurrency: 5 },
       }),
       { log: silentLogger },
     );
+    phase('starting the hub');
     const rss0 = rssMiB();
     const l0 = performance.now();
     await hub.start();
     results.push({ name: `hub-pg: start, the working set loaded (${JOBS} jobs)`, value: Math.round(performance.now() - l0), unit: 'ms', notes: `RSS +${Math.round(rssMiB() - rss0)} MiB` });
 
+    phase('waiting for Prometheus');
     await prom.waitForTargets('bench', 60_000);
     for (let i = 0; i < 200; i++) {
       const r = await prom.query('count(signage_device_online{platform_id="ar"})');
       if (Number(r[0]?.value[1]) === DEVICES) break;
       await new Promise((r) => setTimeout(r, 300));
     }
+    phase('first cycle');
     const first = await hub.poller.cycle();
     results.push({ name: `hub-pg: first cycle (${JOBS} jobs, every runtime written)`, value: Math.round(first.durationMs), unit: 'ms', notes: `evaluated ${first.evaluated}, requests ${first.requests}` });
+    phase('steady cycles');
     const times: number[] = [];
     for (let i = 0; i < 5; i++) times.push((await hub.poller.cycle()).durationMs);
     const hubMs = percentile(times, 50);
 
     // Prometheus evaluating the same conditions as alerting rules, in the same run.
+    phase('Prometheus rules');
     writeFileSync(join(promDir, 'rules.yml'), rules(jobs));
     const cfg = readFileSync(join(promDir, 'prometheus.yml'), 'utf8');
     writeFileSync(join(promDir, 'prometheus.yml'), `${cfg}rule_files:\n  - ${JSON.stringify(join(promDir, 'rules.yml'))}\n`);
