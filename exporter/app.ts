@@ -1,6 +1,6 @@
 // The exporter's composition root: config -> sources -> account runners -> metrics,
 // exposition, persistent cache -> HTTP server. Nothing else wires parts together.
-import type { Hono } from 'hono';
+import type { RequestListener } from 'node:http';
 import type { Registry } from 'prom-client';
 import { type Clock, systemClock } from '../hub/common/clock.js';
 import { type Logger, createLogger } from '../hub/common/log.js';
@@ -10,11 +10,13 @@ import { createReloadMetrics } from '../hub/common/reload-metrics.js';
 import type { AccountConfig, ExporterConfig } from './config.js';
 import { Exposition } from './exposition.js';
 import { createApp } from './http/app.js';
-import { type Listening, listen } from './http/listen.js';
+import type { Listening } from './http/listen.js';
+import { serve } from './http/serve.js';
 import { createExporterMetrics } from './metrics.js';
 import { AccountRunner } from './runner.js';
 import { createSource } from './sources/index.js';
 import type { FetchFn } from './sources/http.js';
+import { nodeFetch } from './sources/node-http.js';
 import { loadCache } from './store/cache-file.js';
 import { CacheWriter } from './store/cache-writer.js';
 
@@ -29,7 +31,8 @@ export interface ExporterDeps {
 }
 
 export interface Exporter {
-  readonly app: Hono;
+  /** The HTTP request listener (/metrics, /healthz, /). */
+  readonly app: RequestListener;
   readonly runners: readonly AccountRunner[];
   readonly exposition: Exposition;
   /** The listening URL (after start). */
@@ -50,7 +53,7 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
   const registry = deps.registry ?? createRegistry({ defaultMetrics: config.process_metrics });
   // An injected registry may carry default metrics too: keep the output promtool-clean.
   dropLintFailingMetrics(registry);
-  const http = { fetch: deps.fetch ?? ((url: string, init: RequestInit) => fetch(url, init)), clock, random: deps.random ?? Math.random };
+  const http = { fetch: deps.fetch ?? nodeFetch, clock, random: deps.random ?? Math.random };
 
   const runners: AccountRunner[] = [];
   const exposition = new Exposition(registry, () => runners.map((r) => r.compressed));
@@ -113,7 +116,7 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
         if (loaded.contents) log.info('restored the last known state', { file: config.cache.file, devices: runners.reduce((n, r) => n + r.devices.size, 0), saved_at: new Date(loaded.contents.saved_at_ms).toISOString() });
       }
       exposition.invalidate();
-      server = await listen(app, config.http.host, config.http.port);
+      server = await serve(app, config.http.host, config.http.port);
       log.info('listening', { url: server.url, accounts: runners.map((r) => `${r.name}:${r.platformId}`) });
       started = true;
       for (const r of runners) r.start();

@@ -16,6 +16,11 @@ export interface Scrape {
   encoding?: 'gzip';
 }
 
+/**
+ * The identity body: member after member inflated while the socket takes the previous ones
+ * (each member is one slice of about 100 KiB of text, inflated into one buffer of its exact
+ * size; the HTTP writer waits for 'drain', so only a few slices are held at a time).
+ */
 async function* identity(health: Buffer, accounts: readonly CompressedAccount[]): AsyncGenerator<Buffer> {
   yield health;
   for (let f = 0; f < families.length; f++) {

@@ -40,7 +40,8 @@ export class Staging {
   /** key -> the new record (changed device), or the pending last-seen time of an unchanged one. */
   private readonly listed = new Map<string, DeviceRecord | number | null>();
 
-  constructor(private readonly prev: ReadonlyMap<string, CachedDevice>) {}
+  /** `prev` is updated in place by commit(), and only then. */
+  constructor(private readonly prev: Map<string, CachedDevice>) {}
 
   add(d: DeviceRecord): void {
     const old = this.prev.get(d.key);
@@ -55,12 +56,31 @@ export class Staging {
     return this.listed.size;
   }
 
-  /** Apply to `prev` (the map given to the constructor) at `nowMs`. */
+  /**
+   * Apply to `prev` (the map given to the constructor) at `nowMs`, in place: no second map of
+   * 100,000 entries next to the old one (its table and rehash garbage are several MiB at each
+   * refresh, issue 21). Synchronous, so a scrape never sees half of it; new devices come last.
+   */
   commit(rejected: readonly RejectedRecord[], nowMs: number, graceMs: number): MergeResult {
-    const prev = this.prev;
-    const devices = new Map<string, CachedDevice>();
+    const devices = this.prev as Map<string, CachedDevice>;
+    // A device whose record was refused still exists: keep what we knew, as listed now.
+    const refused = new Set<string>();
+    for (const r of rejected) if (r.key !== undefined && !this.listed.has(r.key) && devices.has(r.key)) refused.add(r.key);
+    let vanished = 0;
+    let expired = 0;
+    for (const [key, old] of devices) {
+      if (this.listed.has(key)) continue;
+      if (refused.has(key)) {
+        devices.set(key, { ...old, listedAtMs: nowMs });
+      } else if (nowMs - old.listedAtMs <= graceMs) {
+        vanished++;
+      } else {
+        devices.delete(key);
+        expired++;
+      }
+    }
     for (const [key, v] of this.listed) {
-      const old = prev.get(key);
+      const old = devices.get(key);
       // "Last seen" never moves back and is not forgotten when one answer omits it.
       const seen = v !== null && typeof v === 'object' ? v.lastSeenS : (v ?? undefined);
       const lastSeenS = seen === undefined ? old?.lastSeenS : old?.lastSeenS !== undefined && old.lastSeenS > seen ? old.lastSeenS : seen;
@@ -68,32 +88,16 @@ export class Staging {
       const c = (v !== null && typeof v === 'object' ? v : old!) as CachedDevice;
       c.lastSeenS = lastSeenS;
       c.listedAtMs = nowMs;
-      devices.set(key, c);
+      if (c !== old) devices.set(key, c);
     }
-    // A device whose record was refused still exists: keep what we knew, as listed now.
-    for (const r of rejected) {
-      if (r.key === undefined || devices.has(r.key)) continue;
-      const old = prev.get(r.key);
-      if (old) devices.set(r.key, { ...old, listedAtMs: nowMs });
-    }
-    let vanished = 0;
-    let expired = 0;
-    for (const [key, old] of prev) {
-      if (devices.has(key)) continue;
-      if (nowMs - old.listedAtMs <= graceMs) {
-        devices.set(key, old);
-        vanished++;
-      } else {
-        expired++;
-      }
-    }
+    this.listed.clear();
     return { devices, vanished, expired };
   }
 }
 
-/** Merge one refresh's records into the previous device map (the records are taken over). */
+/** Merge one refresh's records into the previous device map, in place (the records are taken over). */
 export function mergeRefresh(
-  prev: ReadonlyMap<string, CachedDevice>,
+  prev: Map<string, CachedDevice>,
   listed: readonly DeviceRecord[],
   rejected: readonly RejectedRecord[],
   nowMs: number,

@@ -38,7 +38,21 @@ export const defaultRetryPolicy: RetryPolicy = {
   max_retry_after_ms: 60_000,
 };
 
-export type FetchFn = (url: string, init: RequestInit) => Promise<Response>;
+/** What a request needs of an answer (a fetch() Response has it; so has sources/node-http.ts). */
+export interface HttpResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+export interface HttpInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+export type FetchFn = (url: string, init: HttpInit) => Promise<HttpResponse>;
 
 export interface HttpDeps {
   fetch: FetchFn;
@@ -91,7 +105,7 @@ async function attempt(deps: HttpDeps, policy: RetryPolicy, req: JsonRequest, si
   const onAbort = () => ac.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    let res: Response;
+    let res: HttpResponse;
     let body: string;
     try {
       res = await deps.fetch(req.url, {

@@ -183,30 +183,45 @@ async function loadWhole(path: string): Promise<LoadResult> {
   return { contents: { saved_at_ms: parsed.data.saved_at_ms, accounts }, rejected };
 }
 
-/** Devices serialized per write: a 100,000-device cache is written in slices, not one string. */
-const SLICE = 5000;
+/**
+ * Devices serialized per write: a 100,000-device cache is written in slices, never as one
+ * string. Small enough that a slice's text (about 250 bytes a device) stays a regular heap
+ * object: strings over 128 KiB go to V8's large-object space, and 5,000-device slices left
+ * 25 MiB of such garbage per write, once a refresh (issue 21).
+ */
+export const SLICE = 256;
 
 /** Write the cache atomically and durably, in slices so that scrapes are answered meanwhile. */
 export async function saveCache(path: string, contents: CacheContents): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   const fh = await open(tmp, 'w', 0o600);
+  // One buffer reused for every slice (a fresh Buffer per slice is external memory until a GC).
+  let buf = Buffer.allocUnsafe(128 * 1024);
+  const put = async (text: string) => {
+    const need = Buffer.byteLength(text, 'utf8');
+    if (need > buf.length) buf = Buffer.allocUnsafe(need);
+    const n = buf.write(text, 0, 'utf8');
+    await fh.write(buf, 0, n);
+  };
   try {
     // One device per line (still one JSON document): loadCache reads it line by line.
-    await fh.write(`{"format":${JSON.stringify(CACHE_FORMAT)},"version":${CACHE_VERSION},"saved_at_ms":${JSON.stringify(contents.saved_at_ms)},"accounts":{\n`);
+    await put(`{"format":${JSON.stringify(CACHE_FORMAT)},"version":${CACHE_VERSION},"saved_at_ms":${JSON.stringify(contents.saved_at_ms)},"accounts":{\n`);
     let firstAccount = true;
     for (const [name, a] of Object.entries(contents.accounts)) {
       const { devices, ...head } = a;
       const headJson = JSON.stringify(head).slice(0, -1);
-      await fh.write(`${firstAccount ? '' : ','}${JSON.stringify(name)}:${headJson}${headJson.length > 1 ? ',' : ''}"devices":[\n`);
+      await put(`${firstAccount ? '' : ','}${JSON.stringify(name)}:${headJson}${headJson.length > 1 ? ',' : ''}"devices":[\n`);
       firstAccount = false;
       for (let i = 0; i < devices.length; i += SLICE) {
-        const part = devices.slice(i, i + SLICE).map((d) => JSON.stringify(d));
-        await fh.write(`${i > 0 ? ',' : ''}${part.join('\n,')}\n`);
+        let part = i > 0 ? ',' : '';
+        const end = Math.min(devices.length, i + SLICE);
+        for (let j = i; j < end; j++) part += (j > i ? '\n,' : '') + JSON.stringify(devices[j]);
+        await put(`${part}\n`);
       }
-      await fh.write(']}\n');
+      await put(']}\n');
     }
-    await fh.write('}}\n');
+    await put('}}\n');
     await fh.sync();
   } catch (err) {
     await fh.close();

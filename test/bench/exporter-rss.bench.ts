@@ -24,17 +24,27 @@ function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(m[1]) / 1024;
 }
 
-/** Raw bytes of one scrape (node:http, so a gzip body is counted as sent, not inflated). */
-function scrape(url: string, encoding: 'gzip' | 'identity'): Promise<number> {
+/** CPU seconds (user + system) the process has used so far (/proc/<pid>/stat, clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Raw bytes of one scrape (node:http, so a gzip body is counted as sent, not inflated) and its wall time. */
+function scrape(url: string, encoding: 'gzip' | 'identity'): Promise<{ bytes: number; ms: number }> {
+  const t0 = performance.now();
   return new Promise((resolve, reject) => {
     get(url, { headers: { 'accept-encoding': encoding } }, (res) => {
       let n = 0;
       res.on('data', (b: Buffer) => (n += b.length));
-      res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`HTTP ${res.statusCode}`))));
+      res.on('end', () => (res.statusCode === 200 ? resolve({ bytes: n, ms: performance.now() - t0 }) : reject(new Error(`HTTP ${res.statusCode}`))));
       res.on('error', reject);
     }).on('error', reject);
   });
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface Health {
   accounts: Array<{ state: string; devices: number; last_success: string | null }>;
@@ -91,23 +101,37 @@ async function run(flags: string[]): Promise<BenchResult[]> {
       return h.accounts[0]?.state === 'ok' ? h : undefined;
     }, 300_000, 'first refresh', 100);
     const firstMs = Date.now() - t0;
+    const firstCpu = cpuSeconds(pid);
     if (first.accounts[0]!.devices !== DEVICES) throw new Error(`expected ${DEVICES} devices, got ${first.accounts[0]!.devices}`);
     // Let the background gzip and the cache write finish.
     await new Promise((r) => setTimeout(r, 3000));
     const afterRefresh = statusMiB(pid, 'VmRSS');
     let gzBytes = 0;
     let plainBytes = 0;
-    for (let i = 0; i < 5; i++) gzBytes = await scrape(`${base}/metrics`, 'gzip');
+    const gzMs: number[] = [];
+    const plainMs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await scrape(`${base}/metrics`, 'gzip');
+      gzBytes = r.bytes;
+      gzMs.push(r.ms);
+    }
     const afterScrapes = statusMiB(pid, 'VmRSS');
     const before = first.accounts[0]!.last_success;
+    const cpuBefore = cpuSeconds(pid);
     await waitFor(async () => (await health()).accounts[0]?.last_success !== before, 120_000, 'second refresh', 200);
+    const secondCpu = cpuSeconds(pid) - cpuBefore;
     await new Promise((r) => setTimeout(r, 3000));
     for (let i = 0; i < 3; i++) await scrape(`${base}/metrics`, 'gzip');
     const afterSecond = statusMiB(pid, 'VmRSS');
     const peak = statusMiB(pid, 'VmHWM');
-    // Last, identity scrapes (curl; Prometheus asks gzip): the body is inflated while sent.
-    for (let i = 0; i < 2; i++) plainBytes = await scrape(`${base}/metrics`, 'identity');
+    // Last, identity scrapes (curl, promtool; Prometheus asks gzip): the members are inflated while sent.
+    for (let i = 0; i < 3; i++) {
+      const r = await scrape(`${base}/metrics`, 'identity');
+      plainBytes = r.bytes;
+      plainMs.push(r.ms);
+    }
     const afterIdentity = statusMiB(pid, 'VmRSS');
+    const peakIdentity = statusMiB(pid, 'VmHWM');
     // Restart: the cache file of this run is loaded before the port opens.
     await exporter.stop(30_000);
     exporter = startProcess(process.execPath, [...flags, bundle, '--config', config], { cwd: dir, env: { ...process.env, LOG_LEVEL: 'warn' }, name: 'exporter' });
@@ -120,19 +144,24 @@ async function run(flags: string[]): Promise<BenchResult[]> {
     await new Promise((r) => setTimeout(r, 3000));
     const afterRestartRefresh = statusMiB(pid2, 'VmRSS');
     const peakRestart = statusMiB(pid2, 'VmHWM');
-    const tag = `exporter process @ ${DEVICES} devices${flags.length ? ` (node ${flags.join(' ')}, as the unit)` : ' (node without flags)'}`;
+    const asUnit = flags.join(' ') === unitNodeFlags().join(' ');
+    const tag = `exporter process @ ${DEVICES} devices${flags.length ? ` (node ${flags.join(' ')}${asUnit ? ', as the unit' : ''})` : ' (node without flags)'}`;
     const target = { value: TARGET_MIB, better: 'lower' as const };
     const notes = `production bundle; load average ${loadavg()[0]!.toFixed(1)}`;
     const results: BenchResult[] = [
+      { name: `${tag}: peak RSS (VmHWM) of the whole run before the restart`, value: peakIdentity, unit: 'MiB', target, notes },
       { name: `${tag}: first refresh from start (load the cache file if any, fetch, render)`, value: firstMs, unit: 'ms', notes },
+      { name: `${tag}: CPU of the process up to the end of the first refresh`, value: firstCpu, unit: 's', notes: `second refresh (devices unchanged): ${secondCpu.toFixed(1)} s CPU` },
+      { name: `${tag}: gzip scrape over HTTP (median of 5, bytes as sent)`, value: median(gzMs), unit: 'ms' },
+      { name: `${tag}: identity scrape over HTTP (median of 3)`, value: median(plainMs), unit: 'ms', target: { value: 1000, better: 'lower' }, notes: `${(median(plainMs) / median(gzMs)).toFixed(1)}x the gzip scrape` },
       { name: `${tag}: RSS after the first refresh`, value: afterRefresh, unit: 'MiB', target },
       { name: `${tag}: RSS after 5 gzip scrapes (as Prometheus asks)`, value: afterScrapes, unit: 'MiB', target, notes: `gzip body ${(gzBytes / 1048576).toFixed(2)} MiB` },
       { name: `${tag}: RSS after a second refresh and 3 scrapes`, value: afterSecond, unit: 'MiB', target },
-      { name: `${tag}: peak RSS (VmHWM) up to here`, value: peak, unit: 'MiB', notes },
-      { name: `${tag}: RSS after 2 identity scrapes (inflated while sent)`, value: afterIdentity, unit: 'MiB', notes: `identity body ${(plainBytes / 1048576).toFixed(1)} MiB; the inflated buffers wait for the next GC` },
+      { name: `${tag}: peak RSS (VmHWM) before the identity scrapes`, value: peak, unit: 'MiB', notes },
+      { name: `${tag}: RSS after 3 identity scrapes (inflated while sent)`, value: afterIdentity, unit: 'MiB', target, notes: `identity body ${(plainBytes / 1048576).toFixed(1)} MiB; peak (VmHWM) now ${peakIdentity.toFixed(0)} MiB` },
       { name: `${tag}: restart: RSS once the cache file is loaded`, value: afterLoad, unit: 'MiB', target, notes: `port open with ${DEVICES} devices after ${loadMs} ms` },
       { name: `${tag}: restart: RSS after the first refresh`, value: afterRestartRefresh, unit: 'MiB', target },
-      { name: `${tag}: restart: peak RSS (VmHWM)`, value: peakRestart, unit: 'MiB' },
+      { name: `${tag}: restart: peak RSS (VmHWM)`, value: peakRestart, unit: 'MiB', target },
     ];
     return results;
   } finally {
@@ -142,5 +171,12 @@ async function run(flags: string[]): Promise<BenchResult[]> {
   }
 }
 
-const bench: Bench = async () => [...(await run(unitNodeFlags())), ...(await run([]))];
+/** The unit's flags, none, and any extra sets to compare: BENCH_EXPORTER_NODE_FLAGS="--a --b;--c". */
+const variants = [unitNodeFlags(), [], ...(process.env.BENCH_EXPORTER_NODE_FLAGS ?? '').split(';').map((v) => v.split(/\s+/).filter(Boolean)).filter((v) => v.length > 0)];
+
+const bench: Bench = async () => {
+  const out: BenchResult[] = [];
+  for (const flags of variants) out.push(...(await run(flags)));
+  return out;
+};
 export default bench;

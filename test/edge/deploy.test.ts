@@ -75,7 +75,7 @@ describe('systemd units', () => {
       } else {
         expect(one('PrivateDevices')).toBe('yes');
         // The exporter's node keeps its heap close to the live data (issue 21, exporter/README.md).
-        const flags = name === 'exporter' ? '--optimize-for-size ' : '';
+        const flags = name === 'exporter' ? '--max-semi-space-size=8 --heap-growing-percent=20 --expose-gc ' : '';
         expect(one('ExecStart')).toBe(`/usr/bin/node ${flags}/opt/gsmjobs/dist/${name}/index.mjs --config /etc/gsmjobs/${name}.yaml`);
       }
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AddRealityOptions, AddRealitySource } from '../../exporter/sources/addreality.js';
-import { ApiError, type FetchFn } from '../../exporter/sources/http.js';
+import { ApiError, type FetchFn, type HttpInit } from '../../exporter/sources/http.js';
 import { BASE, TOKEN, fastRetry, httpDeps, makeSim, recordingClock, simFetch } from './helpers.js';
 
 const opts = (o: Partial<AddRealityOptions> = {}): AddRealityOptions => ({
@@ -19,7 +19,7 @@ const signal = () => new AbortController().signal;
 /** Wrap a fetch to record the JSON bodies sent. */
 function recording(f: FetchFn): FetchFn & { bodies: Record<string, unknown>[] } {
   const bodies: Record<string, unknown>[] = [];
-  const g = (async (url: string, init: RequestInit) => {
+  const g = (async (url: string, init: HttpInit) => {
     bodies.push(JSON.parse(init.body as string) as Record<string, unknown>);
     return f(url, init);
   }) as FetchFn & { bodies: Record<string, unknown>[] };
@@ -81,7 +81,7 @@ describe('AddReality client paging (against the simulator)', () => {
   it('pages until a short page when the answer has no total', async () => {
     const sim = makeSim({ devices: 350 });
     const strip: FetchFn = async (u, i) => {
-      const body = (await (await simFetch(sim)(u, i)).json()) as { data: unknown[] };
+      const body = JSON.parse(await (await simFetch(sim)(u, i)).text()) as { data: unknown[] };
       return new Response(JSON.stringify({ data: body.data }), { status: 200 });
     };
     const r = await new AddRealitySource(opts(), httpDeps(strip)).fetchDevices(signal());

@@ -42,6 +42,21 @@ const value = (text: string, series: string) => {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 };
+/** A gzip scrape (as Prometheus asks), decoded; with its content-encoding. */
+const gzipScrape = (e: Exporter) =>
+  new Promise<{ enc: string | undefined; text: string }>((resolve, reject) => {
+    const req = request(`${e.url}/metrics`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (b: Buffer) => parts.push(b));
+      res.on('end', () => {
+        const body = Buffer.concat(parts);
+        resolve({ enc: res.headers['content-encoding'], text: (res.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8') });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+const devicesOf = (t: string) => t.slice(t.indexOf('# HELP signage_device_online'));
 const ready = (e: Exporter) => waitFor(() => e.runners.every((r) => r.state !== 'starting'), 5000, 'first refresh');
 
 describe('exporter (composed, real HTTP)', () => {
@@ -99,6 +114,36 @@ describe('exporter (composed, real HTTP)', () => {
     const devicesOf = (t: string) => t.slice(t.indexOf('# HELP signage_device_online'));
     expect(devicesOf(text)).toBe(devicesOf(plain));
     expect(text).toContain('# HELP signage_exporter_account_up');
+  });
+
+  it('serves the same device series plain and gzip, across a refresh and during an API outage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gsmjobs-exp-'));
+    dirs.push(dir);
+    const sim = makeSim({ devices: 2500 });
+    const { exporter } = build(sim, join(dir, 'cache.json'));
+    await exporter.start();
+    await ready(exporter);
+    const main = exporter.runners.find((r) => r.name === 'main')!;
+    const same = async () => {
+      const gz = await gzipScrape(exporter);
+      const plain = await scrape(exporter);
+      expect(gz.enc).toBe('gzip');
+      expect(devicesOf(gz.text)).toBe(devicesOf(plain.text));
+      expect(plain.text.match(/^signage_device_online\{platform_id="demo",account="main",/gm)).toHaveLength(2500);
+      return plain.text;
+    };
+    const online = (t: string) => Number(/^signage_device_online\{platform_id="demo",account="main",device_id="31234",name="[^"]*"\} (\S+)$/m.exec(t)?.[1]);
+    expect(online(await same())).toBe(1);
+    sim.state.set('31234', { connection_state: 'offline' });
+    await main.refresh();
+    const afterRefresh = await same();
+    expect(online(afterRefresh)).toBe(0);
+    sim.fail({ mode: 'http', status: 503, api: 'all', retry_after_s: 1, hold_ms: 0 });
+    await main.refresh();
+    expect(main.state).toBe('failing');
+    const duringOutage = await same();
+    expect(devicesOf(duringOutage)).toBe(devicesOf(afterRefresh));
+    expect(value(duringOutage, 'signage_exporter_account_up{platform_id="demo",account="main"}')).toBe(0);
   });
 
   it('keeps serving the cache through an API outage and across a restart during it', async () => {

@@ -1,20 +1,20 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../hub/common/clock.js';
-import { ApiError, type FetchFn, backoffMs, parseRetryAfter, requestJson } from '../../exporter/sources/http.js';
+import { ApiError, type FetchFn, type HttpInit, backoffMs, parseRetryAfter, requestJson } from '../../exporter/sources/http.js';
 import { TOKEN, fastRetry, httpDeps, memoryLog, recordingClock } from './helpers.js';
 
 const req = { method: 'POST' as const, url: 'http://api.test/public/v1/device/list', headers: { 'X-API-Token': TOKEN }, body: { id: [] } };
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
 /** A fetch that answers from a script, one entry per call. */
-function scripted(steps: Array<() => Response | Promise<Response>>): FetchFn & { calls: RequestInit[] } {
-  const calls: RequestInit[] = [];
-  const f = (async (_url: string, init: RequestInit) => {
+function scripted(steps: Array<() => Response | Promise<Response>>): FetchFn & { calls: HttpInit[] } {
+  const calls: HttpInit[] = [];
+  const f = (async (_url: string, init: HttpInit) => {
     calls.push(init);
     const step = steps[calls.length - 1];
     if (!step) throw new Error('unexpected call');
     return step();
-  }) as FetchFn & { calls: RequestInit[] };
+  }) as unknown as FetchFn & { calls: HttpInit[] };
   f.calls = calls;
   return f;
 }
