@@ -43,6 +43,7 @@ interface Def {
   options?: z.ZodType[];
   discriminator?: string;
   in?: z.ZodType;
+  out?: z.ZodType;
   left?: z.ZodType;
   right?: z.ZodType;
   getter?: () => z.ZodType;
@@ -63,8 +64,21 @@ export function findUnknownKeys(schema: z.ZodType, value: unknown, path = ''): U
     case 'readonly':
     case 'nonoptional':
       return def.innerType ? findUnknownKeys(def.innerType, value, path) : [];
-    case 'pipe':
+    case 'pipe': {
+      // z.preprocess(fn, schema): walk the schema with the value as fn makes it (e.g. a default
+      // discriminator added), so its keys are checked too.
+      const pre = def.in ? (defOf(def.in) as { type: string; transform?: (v: unknown, ctx: unknown) => unknown }) : undefined;
+      if (pre?.type === 'transform' && pre.transform && def.out) {
+        let v: unknown;
+        try {
+          v = pre.transform(value, { issues: [], addIssue: () => undefined });
+        } catch {
+          return [];
+        }
+        return findUnknownKeys(def.out, v, path);
+      }
       return def.in ? findUnknownKeys(def.in, value, path) : [];
+    }
     case 'lazy':
       return def.getter ? findUnknownKeys(def.getter(), value, path) : [];
     case 'intersection':
