@@ -73,6 +73,7 @@ export class Agent {
       journalBytes: () => this.journal.size,
       journal: () => this.journal.health(),
       mqttConnected: () => this.mqtt.connected,
+      mqttBroker: () => this.mqtt.broker,
       sim: () => this.modem?.driver.sim ?? { state: 'unknown' },
       smsDrops: () => this.modem?.driver.smsDrops,
     });
@@ -124,6 +125,7 @@ export class Agent {
       ok: this.ready && modem.state === 'up' && this.mqtt.connected && journal.writable,
       modem: modem.state,
       mqtt: this.mqtt.connected,
+      mqtt_broker: this.mqtt.broker,
       outbox_depth: this.outbox.depth,
       journal,
       sim: sim.state,
