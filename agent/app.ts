@@ -7,7 +7,7 @@ import { type Clock, systemClock } from '../hub/common/clock.js';
 import { type Logger, createLogger } from '../hub/common/log.js';
 import { createRegistry } from '../hub/common/metrics.js';
 import type { Registry } from 'prom-client';
-import { type AgentConfig, secretsOf } from './config.js';
+import { type AgentConfig, secretsOf, shownBrokers } from './config.js';
 import { HttpServer } from './http/server.js';
 import { type AgentMetrics, createAgentMetrics } from './metrics.js';
 import { type ModemStack, createModemStack, defaultBinding } from './modem/stack.js';
@@ -254,7 +254,7 @@ export class Agent {
     }, JOURNAL_PROBE_MS);
     this.ready = true;
     this.mqtt.publishStatus(this.status());
-    this.log.info('agent ready', { version: AGENT_VERSION, http_port: this.http.port, port: this.config.modem.port, outbox_depth: this.outbox.depth });
+    this.log.info('agent ready', { version: AGENT_VERSION, http_port: this.http.port, port: this.config.modem.port, brokers: shownBrokers(this.config), outbox_depth: this.outbox.depth });
   }
 
   async stop(): Promise<void> {

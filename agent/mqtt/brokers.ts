@@ -38,11 +38,11 @@ export function parseBroker(url: string): Broker {
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`not a URL: ${withoutCredentials(url)}`);
+    throw new Error(`not a URL / не адрес: ${withoutCredentials(url)}`);
   }
   const protocol = u.protocol.replace(/:$/, '');
   const host = u.hostname.replace(/^\[|\]$/g, '');
-  if (!host) throw new Error(`no host in ${withoutCredentials(url)}`);
+  if (!host) throw new Error(`no host in ${withoutCredentials(url)} / в адресе нет хоста`);
   const port = u.port ? Number(u.port) : (DEFAULT_PORTS[protocol] ?? 1883);
   return { url, shown: withoutCredentials(url), protocol, host, port };
 }
@@ -50,12 +50,12 @@ export function parseBroker(url: string): Broker {
 /** Problems of a configured broker list (empty when valid); each names the entry. */
 export function brokerListProblems(urls: readonly string[]): string[] {
   const problems: string[] = [];
-  if (urls.length < 1 || urls.length > MAX_BROKERS) problems.push(`give 1 to ${MAX_BROKERS} broker URLs (got ${urls.length})`);
+  if (urls.length < 1 || urls.length > MAX_BROKERS) problems.push(`give 1 to ${MAX_BROKERS} broker URLs (got ${urls.length}) / укажите от 1 до ${MAX_BROKERS} адресов брокеров (указано ${urls.length})`);
   const schemes = new Set<string>();
   const seen = new Set<string>();
   urls.forEach((url, i) => {
     if (!/^mqtts?:\/\//.test(url)) {
-      problems.push(`[${i}] must start with mqtt:// or mqtts:// (a list takes no ws://, tcp:// or ssl://)`);
+      problems.push(`[${i}] must start with mqtt:// or mqtts:// (a list takes no ws://, tcp:// or ssl://) / адрес в списке должен начинаться с mqtt:// или mqtts://`);
       return;
     }
     let b: Broker;
@@ -66,14 +66,14 @@ export function brokerListProblems(urls: readonly string[]): string[] {
       return;
     }
     const u = new URL(url);
-    if (u.username || u.password) problems.push(`[${i}] has credentials in the URL: put them in mqtt.username / mqtt.password (the same on every broker)`);
-    if (u.pathname.length > 1 || u.search) problems.push(`[${i}] takes no path or query`);
+    if (u.username || u.password) problems.push(`[${i}] has credentials in the URL: put them in mqtt.username and mqtt.password (the same on every broker) / уберите логин и пароль из адреса: укажите их в mqtt.username и mqtt.password (одни для всех брокеров)`);
+    if (u.pathname.length > 1 || u.search) problems.push(`[${i}] takes no path or query / адрес брокера без пути и параметров`);
     schemes.add(b.protocol);
     const key = `${b.protocol}://${b.host}:${b.port}`;
-    if (seen.has(key)) problems.push(`[${i}] ${b.shown} is listed twice`);
+    if (seen.has(key)) problems.push(`[${i}] ${b.shown} is listed twice / брокер указан дважды`);
     seen.add(key);
   });
-  if (schemes.size > 1) problems.push('all brokers of a list must use one scheme (all mqtt:// or all mqtts://), so the TLS options fit each');
+  if (schemes.size > 1) problems.push('all brokers of a list must use one scheme (all mqtt:// or all mqtts://), so the TLS options fit each / все брокеры списка должны быть с одной схемой (все mqtt:// или все mqtts://), чтобы настройки TLS подходили каждому');
   return problems;
 }
 
