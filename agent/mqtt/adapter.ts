@@ -51,6 +51,7 @@ export class MqttAdapter {
   private readonly inFlight = new Set<string>();
   private lastStatus: AgentStatus | undefined;
   private readonly rotation: BrokerRotation;
+  private stayOnce = false;
   connected = false;
 
   constructor(private readonly d: MqttAdapterDeps) {
@@ -103,6 +104,12 @@ export class MqttAdapter {
     if (this.rotation.brokers.length > 1) {
       // Emitted just before MQTT.js builds the next connection from client.options.
       client.on('reconnect', () => {
+        // The agent dropped the connection itself (a job it could not store): the job waits at
+        // this broker, so try it again rather than move on.
+        if (this.stayOnce) {
+          this.stayOnce = false;
+          return;
+        }
         const b = this.rotation.next();
         aimOptions(client.options, b);
         this.d.log.info('mqtt trying the next broker', { broker: b.shown });
@@ -154,6 +161,7 @@ export class MqttAdapter {
         // Not on disk: no PUBACK; drop the connection so the broker delivers it again.
         this.d.log.error('could not store a job; not acknowledging it', { err: (err as Error).message, execution_id: decoded.value.execution_id });
         done(err as Error);
+        this.stayOnce = true;
         this.client?.stream?.destroy();
       },
     );

@@ -12,6 +12,7 @@ import { BrokerRotation, aimOptions, brokerListProblems, parseBroker, withoutCre
 import { MqttAdapter } from '../../agent/mqtt/adapter.js';
 import { ConfigError } from '../../hub/common/config.js';
 import { silentLogger } from '../../hub/common/log.js';
+import { examples, siteTopic } from '../../hub/common/contract/index.js';
 
 const ENV = { GSMJOBS_AGENT_PLATFORM_ID: 'p1', GSMJOBS_AGENT_SITE_ID: 's1' };
 const issuesOf = (url: string) => {
@@ -91,12 +92,12 @@ class FakeClient extends EventEmitter {
 
 describe('MqttAdapter with several brokers', () => {
   const config = (url: string | string[]) => agentConfigSchema.parse({ platform_id: 'p1', site_id: 's1', mqtt: { url, password: 'pw' } });
-  const adapter = (url: string | string[], seen: string[]) => {
+  const adapter = (url: string | string[], seen: string[], onJob = async () => {}) => {
     let client: FakeClient | undefined;
     const a = new MqttAdapter({
       config: config(url),
       log: silentLogger,
-      onJob: async () => {},
+      onJob,
       onMalformed: () => {},
       onUpdateAcked: () => {},
       pendingUpdates: () => [],
@@ -131,5 +132,17 @@ describe('MqttAdapter with several brokers', () => {
     client().emit('reconnect');
     expect(client().options.port).toBe(1001);
     expect(a.broker).toBe('mqtt://127.0.0.1:1001');
+  });
+
+  it('stays on the broker once after dropping the connection over a job it could not store', async () => {
+    const { client } = adapter(['mqtt://127.0.0.1:1001', 'mqtt://127.0.0.1:1002'], [], () => Promise.reject(new Error('ENOSPC')));
+    const c = client() as FakeClient & { handleMessage: (p: unknown, done: (err?: Error) => void) => void };
+    const job = { ...examples.exampleJob, platform_id: 'p1', site_id: 's1' };
+    const acked = await new Promise<Error | undefined>((resolve) => c.handleMessage({ topic: siteTopic({ platform_id: 'p1', site_id: 's1' }, 'job'), payload: Buffer.from(JSON.stringify(job)) }, resolve));
+    expect(acked?.message).toBe('ENOSPC');
+    c.emit('reconnect');
+    expect(c.options.port).toBe(1001);
+    c.emit('reconnect');
+    expect(c.options.port).toBe(1002);
   });
 });
