@@ -48,8 +48,8 @@ export const agentConfigSchema = z.object({
         .union([
           z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://'),
           z.array(z.string()).superRefine((urls, ctx) => {
-              for (const message of brokerListProblems(urls)) ctx.addIssue({ code: 'custom', message });
-            }),
+            for (const message of brokerListProblems(urls)) ctx.addIssue({ code: 'custom', message });
+          }),
         ])
         .default('mqtt://127.0.0.1:1883'),
       /** Defaults to site/<platform_id>/<site_id>, the contract's username for a site. */
