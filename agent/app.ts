@@ -7,7 +7,7 @@ import { type Clock, systemClock } from '#common/clock.js';
 import { type Logger, createLogger } from '#common/log.js';
 import { createRegistry } from '#common/metrics.js';
 import type { Registry } from 'prom-client';
-import { type AgentConfig, secretsOf } from './config.js';
+import { type AgentConfig, secretsOf, shownBrokers } from './config.js';
 import { HttpServer } from './http/server.js';
 import { type AgentMetrics, createAgentMetrics } from './metrics.js';
 import { type ModemStack, createModemStack, defaultBinding } from './modem/stack.js';
@@ -73,6 +73,7 @@ export class Agent {
       journalBytes: () => this.journal.size,
       journal: () => this.journal.health(),
       mqttConnected: () => this.mqtt.connected,
+      mqttBroker: () => this.mqtt.broker,
       sim: () => this.modem?.driver.sim ?? { state: 'unknown' },
       smsDrops: () => this.modem?.driver.smsDrops,
     });
@@ -124,6 +125,7 @@ export class Agent {
       ok: this.ready && modem.state === 'up' && this.mqtt.connected && journal.writable,
       modem: modem.state,
       mqtt: this.mqtt.connected,
+      mqtt_broker: this.mqtt.broker,
       outbox_depth: this.outbox.depth,
       journal,
       sim: sim.state,
@@ -252,7 +254,7 @@ export class Agent {
     }, JOURNAL_PROBE_MS);
     this.ready = true;
     this.mqtt.publishStatus(this.status());
-    this.log.info('agent ready', { version: AGENT_VERSION, http_port: this.http.port, port: this.config.modem.port, outbox_depth: this.outbox.depth });
+    this.log.info('agent ready', { version: AGENT_VERSION, http_port: this.http.port, port: this.config.modem.port, brokers: shownBrokers(this.config), outbox_depth: this.outbox.depth });
   }
 
   async stop(): Promise<void> {

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { platformId, siteId } from '#common/contract/index.js';
 import { loadStrictConfig } from '#common/config-strict.js';
+import { brokerListProblems, brokerUrls, withoutCredentials } from './mqtt/brokers.js';
 
 export const ENV_PREFIX = 'GSMJOBS_AGENT';
 
@@ -39,7 +40,18 @@ export const agentConfigSchema = z.object({
     .prefault({}),
   mqtt: z
     .object({
-      url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://').default('mqtt://127.0.0.1:1883'),
+      /**
+       * One broker URL, or a list of 1-8 mqtt:// or mqtts:// URLs of one scheme without
+       * credentials: the agent starts with the first and moves to the next on each reconnect.
+       */
+      url: z
+        .union([
+          z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://'),
+          z.array(z.string()).superRefine((urls, ctx) => {
+            for (const message of brokerListProblems(urls)) ctx.addIssue({ code: 'custom', message });
+          }),
+        ])
+        .default('mqtt://127.0.0.1:1883'),
       /** Defaults to site/<platform_id>/<site_id>, the contract's username for a site. */
       username: z.string().optional(),
       password: z.string().optional(),
@@ -107,11 +119,18 @@ export function maskedConfig(c: AgentConfig): AgentConfig {
   const copy = structuredClone(c);
   if (copy.modem.pin) copy.modem.pin = '***';
   if (copy.mqtt.password) copy.mqtt.password = '***';
-  copy.mqtt.url = copy.mqtt.url.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
+  const mask = (u: string) => u.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
+  copy.mqtt.url = typeof copy.mqtt.url === 'string' ? mask(copy.mqtt.url) : copy.mqtt.url.map(mask);
   return copy;
 }
 
-/** Secrets to mask in every log line. */
+/** Secrets to mask in every log line (a password given inside a broker URL included). */
 export function secretsOf(c: AgentConfig): string[] {
-  return [c.modem.pin, c.mqtt.password].filter((s): s is string => Boolean(s));
+  const inUrls = brokerUrls(c.mqtt.url).map((u) => /\/\/[^/@:]*:([^/@]+)@/.exec(u)?.[1]);
+  return [c.modem.pin, c.mqtt.password, ...inUrls].filter((s): s is string => Boolean(s));
+}
+
+/** The configured brokers as shown in logs, metrics and `agent config check`: no credentials. */
+export function shownBrokers(c: AgentConfig): string[] {
+  return brokerUrls(c.mqtt.url).map(withoutCredentials);
 }

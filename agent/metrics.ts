@@ -11,6 +11,8 @@ export interface MetricSources {
   journalBytes(): number;
   journal?(): { writable: boolean; writeErrors: number; skipped: number };
   mqttConnected(): boolean;
+  /** The broker connected to or being tried, without credentials (issue 20: several brokers). */
+  mqttBroker?(): string;
   /** The SIM as last seen (state, PIN tries left). */
   sim?(): SimInfo;
   /** Inbound SMS parts that did not reassemble normally, by reason (issue 18); undefined before the modem exists. */
@@ -139,6 +141,17 @@ export function createAgentMetrics(registry: Registry, src: MetricSources) {
     registers: [registry],
     collect() {
       this.set(src.mqttConnected() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${p}mqtt_broker_info`,
+    help: 'The MQTT broker in use (url without credentials): 1 while connected to it, 0 while trying it',
+    labelNames: ['url'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const url = src.mqttBroker?.();
+      if (url) this.set({ url }, src.mqttConnected() ? 1 : 0);
     },
   });
   return {

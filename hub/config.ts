@@ -58,6 +58,11 @@ const postgresStore = z.object({
 export const hubConfigSchema = z.object({
   /** Log level; unset: the LOG_LEVEL environment variable, else info. SIGHUP reloads it. */
   log: z.object({ level: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).optional() }).default({}),
+  /** This hub's name among hubs sharing a store (leadership holder, MQTT client id `gsmjobs-hub-<hub_id>`); default `<hostname>-<http port>`. */
+  hub_id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, ".", "_" and "-" only, at most 63 characters, starting with a letter or digit')
+    .optional(),
   http: z
     .object({
       host: z.string().default('127.0.0.1'),

@@ -45,6 +45,9 @@ import { metricOutcome, recordOf } from './remediation/aggregates.js';
 import { openIncident } from './remediation/correlation.js';
 import type { RemediationSettings } from './model/remediation.js';
 import type { Execution } from './model/execution.js';
+import { LeaderRole } from './leader/role.js';
+import { hubClientId, hubIdOf } from './leader/identity.js';
+import { leaderOnly } from './leader/api-guard.js';
 
 export interface HubOptions {
   clock?: Clock;
@@ -67,6 +70,8 @@ export class Hub {
   private readonly stores: HubStores;
   /** PostgreSQL mode: unreachable at start, retrying (/healthz 503); null once loaded. */
   private storeFailure: { count: number; error: string | null } | null = null;
+  /** Every hub bids for the lease; the leader alone runs the poller, re-sends, playbooks, webhooks (hub/leader/). */
+  readonly leadership: LeaderRole;
   readonly registry = createRegistry({ defaultMetrics: true, prefix: 'gsmjobs_hub_' });
   readonly prometheus: PrometheusClient;
   readonly devices: DeviceDirectory;
@@ -103,6 +108,7 @@ export class Hub {
     const now = () => this.clock.now();
     this.stores = buildStores(config, this.log);
     ({ store: this.store, port: this.port, leader: this.leader, workingSet: this.workingSet } = this.stores);
+    const hubId = hubIdOf(config);
     const catalogs = loadCatalogs();
     // prom-client's gauges named *_total fail `promtool check metrics`; drop them.
     for (const m of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(`gsmjobs_hub_${m}`);
@@ -111,6 +117,7 @@ export class Hub {
       mqttUp: () => this.mqttUp,
       sitesOnline: () => new Map(this.leader.platforms().map((p) => [p.id, this.sites.countOnline(p.id)])),
       prometheusUp: () => this.prometheusOk(),
+      leadership: () => this.leadership.state,
       incidentsOpen: () => new Map(this.leader.platforms().map((p) => [p.id, openIncident(this.leader.correlation, p.id) ? 1 : 0])),
       smsQueued: () =>
         this.leader.platforms().flatMap((p) => {
@@ -143,7 +150,7 @@ export class Hub {
       url: config.mqtt.mode === 'external' ? config.mqtt.url : () => this.broker?.url ?? '',
       username: config.mqtt.mode === 'external' ? config.mqtt.username : usernames.hub,
       password: hubPassword,
-      clientId: 'gsmjobs-hub',
+      clientId: hubClientId(hubId),
       log: this.log.child('mqtt'),
       onHandlerError: (kind) => this.metrics.handlerErrors.inc({ kind }),
       onUpChange: (up) => {
@@ -169,7 +176,7 @@ export class Hub {
       onMessageState: (p, state) => this.metrics.executions.inc({ platform_id: p, state }),
     });
     this.dispatcher = new Dispatcher({
-      store: this.store,
+      store: this.leader,
       sink: this.engine,
       onRejected,
       clock: this.clock,
@@ -205,7 +212,7 @@ export class Hub {
       log: this.log.child('sites'),
       now,
       onOnline: async (ref) => {
-        await this.dispatcher.resendPending(ref.platform_id, ref.site_id, true);
+        if (this.leadership.leading) await this.dispatcher.resendPending(ref.platform_id, ref.site_id, true);
       },
       onRejected,
     });
@@ -246,6 +253,7 @@ export class Hub {
       onError: (err) => {
         // Stopped: the cycle was cut short by stop(), the normal end of a run, not a failure.
         if (!this.pollTask.started) return this.log.info('cycle interrupted by stop', { reason: (err as Error).message });
+        if (this.leadership.staleEpoch(err)) return;
         this.cycleFailures = { count: this.cycleFailures.count + 1, error: (err as Error).message };
         this.metrics.cycleFailures.inc();
         this.log.error('cycle failed', { error: (err as Error).message, in_a_row: this.cycleFailures.count });
@@ -263,8 +271,10 @@ export class Hub {
           maxInboundPerPlatform: 1000,
         });
       },
-      onError: (err) => this.log.error('housekeeping failed', { error: (err as Error).message }),
+      onError: (err) => void (this.leadership.staleEpoch(err) || this.log.error('housekeeping failed', { error: (err as Error).message })),
     });
+    // Several hubs: only the leader triggers, cancels and releases (one hub on lowdb always may).
+    const apiRemediation = leaderOnly(this.remediation, ['fire', 'cancel', 'release'], () => !this.workingSet || this.leadership.leading);
     const deps: ApiDeps = {
       port: this.port,
       catalogs,
@@ -272,13 +282,13 @@ export class Hub {
       now,
       query: this.prometheus.query,
       devices: this.devices,
-      firer: this.remediation,
-      remediation: this.remediation,
+      firer: apiRemediation,
+      remediation: apiRemediation,
       remediationConfig: config.remediation,
       lastValues: (id) => this.poller.lastValues.get(id),
       lastCycle: () => this.poller.lastReport,
       site: (p, s) => this.sites.get(p, s),
-      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.storeFailure ?? this.cycleFailures },
+      health: { mqttUp: () => this.mqttUp, prometheusOk: () => this.prometheusOk(), cycleFailures: () => this.storeFailure ?? (this.leadership.leading ? this.cycleFailures : { count: 0, error: null }), leadership: () => this.leadership.state },
       registry: this.registry,
       // A job created, changed, enabled or deleted is evaluated within a second, not at the next
       // poll (up to poll_interval_s later), once per poll interval; a deleted job's last values
@@ -297,6 +307,8 @@ export class Hub {
         await this.sites.forget({ platform_id, site_id }).catch((err: Error) => this.log.warn('retained site messages not cleared', { platform_id, site_id, error: err.message }));
       },
     };
+    const { engine, remediation, webhooks, pollTask, housekeeping, mqtt, metrics, workingSet } = this;
+    this.leadership = new LeaderRole({ hubId, log: this.log.child('leader'), now, engine, remediation, webhooks, pollTask, housekeeping, mqtt, workingSet, metrics });
     this.app = createApp(deps);
     options.extend?.(this.app, deps);
   }
@@ -339,17 +351,10 @@ export class Hub {
     }
     await this.broker?.start();
     await this.mqtt.start(signal);
-    this.engine.start();
-    this.webhooks.start();
-    const resumed = await this.engine.restart();
-    if (resumed) this.log.info('playbooks resumed', { executions: resumed });
-    // Recorded but never started (a crash right after the firing was stored): start them now.
-    const armed = await this.remediation.resumeArmed();
-    if (armed) this.log.info('recorded executions started', { executions: armed });
+    // lowdb: this hub wins at once (in-process lease); PostgreSQL: it may follow and bid every 2 s.
+    await this.leadership.start(this.port);
     if (!this.server) await this.serveHttp();
-    this.pollTask.start();
-    this.housekeeping.start();
-    this.log.info('hub started', { http: `http://${this.config.http.host}:${this.httpPort}`, mqtt: this.broker ? this.broker.url : 'external' });
+    this.log.info('hub started', { http: `http://${this.config.http.host}:${this.httpPort}`, mqtt: this.broker ? this.broker.url : 'external', hub_id: this.leadership.hubId, leader: this.leadership.leading });
   }
 
   private async serveHttp(): Promise<void> {
@@ -365,6 +370,7 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    await this.leadership.stop();
     await this.pollTask.stop();
     await this.housekeeping.stop();
     const server = this.server;

@@ -1,5 +1,5 @@
 // The hub's own metrics on its own registry: cycle duration, Prometheus queries, jobs by state,
-// executions by state, MQTT up, degraded cycles, handler errors, refused MQTT payloads. Point-in-time values are read
+// executions by state, MQTT up, degraded cycles, handler errors, refused MQTT payloads, leadership (leader, epoch, stale-epoch refusals). Point-in-time values are read
 // at scrape time in collect().
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { JobState } from './model/job.js';
@@ -14,6 +14,8 @@ export interface HubMetricSources {
   incidentsOpen(): Map<string, number>;
   /** Queued SMS per platform and site. */
   smsQueued(): Array<{ platform_id: string; site_id: string; n: number }>;
+  /** This hub's leadership (hub/leader/elector.ts); absent: one hub that always leads. */
+  leadership?(): { leader: boolean; epoch: number };
 }
 
 export function createHubMetrics(registry: Registry, sources: HubMetricSources) {
@@ -133,6 +135,33 @@ export function createHubMetrics(registry: Registry, sources: HubMetricSources) 
       for (const q of sources.smsQueued()) this.set({ platform_id: q.platform_id, site_id: q.site_id }, q.n);
     },
   });
-  return { cycleDuration, queries, degraded, cycleFailures, fired, executions, handlerErrors, mqttRejected, remediations, ttr, webhookDeliveries };
+  new Gauge({
+    name: 'gsmjobs_hub_leader',
+    help: '1 while this hub leads (runs the poller, re-sends, playbooks and webhooks), 0 while it follows.',
+    registers: [registry],
+    collect() {
+      this.set(sources.leadership ? (sources.leadership().leader ? 1 : 0) : 1);
+    },
+  });
+  new Gauge({
+    name: 'gsmjobs_hub_leadership_epoch',
+    help: 'The fencing epoch: of this hub\'s lease while it leads, the last one seen in the store while it follows.',
+    registers: [registry],
+    collect() {
+      this.set(sources.leadership?.().epoch ?? 0);
+    },
+  });
+  const leadershipChanges = new Counter({
+    name: 'gsmjobs_hub_leadership_changes_total',
+    help: 'Times this hub started (to=leader) or stopped (to=follower) leading.',
+    labelNames: ['to'],
+    registers: [registry],
+  });
+  const staleEpochRefusals = new Counter({
+    name: 'gsmjobs_hub_stale_epoch_refusals_total',
+    help: 'Writes of this hub refused by the store because another hub leads now (fencing).',
+    registers: [registry],
+  });
+  return { leadershipChanges, staleEpochRefusals, cycleDuration, queries, degraded, cycleFailures, fired, executions, handlerErrors, mqttRejected, remediations, ttr, webhookDeliveries };
 }
 export type HubMetrics = ReturnType<typeof createHubMetrics>;

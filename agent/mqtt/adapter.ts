@@ -3,6 +3,10 @@
 // status with last will `offline`. A job is acknowledged (PUBACK) only after the outbox has it
 // on disk: mqtt.js sends the PUBACK when handleMessage's callback runs. A malformed payload is
 // logged, counted and acknowledged (dropped) so it never blocks the session.
+// Several brokers (issue 20 step 4): one MqttClient for the whole life of the agent (its
+// in-flight QoS 1 messages and client id survive a move); before each reconnect the client's
+// options are pointed at the next broker of the list, so losing one moves to the next within
+// reconnect_s. (MQTT.js's own `servers` option keeps the first host's TLS server name.)
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
@@ -23,6 +27,7 @@ import {
 } from '#common/contract/index.js';
 import type { Logger } from '#common/log.js';
 import type { AgentConfig } from '../config.js';
+import { type Broker, BrokerRotation, aimOptions, brokerUrls } from './brokers.js';
 
 /** Enough of a job to answer it even when the rest is invalid. */
 const jobIds = z.object({ execution_id: opaqueId, job_id: opaqueId, attempt: z.number().int().min(1).catch(1) });
@@ -45,9 +50,18 @@ export class MqttAdapter {
   private client: MqttClient | undefined;
   private readonly inFlight = new Set<string>();
   private lastStatus: AgentStatus | undefined;
+  private readonly rotation: BrokerRotation;
+  private stayOnce = false;
   connected = false;
 
-  constructor(private readonly d: MqttAdapterDeps) {}
+  constructor(private readonly d: MqttAdapterDeps) {
+    this.rotation = new BrokerRotation(brokerUrls(d.config.mqtt.url));
+  }
+
+  /** The broker connected to, or being tried while disconnected (URL without credentials). */
+  get broker(): string {
+    return this.rotation.current.shown;
+  }
 
   private get ref() {
     return { platform_id: this.d.config.platform_id, site_id: this.d.config.site_id };
@@ -84,12 +98,27 @@ export class MqttAdapter {
 
   start(): void {
     const connect = this.d.connect ?? mqtt.connect;
-    const client = connect(this.d.config.mqtt.url, this.clientOptions());
+    const first: Broker = this.rotation.current;
+    const client = connect(first.url, this.clientOptions());
     this.client = client;
+    if (this.rotation.brokers.length > 1) {
+      // Emitted just before MQTT.js builds the next connection from client.options.
+      client.on('reconnect', () => {
+        // The agent dropped the connection itself (a job it could not store): the job waits at
+        // this broker, so try it again rather than move on.
+        if (this.stayOnce) {
+          this.stayOnce = false;
+          return;
+        }
+        const b = this.rotation.next();
+        aimOptions(client.options, b);
+        this.d.log.info('mqtt trying the next broker', { broker: b.shown });
+      });
+    }
     client.handleMessage = (packet, done) => this.onPublish(packet, done);
     client.on('connect', (ack) => {
       this.connected = true;
-      this.d.log.info('mqtt connected', { session_present: ack.sessionPresent });
+      this.d.log.info('mqtt connected', { broker: this.broker, session_present: ack.sessionPresent });
       this.d.onConnection?.(true);
       client.subscribe(siteTopic(this.ref, 'job'), { qos: 1 }, (err) => {
         if (err) this.d.log.error('mqtt subscribe failed', { err: err.message });
@@ -100,11 +129,11 @@ export class MqttAdapter {
     client.on('close', () => {
       if (this.connected) {
         this.connected = false;
-        this.d.log.warn('mqtt disconnected');
+        this.d.log.warn('mqtt disconnected', { broker: this.broker });
         this.d.onConnection?.(false);
       }
     });
-    client.on('error', (err) => this.d.log.warn('mqtt error', { err: err.message }));
+    client.on('error', (err) => this.d.log.warn('mqtt error', { broker: this.broker, err: err.message }));
   }
 
   private onPublish(packet: IPublishPacket, done: (err?: Error) => void): void {
@@ -132,6 +161,7 @@ export class MqttAdapter {
         // Not on disk: no PUBACK; drop the connection so the broker delivers it again.
         this.d.log.error('could not store a job; not acknowledging it', { err: (err as Error).message, execution_id: decoded.value.execution_id });
         done(err as Error);
+        this.stayOnce = true;
         this.client?.stream?.destroy();
       },
     );

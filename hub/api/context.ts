@@ -28,7 +28,13 @@ export interface ApiDeps {
   lastCycle: () => CycleReport | null;
   site: (platformId: string, siteId: string) => SiteLive | undefined;
   /** `cycleFailures`: poll cycles failed in a row and the last error (/healthz fails from FAILING_CYCLES). */
-  health: { mqttUp(): boolean; prometheusOk(): boolean; cycleFailures?(): { count: number; error: string | null } };
+  health: {
+    mqttUp(): boolean;
+    prometheusOk(): boolean;
+    cycleFailures?(): { count: number; error: string | null };
+    /** This hub's leadership and whether the store answers (hub/leader/elector.ts); absent: one hub that always leads. */
+    leadership?(): { leader: boolean; epoch: number; holder: string; storeUp: boolean; storeError: string | null };
+  };
   registry: Registry;
   /** Called after a job is created, changed or deleted (e.g. nothing, or schedule a cycle). */
   onJobsChanged?: (job: Job) => void;

@@ -1,7 +1,11 @@
-// /healthz (the process answers and its poll cycles run), /readyz (Prometheus and MQTT
-// reachable), /metrics. A cycle that throws (not a degraded one: Prometheus down is /readyz's
-// business) is a fault of the hub itself; from FAILING_CYCLES in a row /healthz answers 503, so a
-// supervisor or a probe sees a hub that serves HTTP but evaluates nothing (issue 15).
+// /healthz (the process answers and, on the leader, its poll cycles run), /readyz (what this
+// hub needs to do its part is reachable, and who leads), /metrics. A cycle that throws (not a
+// degraded one: Prometheus down is /readyz's business) is a fault of the hub itself; from
+// FAILING_CYCLES in a row /healthz answers 503, so a supervisor or a probe sees a hub that
+// serves HTTP but evaluates nothing (issue 15). A follower (another hub leads, issue 20) runs no
+// cycles: it is ready when MQTT and the store answer; the leader also needs Prometheus. The store
+// unreachable makes /readyz 503 (`degraded: ["store"]`) but not /healthz: restarting the hub
+// does not bring a database back.
 import { Hono } from 'hono';
 import { renderMetrics } from '../common/metrics.js';
 import type { ApiDeps, HubEnv } from './context.js';
@@ -17,15 +21,25 @@ export function healthApi(deps: ApiDeps): Hono<HubEnv> {
     return c.json({ status: 'ok' });
   });
   app.get('/readyz', (c) => {
+    const lead = deps.health.leadership?.() ?? null;
+    const leader = lead?.leader ?? true;
     const prometheus = deps.health.prometheusOk();
     const mqtt = deps.health.mqttUp();
+    const store = lead?.storeUp ?? true;
     const cycle = deps.lastCycle();
-    const ready = prometheus && mqtt;
+    const degraded = [...(leader && !prometheus ? ['prometheus'] : []), ...(mqtt ? [] : ['mqtt']), ...(store ? [] : ['store'])];
+    const ready = degraded.length === 0;
     return c.json(
       {
         status: ready ? 'ready' : 'degraded',
-        prometheus: prometheus ? 'up' : 'down',
+        degraded,
+        // A follower does not poll: Prometheus is the leader's business.
+        prometheus: leader ? (prometheus ? 'up' : 'down') : 'not_polled',
         mqtt: mqtt ? 'up' : 'down',
+        store: store ? 'up' : 'down',
+        leader,
+        epoch: lead?.epoch ?? null,
+        holder: lead?.holder ?? null,
         // Per-platform probe results of the last cycle (cached: a request never waits on Prometheus).
         platforms: cycle ? countPlatforms(cycle.platforms) : null,
         last_cycle: cycle ? { at: new Date(cycle.at).toISOString(), duration_ms: Math.round(cycle.durationMs), degraded: cycle.degraded, evaluated: cycle.evaluated, skipped: cycle.skipped } : null,
