@@ -1,0 +1,92 @@
+// The hub's API on PostgreSQL (issue 20 targets): 100,000 jobs over 20,000 devices stored, the
+// hub (store on a throwaway PostgreSQL 15, the leader's working set loaded) answering over HTTP
+// on loopback. Figures: `POST /jobs`, `PUT /jobs/:id` (with If-Match) and a page of the jobs list
+// (filters: site, free text, state) p50/p99 over real HTTP requests; targets p99 < 20 ms.
+// BENCH_HUB_API_PG_JOBS=20000 for a smaller run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../hub/common/log.js';
+import { hubConfigSchema } from '../../hub/config.js';
+import { Hub } from '../../hub/hub.js';
+import { hashPassword, hashToken } from '../../hub/mqtt/passwords.js';
+import { PgStore } from '../../hub/store/pg/adapter.js';
+import { scopeOf } from '../../hub/store/port.js';
+import { startPostgres } from '../support/postgres.js';
+import type { Bench, BenchResult } from './harness.js';
+import { benchJob, percentile } from './store-jobs.js';
+
+const JOBS = Number(process.env.BENCH_HUB_API_PG_JOBS ?? 100_000);
+const SAMPLES = 400;
+const ADMIN = 'bench-admin-token-0123456789abcdefgh';
+const TOKEN = 'bench-platform-token-abcdefghijklmnop';
+
+const input = (i: number, name?: string) => ({
+  ...(name ? { name } : {}),
+  device: { key_type: 'device_id', key: String(10000 + (i % 20_000)), name: `Player_${i % 20_000}` },
+  conditions: [{ metric: 'signage_device_cpu_temp_celsius', op: '>', value: 80 + (i % 10) }],
+  for_s: 60,
+  steps: [{ type: 'send', site_id: `site${i % 40}`, control_device_id: `cd${i % 40}`, command: { kind: 'catalog', command_id: '12_0_minutes_1', params: { minutes: 1 } } }],
+});
+
+const summary = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
+
+const bench: Bench = async () => {
+  const results: BenchResult[] = [];
+  const cluster = await startPostgres({ settings: { shared_buffers: '256MB' } });
+  const url = await cluster.createDatabase('hubapi');
+  const dataDir = mkdtempSync(join(tmpdir(), 'gsmjobs-bench-hubapi-'));
+  let hub: Hub | null = null;
+  try {
+    const seed = await PgStore.open({ connectionString: url, max: 4 });
+    const at = new Date().toISOString();
+    const scope = scopeOf('ar');
+    await seed.platforms.put({ id: 'ar', name: 'AR', prometheus: { url: 'http://127.0.0.1:9', headers: {} }, tokens: [{ id: 't1', hash: hashToken(TOKEN), label: 'bench', created_at: at }], events_password: null, created_at: at });
+    const password = hashPassword('site-password-bench-1');
+    for (let s = 0; s < 40; s++) await seed.sites.put(scope, { id: `site${s}`, platform_id: 'ar', name: `Site ${s}`, mqtt_password: password, created_at: at });
+    for (let k = 0; k < 200; k++) {
+      await seed.controlDevices.put(scope, { id: `cd${k}`, platform_id: 'ar', name: `Socket ${k}`, phone: `+7916${String(1_000_000 + k).padStart(7, '0')}`, model: 'SIMPAL_D210', site_ids: [`site${k % 40}`], created_at: at, updated_at: at });
+    }
+    for (let i = 0; i < JOBS; i += 5000) await seed.jobs.putMany(scope, Array.from({ length: Math.min(5000, JOBS - i) }, (_, k) => benchJob('ar', i + k)));
+    await seed.pool.query('VACUUM ANALYZE');
+    await seed.close();
+
+    hub = new Hub(hubConfigSchema.parse({ http: { port: 0 }, data_dir: dataDir, admin_token: ADMIN, store: { kind: 'postgres', url }, mqtt: { mode: 'embedded', port: 0 }, poll_interval_s: 3600 }), { log: silentLogger });
+    await hub.start();
+    const base = `http://127.0.0.1:${hub.httpPort}`;
+    const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const t = performance.now();
+      const res = await fetch(`${base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const text = await res.text();
+      const ms = performance.now() - t;
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+      return { ms, json: JSON.parse(text) as { id?: string; version?: number }, etag: res.headers.get('etag') };
+    };
+    // Warm-up (connections, JIT), not counted.
+    for (let i = 0; i < 20; i++) await call('GET', `/jobs?limit=50&offset=${i * 50}`);
+
+    const created: Array<{ id: string; etag: string | null; i: number }> = [];
+    const post: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const r = await call('POST', '/jobs', input(i), { 'idempotency-key': `bench-${i}` });
+      post.push(r.ms);
+      created.push({ id: r.json.id as string, etag: r.etag, i });
+    }
+    const put: number[] = [];
+    for (const c of created) put.push((await call('PUT', `/jobs/${c.id}`, input(c.i, `renamed ${c.i}`), c.etag ? { 'if-match': c.etag } : {})).ms);
+    const lists = [`/jobs?limit=50&site_id=site7`, `/jobs?limit=50&q=player_1234`, `/jobs?limit=50&state=ok&offset=5000`, `/jobs?limit=50&enabled=true&offset=50000`];
+    const list: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) list.push((await call('GET', lists[i % lists.length] as string)).ms);
+
+    const target = { value: 20, better: 'lower' as const };
+    results.push({ name: `hub-api-pg: POST /jobs p99 (${JOBS} jobs stored, HTTP)`, value: Number(percentile(post, 99).toFixed(1)), unit: 'ms', target, notes: summary(post) });
+    results.push({ name: `hub-api-pg: PUT /jobs/:id with If-Match p99 (${JOBS} jobs)`, value: Number(percentile(put, 99).toFixed(1)), unit: 'ms', target, notes: summary(put) });
+    results.push({ name: `hub-api-pg: GET /jobs page of 50 with filters p99 (${JOBS} jobs)`, value: Number(percentile(list, 99).toFixed(1)), unit: 'ms', target, notes: summary(list) });
+  } finally {
+    await hub?.stop().catch(() => undefined);
+    await cluster.destroy();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return results;
+};
+export default bench;
