@@ -44,7 +44,7 @@ const platformView = obj({
 const siteView = obj({ id: str, platform_id: str, name: str, mqtt_username: str, created_at: time, version: int, online: bool, status: nul({ type: 'object' }), status_received_at: nul(time) });
 const jobView = ((): Schema => {
   const base = versioned(out(job)) as { properties: Record<string, Schema>; required: string[] };
-  const status = obj({ state: { enum: [...jobState.options, 'disabled'] }, since: nul(time), values: nul(map(nul(num))), last_fired_at: nul(time), last_execution: nul(obj({ id: str, state: str, created_at: time })) });
+  const status = obj({ state: { enum: [...jobState.options, 'disabled'] }, since: nul(time), values: nul(map(nul(num))), values_at: nul(time), last_fired_at: nul(time), last_execution: nul(obj({ id: str, state: str, created_at: time })) });
   return { ...base, properties: { ...base.properties, auto_names: obj({ ru: str, en: str }), status }, required: [...base.required, 'auto_names', 'status'] };
 })();
 const executionView = out(executionViewSchema);

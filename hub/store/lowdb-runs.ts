@@ -35,6 +35,14 @@ export class LowdbRuntime implements RuntimeRepo {
   async get(scope: Scope, jobId: string) {
     return this.c.store.job(jobId)?.platform_id === scope.platform_id ? this.c.store.jobRuntime(jobId) : undefined;
   }
+  async many(scope: Scope, jobIds: readonly string[]) {
+    const out = new Map<string, JobRuntime>();
+    for (const id of jobIds) {
+      const rt = await this.get(scope, id);
+      if (rt) out.set(id, rt);
+    }
+    return out;
+  }
   async all(scope: Scope) {
     const out = new Map<string, JobRuntime>();
     for (const j of this.c.store.jobs(scope.platform_id)) {
@@ -69,6 +77,14 @@ export class LowdbExecutions implements ExecutionsRepo {
   async get(scope: Scope, id: string) {
     const e = this.c.store.execution(id);
     return e && e.platform_id === scope.platform_id ? withVersion(e) : undefined;
+  }
+  async many(scope: Scope, ids: readonly string[]) {
+    const out = new Map<string, Stored<Execution>>();
+    for (const id of ids) {
+      const e = await this.get(scope, id);
+      if (e) out.set(id, e);
+    }
+    return out;
   }
   async list(scope: Scope, q: ExecutionQuery): Promise<Page<Stored<Execution>>> {
     const hits = this.mine(scope)

@@ -142,6 +142,8 @@ export interface JobsRepo {
 /** Each job's evaluation state: written by the leader's poller, once per cycle at most. */
 export interface RuntimeRepo {
   get(scope: Scope, jobId: string): Promise<JobRuntime | undefined>;
+  /** Runtimes of the named jobs of the platform (one query: a page of the jobs list). */
+  many(scope: Scope, jobIds: readonly string[]): Promise<Map<string, JobRuntime>>;
   all(scope: Scope): Promise<Map<string, JobRuntime>>;
   /** Runtimes of jobs of the platform (unknown jobs are ignored). Fenced. */
   putMany(scope: Scope, runtimes: ReadonlyMap<string, JobRuntime>): Promise<void>;
@@ -170,6 +172,8 @@ export interface RetentionPolicy {
 
 export interface ExecutionsRepo {
   get(scope: Scope, id: string): Promise<Stored<Execution> | undefined>;
+  /** The named executions of the platform that exist (one query). */
+  many(scope: Scope, ids: readonly string[]): Promise<Map<string, Stored<Execution>>>;
   list(scope: Scope, query: ExecutionQuery): Promise<Page<Stored<Execution>>>;
   /** Executions whose playbook is not done (restart, each engine tick). */
   active(scope: Scope): Promise<Array<Stored<Execution>>>;

@@ -37,6 +37,24 @@ export function runsContract(h: ContractHarness): void {
     );
 
     it(
+      'runtime.many and executions.many: the named records of the scope only, in one read',
+      withStore(async (s) => {
+        await s.jobs.putMany(A, [job('alpha', 'j1'), job('alpha', 'j2'), job('alpha', 'j3')]);
+        await s.executions.commitFiring(A, [execution('alpha', 'e1', { job: 'j1' })], new Map([['j1', runtime('firing', 5000, 'e1')], ['j2', runtime('pending', 4000)]]));
+        await s.executions.commitFiring(B, [execution('beta', 'eb')], new Map());
+        const rts = await s.runtime.many(A, ['j1', 'j2', 'j3', 'missing']);
+        expect(rts.get('j1')?.last_execution_id).toBe('e1');
+        expect(rts.get('j2')?.state).toBe('pending');
+        expect(rts.has('missing')).toBe(false);
+        const ex = await s.executions.many(A, ['e1', 'eb', 'nope']);
+        expect([...ex.keys()]).toEqual(['e1']);
+        expect(ex.get('e1')?.version).toBe(1);
+        expect((await s.executions.many(B, ['e1', 'eb'])).has('e1')).toBe(false);
+        expect((await s.runtime.many(A, [])).size).toBe(0);
+      }),
+    );
+
+    it(
       'executions: versions, active ones, list filters and pages (newest first), retention',
       withStore(async (s) => {
         const list: Execution[] = [];

@@ -73,6 +73,12 @@ export class PgExecutions implements ExecutionsRepo {
     return row ? stored<Execution>(row) : undefined;
   }
 
+  async many(scope: Scope, ids: readonly string[]): Promise<Map<string, Stored<Execution>>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.read<{ id: string; doc: unknown; version: number }>('SELECT id, doc, version FROM executions WHERE platform_id = $1 AND id = ANY($2::text[])', [scope.platform_id, [...ids]]);
+    return new Map(rows.map((r) => [r.id, stored<Execution>(r)]));
+  }
+
   async list(scope: Scope, q: ExecutionQuery): Promise<Page<Stored<Execution>>> {
     const params: unknown[] = [scope.platform_id];
     const where = ['platform_id = $1'];

@@ -141,6 +141,12 @@ export class PgRuntime implements RuntimeRepo {
     const row = (await this.db.read<{ doc: JobRuntime }>('SELECT doc FROM job_runtime WHERE platform_id = $1 AND job_id = $2', [scope.platform_id, jobId]))[0];
     return row?.doc;
   }
+  async many(scope: Scope, jobIds: readonly string[]): Promise<Map<string, JobRuntime>> {
+    if (jobIds.length === 0) return new Map();
+    const rows = await this.db.read<{ job_id: string; doc: JobRuntime }>('SELECT job_id, doc FROM job_runtime WHERE platform_id = $1 AND job_id = ANY($2::text[])', [scope.platform_id, [...jobIds]]);
+    return new Map(rows.map((r) => [r.job_id, r.doc]));
+  }
+
   async all(scope: Scope): Promise<Map<string, JobRuntime>> {
     const rows = await this.db.read<{ job_id: string; doc: JobRuntime }>('SELECT job_id, doc FROM job_runtime WHERE platform_id = $1', [scope.platform_id]);
     return new Map(rows.map((r) => [r.job_id, r.doc]));
