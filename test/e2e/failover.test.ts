@@ -10,10 +10,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WireObserver } from './support/crash-hub.js';
+import { describe, expect, it } from 'vitest';
+import { twoHubsSuite } from './support/two-hubs-suite.js';
 import { ROOT, sleep, until } from './support/child.js';
-import { episodeJob, type HubProc, LeaderSampler, startTwoHubs, type TwoHubs } from './support/multi-hub.js';
+import { episodeJob, type HubProc } from './support/multi-hub.js';
 
 const POLL_S = 2;
 const LIMIT_MS = (2 * POLL_S + 5) * 1000;
@@ -25,41 +25,26 @@ interface Episode {
 }
 
 describe('two hubs on PostgreSQL: failover', () => {
-  let world: TwoHubs;
-  let observer: WireObserver;
-  let sampler: LeaderSampler;
+  const suite = twoHubsSuite(POLL_S);
   const takeovers: Array<{ killed: string; how: string; next: string; takeover_ms: number; epoch_before: number; epoch_after: number; killed_after_ms: number }> = [];
-
-  beforeAll(async () => {
-    world = await startTwoHubs({ pollIntervalS: POLL_S, scrapeIntervalS: 1, exporterRefreshS: 1, devices: 40, statusReportMs: 100 });
-    observer = await WireObserver.start(world.stack);
-    sampler = new LeaderSampler(world.hubs);
-  }, 180_000);
-  afterAll(async () => {
-    await sampler?.stop();
-    await observer?.close();
-    await world?.stop();
-  }, 60_000);
-
-  const sms = (text: string) => world.stack.modem.sms().filter((s) => s.text === text).length;
 
   /**
    * Take the episodes' devices offline; `leader` dies in that firing cycle (killed at the first
    * job message of them, or by its armed crash point); measure who leads next.
    */
   async function killDuringFiring(leader: HubProc, next: HubProc, episodes: Episode[], how: 'sigkill' | 'crash_point'): Promise<void> {
-    const before = await sampler.leaderSince(leader.id, 0);
+    const before = await suite.sampler.leaderSince(leader.id, 0);
     const t0 = Date.now();
-    await Promise.all(episodes.map((e) => world.stack.sim.setOnline(e.device, false)));
+    await Promise.all(episodes.map((e) => suite.world.stack.sim.setOnline(e.device, false)));
     if (how === 'sigkill') {
-      await until(() => episodes.some((e) => observer.byJob.has(e.job_id)), 30_000, `a job message of ${leader.id}'s firing cycle`, 20);
+      await until(() => episodes.some((e) => suite.observer.byJob.has(e.job_id)), 30_000, `a job message of ${leader.id}'s firing cycle`, 20);
       await leader.kill();
     } else {
       const code = await Promise.race([leader.child.exited, sleep(60_000).then(() => 'timeout')]);
       if (code !== 'SIGKILL' || !leader.child.output().includes('crash point before_publish')) throw new Error(`${leader.id} did not die at its crash point (${String(code)}):\n${leader.child.output().slice(-3000)}`);
     }
     const killedAt = Date.now();
-    const took = await sampler.leaderSince(next.id, killedAt, 60_000);
+    const took = await suite.sampler.leaderSince(next.id, killedAt, 60_000);
     const after = next.id === 'hub-a' ? took.a : took.b;
     const row = {
       killed: leader.id,
@@ -71,16 +56,16 @@ describe('two hubs on PostgreSQL: failover', () => {
       killed_after_ms: killedAt - t0,
     };
     takeovers.push(row);
-    await until(() => episodes.every((e) => sms(e.text) > 0), 90_000, `every SMS of the episodes of ${leader.id}`, 250);
+    await until(() => episodes.every((e) => suite.sms(e.text) > 0), 90_000, `every SMS of the episodes of ${leader.id}`, 250);
   }
 
   it('the other hub takes over within 2 poll intervals + 5 s, the restarted hub follows, every episode fires exactly once', async () => {
-    const [a, b] = world.hubs;
-    await sampler.leaderSince('hub-a', 0, 30_000);
+    const [a, b] = suite.world.hubs;
+    await suite.sampler.leaderSince('hub-a', 0, 30_000);
     const make = async (tag: string, devices: string[]) =>
       Promise.all(devices.map(async (device, i) => {
         const text = `failover ${tag} ${i + 1}`;
-        return { job_id: await episodeJob(world.stack, device, text), device, text };
+        return { job_id: await episodeJob(suite.world.stack, device, text), device, text };
       }));
     const first = await make('a', ['30002', '30003', '30004']);
     const second = await make('b', ['30005', '30006', '30007']);
@@ -92,7 +77,7 @@ describe('two hubs on PostgreSQL: failover', () => {
     // The killed hub comes back: it follows (hub-b keeps its lease and epoch).
     await a.restart();
     await sleep(3 * POLL_S * 1000);
-    const late = sampler.samples.filter((s) => s.at > Date.now() - 2 * POLL_S * 1000);
+    const late = suite.sampler.samples.filter((s) => s.at > Date.now() - 2 * POLL_S * 1000);
     // (A sample may miss a hub that answers slowly on a loaded machine: null is not a vote.)
     expect(late.filter((s) => s.b?.leader === true).length).toBeGreaterThan(0);
     expect(late.filter((s) => s.a?.leader === true || s.b?.leader === false)).toEqual([]);
@@ -102,16 +87,16 @@ describe('two hubs on PostgreSQL: failover', () => {
 
     // Late duplicates (a re-fire, a re-send under another id) would show within a few cycles.
     await sleep(4 * POLL_S * 1000);
-    const db = new pg.Client({ connectionString: world.pg.urlOf('gsmjobs') });
+    const db = new pg.Client({ connectionString: suite.world.pg.urlOf('gsmjobs') });
     await db.connect();
     const counts = new Map((await db.query<{ job_id: string; n: string }>('SELECT job_id, count(*) AS n FROM executions GROUP BY job_id')).rows.map((r) => [r.job_id, Number(r.n)]));
     await db.end();
-    const episodes = [...first, ...second].map((e) => ({ ...e, sms: sms(e.text), wire_ids: observer.byJob.get(e.job_id)?.ids.size ?? 0, publishes: observer.byJob.get(e.job_id)?.publishes ?? 0, executions: counts.get(e.job_id) ?? 0 }));
-    const epochs = sampler.leaderEpochs();
-    const both = sampler.bothLeading();
+    const episodes = [...first, ...second].map((e) => ({ ...e, sms: suite.sms(e.text), wire_ids: suite.observer.byJob.get(e.job_id)?.ids.size ?? 0, publishes: suite.observer.byJob.get(e.job_id)?.publishes ?? 0, executions: counts.get(e.job_id) ?? 0 }));
+    const epochs = suite.sampler.leaderEpochs();
+    const both = suite.sampler.bothLeading();
     const dir = join(ROOT, 'test-artifacts');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'failover.json'), `${JSON.stringify({ generated_at: new Date().toISOString(), poll_interval_s: POLL_S, limit_ms: LIMIT_MS, takeovers, leader_epochs: epochs, samples: sampler.samples.length, two_leaders_samples: both.length, episodes }, null, 2)}\n`);
+    writeFileSync(join(dir, 'failover.json'), `${JSON.stringify({ generated_at: new Date().toISOString(), poll_interval_s: POLL_S, limit_ms: LIMIT_MS, takeovers, leader_epochs: epochs, samples: suite.sampler.samples.length, two_leaders_samples: both.length, episodes }, null, 2)}\n`);
     console.log(takeovers.map((t) => `${t.killed} killed (${t.how}) ${t.killed_after_ms} ms into its firing; ${t.next} led ${t.takeover_ms} ms later (epoch ${t.epoch_before} -> ${t.epoch_after})`).join('\n'));
 
     // The metrics say the same: hub-a leads under the last epoch, hub-b follows.
@@ -119,10 +104,10 @@ describe('two hubs on PostgreSQL: failover', () => {
     expect([await metric(a, 'gsmjobs_hub_leader'), await metric(b, 'gsmjobs_hub_leader')]).toEqual([1, 0]);
     expect(await metric(a, 'gsmjobs_hub_leadership_epoch')).toBe(epochs.at(-1)?.epoch);
     // A follower serves reads but leaves acting to the leader: a manual trigger there is refused.
-    const trigger = await fetch(`${b.url}/api/v1/jobs/${first[0]?.job_id}/trigger`, { method: 'POST', headers: { authorization: `Bearer ${world.stack.seed.token}` } });
+    const trigger = await fetch(`${b.url}/api/v1/jobs/${first[0]?.job_id}/trigger`, { method: 'POST', headers: { authorization: `Bearer ${suite.world.stack.seed.token}` } });
     expect(trigger.status).toBe(503);
     expect(((await trigger.json()) as { error: { code: string } }).error.code).toBe('not_leader');
-    expect((await fetch(`${b.url}/api/v1/jobs/${first[0]?.job_id}`, { headers: { authorization: `Bearer ${world.stack.seed.token}` } })).status).toBe(200);
+    expect((await fetch(`${b.url}/api/v1/jobs/${first[0]?.job_id}`, { headers: { authorization: `Bearer ${suite.world.stack.seed.token}` } })).status).toBe(200);
     for (const t of takeovers) {
       expect(t.takeover_ms).toBeLessThanOrEqual(LIMIT_MS);
       expect(t.epoch_after).toBeGreaterThan(t.epoch_before);

@@ -7,43 +7,28 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WireObserver } from './support/crash-hub.js';
+import { describe, expect, it } from 'vitest';
+import { twoHubsSuite } from './support/two-hubs-suite.js';
 import { ROOT, sleep, until } from './support/child.js';
-import { episodeJob, LeaderSampler, readyz, startTwoHubs, type TwoHubs } from './support/multi-hub.js';
+import { episodeJob, readyz } from './support/multi-hub.js';
 
 const POLL_S = 2;
 const DOWN_MS = 10_000;
 
 describe('two hubs on PostgreSQL: the database restarts', () => {
-  let world: TwoHubs;
-  let observer: WireObserver;
-  let sampler: LeaderSampler;
-
-  beforeAll(async () => {
-    world = await startTwoHubs({ pollIntervalS: POLL_S, scrapeIntervalS: 1, exporterRefreshS: 1, devices: 40, statusReportMs: 100 });
-    observer = await WireObserver.start(world.stack);
-    sampler = new LeaderSampler(world.hubs);
-  }, 180_000);
-  afterAll(async () => {
-    await sampler?.stop();
-    await observer?.close();
-    await world?.stop();
-  }, 60_000);
-
-  const sms = (text: string) => world.stack.modem.sms().filter((s) => s.text === text).length;
+  const suite = twoHubsSuite(POLL_S);
 
   it('hubs report degraded, nothing fires twice, they recover and fire again', async () => {
-    const { stack, hubs } = world;
-    const leadBefore = await sampler.leaderSince('hub-a', 0, 30_000);
+    const { stack, hubs } = suite.world;
+    const leadBefore = await suite.sampler.leaderSince('hub-a', 0, 30_000);
     const before = { job_id: await episodeJob(stack, '30002', 'pg-restart before'), device: '30002', text: 'pg-restart before' };
     const during = await Promise.all(['30003', '30004'].map(async (device, i) => ({ job_id: await episodeJob(stack, device, `pg-restart during ${i + 1}`), device, text: `pg-restart during ${i + 1}` })));
     await sleep(500);
     await stack.sim.setOnline(before.device, false);
-    await until(() => sms(before.text) > 0, 60_000, 'the SMS fired before the outage', 250);
+    await until(() => suite.sms(before.text) > 0, 60_000, 'the SMS fired before the outage', 250);
 
     const stoppedAt = Date.now();
-    await world.pg.stop();
+    await suite.world.pg.stop();
     // Devices fail while the store is away: nothing can be recorded, so nothing may be sent yet.
     await Promise.all(during.map((e) => stack.sim.setOnline(e.device, false)));
     const degraded = await until(
@@ -58,28 +43,28 @@ describe('two hubs on PostgreSQL: the database restarts', () => {
     const degradedAfterMs = Date.now() - stoppedAt;
     const healthz = await Promise.all(hubs.map(async (h) => (await fetch(`${h.url}/healthz`)).status));
     await sleep(Math.max(0, DOWN_MS - (Date.now() - stoppedAt)));
-    const sentDuringOutage = during.map((e) => sms(e.text));
-    const publishedDuringOutage = during.map((e) => observer.byJob.get(e.job_id)?.publishes ?? 0);
-    await world.pg.start();
+    const sentDuringOutage = during.map((e) => suite.sms(e.text));
+    const publishedDuringOutage = during.map((e) => suite.observer.byJob.get(e.job_id)?.publishes ?? 0);
+    await suite.world.pg.start();
     const startedAt = Date.now();
 
     await until(async () => (await Promise.all(hubs.map((h) => readyz(h.url)))).every((x) => x?.store === 'up'), 60_000, 'both hubs see the store again', 200);
     const recoveredAfterMs = Date.now() - startedAt;
-    const leadAfter = await until(() => sampler.samples.find((s) => s.at >= startedAt && (s.a?.leader || s.b?.leader)), 60_000, 'a leader after the restart', 100);
-    await until(() => during.every((e) => sms(e.text) > 0), 90_000, 'the SMS of the devices that failed during the outage', 250);
+    const leadAfter = await until(() => suite.sampler.samples.find((s) => s.at >= startedAt && (s.a?.leader || s.b?.leader)), 60_000, 'a leader after the restart', 100);
+    await until(() => during.every((e) => suite.sms(e.text) > 0), 90_000, 'the SMS of the devices that failed during the outage', 250);
     const firedAfterMs = Date.now() - startedAt;
     await sleep(4 * POLL_S * 1000);
 
-    const db = new pg.Client({ connectionString: world.pg.urlOf('gsmjobs') });
+    const db = new pg.Client({ connectionString: suite.world.pg.urlOf('gsmjobs') });
     await db.connect();
     const counts = new Map((await db.query<{ job_id: string; n: string }>('SELECT job_id, count(*) AS n FROM executions GROUP BY job_id')).rows.map((r) => [r.job_id, Number(r.n)]));
     await db.end();
-    const episodes = [before, ...during].map((e) => ({ ...e, sms: sms(e.text), wire_ids: observer.byJob.get(e.job_id)?.ids.size ?? 0, executions: counts.get(e.job_id) ?? 0 }));
+    const episodes = [before, ...during].map((e) => ({ ...e, sms: suite.sms(e.text), wire_ids: suite.observer.byJob.get(e.job_id)?.ids.size ?? 0, executions: counts.get(e.job_id) ?? 0 }));
     const epochBefore = leadBefore.a?.epoch ?? -1;
     const epochAfter = (leadAfter.a?.leader ? leadAfter.a.epoch : leadAfter.b?.epoch) ?? -1;
     const dir = join(ROOT, 'test-artifacts');
     mkdirSync(dir, { recursive: true });
-    const report = { generated_at: new Date().toISOString(), down_ms: DOWN_MS, degraded_after_ms: degradedAfterMs, store_seen_again_ms: recoveredAfterMs, fired_after_restart_ms: firedAfterMs, epoch_before: epochBefore, epoch_after: epochAfter, leader_epochs: sampler.leaderEpochs(), two_leaders_samples: sampler.bothLeading().length, healthz_during: healthz, episodes };
+    const report = { generated_at: new Date().toISOString(), down_ms: DOWN_MS, degraded_after_ms: degradedAfterMs, store_seen_again_ms: recoveredAfterMs, fired_after_restart_ms: firedAfterMs, epoch_before: epochBefore, epoch_after: epochAfter, leader_epochs: suite.sampler.leaderEpochs(), two_leaders_samples: suite.sampler.bothLeading().length, healthz_during: healthz, episodes };
     writeFileSync(join(dir, 'pg-restart.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`store down ${DOWN_MS} ms: degraded after ${degradedAfterMs} ms, store seen again ${recoveredAfterMs} ms after the start, fired ${firedAfterMs} ms after; epoch ${epochBefore} -> ${epochAfter}`);
 
@@ -88,7 +73,7 @@ describe('two hubs on PostgreSQL: the database restarts', () => {
     expect(sentDuringOutage).toEqual([0, 0]);
     expect(publishedDuringOutage).toEqual([0, 0]);
     expect(epochAfter).toBeGreaterThan(epochBefore);
-    expect(sampler.bothLeading()).toEqual([]);
+    expect(suite.sampler.bothLeading()).toEqual([]);
     expect(episodes.map((e) => [e.text, e.sms, e.wire_ids, e.executions])).toEqual(episodes.map((e) => [e.text, 1, 1, 1]));
   }, 300_000);
 });
