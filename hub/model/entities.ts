@@ -70,7 +70,11 @@ export const controlDeviceInput = z
     phone: phoneNumber,
     /** Catalog model id (e.g. SIMPAL_D210) or `generic` for free text only. */
     model: z.string().min(1).max(64),
-    /** Sites whose modem numbers are registered on the device (it obeys only those). */
+    /**
+     * Sites whose modem numbers are registered on the device (it obeys only those), in route
+     * order (issue 19): the first is its home, the others are backups the hub moves a command to
+     * when the one before cannot send it (remediation setting `failover_after_s`).
+     */
     site_ids: z.array(siteId).min(1, 'must name at least one site').max(50),
   })
   .strict();

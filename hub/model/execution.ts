@@ -32,6 +32,25 @@ export type TimelineEntry = z.infer<typeof timelineEntry>;
 export const messageState = z.union([executionState, z.literal('queued')]);
 export type MessageState = z.infer<typeof messageState>;
 
+/**
+ * Issue 19: a site a message was dispatched to before the hub moved it on (backup routes). The
+ * message's own `site_id` is always the current site; `hops` holds the earlier ones, oldest first.
+ */
+export const messageHop = z.object({
+  site_id: z.string(),
+  /** Attempts from `first_attempt` to `last_attempt` went to this site. */
+  first_attempt: z.number().int(),
+  last_attempt: z.number().int(),
+  /** The last state this site reported (or the hub's own: queued/dispatched/unacknowledged). */
+  state: messageState,
+  /** Modem of that site that tried it, when it said. */
+  modem: z.string().optional(),
+  /** Why the hub moved on: the site's agent offline, every modem down, not accepted in time, or it failed/expired. */
+  left_because: z.enum(['offline', 'modems_down', 'not_accepted', 'failed', 'expired']),
+  left_at: z.string(),
+});
+export type MessageHop = z.infer<typeof messageHop>;
+
 /** One SMS of an execution. `wire_id` is the `execution_id` the agent sees (and de-duplicates by). */
 export const messageRun = z.object({
   wire_id: z.string(),
@@ -51,6 +70,12 @@ export const messageRun = z.object({
   reason: failureReason.optional(),
   message_refs: z.array(z.number().int()).optional(),
   parts: z.number().int().optional(),
+  /** Issue 19: the modem of the current site that sent or tried it (from the agent's update). */
+  modem: z.string().optional(),
+  /** Issue 19: the attempt's deadline for acceptance sent to the agent (`accept_by`), when set. */
+  accept_by: z.string().optional(),
+  /** Issue 19: sites tried before the current one (backup routes), oldest first. */
+  hops: z.array(messageHop).optional(),
 });
 export type MessageRun = z.infer<typeof messageRun>;
 

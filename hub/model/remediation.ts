@@ -19,6 +19,12 @@ export const remediationSettings = z.object({
   device_limit: deviceLimit.default({ max: 3, window_s: 86400 }),
   sms_budget: smsBudget.default({ per_hour: 60, sites: {} }),
   correlation: correlationConfig.default(correlationConfig.parse({})),
+  /**
+   * Issue 19: seconds the home site may be offline, report every modem down, or leave a job
+   * unaccepted before the hub moves a command to the control device's next site (its
+   * `site_ids` order: the first is home). null: never move.
+   */
+  failover_after_s: z.number().int().min(10).max(86400).nullable().default(120),
 });
 export type RemediationSettings = z.infer<typeof remediationSettings>;
 
@@ -30,6 +36,7 @@ export const remediationSettingsInput = z
     device_limit: deviceLimit,
     sms_budget: smsBudget,
     correlation: correlationConfig,
+    failover_after_s: z.number().int().min(10).max(86400).nullable(),
   })
   .partial()
   .strict();

@@ -1,6 +1,6 @@
 // Documented example payloads. CONTRACT.md is generated from these and the contract tests
 // check that each one is accepted, so the documentation cannot drift from the schemas.
-import type { AgentStatus, ExecutionEvent, ExecutionUpdate, InboundSms, JobRequest, SiteEvent, SmsEvent } from './payloads.js';
+import type { AgentStatus, ExecutionEvent, ExecutionUpdate, InboundSms, JobCancel, JobRequest, SiteEvent, SmsEvent } from './payloads.js';
 
 export const exampleJob: JobRequest = {
   v: 1,
@@ -15,6 +15,20 @@ export const exampleJob: JobRequest = {
   expires_at: '2026-11-25T08:45:00.000Z',
   attempt: 1,
   status_report: true,
+  resend_if_uncertain: false,
+};
+
+/** Issue 19: the hub moved the job to a backup site; the home site must not send attempt 1. */
+export const exampleCancel: JobCancel = {
+  v: 1,
+  type: 'cancel',
+  execution_id: '01JD8Z6Q4W7B8N0M3K2H1G5F4E',
+  job_id: 'job-arzamas-offline',
+  platform_id: 'addreality',
+  site_id: 'arzamas',
+  attempt: 1,
+  at: '2026-11-25T08:32:00.000Z',
+  reason: 'moved to site arzamas-2 after 120 s without acceptance',
 };
 
 export const exampleUpdates: ExecutionUpdate[] = [
@@ -92,6 +106,16 @@ export const exampleStatus: AgentStatus = {
     operator: 'MTS RUS',
   },
   outbox: { depth: 0 },
+};
+
+/** Status v2 (issue 19): an agent with two modems on two carriers; `modem` summarises the best one. */
+export const exampleStatusV2: AgentStatus = {
+  ...exampleStatus,
+  v: 2,
+  modems: [
+    { id: 'mts', carrier: 'MTS', priority: 1, state: 'up', model: 'SIMCOM_SIM800L', registration: 'home', signal_dbm: -71, operator: 'MTS RUS', budget: { parts_per_hour: 60, parts_last_hour: 3 }, parts_today: 12, cost_today: 30, currency: 'RUB' },
+    { id: 'beeline', carrier: 'Beeline', priority: 2, state: 'down', error: 'no answer to AT for 30 s', budget: { parts_per_hour: 30, parts_last_hour: 0 }, parts_today: 0, cost_today: 0, currency: 'RUB' },
+  ],
 };
 
 export const exampleWill: AgentStatus = {

@@ -7,6 +7,7 @@ import {
   executionEvent,
   executionUpdate,
   inboundSms,
+  jobCancel,
   jobRequest,
   siteEvent,
   smsEvent,
@@ -47,6 +48,19 @@ export const TOPICS: TopicSpec[] = [
     examples: [examples.exampleJob],
   },
   {
+    name: 'Job cancel',
+    topic: 'gsmjobs/v1/site/<platform_id>/<site_id>/cancel',
+    from: 'hub',
+    to: 'agent of that site',
+    qos: 1,
+    retained: false,
+    schema: jobCancel,
+    schemaName: 'jobCancel',
+    description:
+      'Issue 19: the hub moved a message to a backup site. The agent must not send attempts up to `attempt` of `execution_id`: a job it holds unsent ends `expired` (reason `cancelled`); a cancel that arrives before its job is remembered and the job refused. A message already handed to a modem is never recalled.',
+    examples: [examples.exampleCancel],
+  },
+  {
     name: 'Execution update',
     topic: 'gsmjobs/v1/site/<platform_id>/<site_id>/update',
     from: 'agent',
@@ -69,8 +83,8 @@ export const TOPICS: TopicSpec[] = [
     schema: agentStatus,
     schemaName: 'agentStatus',
     description:
-      'Retained. Published on connect and on every change (modem, registration, signal, operator, outbox depth). The same topic carries the last will `state: "offline"` that the broker publishes if the agent vanishes.',
-    examples: [examples.exampleStatus, examples.exampleWill],
+      'Retained. Published on connect and on every change (modem, registration, signal, operator, outbox depth). The same topic carries the last will `state: "offline"` that the broker publishes if the agent vanishes. `v: 2` (issue 19) adds `modems`, one entry per modem; hubs accept v1 and v2.',
+    examples: [examples.exampleStatus, examples.exampleStatusV2, examples.exampleWill],
   },
   {
     name: 'Inbound SMS',

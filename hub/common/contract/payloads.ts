@@ -32,12 +32,49 @@ export const jobRequest = z
     attempt: z.number().int().min(1),
     /** Ask the network for a delivery status report (TS 23.040 TP-SRR). */
     status_report: z.boolean().default(true),
+    /**
+     * Issue 19 (optional, v1-compatible): an agent that receives this job after `accept_by` does
+     * not accept it and reports `expired` with reason code `accept_deadline`. The hub sets it
+     * when the control device has backup sites, and moves the job to the next site only after
+     * this moment, so two sites never both hold the same message.
+     */
+    accept_by: isoTime.optional(),
+    /**
+     * Issue 19: an agent with several modems never sends a message whose PDU may already have
+     * reached one modem (state `uncertain`) through another modem, unless this is true (absent: false).
+     */
+    resend_if_uncertain: z.boolean().optional(),
   })
   .refine((j) => Date.parse(j.expires_at) > Date.parse(j.created_at), {
     message: 'must be later than created_at',
     path: ['expires_at'],
   });
 export type JobRequest = z.infer<typeof jobRequest>;
+
+// ---------------------------------------------------------------------------------------------
+// hub -> agent: gsmjobs/v1/site/<platform>/<site>/cancel   (QoS 1, not retained; issue 19)
+
+/**
+ * The hub moved a message to another site: this site must not send attempts up to `attempt`
+ * of `execution_id`. An agent that holds the job and has not handed it to a modem reports
+ * `expired` with reason code `cancelled`; one that already sent it reports its state again (a
+ * cancel never un-sends); one that has not seen the job yet remembers the cancel and refuses the
+ * job when it arrives (the two topics are not ordered against each other).
+ */
+export const jobCancel = z.object({
+  v: v1,
+  type: z.literal('cancel'),
+  execution_id: opaqueId,
+  job_id: opaqueId,
+  platform_id: platformId,
+  site_id: siteId,
+  /** Every attempt up to and including this one is cancelled. */
+  attempt: z.number().int().min(1),
+  at: isoTime,
+  /** Plain words: why (e.g. "moved to site b after 120 s without acceptance"). */
+  reason: z.string().max(200).optional(),
+});
+export type JobCancel = z.infer<typeof jobCancel>;
 
 // ---------------------------------------------------------------------------------------------
 // agent -> hub: gsmjobs/v1/site/<platform>/<site>/update   (QoS 1, not retained)
@@ -96,6 +133,8 @@ export const executionUpdate = z.object({
   attempt: z.number().int().min(1),
   /** Increases with every update of one execution, so the hub can order and drop stale ones. */
   seq: z.number().int().min(0),
+  /** Issue 19: the id of the modem (agent config `modems[].id`) that sent or tried the message. */
+  modem: z.string().min(1).max(32).optional(),
   /** TP-Message-Reference of each part, once sent. */
   message_refs: z.array(z.number().int().min(0).max(255)).optional(),
   parts: z.number().int().min(1).optional(),
@@ -131,8 +170,29 @@ export const modemStatus = z.object({
 });
 export type ModemStatus = z.infer<typeof modemStatus>;
 
+/** Issue 19 (status v2): one modem of an agent that drives several. */
+export const modemEntry = modemStatus.extend({
+  /** The modem's id from the agent config (`modems[].id`), used in metrics and updates. */
+  id: z.string().min(1).max(32),
+  /** Carrier label from the agent config (e.g. "MTS"), for people. */
+  carrier: z.string().max(64).optional(),
+  /** Lower is tried first. */
+  priority: z.number().int(),
+  /** SMS parts this modem may send per hour (null: no budget) and how many it sent in the last hour. */
+  budget: z.object({ parts_per_hour: z.number().int().min(1).nullable(), parts_last_hour: z.number().int().min(0) }).optional(),
+  /** Parts sent since local midnight (agent clock), and their cost at the configured price. */
+  parts_today: z.number().int().min(0).optional(),
+  cost_today: z.number().min(0).optional(),
+  currency: z.string().max(8).optional(),
+});
+export type ModemEntry = z.infer<typeof modemEntry>;
+
+/**
+ * v1: one `modem`. v2 (issue 19): `modems` lists every modem; `modem` stays as the summary
+ * (the best modem's status) for readers of v1. A hub accepts both.
+ */
 export const agentStatus = z.object({
-  v: v1,
+  v: z.union([z.literal(1), z.literal(2)]),
   type: z.literal('status'),
   platform_id: platformId,
   site_id: siteId,
@@ -142,6 +202,8 @@ export const agentStatus = z.object({
   at: isoTime,
   version: z.string().optional(),
   modem: modemStatus.optional(),
+  /** v2: every modem of the agent, in priority order. */
+  modems: z.array(modemEntry).max(16).optional(),
   outbox: z
     .object({
       depth: z.number().int().min(0),

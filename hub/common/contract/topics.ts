@@ -10,8 +10,8 @@
 export const CONTRACT_VERSION = 1 as const;
 export const ROOT = `gsmjobs/v${CONTRACT_VERSION}` as const;
 
-export type SiteTopicKind = 'job' | 'update' | 'status' | 'inbound';
-export const SITE_TOPIC_KINDS: readonly SiteTopicKind[] = ['job', 'update', 'status', 'inbound'];
+export type SiteTopicKind = 'job' | 'cancel' | 'update' | 'status' | 'inbound';
+export const SITE_TOPIC_KINDS: readonly SiteTopicKind[] = ['job', 'cancel', 'update', 'status', 'inbound'];
 
 export type EventTopicKind = 'execution' | 'sms' | 'site';
 
