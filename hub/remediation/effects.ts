@@ -9,6 +9,7 @@ import type { Clock } from '../common/clock.js';
 import { planSms } from '../common/sms/index.js';
 import { stepText } from '../core/action.js';
 import type { EventDetail } from '../dispatch/events.js';
+import { acceptByFor } from '../dispatch/routes.js';
 import type { Execution, MessageRun } from '../model/execution.js';
 import type { RemediationSettings } from '../model/remediation.js';
 import type { LeaderStore } from '../store/leader-store.js';
@@ -26,6 +27,8 @@ export class Batch {
   readonly outbox: Array<{ exec: Execution; msg: MessageRun }> = [];
   /** Public events of this batch's changes (snapshots), published after the write. */
   readonly events: Array<() => Promise<void>> = [];
+  /** Cancels to sites a message was moved away from (issue 19), published after the write. */
+  readonly cancels: Array<{ exec: Execution; msg: MessageRun; site_id: string; attempt: number; reason: string }> = [];
 }
 
 export interface EffectDeps {
@@ -146,12 +149,25 @@ export class EffectRunner {
     this.b.dirtyRemediation = true;
     const released = new Set(r.release.map((x) => x.key));
     if (released.has(msg.wire_id)) {
-      msg.state = 'created';
-      this.b.outbox.push({ exec, msg });
+      this.ready(exec, msg);
     } else {
       this.note(exec, msg.step, 'queued', `${msg.to}: SMS budget of site ${msg.site_id} used up`);
     }
     this.releaseQueued(exec.platform_id, r.release.filter((x) => x.key !== msg.wire_id));
+  }
+
+  /**
+   * Released: `created`, to be published after the batch's write. A command whose control device
+   * has a backup site after this one gets its acceptance deadline now (issue 19), written with it.
+   */
+  private ready(exec: Execution, msg: MessageRun): void {
+    msg.state = 'created';
+    if (msg.kind === 'command' && msg.accept_by === undefined) {
+      const device = msg.control_device_id ? this.d.store.controlDevice(msg.control_device_id) : undefined;
+      const at = acceptByFor(device, msg.site_id, this.d.settings(exec.platform_id).failover_after_s, this.d.clock.now());
+      if (at) msg.accept_by = at;
+    }
+    this.b.outbox.push({ exec, msg });
   }
 
   private releaseQueued(platformId: string, items: readonly QueuedSms[]): void {
@@ -160,12 +176,11 @@ export class EffectRunner {
       if (!found) continue;
       const { exec, msg } = found;
       if (msg.state !== 'queued' || exec.platform_id !== platformId) continue;
-      msg.state = 'created';
+      this.ready(exec, msg);
       this.note(exec, msg.step, 'created', `${msg.to}: released by the SMS budget`);
       exec.event_seq++;
       this.d.event(exec, { message: msg });
       this.b.dirty = true;
-      this.b.outbox.push({ exec, msg });
     }
   }
 
