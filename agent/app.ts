@@ -89,6 +89,10 @@ export class Agent {
         const problem = unsendable(job, config.send.max_parts);
         if (problem && this.outbox.stateOf(job.execution_id) === 'queued') await this.outbox.end(job.execution_id, 'failed', problem);
       },
+      onCancel: async (c) => {
+        const r = await this.outbox.cancel(c);
+        this.metrics.cancels.inc({ result: r });
+      },
       onMalformed: (reason, ids) => {
         this.metrics.malformed.inc();
         // The execution is named: tell the hub it failed here rather than let it wait.

@@ -160,6 +160,7 @@ export function createAgentMetrics(registry: Registry, src: MetricSources) {
     statusReports: new Counter({ name: `${p}status_reports_total`, help: 'SMS status reports received, by outcome', labelNames: ['outcome'], registers: [registry] }),
     inbound: new Counter({ name: `${p}inbound_sms_total`, help: 'Inbound SMS read from the modem', registers: [registry] }),
     malformed: new Counter({ name: `${p}mqtt_malformed_messages_total`, help: 'MQTT job messages refused as malformed', registers: [registry] }),
+    cancels: new Counter({ name: `${p}job_cancels_total`, help: 'Cancels from the hub (issue 19), by result: cancelled (held job stopped), too_late (already handed to a modem), remembered (job not seen yet), ignored (a newer attempt is held)', labelNames: ['result'], registers: [registry] }),
     recoveries: new Counter({ name: `${p}modem_recoveries_total`, help: 'Recovery steps taken because the modem stopped answering', labelNames: ['action'], registers: [registry] }),
     atLatency: new Histogram({
       name: `${p}at_command_duration_seconds`,

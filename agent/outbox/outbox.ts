@@ -2,12 +2,12 @@
 // acknowledged; each state change and each update for the hub is journaled before it takes
 // effect; updates stay pending until the broker acknowledges them. De-duplication by
 // execution id, expiry, retry backoff, status reports matched by TP-MR, and compaction.
-import type { ExecutionUpdate, FailureReason, JobRequest } from '#common/contract/index.js';
+import type { AgentState, ExecutionUpdate, FailureReason, JobCancel, JobRequest } from '#common/contract/index.js';
 import { type Clock, systemClock } from '#common/clock.js';
 import { type Logger, silentLogger } from '#common/log.js';
 import type { Journal, JournalHealth } from './journal.js';
 import { checkRecord } from './records.js';
-import { type OutboxEntry, type SendState, type JournalRecord, type OutboxState, apply, emptyState, isSettled, makeUpdate, recoveryRecords } from './state.js';
+import { type OutboxEntry, type SendState, type JournalRecord, type OutboxState, TERMINAL, apply, cancelCovers, emptyState, isSettled, makeUpdate, recoveryRecords, untouched } from './state.js';
 
 export interface OutboxConfig {
   resendUncertain: boolean;
@@ -22,7 +22,24 @@ export interface OutboxConfig {
   compactBytes: number;
 }
 
-export type AcceptResult = 'accepted' | 'duplicate';
+export type AcceptResult = 'accepted' | 'duplicate' | 'refused';
+/** What a cancel did: stopped the job, came too late (state reported again), or was remembered for a job not seen yet. */
+export type CancelResult = 'cancelled' | 'too_late' | 'remembered' | 'ignored';
+
+/** The job ended (cancelled, expired) while the modem's prompt was awaited: the PDU must not be written. */
+export class JobEndedError extends Error {
+  constructor(
+    readonly executionId: string,
+    readonly state: SendState,
+  ) {
+    super(`execution ${executionId} is already ${state}; not handing it to the modem`);
+    this.name = 'JobEndedError';
+  }
+}
+
+function cancelledReason(reason: string | undefined): FailureReason {
+  return { code: 'cancelled', message: reason ?? 'cancelled by the hub (the message was moved to another site)', retryable: false };
+}
 
 export class Outbox {
   private readonly s: OutboxState = emptyState();
@@ -58,6 +75,12 @@ export class Outbox {
     this.reportSkipped();
     const now = this.clock.now();
     for (const rec of this.s.live.values()) {
+      // A cancel on disk whose `end` was cut short by a crash: it was first, so it wins.
+      const mark = this.s.cancels.get(rec.job.execution_id);
+      if (cancelCovers(mark, rec.job.attempt) && untouched(rec)) {
+        await this.commit(rec, [{ t: 'end', id: rec.job.execution_id, state: 'expired', at: now, reason: cancelledReason(mark.reason) }], ['expired', cancelledReason(mark.reason)]);
+        continue;
+      }
       const fix = recoveryRecords(rec, now, this.config.resendUncertain);
       if (fix.length) {
         const end = fix.find((f) => f.t === 'end');
@@ -143,22 +166,82 @@ export class Outbox {
     const rec: JournalRecord = { t: 'job', job, at: now, ref };
     apply(this.s, rec);
     const created = this.s.live.get(id) as OutboxEntry;
+    // Refused on arrival (issue 19): the job and its end are one write, so no crash can leave it queued.
+    const refusal = this.refusal(job, now);
     try {
-      await this.commit(created, [rec], ['accepted']);
+      if (refusal) await this.commit(created, [rec, { t: 'end', id, state: 'expired', at: now, reason: refusal }], ['expired', refusal]);
+      else await this.commit(created, [rec], ['accepted']);
     } catch (err) {
       // Not on disk, so not accepted: forget it, or the broker's redelivery of this very job
       // would be answered `duplicate` and acknowledged, and the job lost (issue 15).
       this.s.live.delete(id);
       throw err;
     }
+    if (refusal) {
+      this.log.info('job refused on arrival', { execution_id: id, attempt: job.attempt, reason: refusal.code });
+      this.onChange();
+      return 'refused';
+    }
     if (Date.parse(job.expires_at) <= now) await this.end(id, 'expired', { code: 'expired', message: `expired at ${job.expires_at} before it could be sent` });
     this.onChange();
     return 'accepted';
   }
 
+  /** Why a job that just arrived must not be sent: cancelled before it came, or past its accept_by. */
+  private refusal(job: JobRequest, now: number): FailureReason | undefined {
+    const mark = this.s.cancels.get(job.execution_id);
+    if (cancelCovers(mark, job.attempt)) return cancelledReason(mark.reason);
+    if (job.accept_by && Date.parse(job.accept_by) <= now) {
+      return { code: 'accept_deadline', message: `arrived at ${new Date(now).toISOString()}, after its accept_by ${job.accept_by}; not sent here (the hub may send it from another site)`, retryable: false };
+    }
+    return undefined;
+  }
+
+  /**
+   * The hub cancels attempts up to `c.attempt` (issue 19). A job held and untouched by any
+   * modem ends `expired` (reason `cancelled`), journaled before it takes effect; one already
+   * handed to a modem is not recalled and its state is reported again; a job not seen yet is
+   * refused when it comes (the cancel is journaled and kept for dedup_retention).
+   */
+  async cancel(c: Pick<JobCancel, 'execution_id' | 'job_id' | 'platform_id' | 'site_id' | 'attempt' | 'reason'>): Promise<CancelResult> {
+    const id = c.execution_id;
+    const now = this.clock.now();
+    const r: JournalRecord = { t: 'cancel', id, attempt: c.attempt, at: now, ...(c.reason ? { reason: c.reason } : {}) };
+    const rec = this.s.live.get(id);
+    if (rec && rec.job.attempt > c.attempt) return 'ignored';
+    if (rec && untouched(rec)) {
+      const reason = cancelledReason(c.reason);
+      await this.commit(rec, [r, { t: 'end', id, state: 'expired', at: now, reason }], ['expired', reason]);
+      this.log.info('job cancelled by the hub', { execution_id: id, attempt: c.attempt });
+      this.onChange();
+      return 'cancelled';
+    }
+    if (rec) {
+      const state: AgentState = rec.state === 'queued' ? 'sending' : rec.state;
+      const failedReason = TERMINAL.has(rec.state) && rec.lastError ? rec.lastError : undefined;
+      const refs = rec.mrs.length && rec.mrs.every((m) => m != null) ? { message_refs: rec.mrs.map((m) => m ?? 0), parts: rec.parts } : {};
+      await this.commit(rec, [r], [state, failedReason, refs]);
+      this.log.info('cancel came too late: the message was already handed to a modem', { execution_id: id, state: rec.state });
+      return 'too_late';
+    }
+    await this.journal.append([r]);
+    apply(this.s, r);
+    const tomb = this.s.tombs.get(id);
+    if (tomb) {
+      // Finished and forgotten but for its tombstone: say where it ended.
+      const stub = { job: { execution_id: id, job_id: c.job_id, platform_id: c.platform_id, site_id: c.site_id, attempt: c.attempt }, seq: tomb.seq } as OutboxEntry;
+      this.onUpdate(makeUpdate(stub, tomb.state === 'queued' ? 'failed' : tomb.state, now));
+      return 'too_late';
+    }
+    this.log.info('cancel for a job not seen yet: it will be refused when it comes', { execution_id: id, attempt: c.attempt });
+    return 'remembered';
+  }
+
   /** A part is about to go to the modem (must be on disk first). */
   async markTry(id: string, part: number, parts: number): Promise<void> {
     const rec = this.must(id);
+    // Re-checked right before the `try` (issue 19): a cancel journaled first wins; the prompt is escaped.
+    if (TERMINAL.has(rec.state)) throw new JobEndedError(id, rec.state);
     const first = rec.state === 'queued' && part === 0 && rec.tries === 0;
     await this.commit(rec, [{ t: 'try', id, part, parts, at: this.clock.now() }], first ? ['sending', undefined, { parts }] : undefined);
   }
@@ -244,6 +327,7 @@ export class Outbox {
       }
     }
     for (const [id, t] of this.s.tombs) if (now - t.at > this.config.dedupRetentionMs) this.s.tombs.delete(id);
+    for (const [id, c] of this.s.cancels) if (now - c.at > this.config.dedupRetentionMs) this.s.cancels.delete(id);
     if (this.journal.size > this.config.compactBytes && this.journal.size > 2 * this.liveBytes) await this.compact();
   }
 
@@ -259,6 +343,7 @@ export class Outbox {
       }
       const out: JournalRecord[] = [];
       for (const [id, t] of this.s.tombs) out.push({ t: 'tomb', id, state: t.state, at: t.at, seq: t.seq });
+      for (const [id, c] of this.s.cancels) out.push({ t: 'cancel', id, attempt: c.attempt, at: c.at, ...(c.reason ? { reason: c.reason } : {}) });
       for (const r of this.s.live.values()) out.push({ t: 'snap', r });
       await this.journal.compact(out);
       this.liveBytes = this.journal.size;

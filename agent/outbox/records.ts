@@ -42,6 +42,7 @@ export const journalRecord = z.discriminatedUnion('t', [
   z.object({ t: z.literal('ack'), id, seq: z.number().int().min(0) }),
   z.object({ t: z.literal('snap'), r: jobRecord }),
   z.object({ t: z.literal('tomb'), id, state: jobState, at: time, seq: z.number().int().optional() }),
+  z.object({ t: z.literal('cancel'), id, attempt: z.number().int().min(1), at: time, reason: z.string().max(200).optional() }),
 ]);
 
 /** The execution id a raw (possibly damaged) record names, if any. */

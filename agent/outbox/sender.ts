@@ -8,8 +8,9 @@ import { UncertainSendError, classifySendError } from '../at/errors.js';
 import type { SendHooks } from '../modem/driver.js';
 import { InvalidNumberError } from '../sms/fields.js';
 import { type SubmitPdu, encodeSubmit } from '../sms/submit.js';
+import { BeforePduError } from '../at/engine.js';
 import { type CrashHook, type CrashPoint, noCrash } from './crash-point.js';
-import type { Outbox } from './outbox.js';
+import { JobEndedError, type Outbox } from './outbox.js';
 import type { Pacer } from './pacing.js';
 import type { OutboxEntry } from './state.js';
 
@@ -190,6 +191,12 @@ export class Sender {
       this.d.log.info('sms sent', { execution_id: id, parts: parts.length, message_refs: rec.mrs });
       return this.result('sent', parts.length);
     } catch (err) {
+      // Cancelled (or expired) while the prompt was awaited: the outbox already ended it; ESC was sent.
+      const ended = err instanceof JobEndedError ? err : err instanceof BeforePduError && err.cause instanceof JobEndedError ? err.cause : undefined;
+      if (ended) {
+        this.d.log.info('not sent: the job ended before its PDU went out', { execution_id: id, state: ended.state });
+        return this.result('expired', 0);
+      }
       const c = classifySendError(err);
       if (err instanceof UncertainSendError && !this.d.config.resendUncertain) {
         await o.end(id, 'uncertain', { code: 'uncertain', message: `the modem took the message but gave no answer (${c.message}); it may or may not have been sent`, retryable: false });

@@ -43,7 +43,12 @@ export type JournalRecord =
   | { t: 'upd'; id: string; u: ExecutionUpdate }
   | { t: 'ack'; id: string; seq: number }
   | { t: 'snap'; r: OutboxEntry }
-  | { t: 'tomb'; id: string; state: SendState; at: number; seq?: number };
+  | { t: 'tomb'; id: string; state: SendState; at: number; seq?: number }
+  /**
+   * The hub cancelled attempts up to `attempt` (issue 19). Journaled whether or not the job is
+   * here yet: a cancel that beats its job is remembered (for dedup_retention) and refuses it.
+   */
+  | { t: 'cancel'; id: string; attempt: number; at: number; reason?: string };
 
 export interface Tombstone {
   state: SendState;
@@ -51,14 +56,33 @@ export interface Tombstone {
   seq: number;
 }
 
+export interface CancelMark {
+  /** Every attempt up to and including this one is cancelled. */
+  attempt: number;
+  at: number;
+  reason?: string;
+}
+
 export interface OutboxState {
   live: Map<string, OutboxEntry>;
   /** Finished executions remembered for de-duplication. */
   tombs: Map<string, Tombstone>;
+  /** Cancels from the hub by execution id (issue 19), kept for dedup_retention. */
+  cancels: Map<string, CancelMark>;
 }
 
 export function emptyState(): OutboxState {
-  return { live: new Map(), tombs: new Map() };
+  return { live: new Map(), tombs: new Map(), cancels: new Map() };
+}
+
+/** Nothing of the message reached a modem: no part in flight and no part accepted (a cancel may still stop it). */
+export function untouched(rec: OutboxEntry): boolean {
+  return rec.state === 'queued' && rec.inFlight === undefined && rec.mrs.every((m) => m == null);
+}
+
+/** Whether a cancel mark covers this job's attempt. */
+export function cancelCovers(mark: CancelMark | undefined, attempt: number): mark is CancelMark {
+  return mark !== undefined && mark.attempt >= attempt;
 }
 
 export function newRecord(job: JobRequest, at: number, ref: number): OutboxEntry {
@@ -73,6 +97,11 @@ export function apply(s: OutboxState, r: JournalRecord): void {
   }
   if (r.t === 'snap') {
     s.live.set(r.r.job.execution_id, r.r);
+    return;
+  }
+  if (r.t === 'cancel') {
+    const had = s.cancels.get(r.id);
+    if (!had || had.attempt < r.attempt) s.cancels.set(r.id, { attempt: r.attempt, at: r.at, ...(r.reason ? { reason: r.reason } : {}) });
     return;
   }
   if (r.t === 'tomb') {
