@@ -1,11 +1,13 @@
 // Backup routes (issue 19), pure: a control device's `site_ids` is its route (the first is home,
 // the others are backups in order). A command dispatched to a site that has a later site carries
-// `accept_by` (dispatch time + the platform's failover_after_s): an agent that gets the job after
+// `accept_by` (dispatch time + the platform's failover_after_s - ACCEPT_SKEW_MS): an agent that gets the job after
 // that refuses it. The hub moves the message on only when the current site can no longer send
 // it: it reported `failed` or `expired` (it said so itself), or it never acknowledged the
 // message and `accept_by` + ACCEPT_SKEW_MS has passed. A message the site acknowledged
 // (`accepted`, `sending`) or that may have gone out (`uncertain`, `sent`, ...) never moves.
-// The engine (hub/remediation/route-mover.ts) does the move; the dispatcher's sweep finds them.
+// So that the move still happens failover_after_s after the dispatch, `accept_by` is that moment
+// minus the skew margin. The engine (hub/remediation/route-mover.ts) does the move; the
+// dispatcher's sweep (after every poll cycle) finds them.
 import type { ControlDevice } from '../model/entities.js';
 import type { MessageHop, MessageRun } from '../model/execution.js';
 import type { Sendable } from './sites.js';
@@ -13,7 +15,8 @@ import type { Sendable } from './sites.js';
 /**
  * Clock-skew margin between the hub and the agents: the hub moves a message on only this long
  * after its `accept_by`, so an agent whose clock runs up to 5 s behind the hub's has refused
- * the job by then (agents keep time by NTP; a larger skew is a fault the doctor reports).
+ * the job by then (agents keep time by NTP). `accept_by` is set this much before the
+ * failover moment, so the agent has failover_after_s - 5 s (at least 5 s) to accept.
  */
 export const ACCEPT_SKEW_MS = 5_000;
 
@@ -27,10 +30,14 @@ export function laterSites(device: Pick<ControlDevice, 'site_ids'> | undefined, 
   return i < 0 ? [] : device.site_ids.slice(i + 1);
 }
 
-/** The `accept_by` of a dispatch to `site` at `now`: only when failover is on and the route goes on after `site`. */
+/**
+ * The `accept_by` of a dispatch to `site` at `now` (failover_after_s - ACCEPT_SKEW_MS later, so
+ * the move falls failover_after_s after the dispatch): only when failover is on and the route
+ * goes on after `site`.
+ */
 export function acceptByFor(device: Pick<ControlDevice, 'site_ids'> | undefined, site: string, failoverAfterS: number | null, now: number): string | undefined {
   if (failoverAfterS === null || laterSites(device, site).length === 0) return undefined;
-  return new Date(now + failoverAfterS * 1000).toISOString();
+  return new Date(now + failoverAfterS * 1000 - ACCEPT_SKEW_MS).toISOString();
 }
 
 /** Where to move: the first later site that can send now, else simply the next one (it sends when it comes back). */

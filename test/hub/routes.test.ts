@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { ExecutionUpdate } from '../../hub/common/contract/index.js';
 import { ACCEPT_SKEW_MS, acceptByFor, dueFailover, laterSites, mayLeave, nextSite } from '../../hub/dispatch/routes.js';
 import type { MessageRun } from '../../hub/model/execution.js';
-import { createWorld, type World } from './world.js';
+import { caller, jobBody } from './api-helpers.js';
+import { createWorld, TOKENS, type World } from './world.js';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 
@@ -72,7 +73,7 @@ describe('backup routes: the rules', () => {
     expect(laterSites(dev, 'a')).toEqual(['b', 'c']);
     expect(laterSites(dev, 'c')).toEqual([]);
     expect(laterSites(dev, 'x')).toEqual([]);
-    expect(acceptByFor(dev, 'a', 30, T0)).toBe(new Date(T0 + 30_000).toISOString());
+    expect(acceptByFor(dev, 'a', 30, T0)).toBe(new Date(T0 + 30_000 - ACCEPT_SKEW_MS).toISOString());
     expect(acceptByFor(dev, 'c', 30, T0)).toBeUndefined();
     expect(acceptByFor(dev, 'a', null, T0)).toBeUndefined();
     // Skip a later site that cannot send when another can; none can: the next one.
@@ -129,8 +130,9 @@ describe('backup routes: the engine moves a command', () => {
     };
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's2' }, status('s2', 'online', ['up']));
     const id = await fire(w);
-    expect(w.pub.on('/a/s1/job')).toMatchObject([{ attempt: 1, accept_by: new Date(T0 + 30_000).toISOString() }]);
-    w.clock.advance(30_000 + ACCEPT_SKEW_MS - 1);
+    // The move falls failover_after_s after the dispatch, the agent's deadline the skew margin before.
+    expect(w.pub.on('/a/s1/job')).toMatchObject([{ attempt: 1, accept_by: new Date(T0 + 30_000 - ACCEPT_SKEW_MS).toISOString() }]);
+    w.clock.advance(30_000 - 1);
     expect(await sweep(w)).toBe(0);
     w.clock.advance(1);
     expect(await sweep(w)).toBe(1);
@@ -143,7 +145,7 @@ describe('backup routes: the engine moves a command', () => {
     expect(onDisk.map(([, written]) => written)).toEqual([true, true]);
     const m = message(w, id);
     expect(m).toMatchObject({ site_id: 's2', attempt: 2, agent_seq: -1, state: 'dispatched' });
-    expect(m.hops).toEqual([{ site_id: 's1', first_attempt: 1, last_attempt: 1, state: 'dispatched', left_because: 'offline', left_at: new Date(T0 + 35_000).toISOString() }]);
+    expect(m.hops).toEqual([{ site_id: 's1', first_attempt: 1, last_attempt: 1, state: 'dispatched', left_because: 'offline', left_at: new Date(T0 + 30_000).toISOString() }]);
     expect(w.routeEvents).toEqual([
       { type: 'failover', platform_id: 'a', reason: 'offline' },
       { type: 'cancel', platform_id: 'a', reason: 'moved' },
@@ -235,5 +237,30 @@ describe('backup routes: the engine moves a command', () => {
       expect(message(w, id)).toMatchObject({ site_id: 's1', state: 'failed' });
       expect(w.pub.on('/a/s2/job')).toHaveLength(0);
     }
+  });
+});
+
+describe('backup routes: the API', () => {
+  it('settings carry failover_after_s (10..86400 s or null), refused out of range with the field and an issue code', async () => {
+    const w = await routed(['s1', 's2']);
+    const api = caller(w, TOKENS.a);
+    expect((await api('GET', '/api/v1/remediation/settings')).body.failover_after_s).toBe(30);
+    for (const bad of [5, 0, 86401, 12.5, '30']) {
+      const r = await api('PUT', '/api/v1/remediation/settings', { failover_after_s: bad });
+      expect(r.status, String(bad)).toBe(400);
+      const issue = (r.body.error.issues as Array<{ field: string; code: string }>).find((i) => i.field === 'failover_after_s');
+      expect(issue?.code, JSON.stringify(r.body)).toMatch(/^(too_small|too_big|out_of_range|not_integer|invalid_type)$/);
+    }
+    expect((await api('PUT', '/api/v1/remediation/settings', { failover_after_s: null })).body.failover_after_s).toBeNull();
+    expect((await api('PUT', '/api/v1/remediation/settings', { failover_after_s: 600 })).body.failover_after_s).toBe(600);
+  });
+
+  it('a send step may name any site of the device route (home or backup), and the dry run accepts it; not a site off the route', async () => {
+    const w = await routed(['s1', 's2']);
+    const api = caller(w, TOKENS.a);
+    const step = (site: string) => ({ steps: [{ type: 'send', site_id: site, control_device_id: 'cd-a', command: { kind: 'catalog', command_id: '12_0_minutes_1', params: { minutes: 1 } } }] });
+    expect((await api('POST', '/api/v1/jobs', jobBody(step('s2')))).status).toBe(201);
+    expect((await api('POST', '/api/v1/playbooks/dry-run', step('s2'))).body.errors ?? []).toEqual([]);
+    expect((await api('POST', '/api/v1/jobs', jobBody(step('s3')))).status).toBe(400);
   });
 });
