@@ -46,6 +46,29 @@ export function nextSite(device: Pick<ControlDevice, 'site_ids'> | undefined, cu
   return later.find((s) => sendable(s).ok) ?? later[0] ?? null;
 }
 
+/**
+ * Where a new command starts: its step's site, unless that site has been unable to send for at
+ * least failover_after_s and a later site of the route can send now; then the first such site
+ * (nothing was sent to the skipped ones, so nothing can go out twice). `skipped`: why each was.
+ */
+export function startSite(
+  device: Pick<ControlDevice, 'site_ids'> | undefined,
+  site: string,
+  failoverAfterS: number | null,
+  now: number,
+  sendable: (site: string) => Sendable,
+): { site: string; skipped: Array<{ site_id: string; reason: FailoverReason; since: number }> } {
+  const skipped: Array<{ site_id: string; reason: FailoverReason; since: number }> = [];
+  if (failoverAfterS === null) return { site, skipped };
+  const route = [site, ...laterSites(device, site)];
+  for (const [i, s] of route.entries()) {
+    const here = sendable(s);
+    if (here.ok || now - here.since < failoverAfterS * 1000 || !route.slice(i + 1).some((t) => sendable(t).ok)) return { site: s, skipped };
+    skipped.push({ site_id: s, reason: here.reason, since: here.since });
+  }
+  return { site, skipped: [] };
+}
+
 /** The first attempt that went to the message's current site. */
 export function firstAttemptHere(msg: Pick<MessageRun, 'hops'>): number {
   const last = msg.hops?.[msg.hops.length - 1];

@@ -9,7 +9,9 @@ import type { Clock } from '../common/clock.js';
 import { planSms } from '../common/sms/index.js';
 import { stepText } from '../core/action.js';
 import type { EventDetail } from '../dispatch/events.js';
-import { acceptByFor } from '../dispatch/routes.js';
+import { acceptByFor, startSite } from '../dispatch/routes.js';
+import type { Sendable } from '../dispatch/sites.js';
+import type { RouteEvent } from './route-mover.js';
 import type { Execution, MessageRun } from '../model/execution.js';
 import type { RemediationSettings } from '../model/remediation.js';
 import type { LeaderStore } from '../store/leader-store.js';
@@ -41,6 +43,9 @@ export interface EffectDeps {
   batch: Batch;
   /** Publish-later snapshot of an event (the engine's). */
   event: (exec: Execution, d: EventDetail) => void;
+  /** Whether a site can send now (backup routes, issue 19); absent: every site can. */
+  sendable?: (platformId: string, siteId: string) => Sendable;
+  onRoute?: (e: RouteEvent) => void;
 }
 
 export type Ack = { key: string; fail?: RunEvent };
@@ -70,7 +75,8 @@ export class EffectRunner {
     const ok = device && device.platform_id === exec.platform_id && store.site(exec.platform_id, e.send.site_id);
     const job = store.job(exec.job_id);
     const text = ok ? stepText(e.send, device, this.d.catalogs, { job: { name: exec.job_name, device: exec.device, conditions: job?.conditions ?? [] }, values: exec.trigger.values }) : null;
-    const msg = this.newMessage(exec, wire, e.step, 'command', e.send.site_id, device?.id ?? e.send.control_device_id, device?.phone ?? '', text?.ok ? text.text : '', now + e.send.expires_s * 1000);
+    const site = ok ? this.start(exec, e.step, device, e.send.site_id, now) : e.send.site_id;
+    const msg = this.newMessage(exec, wire, e.step, 'command', site, device?.id ?? e.send.control_device_id, device?.phone ?? '', text?.ok ? text.text : '', now + e.send.expires_s * 1000);
     const problem = !ok ? `control device ${e.send.control_device_id} or site ${e.send.site_id} not found` : text && !text.ok ? `${text.field}: ${text.message}` : null;
     if (problem) {
       msg.state = 'failed';
@@ -83,6 +89,18 @@ export class EffectRunner {
     }
     this.offer(exec, msg, text?.ok ? text.parts : 1, 0, `${exec.job_name}: ${exec.device.name || exec.device.key}`);
     return { key: e.key };
+  }
+
+  /** Issue 19: a step's site that has been unable to send for failover_after_s is skipped for a later one of the route that can. */
+  private start(exec: Execution, step: number, device: Parameters<typeof startSite>[0], site: string, now: number): string {
+    const sendable = this.d.sendable;
+    if (!sendable) return site;
+    const r = startSite(device, site, this.d.settings(exec.platform_id).failover_after_s, now, (s) => sendable(exec.platform_id, s));
+    for (const k of r.skipped) {
+      this.note(exec, step, 'route_skip', `site ${k.site_id} skipped: ${k.reason === 'offline' ? 'its agent is offline' : 'every modem of it is down'} since ${new Date(k.since).toISOString()}; sent from site ${r.site}`);
+      this.d.onRoute?.({ type: 'failover', platform_id: exec.platform_id, reason: k.reason });
+    }
+    return r.site;
   }
 
   notify(exec: Execution, e: Extract<Effect, { type: 'notify_sms' }>): Ack {

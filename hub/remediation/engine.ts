@@ -74,9 +74,10 @@ export class PlaybookEngine implements ExecutionSink {
 
   constructor(private readonly d: EngineDeps) {
     this.index = new MessageIndex(d.store);
-    this.fx = new EffectRunner({ store: d.store, catalogs: d.catalogs, clock: d.clock, settings: d.settings, newId: d.newId, index: this.index, batch: this.batch, event: (e, x) => this.event(e, x) });
     const { store, clock, log, settings, sendable, onRoute } = d;
-    this.routes = new RouteMover({ store, clock, log, settings, batch: this.batch, ...(sendable ? { sendable } : {}), ...(onRoute ? { onRoute } : {}), setMessage: (e, m, st, detail) => this.setMessage(e, m, st, detail) });
+    const routing = { ...(sendable ? { sendable } : {}), ...(onRoute ? { onRoute } : {}) };
+    this.fx = new EffectRunner({ store, catalogs: d.catalogs, clock, settings, newId: d.newId, index: this.index, batch: this.batch, event: (e, x) => this.event(e, x), ...routing });
+    this.routes = new RouteMover({ store, clock, log, settings, batch: this.batch, ...routing, setMessage: (e, m, st, detail) => this.setMessage(e, m, st, detail) });
   }
 
   /** Run `fn` after every change queued before it (one writer over the executions). */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ExecutionUpdate } from '../../hub/common/contract/index.js';
-import { ACCEPT_SKEW_MS, acceptByFor, dueFailover, laterSites, mayLeave, nextSite } from '../../hub/dispatch/routes.js';
+import { ACCEPT_SKEW_MS, acceptByFor, dueFailover, laterSites, mayLeave, nextSite, startSite } from '../../hub/dispatch/routes.js';
 import type { MessageRun } from '../../hub/model/execution.js';
 import { caller, jobBody } from './api-helpers.js';
 import { createWorld, TOKENS, type World } from './world.js';
@@ -96,6 +96,17 @@ describe('backup routes: the rules', () => {
     expect(mayLeave(msg({ agent_seq: 2, state: 'failed' }), T0)).toBe(true);
     expect(mayLeave(msg({ agent_seq: 2, state: 'expired' }), T0)).toBe(true);
     for (const state of ['uncertain', 'accepted', 'sending', 'sent', 'delivered'] as const) expect(mayLeave(msg({ agent_seq: 2, state }), due + 3600_000)).toBe(false);
+  });
+
+  it('a new command skips a site of its route that has not been able to send for failover_after_s, if a later one can', () => {
+    const dev = { site_ids: ['a', 'b', 'c'] };
+    const down = (since: number) => ({ ok: false as const, reason: 'offline' as const, since });
+    expect(startSite(dev, 'a', 30, T0 + 30_000, (s) => (s === 'a' ? down(T0) : { ok: true }))).toEqual({ site: 'b', skipped: [{ site_id: 'a', reason: 'offline', since: T0 }] });
+    expect(startSite(dev, 'a', 30, T0 + 29_999, (s) => (s === 'a' ? down(T0) : { ok: true })).site).toBe('a'); // not down long enough
+    expect(startSite(dev, 'a', 30, T0 + 60_000, () => down(T0)).site).toBe('a'); // nobody can send: stay home
+    expect(startSite(dev, 'a', null, T0 + 60_000, (s) => (s === 'a' ? down(T0) : { ok: true })).site).toBe('a'); // failover off
+    expect(startSite(dev, 'a', 30, T0 + 60_000, (s) => (s === 'c' ? { ok: true } : down(T0))).site).toBe('c');
+    expect(startSite(dev, 'b', 30, T0 + 60_000, (s) => (s === 'b' ? down(T0) : { ok: true })).site).toBe('c'); // the route goes on from the step's site
   });
 
   it('a site is sendable when online with a modem up (status v1 or v2); else offline or modems_down since it became so', async () => {
@@ -262,5 +273,47 @@ describe('backup routes: the API', () => {
     expect((await api('POST', '/api/v1/jobs', jobBody(step('s2')))).status).toBe(201);
     expect((await api('POST', '/api/v1/playbooks/dry-run', step('s2'))).body.errors ?? []).toEqual([]);
     expect((await api('POST', '/api/v1/jobs', jobBody(step('s3')))).status).toBe(400);
+  });
+});
+
+describe('backup routes: restarts and long outages', () => {
+  it('a home site down for longer than failover_after_s is skipped at dispatch: the command starts at the backup', async () => {
+    const w = await routed(['s1', 's2']);
+    await w.sites.handleStatus({ platform_id: 'a', site_id: 's1' }, status('s1', 'offline'));
+    await w.sites.handleStatus({ platform_id: 'a', site_id: 's2' }, status('s2', 'online', 'up'));
+    w.clock.advance(30_000);
+    const id = await fire(w);
+    expect(w.pub.on('/a/s1/job')).toHaveLength(0);
+    const jobs = w.pub.on('/a/s2/job');
+    expect(jobs).toMatchObject([{ execution_id: id, attempt: 1 }]);
+    expect(jobs[0]?.accept_by).toBeUndefined();
+    expect(message(w, id)).toMatchObject({ site_id: 's2', attempt: 1 });
+    expect(message(w, id).hops).toBeUndefined();
+    expect(w.store.execution(id)?.timeline.find((t) => t.state === 'route_skip')?.detail).toContain('site s1 skipped: its agent is offline');
+    expect(w.routeEvents).toEqual([{ type: 'failover', platform_id: 'a', reason: 'offline' }]);
+  });
+
+  it('a hub that dies after the move is written and before it is published: the new hub re-sends to the new site only', async () => {
+    const w = await routed(['s1', 's2']);
+    const id = await fire(w);
+    // The move is written, but its job and cancel never reach the broker (the process dies).
+    w.pub.publish = async () => {
+      throw new Error('killed');
+    };
+    w.clock.advance(30_000);
+    expect(await sweep(w)).toBe(1);
+    await w.engine.stop();
+    const again = await createWorld(w.dir);
+    again.clock.t = w.clock.t;
+    expect(message(again, id)).toMatchObject({ site_id: 's2', attempt: 2, state: 'dispatched' });
+    expect(message(again, id).hops).toMatchObject([{ site_id: 's1', last_attempt: 1 }]);
+    await again.engine.restart();
+    await again.sites.handleStatus({ platform_id: 'a', site_id: 's1' }, status('s1', 'online', 'up'));
+    await again.sites.handleStatus({ platform_id: 'a', site_id: 's2' }, status('s2', 'online', 'up'));
+    await again.publisher.idle();
+    expect(again.pub.on('/a/s1/job')).toHaveLength(0);
+    expect(again.pub.on('/a/s2/job')).toMatchObject([{ execution_id: id, attempt: 3 }]);
+    // The lost cancel is not needed: the old site's agent refuses attempt 1 after its accept_by.
+    expect(Date.parse(message(again, id).hops?.[0]?.left_at ?? '')).toBeGreaterThanOrEqual(T0 + 30_000);
   });
 });
