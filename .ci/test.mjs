@@ -37,7 +37,10 @@ const checks = await Promise.all([
   run('lint', bin('eslint'), ['--max-warnings', '0', '.']),
   run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']),
 ]);
-for (const ok of checks) ok ? passed++ : failed++;
+for (const ok of checks) {
+  if (ok) passed++;
+  else failed++;
+}
 
 /** One vitest invocation; adds its test counts. `phase` selects files (see vitest.config.ts). */
 async function vitest(name, phase, args) {
