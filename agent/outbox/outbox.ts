@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '#common/clock.js';
 import { type Logger, silentLogger } from '#common/log.js';
 import type { Journal, JournalHealth } from './journal.js';
 import { checkRecord } from './records.js';
+import { MrIndex, type ReportOutcome } from './mr-index.js';
 import { type OutboxEntry, type SendState, type JournalRecord, type OutboxState, TERMINAL, apply, cancelCovers, emptyState, isSettled, makeUpdate, recoveryRecords, untouched } from './state.js';
 
 export interface OutboxConfig {
@@ -45,10 +46,8 @@ export class Outbox {
   private readonly s: OutboxState = emptyState();
   private readonly clock: Clock;
   private readonly log: Logger;
-  /** TP-MR -> execution and part awaiting a status report (latest wins: MRs wrap at 256). */
-  private readonly byMr = new Map<number, { id: string; part: number }>();
-  /** Status reports that came before the modem's +CMGS answer named their TP-MR. */
-  private readonly early = new Map<number, { status: number; outcome: 'delivered' | 'pending' | 'failed'; dischargeAt?: string; at: number }>();
+  /** Parts awaiting a status report by modem and TP-MR, and reports that beat the +CMGS answer. */
+  private readonly reportIndex = new MrIndex();
   private compacting: Promise<void> | undefined;
   private liveBytes = 0;
   /** Concatenation references: the persistent counter shared with `agent send` (see concat-ref.ts). */
@@ -87,7 +86,7 @@ export class Outbox {
         await this.commit(rec, fix, end && end.t === 'end' ? [end.state === 'uncertain' ? 'uncertain' : 'failed', end.reason] : undefined);
       }
       rec.mrs.forEach((mr, part) => {
-        if (mr != null && rec.state === 'sent') this.byMr.set(mr, { id: rec.job.execution_id, part });
+        if (mr != null && rec.state === 'sent') this.reportIndex.set(rec.modem, mr, rec.job.execution_id, part);
       });
     }
     this.log.info('outbox loaded', { records: records.length, live: this.s.live.size, remembered: this.s.tombs.size });
@@ -238,12 +237,13 @@ export class Outbox {
   }
 
   /** A part is about to go to the modem (must be on disk first). */
-  async markTry(id: string, part: number, parts: number): Promise<void> {
+  async markTry(id: string, part: number, parts: number, modem?: string): Promise<void> {
     const rec = this.must(id);
     // Re-checked right before the `try` (issue 19): a cancel journaled first wins; the prompt is escaped.
     if (TERMINAL.has(rec.state)) throw new JobEndedError(id, rec.state);
     const first = rec.state === 'queued' && part === 0 && rec.tries === 0;
-    await this.commit(rec, [{ t: 'try', id, part, parts, at: this.clock.now() }], first ? ['sending', undefined, { parts }] : undefined);
+    const r: JournalRecord = modem ? { t: 'try', id, part, parts, at: this.clock.now(), modem } : { t: 'try', id, part, parts, at: this.clock.now() };
+    await this.commit(rec, [r], first ? ['sending', undefined, { parts }] : undefined);
   }
 
   async markPart(id: string, part: number, mr: number): Promise<void> {
@@ -251,22 +251,22 @@ export class Outbox {
     const r: JournalRecord = { t: 'part', id, part, mr, at: this.clock.now() };
     apply(this.s, r);
     const done = rec.state === 'sent';
-    this.byMr.set(mr, { id, part });
+    this.reportIndex.set(rec.modem, mr, id, part);
     await this.commit(rec, [r], done ? ['sent', undefined, { parts: rec.parts, message_refs: rec.mrs.map((m) => m ?? 0) }] : undefined, false);
     if (done) this.onChange();
     if (!done) return;
     // Reports that came before the whole message was sent (any part's TP-MR).
     for (const m of rec.mrs) {
-      const early = m == null ? undefined : this.early.get(m);
+      const early = m == null ? undefined : this.reportIndex.takeEarly(rec.modem, m);
       if (m == null || !early) continue;
-      this.early.delete(m);
-      if (this.clock.now() - early.at < 600_000) await this.report(m, early.status, early.outcome, early.dischargeAt);
+      if (this.clock.now() - early.at < 600_000) await this.report(m, early.status, early.outcome, early.dischargeAt, rec.modem);
     }
   }
 
-  async markRetry(id: string, reason: FailureReason): Promise<void> {
+  /** Back off and try again; `now` (issue 19 failover: another modem takes it) without a pause. */
+  async markRetry(id: string, reason: FailureReason, now = false): Promise<void> {
     const rec = this.must(id);
-    const delay = Math.min(this.config.retryBaseMs * 2 ** Math.max(0, rec.tries - 1), this.config.retryMaxMs);
+    const delay = now ? 0 : Math.min(this.config.retryBaseMs * 2 ** Math.max(0, rec.tries - 1), this.config.retryMaxMs);
     await this.commit(rec, [{ t: 'retry', id, at: this.clock.now(), next: this.clock.now() + delay, reason }]);
     this.onChange();
   }
@@ -280,13 +280,13 @@ export class Outbox {
     this.onChange();
   }
 
-  /** A status report (TS 23.040 TP-ST) for TP-MR `mr`. */
-  async report(mr: number, status: number, outcome: 'delivered' | 'pending' | 'failed', dischargeAt?: string): Promise<boolean> {
-    const hit = this.byMr.get(mr);
+  /** A status report (TS 23.040 TP-ST) for TP-MR `mr`, read from `modem`. */
+  async report(mr: number, status: number, outcome: ReportOutcome, dischargeAt?: string, modem?: string): Promise<boolean> {
+    const hit = this.reportIndex.get(modem, mr);
     const rec = hit && this.s.live.get(hit.id);
     if (!hit || !rec || rec.state !== 'sent') {
       // Maybe the report beat the +CMGS answer: keep it a while for the part that will claim this TP-MR.
-      this.early.set(mr, { status, outcome, ...(dischargeAt ? { dischargeAt } : {}), at: this.clock.now() });
+      this.reportIndex.keepEarly(modem, mr, { status, outcome, ...(dischargeAt ? { dischargeAt } : {}), at: this.clock.now() });
       return false;
     }
     if (outcome === 'pending') return true;

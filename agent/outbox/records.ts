@@ -29,11 +29,12 @@ const jobRecord = z.object({
   sentAt: time.optional(),
   endedAt: time.optional(),
   lastError: failureReason.optional(),
+  modem: z.string().min(1).max(32).optional(),
 });
 
 export const journalRecord = z.discriminatedUnion('t', [
   z.object({ t: z.literal('job'), job: jobRequest, at: time, ref: z.number().int().min(0).max(255) }),
-  z.object({ t: z.literal('try'), id, part: index, parts: z.number().int().min(1), at: time }),
+  z.object({ t: z.literal('try'), id, part: index, parts: z.number().int().min(1), at: time, modem: z.string().min(1).max(32).optional() }),
   z.object({ t: z.literal('part'), id, part: index, mr, at: time }),
   z.object({ t: z.literal('retry'), id, at: time, next: time, reason: failureReason }),
   z.object({ t: z.literal('end'), id, state: jobState, at: time, reason: failureReason.optional() }),

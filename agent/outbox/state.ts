@@ -29,13 +29,15 @@ export interface OutboxEntry {
   sentAt?: number;
   endedAt?: number;
   lastError?: FailureReason;
+  /** The modem of the last `try` (issue 19): the rest of a multipart message and its reports follow it. */
+  modem?: string;
 }
 
 /** What the journal holds, one JSON object per line. */
 export type JournalRecord =
   | { t: 'job'; job: JobRequest; at: number; ref: number }
   /** Written after the modem's `> ` prompt, just before the part's PDU bytes go out. */
-  | { t: 'try'; id: string; part: number; parts: number; at: number }
+  | { t: 'try'; id: string; part: number; parts: number; at: number; modem?: string }
   | { t: 'part'; id: string; part: number; mr: number; at: number }
   | { t: 'retry'; id: string; at: number; next: number; reason: FailureReason }
   | { t: 'end'; id: string; state: SendState; at: number; reason?: FailureReason }
@@ -116,6 +118,7 @@ export function apply(s: OutboxState, r: JournalRecord): void {
       rec.state = 'sending';
       rec.parts = r.parts;
       rec.inFlight = r.part;
+      if (r.modem) rec.modem = r.modem;
       if (r.part === 0 || rec.mrs.length === 0) rec.tries++;
       return;
     case 'part':
@@ -175,6 +178,7 @@ export function makeUpdate(rec: OutboxEntry, state: AgentState, at: number, extr
     at: new Date(at).toISOString(),
     attempt: j.attempt,
     seq: rec.seq + 1,
+    ...(rec.modem ? { modem: rec.modem } : {}),
     ...extra,
   };
 }
@@ -188,14 +192,17 @@ export function makeUpdate(rec: OutboxEntry, state: AgentState, at: number, extr
  * - every `try` answered but parts left: continue with the next part.
  * Returns the records to journal.
  */
-export function recoveryRecords(rec: OutboxEntry, now: number, resendUncertain: boolean): JournalRecord[] {
+export function recoveryRecords(rec: OutboxEntry, now: number, resendUncertainConfig: boolean): JournalRecord[] {
   const id = rec.job.execution_id;
+  // The job may say so itself (issue 19: then it may go out through another modem).
+  const resendUncertain = resendUncertainConfig || rec.job.resend_if_uncertain === true;
   if (rec.state !== 'sending') return [];
   if (rec.inFlight === undefined) {
     return [{ t: 'retry', id, at: now, next: now, reason: { code: 'restart', message: 'the agent restarted between parts; continuing with the next part' } }];
   }
   if (resendUncertain) {
-    return [{ t: 'retry', id, at: now, next: now, reason: { code: 'restart', message: 'the agent restarted while the modem held a part; resending as configured (send.resend_uncertain)' } }];
+    const why = resendUncertainConfig ? 'as configured (send.resend_uncertain)' : 'as the job allows (resend_if_uncertain)';
+    return [{ t: 'retry', id, at: now, next: now, reason: { code: 'restart', message: `the agent restarted while ${rec.modem ? `modem ${rec.modem}` : 'the modem'} held a part; resending ${why}` } }];
   }
-  return [{ t: 'end', id, state: 'uncertain', at: now, reason: { code: 'uncertain', message: `the agent stopped after the modem asked for part ${rec.inFlight + 1} of ${rec.parts} (the "> " prompt) and the part was being handed over, before the modem answered; it may or may not have been sent`, retryable: false } }];
+  return [{ t: 'end', id, state: 'uncertain', at: now, reason: { code: 'uncertain', message: `the agent stopped after ${rec.modem ? `modem ${rec.modem}` : 'the modem'} asked for part ${rec.inFlight + 1} of ${rec.parts} (the "> " prompt) and the part was being handed over, before the modem answered; it may or may not have been sent`, retryable: false } }];
 }

@@ -111,7 +111,7 @@ export async function sendOnce(req: SendRequest, d: SendDeps): Promise<SendExit>
     onStatusReport: (r) => void outbox.report(r.messageRef, r.status, r.outcome, r.dischargeAt).catch((err: unknown) => d.log.warn('status report not stored', { err: (err as Error).message })),
   });
   const sender = new Sender({ outbox, modem: stack.driver, pacer: pacerOf(c), config: senderConfigOf(c), log: d.log.child('sender'), clock });
-  const readyWithinS = c.modem.registration_timeout_s + 30;
+  const readyWithinS = stack.modem.registration_timeout_s + 30;
   stack.driver.start();
   try {
     for (;;) {
