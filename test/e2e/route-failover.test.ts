@@ -6,7 +6,7 @@
 //      modem within failover_after_s + one poll interval + the stated margin (figures in
 //      test-artifacts/route-failover.json). Agent lab comes back: it gets the old attempt and the
 //      cancel from its persistent session and does not send it (counted at both modems); the
-//      timeline names depot (and its modem, when the agent reports it).
+//      timeline names depot and its modem.
 //   2. The uncertain rule: lab's modem swallows a part and the agent dies before the answer; the
 //      message is `uncertain` at lab and is never moved to depot, however long we wait.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -99,8 +99,10 @@ describe('backup routes over real processes', () => {
     expect(msg.hops).toMatchObject([{ site_id: SITE, first_attempt: 1, last_attempt: 1, left_because: 'offline' }]);
     const sentEntry = (done.timeline as Array<{ state: string; detail?: string }>).find((t) => t.state === 'sent');
     expect(sentEntry?.detail).toContain(`site ${OTHER_SITE}`);
-    if (msg.modem) expect(sentEntry?.detail).toContain(`modem ${msg.modem}`);
-    figures.backup_modem_reported = msg.modem ?? null;
+    // The backup agent names the modem that sent it (its single `modem:` is the modem with id `modem`).
+    expect(msg.modem).toEqual(expect.any(String));
+    expect(sentEntry?.detail).toContain(`site ${OTHER_SITE}, modem ${msg.modem}`);
+    figures.backup_modem_reported = msg.modem;
     expect(await metric('gsmjobs_hub_route_failovers_total')).toEqual(['gsmjobs_hub_route_failovers_total{platform_id="demo",reason="offline"} 1']);
 
     // The home agent comes back: its persistent session holds attempt 1 (past its accept_by)
