@@ -16,7 +16,7 @@ import type { Sendable } from './sites.js';
 
 export interface DispatcherDeps {
   /** Read only: the engine writes executions. */
-  store: Pick<LeaderStore, 'executionList'>;
+  store: Pick<LeaderStore, 'executionList' | 'activeExecutions'>;
   sink: ExecutionSink;
   clock: Clock;
   log: Logger;
@@ -70,7 +70,9 @@ export class Dispatcher {
     if (!sendable) return 0;
     const now = this.deps.clock.now();
     let moved = 0;
-    for (const exec of this.deps.store.executionList(platformId)) {
+    // A command waiting for its site belongs to a run waiting for its result: an active one.
+    for (const exec of this.deps.store.activeExecutions()) {
+      if (platformId !== undefined && exec.platform_id !== platformId) continue;
       for (const msg of exec.messages) {
         const reason = dueFailover(msg, now, sendable(exec.platform_id, msg.site_id));
         if (reason && (await this.deps.sink.report({ type: 'failover', message_id: msg.wire_id, reason })).ok) moved++;
