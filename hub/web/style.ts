@@ -122,6 +122,7 @@ svg .tick { font-size: 11px; fill: var(--muted); }
 .o-cancelled { fill: #0b5cad; }
 ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; padding: 0; margin: .25rem 0; }
 a.csv { font-size: .9rem; font-weight: 400; margin-left: .5rem; }
+#failover .failover-after { max-width: 16rem; margin-left: 1.6rem; }
 ol.route { list-style: none; padding: 0; margin: .25rem 0; }
 ol.route li { display: flex; flex-wrap: wrap; align-items: center; gap: .25rem .75rem; padding: .35rem 0; border-bottom: 1px solid var(--line); }
 ol.route li label.check { display: flex; gap: .5rem; align-items: center; flex: 1 1 12rem; }
