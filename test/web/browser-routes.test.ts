@@ -12,6 +12,9 @@ import { execution } from '../hub/store-contract-fixtures.js';
 import { a11yProblems, launchChromium } from './browser-a11y.js';
 import { type LiveHub, startLiveHub } from './live-hub.js';
 
+/** Waits long enough for a loaded CI machine (vitest's default is 1 s). */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+
 const SHOTS = new URL('../../test-artifacts/web/', import.meta.url).pathname;
 let live: LiveHub;
 let browser: Browser;
@@ -62,12 +65,12 @@ describe('backup routes in chromium', () => {
   it('reorders a device route with the mouse at desktop width (RU)', { timeout: 60_000 }, async () => {
     const page = await signedIn(live.tokens.a, 'ru-RU', 1100);
     await page.getByRole('link', { name: 'Устройства' }).click();
-    await expect.poll(() => page.locator('#controls .route-text').first().innerText()).toBe('домашняя: moscow-1 · запасные: spb-2');
+    await poll(() => page.locator('#controls .route-text').first().innerText()).toBe('домашняя: moscow-1 · запасные: spb-2');
     await page.getByRole('link', { name: 'Изменить: Розетка Холл' }).click();
     await page.waitForURL(/\/controls\/.+\/edit$/);
     expect(await positions(page)).toEqual(['moscow-1=1 · домашняя', 'spb-2=2 · запасная']);
     await page.getByRole('button', { name: 'Ниже: Москва, ТЦ Север' }).click();
-    await expect.poll(() => positions(page)).toEqual(['spb-2=1 · домашняя', 'moscow-1=2 · запасная']);
+    await poll(() => positions(page)).toEqual(['spb-2=1 · домашняя', 'moscow-1=2 · запасная']);
     await shot(page, 'rt01-route-edit');
     await page.getByRole('button', { name: 'Сохранить устройство' }).click();
     await page.waitForURL(/msg=control_saved/);
@@ -90,18 +93,18 @@ describe('backup routes in chromium', () => {
     await page.keyboard.press('Space');
     await page.getByRole('button', { name: 'Move up: Петербург, склад' }).focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => positions(page)).toEqual(['kazan-3=1 · home', 'spb-2=2 · backup', 'moscow-1=not used']);
+    await poll(() => positions(page)).toEqual(['kazan-3=1 · home', 'spb-2=2 · backup', 'moscow-1=not used']);
     // The moved row's button keeps the focus: Enter again moves it once more.
     expect(await page.evaluate(() => document.activeElement?.getAttribute('value'))).toBe('up:spb-2');
     await page.keyboard.press('Enter');
-    await expect.poll(() => positions(page)).toEqual(['spb-2=1 · home', 'kazan-3=2 · backup', 'moscow-1=not used']);
+    await poll(() => positions(page)).toEqual(['spb-2=1 · home', 'kazan-3=2 · backup', 'moscow-1=not used']);
     expect(await page.getByLabel('Name').inputValue()).toBe('Relay 390');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'rt03-route-390');
     // Enter in a text field saves (the form's default button), it does not move a site.
     await page.getByLabel('Name').focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('.banner.ok').innerText()).toContain('Device "Relay 390" added.');
+    await poll(() => page.locator('.banner.ok').innerText()).toContain('Device "Relay 390" added.');
     const relay = ((await api('GET', '/control-devices')).items as Array<{ name: string; site_ids: string[] }>).find((d) => d.name === 'Relay 390');
     expect(relay?.site_ids).toEqual(['spb-2', 'kazan-3']);
   });
@@ -116,7 +119,7 @@ describe('backup routes in chromium', () => {
       const page = await signedIn(live.tokens.a, locale, width);
       await page.goto(`${live.url}/ui/executions/ex-browser-route`);
       const hops = page.locator('ol.hops li');
-      await expect.poll(() => hops.count()).toBe(2);
+      await poll(() => hops.count()).toBe(2);
       const [first, now] = await hops.allInnerTexts();
       if (locale === 'ru-RU') {
         expect(first).toMatch(/^moscow-1 · попытка 1 · .+ · модем mts · ушли .+: не смог отправить$/);
