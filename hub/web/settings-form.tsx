@@ -25,9 +25,9 @@ export function valuesOf(s: RemediationSettings, siteIds: readonly string[]): Va
     'correlation.min_share': s.correlation.min_share === null ? '' : String(s.correlation.min_share),
     'correlation.share_min_count': String(s.correlation.share_min_count),
     // Issue 19: the radio says whether commands move at all; the number keeps its last value.
-    failover_mode: s.failover_after_s === null ? 'never' : 'after',
     failover_after_s: s.failover_after_s == null ? '120' : String(s.failover_after_s),
   };
+  if (s.failover_after_s !== undefined) v.failover_mode = s.failover_after_s === null ? 'never' : 'after';
   s.on_call.forEach((p, i) => {
     v[`on_call[${i}].name`] = p.name;
     v[`on_call[${i}].phone`] = p.phone;

@@ -5,6 +5,9 @@
 // cost on the fleet page and its CSV. Russian and English.
 import { describe, expect, it } from 'vitest';
 import { scopeOf } from '../../hub/store/port.js';
+import { moved, postedOrder, routeOf, shownOrder } from '../../hub/web/route-order.js';
+import { routeText } from '../../hub/web/routes-controls.js';
+import { translator } from '../../hub/web/i18n.js';
 import { execution } from '../hub/store-contract-fixtures.js';
 import { TOKENS } from '../hub/world.js';
 import { createWebWorld, decodeEntities, WebClient, type WebWorld } from './helpers.js';
@@ -21,6 +24,29 @@ async function world(): Promise<WebWorld> {
 }
 
 const status = (site: string, over: Record<string, unknown>) => Buffer.from(JSON.stringify({ type: 'status', platform_id: 'a', site_id: site, state: 'online', at: new Date().toISOString(), ...over }));
+
+describe('route order (pure)', () => {
+  it('shows the route first, moves a row by one, and saves the ticked rows in the order shown', () => {
+    const sites = ['a', 'b', 'c', 'd'];
+    expect(shownOrder(['c', 'a', 'gone', 'c'], sites)).toEqual(['c', 'a', 'b', 'd']);
+    expect(moved(['c', 'a', 'b', 'd'], 'up:b')).toEqual(['c', 'b', 'a', 'd']);
+    expect(moved(['c', 'a', 'b', 'd'], 'down:b')).toEqual(['c', 'a', 'd', 'b']);
+    // The ends, unknown sites and nonsense change nothing.
+    expect(moved(['c', 'a'], 'up:c')).toEqual(['c', 'a']);
+    expect(moved(['c', 'a'], 'down:a')).toEqual(['c', 'a']);
+    expect(moved(['c', 'a'], 'up:zz')).toEqual(['c', 'a']);
+    expect(moved(['c', 'a'], 'sideways:a')).toEqual(['c', 'a']);
+    // A posted order made whole against the sites that exist now.
+    expect(postedOrder(['d', 'x', 'b', 'd'], [], sites)).toEqual(['d', 'b', 'a', 'c']);
+    // Without `order`: the ticked sites in the order posted come first.
+    expect(postedOrder([], ['c', 'a'], sites)).toEqual(['c', 'a', 'b', 'd']);
+    expect(routeOf(['d', 'b', 'a', 'c'], ['a', 'd'])).toEqual(['d', 'a']);
+    // A ticked site the order does not show still reaches the API (which refuses an unknown one).
+    expect(routeOf(['a', 'b'], ['b', 'zz'])).toEqual(['b', 'zz']);
+    expect(routeText(translator('en'), ['a', 'b', 'c'])).toBe('home: a · backups: b, c');
+    expect(routeText(translator('ru'), ['a'])).toBe('домашняя: a');
+  });
+});
 
 describe('a control device route in the form', () => {
   it('orders backup sites with move buttons, saves the route in that order and shows it in the list (RU)', async () => {
