@@ -5,8 +5,10 @@
 // readable at 390 px. Screenshots go to test-artifacts/web/; every page is checked for basic
 // accessibility and CSP errors like the other browser tests.
 import { mkdirSync } from 'node:fs';
+import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { siteTopic } from '../../hub/common/contract/index.js';
 import { scopeOf } from '../../hub/store/port.js';
 import { execution } from '../hub/store-contract-fixtures.js';
 import { a11yProblems, launchChromium } from './browser-a11y.js';
@@ -131,5 +133,34 @@ describe('backup routes in chromium', () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
       await shot(page, name);
     }
+  });
+
+  it('takes a status v2 over MQTT: every modem on the sites page at 390 px, and per-modem gauges on /metrics', { timeout: 60_000 }, async () => {
+    const site = await api('POST', '/sites', { id: 'omsk-4', name: 'Омск, склад' });
+    const agent = await mqtt.connectAsync(live.hub.broker?.url ?? '', { username: 'site/a/omsk-4', password: site.mqtt_password as string, clientId: 'web-test-agent-v2', reconnectPeriod: 0 });
+    const status = {
+      v: 2, type: 'status', platform_id: 'a', site_id: 'omsk-4', state: 'online', at: new Date().toISOString(), modem: { state: 'up', signal_dbm: -65 }, outbox: { depth: 0 },
+      modems: [
+        { id: 'mts', carrier: 'MTS', priority: 1, state: 'up', signal_dbm: -65, budget: { parts_per_hour: 30, parts_last_hour: 3 }, parts_today: 9, cost_today: 22.5, currency: 'RUB' },
+        { id: 'tele2', carrier: 'Tele2', priority: 2, state: 'down', error: 'no SIM', parts_today: 0, cost_today: 0, currency: 'RUB' },
+      ],
+    };
+    await agent.publishAsync(siteTopic({ platform_id: 'a', site_id: 'omsk-4' }, 'status'), JSON.stringify(status), { qos: 1, retain: true });
+    await agent.endAsync();
+    await poll(() => live.hub.sites.get('a', 'omsk-4')?.status.modems?.length ?? 0).toBe(2);
+    const metrics = await (await fetch(`${live.url}/metrics`)).text();
+    expect(metrics).toContain('gsmjobs_hub_modem_up{platform_id="a",site_id="omsk-4",modem="mts"} 1');
+    expect(metrics).toContain('gsmjobs_hub_modem_up{platform_id="a",site_id="omsk-4",modem="tele2"} 0');
+    expect(metrics).toContain('gsmjobs_hub_site_sms_parts_today{platform_id="a",site_id="omsk-4",modem="mts"} 9');
+    expect(metrics).toContain('gsmjobs_hub_site_sms_cost_today{platform_id="a",site_id="omsk-4",modem="mts",currency="RUB"} 22.5');
+    // The v1 site of the live hub: its one modem, unnamed.
+    expect(metrics).toContain('gsmjobs_hub_modem_up{platform_id="a",site_id="moscow-1",modem=""} 1');
+    const page = await signedIn(live.tokens.a, 'ru-RU', 390);
+    await page.goto(`${live.url}/ui/sites`);
+    const modems = page.locator('ul.modems li');
+    await poll(() => modems.count()).toBe(2);
+    expect(await modems.first().innerText()).toBe('mts · оператор MTS · работает · -65 dBm · 3 из 30 частей в час · сегодня 9 частей · 22,5 RUB');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'rt06-sites-modems-390');
   });
 });
