@@ -15,10 +15,6 @@ export const SERIAL_FILES = [
   'test/hub/hostile-mqtt.int.test.ts',
   'test/hub/broker-flood-limits.int.test.ts',
   'test/e2e/failover.test.ts',
-  'test/e2e/pg-restart.test.ts',
-  'test/e2e/fire.test.ts',
-  'test/e2e/remediation.test.ts',
-  'test/agent/cli-send.int.test.ts',
 ];
 
 const phase = process.env.GSMJOBS_TEST_PHASE;
