@@ -17,6 +17,7 @@ import type { ApiDeps, HubEnv } from './api/context.js';
 import { loadCatalogs } from './catalog/catalog.js';
 import type { HubConfig } from './config.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
+import { housekeepingTask } from './dispatch/housekeeping.js';
 import { createRouteMetrics } from './dispatch/route-metrics.js';
 import { newId } from './model/ids.js';
 import { InboundHandler } from './dispatch/inbound.js';
@@ -274,21 +275,7 @@ export class Hub {
         this.log.error('cycle failed', { error: (err as Error).message, in_a_row: this.cycleFailures.count });
       },
     });
-    this.housekeeping = new PeriodicTask({
-      intervalMs: 15_000,
-      clock: this.clock,
-      immediate: false,
-      run: async () => {
-        await this.dispatcher.resendPending();
-        await this.dispatcher.failover();
-        await this.leader.pruneExecutions(this.clock.now(), {
-          maxAgeMs: config.executions.max_age_days * 86400_000,
-          maxPerPlatform: config.executions.max_per_platform,
-          maxInboundPerPlatform: 1000,
-        });
-      },
-      onError: (err) => void (this.leadership.staleEpoch(err) || this.log.error('housekeeping failed', { error: (err as Error).message })),
-    });
+    this.housekeeping = housekeepingTask({ dispatcher: this.dispatcher, store: this.leader, executions: config.executions, clock: this.clock, log: this.log, staleEpoch: (err) => this.leadership.staleEpoch(err) });
     // Several hubs: only the leader triggers, cancels and releases (one hub on lowdb always may).
     const apiRemediation = leaderOnly(this.remediation, ['fire', 'cancel', 'release'], () => !this.workingSet || this.leadership.leading);
     const deps: ApiDeps = {
