@@ -87,12 +87,13 @@ function unacknowledged(msg: Pick<MessageRun, 'agent_seq' | 'state'>): boolean {
 
 /**
  * May the message leave its current site now? Only a live command (not expired), and only when
- * that site cannot send it any more: it reported failed/expired, or it never acknowledged the
+ * that site cannot send it any more: it reported failed/expired with no part sent, or it never acknowledged the
  * message and its acceptance deadline (+ skew) has passed. `uncertain` never moves.
  */
 export function mayLeave(msg: MessageRun, now: number): boolean {
   if (msg.kind !== 'command' || Date.parse(msg.expires_at) <= now) return false;
-  if (msg.agent_seq >= 0 && (msg.state === 'failed' || msg.state === 'expired')) return true;
+  // Failed or expired with no part handed to the network (a part with a message reference left).
+  if (msg.agent_seq >= 0 && (msg.state === 'failed' || msg.state === 'expired')) return !msg.message_refs?.length;
   return unacknowledged(msg) && pastAcceptBy(msg, now);
 }
 

@@ -95,6 +95,7 @@ describe('backup routes: the rules', () => {
     expect(dueFailover(msg({ expires_at: new Date(due).toISOString() }), due, { ok: true })).toBeNull();
     expect(mayLeave(msg({ agent_seq: 2, state: 'failed' }), T0)).toBe(true);
     expect(mayLeave(msg({ agent_seq: 2, state: 'expired' }), T0)).toBe(true);
+    expect(mayLeave(msg({ agent_seq: 2, state: 'failed', message_refs: [7] }), T0)).toBe(false); // a part left: the socket may have half of it
     for (const state of ['uncertain', 'accepted', 'sending', 'sent', 'delivered'] as const) expect(mayLeave(msg({ agent_seq: 2, state }), due + 3600_000)).toBe(false);
   });
 
