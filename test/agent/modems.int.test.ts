@@ -28,6 +28,8 @@ let agent: Proc | undefined;
 let configFile: string;
 /** When each simulator accepted each part (wall clock), by text. */
 const outAt: { a: Array<{ at: number; sms: SimSms }>; b: Array<{ at: number; sms: SimSms }> } = { a: [], b: [] };
+/** After this many SMS, modem A holds the `> ` of the next AT+CMGS (that message is then in flight, its PDU not yet sent). */
+let holdAfter: number | undefined;
 
 function startAgent(crash?: { point: string; job: string }): Proc {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
@@ -62,7 +64,10 @@ beforeAll(async () => {
   dir = tmp('gsmjobs-agent-modems-');
   broker = await startBroker(join(dir, 'broker'));
   hub = await startHubView(broker.url);
-  simA = await startSim(dir, { name: 'modem-a', model: 'SIM800', logFile: join(dir, 'sms-a.jsonl'), statusReportDelayMs: 50, onSms: (sms) => outAt.a.push({ at: Date.now(), sms }) });
+  simA = await startSim(dir, { name: 'modem-a', model: 'SIM800', logFile: join(dir, 'sms-a.jsonl'), statusReportDelayMs: 50, onSms: (sms) => {
+      outAt.a.push({ at: Date.now(), sms });
+      if (outAt.a.length === holdAfter) simA.modem.hold = 'prompt';
+    } });
   simB = await startSim(dir, { name: 'modem-b', model: 'EC25', logFile: join(dir, 'sms-b.jsonl'), statusReportDelayMs: 50, onSms: (sms) => outAt.b.push({ at: Date.now(), sms }) });
   configFile = join(dir, 'agent.yaml');
   const { modem: timings, ...cfg } = agentConfig(dir, broker.url, simA.path);
@@ -110,13 +115,16 @@ describe('two modems, the primary unplugged mid-queue', () => {
     expect(status?.modem?.state).toBe('up');
 
     const ids = Array.from({ length: 10 }, (_, i) => `q-${i}`);
+    holdAfter = 3;
     const text = (i: number) => `queue message ${i}`;
     for (const [i, id] of ids.entries()) await hub.publishJob(job(id, { text: text(i), to: `+7916${String(2000000 + i)}` }));
-    // Three messages out through A, then A is pulled out (between two sends: 0.4 s apart).
-    await waitFor(() => outAt.a.length >= 3, 30_000, `three messages on A\n${agent?.output().slice(-3000) ?? ''}`);
-    await new Promise((r) => setTimeout(r, 100));
+    // Three messages out through A; the fourth is in flight (A holds its prompt: the PDU has not
+    // left) when A is pulled out. Deterministic on a loaded machine: no PDU is ever cut in half.
+    await waitFor(() => simA.modem.held === 'prompt', 30_000, `three messages on A, the fourth at A's prompt\n${agent?.output().slice(-3000) ?? ''}`);
     const unplugAt = Date.now();
     await simA.unplug();
+    simA.modem.release();
+    holdAfter = undefined;
     await waitFor(() => ids.every((id) => final(id)), 60_000, `every queued job settled\n${agent?.output().slice(-3000) ?? ''}`);
     // Delivered once the status report matched on the modem that sent the part.
     await waitFor(() => ids.every((id) => hub.statesOf(id).includes('delivered')), 30_000, `every job delivered: ${JSON.stringify(ids.map((id) => hub.statesOf(id)))}`).catch(() => undefined);
