@@ -154,6 +154,11 @@ describe('two modems, the primary unplugged mid-queue', () => {
       expect(sentOn, id).toBe(a.includes(text(i)) ? 'a' : 'b');
     }
     await waitFor(() => hub.statuses.at(-1)?.modems?.[0]?.state === 'down', 10_000, 'modem a down in the status');
+    // Status v2 carries each modem's budget, parts today and the cost estimate (a: 2.5 RUB a part).
+    await waitFor(() => hub.statuses.at(-1)?.modems?.[1]?.parts_today === figure.sent_on_b, 10_000, `parts of b in the status: ${JSON.stringify(hub.statuses.at(-1)?.modems)}`);
+    const [ma, mb] = hub.statuses.at(-1)?.modems ?? [];
+    expect(ma).toMatchObject({ id: 'a', parts_today: figure.sent_on_a, cost_today: figure.sent_on_a * 2.5, currency: 'RUB', budget: { parts_per_hour: 1000, parts_last_hour: figure.sent_on_a } });
+    expect(mb).toMatchObject({ id: 'b', state: 'up', parts_today: figure.sent_on_b, budget: { parts_per_hour: null } });
     expect(hub.statuses.at(-1)?.modem?.state).toBe('up'); // the summary is the best modem: b
     expect(await agent.stop()).toBe(0);
     agent = undefined;
