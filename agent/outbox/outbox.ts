@@ -8,7 +8,8 @@ import { type Logger, silentLogger } from '#common/log.js';
 import type { Journal, JournalHealth } from './journal.js';
 import { checkRecord } from './records.js';
 import { MrIndex, type ReportOutcome } from './mr-index.js';
-import { type OutboxEntry, type SendState, type JournalRecord, type OutboxState, TERMINAL, apply, cancelCovers, emptyState, isSettled, makeUpdate, recoveryRecords, untouched } from './state.js';
+import { type OutboxEntry, type SendState, type JournalRecord, type OutboxState, TERMINAL, apply, cancelCovers, compactRecords, emptyState, makeUpdate, recoveryRecords, untouched } from './state.js';
+import { logSkippedRecords } from './skipped.js';
 
 export interface OutboxConfig {
   resendUncertain: boolean;
@@ -71,7 +72,7 @@ export class Outbox {
   async load(): Promise<ExecutionUpdate[]> {
     const records = await this.journal.open(checkRecord);
     for (const r of records) apply(this.s, r);
-    this.reportSkipped();
+    logSkippedRecords(this.journal, this.log);
     const now = this.clock.now();
     for (const rec of this.s.live.values()) {
       // A cancel on disk whose `end` was cut short by a crash: it was first, so it wins.
@@ -91,19 +92,6 @@ export class Outbox {
     }
     this.log.info('outbox loaded', { records: records.length, live: this.s.live.size, remembered: this.s.tombs.size });
     return this.pendingUpdates();
-  }
-
-  /** Every record the journal could not read is named in the log (the metric and status count them). */
-  private reportSkipped(): void {
-    const j = this.journal;
-    for (const s of j.skippedRecords) {
-      const what = { line: s.line, reason: s.reason, ...(s.id ? { execution_id: s.id } : {}), file: j.path };
-      if (s.torn) this.log.warn('journal: the last record was cut short by a crash or a full disk and is ignored (it was never acknowledged)', what);
-      else this.log.error('journal: damaged record skipped', what);
-    }
-    if (j.skipped > j.skippedRecords.length) this.log.error('journal: more damaged records skipped', { more: j.skipped - j.skippedRecords.length });
-    const copy = j.health().corruptCopy;
-    if (copy) this.log.error('journal: a copy of the damaged journal is kept for inspection', { copy });
   }
 
   /** Whether new records can be written now (false after a failed write until one succeeds or the probe does). */
@@ -334,18 +322,7 @@ export class Outbox {
   /** Rewrite the journal with live records and tombstones only. */
   compact(): Promise<void> {
     this.compacting ??= (async () => {
-      const now = this.clock.now();
-      for (const [id, rec] of [...this.s.live]) {
-        if (isSettled(rec, now, this.config.reportWaitMs)) {
-          this.s.live.delete(id);
-          this.s.tombs.set(id, { state: rec.state, at: rec.endedAt ?? rec.sentAt ?? now, seq: rec.seq });
-        }
-      }
-      const out: JournalRecord[] = [];
-      for (const [id, t] of this.s.tombs) out.push({ t: 'tomb', id, state: t.state, at: t.at, seq: t.seq });
-      for (const [id, c] of this.s.cancels) out.push({ t: 'cancel', id, attempt: c.attempt, at: c.at, ...(c.reason ? { reason: c.reason } : {}) });
-      for (const r of this.s.live.values()) out.push({ t: 'snap', r });
-      await this.journal.compact(out);
+      await this.journal.compact(compactRecords(this.s, this.clock.now(), this.config.reportWaitMs));
       this.liveBytes = this.journal.size;
       this.log.info('journal compacted', { bytes: this.journal.size, live: this.s.live.size, remembered: this.s.tombs.size });
     })().finally(() => {

@@ -164,6 +164,21 @@ export function isSettled(rec: OutboxEntry, now: number, reportWaitMs: number): 
   return now - (rec.sentAt ?? now) >= reportWaitMs;
 }
 
+/** Settle what is finished into tombstones (mutates `s`) and list what a compacted journal holds. */
+export function compactRecords(s: OutboxState, now: number, reportWaitMs: number): JournalRecord[] {
+  for (const [id, rec] of [...s.live]) {
+    if (isSettled(rec, now, reportWaitMs)) {
+      s.live.delete(id);
+      s.tombs.set(id, { state: rec.state, at: rec.endedAt ?? rec.sentAt ?? now, seq: rec.seq });
+    }
+  }
+  const out: JournalRecord[] = [];
+  for (const [id, t] of s.tombs) out.push({ t: 'tomb', id, state: t.state, at: t.at, seq: t.seq });
+  for (const [id, c] of s.cancels) out.push({ t: 'cancel', id, attempt: c.attempt, at: c.at, ...(c.reason ? { reason: c.reason } : {}) });
+  for (const r of s.live.values()) out.push({ t: 'snap', r });
+  return out;
+}
+
 /** Build the next update of an execution. */
 export function makeUpdate(rec: OutboxEntry, state: AgentState, at: number, extra: Partial<ExecutionUpdate> = {}): ExecutionUpdate {
   const j = rec.job;

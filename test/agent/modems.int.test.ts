@@ -28,6 +28,8 @@ let agent: Proc | undefined;
 let configFile: string;
 /** When each simulator accepted each part (wall clock), by text. */
 const outAt: { a: Array<{ at: number; sms: SimSms }>; b: Array<{ at: number; sms: SimSms }> } = { a: [], b: [] };
+/** After this many SMS, modem A holds the `> ` of the next AT+CMGS (that message is then in flight, its PDU not yet sent). */
+let holdAfter: number | undefined;
 
 function startAgent(crash?: { point: string; job: string }): Proc {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
@@ -62,7 +64,10 @@ beforeAll(async () => {
   dir = tmp('gsmjobs-agent-modems-');
   broker = await startBroker(join(dir, 'broker'));
   hub = await startHubView(broker.url);
-  simA = await startSim(dir, { name: 'modem-a', model: 'SIM800', logFile: join(dir, 'sms-a.jsonl'), statusReportDelayMs: 50, onSms: (sms) => outAt.a.push({ at: Date.now(), sms }) });
+  simA = await startSim(dir, { name: 'modem-a', model: 'SIM800', logFile: join(dir, 'sms-a.jsonl'), statusReportDelayMs: 50, onSms: (sms) => {
+      outAt.a.push({ at: Date.now(), sms });
+      if (outAt.a.length === holdAfter) simA.modem.hold = 'prompt';
+    } });
   simB = await startSim(dir, { name: 'modem-b', model: 'EC25', logFile: join(dir, 'sms-b.jsonl'), statusReportDelayMs: 50, onSms: (sms) => outAt.b.push({ at: Date.now(), sms }) });
   configFile = join(dir, 'agent.yaml');
   const { modem: timings, ...cfg } = agentConfig(dir, broker.url, simA.path);
@@ -110,13 +115,16 @@ describe('two modems, the primary unplugged mid-queue', () => {
     expect(status?.modem?.state).toBe('up');
 
     const ids = Array.from({ length: 10 }, (_, i) => `q-${i}`);
+    holdAfter = 3;
     const text = (i: number) => `queue message ${i}`;
     for (const [i, id] of ids.entries()) await hub.publishJob(job(id, { text: text(i), to: `+7916${String(2000000 + i)}` }));
-    // Three messages out through A, then A is pulled out (between two sends: 0.4 s apart).
-    await waitFor(() => outAt.a.length >= 3, 30_000, `three messages on A\n${agent?.output().slice(-3000) ?? ''}`);
-    await new Promise((r) => setTimeout(r, 100));
+    // Three messages out through A; the fourth is in flight (A holds its prompt: the PDU has not
+    // left) when A is pulled out. Deterministic on a loaded machine: no PDU is ever cut in half.
+    await waitFor(() => simA.modem.held === 'prompt', 30_000, `three messages on A, the fourth at A's prompt\n${agent?.output().slice(-3000) ?? ''}`);
     const unplugAt = Date.now();
     await simA.unplug();
+    simA.modem.release();
+    holdAfter = undefined;
     await waitFor(() => ids.every((id) => final(id)), 60_000, `every queued job settled\n${agent?.output().slice(-3000) ?? ''}`);
     // Delivered once the status report matched on the modem that sent the part.
     await waitFor(() => ids.every((id) => hub.statesOf(id).includes('delivered')), 30_000, `every job delivered: ${JSON.stringify(ids.map((id) => hub.statesOf(id)))}`).catch(() => undefined);
@@ -146,6 +154,11 @@ describe('two modems, the primary unplugged mid-queue', () => {
       expect(sentOn, id).toBe(a.includes(text(i)) ? 'a' : 'b');
     }
     await waitFor(() => hub.statuses.at(-1)?.modems?.[0]?.state === 'down', 10_000, 'modem a down in the status');
+    // Status v2 carries each modem's budget, parts today and the cost estimate (a: 2.5 RUB a part).
+    await waitFor(() => hub.statuses.at(-1)?.modems?.[1]?.parts_today === figure.sent_on_b, 10_000, `parts of b in the status: ${JSON.stringify(hub.statuses.at(-1)?.modems)}`);
+    const [ma, mb] = hub.statuses.at(-1)?.modems ?? [];
+    expect(ma).toMatchObject({ id: 'a', parts_today: figure.sent_on_a, cost_today: figure.sent_on_a * 2.5, currency: 'RUB', budget: { parts_per_hour: 1000, parts_last_hour: figure.sent_on_a } });
+    expect(mb).toMatchObject({ id: 'b', state: 'up', parts_today: figure.sent_on_b, budget: { parts_per_hour: null } });
     expect(hub.statuses.at(-1)?.modem?.state).toBe('up'); // the summary is the best modem: b
     expect(await agent.stop()).toBe(0);
     agent = undefined;
