@@ -17,6 +17,7 @@ import type { Registry } from 'prom-client';
 import { guardMetrics } from '../api/guard-metrics.js';
 import { aclAllows } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
+import { filterAccepts } from './accept-filter.js';
 import { AuthLog } from './auth-log.js';
 import { ConnectionGate } from './connection-gate.js';
 import { BROKER_LIMITS, type BrokerLimits } from './limits.js';
@@ -96,9 +97,14 @@ export class EmbeddedBroker {
       metrics?.mqttAclDenials.inc({ action });
     };
     this.authLog.start();
+    const counters = new Map<RefusalReason, { inc(): void }>();
     const count = (reason: RefusalReason, address: string | undefined, username?: string, clientId?: string) => {
       this.authFailures++;
-      metrics?.mqttAuthFailures.inc({ reason });
+      if (metrics) {
+        let c = counters.get(reason);
+        if (!c) counters.set(reason, (c = metrics.mqttAuthFailures.labels({ reason })));
+        c.inc();
+      }
       this.authLog.refused({ reason, username, clientId, address });
     };
     const aedes = await Aedes.createBroker({
@@ -145,8 +151,21 @@ export class EmbeddedBroker {
         resolve();
       });
     });
+    // Refusals decided from the address alone happen on the raw handle, before a Socket exists.
+    const filtered = filterAccepts(server, (raw) => {
+      const verdict = this.refusalAtAccept(addressKey(raw));
+      if (verdict !== null) count(verdict, raw);
+      return verdict !== null;
+    });
     this.port = (server.address() as AddressInfo).port;
-    log.info('embedded mqtt broker listening', { host: this.options.host, port: this.port });
+    log.info('embedded mqtt broker listening', { host: this.options.host, port: this.port, refusal_at_accept: filtered ? 'handle' : 'socket' });
+  }
+
+  /** Why a new connection from this address is refused unread, or null to read it. O(1). */
+  private refusalAtAccept(address: string): RefusalReason | null {
+    const verdict = this.guard.atAccept(address);
+    if (verdict !== null) return verdict;
+    return this.gate.admits(address, this.guard.isKnownAddress(address)) ? null : 'busy';
   }
 
   /** A new connection: reset at once (nothing read, no CONNACK), or handed to aedes with a deadline. */
