@@ -9,8 +9,9 @@
 // paused): a new connection from an address in backoff, or from a new address while no hash
 // could start, or beyond the caps on connections not logged in yet (`ConnectionGate`), is reset
 // at once, O(1) and without a CONNACK; a connection that has not logged in within
-// `connect_timeout_ms` is closed. MQTT 3.1 and 3.1.1 only (aedes refuses MQTT 5 with CONNACK 1,
-// "unacceptable protocol version").
+// `connect_timeout_ms` is closed. The pairs that logged in are kept across restarts
+// (`knownLoginsFile`, known-logins.ts), so known agents are still served first after one.
+// MQTT 3.1 and 3.1.1 only (aedes refuses MQTT 5 with CONNACK 1, "unacceptable protocol version").
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import type { Registry } from 'prom-client';
@@ -19,6 +20,7 @@ import { aclAllows } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
 import { filterAccepts } from './accept-filter.js';
 import { AuthLog } from './auth-log.js';
+import { KnownLoginsFile } from './known-logins.js';
 import { ConnectionGate } from './connection-gate.js';
 import { BROKER_LIMITS, type BrokerLimits } from './limits.js';
 import { addressKey, LOGIN_GUARD, LoginGuard } from './login-guard.js';
@@ -63,6 +65,8 @@ export interface BrokerOptions {
   guard?: LoginGuard;
   /** Defaults: BROKER_LIMITS (the hash budget ones apply when no `guard` is given). */
   limits?: BrokerLimits;
+  /** Keep the (address, username) pairs that logged in across restarts in this file (0600). */
+  knownLoginsFile?: string;
   now?: () => number;
 }
 
@@ -74,6 +78,7 @@ export class EmbeddedBroker {
   private readonly authLog: AuthLog;
   private readonly gate: ConnectionGate;
   private readonly limits: BrokerLimits;
+  private knownFile: KnownLoginsFile | null = null;
   /** Release of the gate's slot (and the login deadline) of each connection not logged in yet. */
   private readonly pending = new WeakMap<object, () => void>();
   /** Connections closed by the login deadline (already counted as `timeout`). */
@@ -97,6 +102,13 @@ export class EmbeddedBroker {
       metrics?.mqttAclDenials.inc({ action });
     };
     this.authLog.start();
+    if (this.options.knownLoginsFile) {
+      const file = new KnownLoginsFile(this.options.knownLoginsFile, () => this.guard.knownLogins(), log);
+      const known = file.load();
+      this.guard.restoreKnown(known);
+      this.knownFile = file;
+      if (known.length > 0) log.info('known mqtt logins restored', { pairs: known.length });
+    }
     const counters = new Map<RefusalReason, { inc(): void }>();
     const count = (reason: RefusalReason, address: string | undefined, username?: string, clientId?: string) => {
       this.authFailures++;
@@ -234,7 +246,7 @@ export class EmbeddedBroker {
       this.guard.failed(address, username);
       return refuse('bad_credentials', BAD_CREDENTIALS);
     }
-    this.guard.succeeded(address, username);
+    if (this.guard.succeeded(address, username)) this.knownFile?.changed();
     accept(username);
   }
 
@@ -248,6 +260,9 @@ export class EmbeddedBroker {
     this.server = null;
     this.aedes = null;
     this.authLog.stop();
+    const known = this.knownFile;
+    this.knownFile = null;
+    await known?.flush().catch((err: unknown) => this.options.log.error('known mqtt logins not saved', { err }));
     if (aedes) await new Promise<void>((r) => aedes.close(() => r()));
     if (server) {
       await new Promise<void>((r) => server.close(() => r()));

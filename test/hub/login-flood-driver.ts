@@ -18,13 +18,23 @@ export interface FloodHub {
   proc: Proc;
   base: string;
   mqttPort: number;
+  /** Holds the admin token file and the data dir (`data/`). */
+  dir: string;
   /** MQTT passwords of the sites s1..sN of platform "fl", by username. */
   passwords: Map<string, string>;
   stop(): Promise<number | string | null>;
 }
 
-export async function startFloodHub(o: { sites?: number; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<FloodHub> {
-  const dir = tempDir('login-flood');
+export interface FloodHubOptions {
+  sites?: number;
+  nodeArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Restart: the data dir of an earlier hub (`FloodHub.dir`) and its sites' passwords; nothing is created. */
+  again?: { dir: string; passwords: Map<string, string> };
+}
+
+export async function startFloodHub(o: FloodHubOptions = {}): Promise<FloodHub> {
+  const dir = o.again?.dir ?? tempDir('login-flood');
   const tokenFile = join(dir, 'admin-token');
   writeFileSync(tokenFile, `${ADMIN}\n`);
   const port = await freePort();
@@ -49,13 +59,14 @@ export async function startFloodHub(o: { sites?: number; nodeArgs?: string[]; en
     if (r.status >= 300) throw new Error(`${path}: ${r.status} ${JSON.stringify(json)}`);
     return json;
   };
+  if (o.again) return { proc, base, mqttPort, dir, passwords: o.again.passwords, stop: () => proc.stop(10_000) };
   await post('/api/v1/platforms', { id: 'fl', name: 'Flood', prometheus: { url: 'http://127.0.0.1:9' } });
   const passwords = new Map<string, string>();
   for (let i = 1; i <= (o.sites ?? 3); i++) {
     const site = await post('/api/v1/sites?platform_id=fl', { id: `s${i}`, name: `Site ${i}` });
     passwords.set(`site/fl/s${i}`, site.mqtt_password as string);
   }
-  return { proc, base, mqttPort, passwords, stop: () => proc.stop(10_000) };
+  return { proc, base, mqttPort, dir, passwords, stop: () => proc.stop(10_000) };
 }
 
 export interface Sample {
