@@ -3,7 +3,7 @@
 // build`), give it a platform with sites, sample /healthz, read its CPU time, and run the
 // attacker (login-flood-client.ts) as a separate process.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rawConnect } from '../support/mqtt-raw.js';
 import { freePort } from '../support/ports.js';
@@ -154,15 +154,16 @@ export interface PhaseLatencies {
 
 /**
  * Split samples by the phase they were sent in (`cycle` repeated every `phaseMs` from
- * `startAt`), leaving out the first `settleMs` of each phase (connections of the previous one).
+ * `startAt`, `phases` phases in all), leaving out the first `settleMs` of each phase
+ * (connections of the previous one) and whatever was sent outside the phases.
  */
-export function byPhase<P extends string>(samples: Sample[], startAt: number, phaseMs: number, cycle: P[], settleMs = 250): Record<P, PhaseLatencies> {
+export function byPhase<P extends string>(samples: Sample[], startAt: number, phaseMs: number, cycle: P[], phases: number, settleMs = 250): Record<P, PhaseLatencies> {
   const out = {} as Record<P, PhaseLatencies>;
   for (const p of cycle) out[p] = { all: [], windows: [] };
   const windows = new Map<number, number[]>();
   for (const x of samples) {
     const n = Math.floor((x.at - startAt) / phaseMs);
-    if (n < 0 || x.at - startAt - n * phaseMs < settleMs) continue;
+    if (n < 0 || n >= phases || x.at - startAt - n * phaseMs < settleMs) continue;
     (out[cycle[n % cycle.length] as P] as PhaseLatencies).all.push(x.ms);
     windows.set(n, [...(windows.get(n) ?? []), x.ms]);
   }
@@ -171,3 +172,28 @@ export function byPhase<P extends string>(samples: Sample[], startAt: number, ph
 }
 
 export const median = (xs: number[]): number => quantile(xs, 0.5);
+
+/** CPU seconds (user + system, all threads) of a process so far, from /proc (Linux; 10-ms ticks). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14 and 15)
+}
+
+/**
+ * The process's CPU seconds spent in each kind of phase (`cycle` repeated every `phaseMs` from
+ * `startAt`, `phases` phases in all), read at each phase boundary.
+ */
+export async function cpuByPhase<P extends string>(pid: number, startAt: number, phaseMs: number, cycle: P[], phases: number): Promise<Record<P, number>> {
+  const out = {} as Record<P, number>;
+  for (const p of cycle) out[p] = 0;
+  await new Promise((r) => setTimeout(r, startAt - Date.now()));
+  let last = processCpuSeconds(pid);
+  for (let n = 0; n < phases; n++) {
+    await new Promise((r) => setTimeout(r, startAt + (n + 1) * phaseMs - Date.now()));
+    const now = processCpuSeconds(pid);
+    out[cycle[n % cycle.length] as P] += now - last;
+    last = now;
+  }
+  return out;
+}

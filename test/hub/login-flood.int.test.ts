@@ -4,7 +4,7 @@
 // fixed rate: wrong passwords for a known site username from a few addresses (they back off) and
 // unknown usernames from ever new 127.x.y.z addresses (no backoff catches them; the failure
 // budget does), plus silent sockets from one address. /healthz is sampled on a fixed schedule
-// through 2-s phases that repeat quiet (the attacker sends nothing: the issue's baseline, a quiet
+// (every 10 ms) through 1.5-s phases that repeat quiet (the attacker sends nothing: the issue's baseline, a quiet
 // hub under the machine's load of the moment), decoy (the same flood against a closed port: the
 // attacker's own cost) and flood (against the broker). Asserted: /healthz p99 under the flood
 // within 2x of the quiet hub's (the median over the phase windows of each window's p99, so one
@@ -19,8 +19,8 @@ import { waitFor } from '../support/process.js';
 import type { Phase } from './login-flood-client.js';
 import { agentLogin, byPhase, type FloodHub, hubCounter, hubCpuSeconds, median, quantile, runFlood, sampleHealth, startFloodHub } from './login-flood-driver.js';
 
-const PHASE_MS = 2_000;
-const ROUNDS = 7;
+const PHASE_MS = 1_500;
+const ROUNDS = 12;
 const CYCLE: Phase[] = ['quiet', 'decoy', 'flood'];
 const RATE = 600;
 const IDLE_SOCKETS = 100;
@@ -55,7 +55,7 @@ describe('MQTT login flood over the real hub process', () => {
     const net = 10 + (process.pid % 80);
     const at = (ms: number) => new Promise((r) => setTimeout(r, startAt + ms - Date.now()));
     const [samples, flood, agent] = await Promise.all([
-      at(0).then(() => sampleHealth(hub.base, duration, 15)),
+      at(0).then(() => sampleHealth(hub.base, duration, 10)),
       runFlood({ port: hub.mqttPort, decoyPort: await freePort(), phaseMs: PHASE_MS, startAt, durationMs: duration, rate: RATE, parallel: 1000, knownUsername: 'site/fl/s2', idle: IDLE_SOCKETS, net, cycle: CYCLE }),
       // The agent of s1 reconnects in the middle of a flood phase.
       at(5 * PHASE_MS + PHASE_MS / 2).then(() => agentLogin(hub, 's1', '127.0.50.1')),
@@ -63,7 +63,7 @@ describe('MQTT login flood over the real hub process', () => {
     const cpu1 = await hubCpuSeconds(hub.base);
     const counted = (await refusals()) - counted0;
     const timeouts = (await hubCounter(hub.base, 'gsmjobs_hub_mqtt_auth_failures_total', 'reason="timeout"')) - timeouts0;
-    const { quiet, decoy, flood: busy } = byPhase(samples, startAt, PHASE_MS, CYCLE);
+    const { quiet, decoy, flood: busy } = byPhase(samples, startAt, PHASE_MS, CYCLE, CYCLE.length * ROUNDS);
     const p = (xs: number[], q: number) => quantile(xs, q).toFixed(2);
     const log = hub.proc.output();
     const loginLines = log.split('\n').filter((l) => l.includes('mqtt login'));
@@ -78,8 +78,9 @@ describe('MQTT login flood over the real hub process', () => {
         `hub CPU ${(cpu1 - cpu0).toFixed(2)} s over ${duration / 1000} s (${(((cpu1 - cpu0) / flood.started) * 1000).toFixed(3)} s per 1,000 refusals, idle phases included); ` +
         `refusals counted ${counted} (${timeouts} by the login deadline); login log lines ${loginLines.length}, log ${log.length} bytes; agent during flood ${agent.returnCode} in ${agent.ms.toFixed(0)} ms`,
     );
-    // A flood: at 600/s on a quiet machine, fewer when the machine is loaded (before issue 18, 19/s made /healthz 44x slower).
-    expect(flood.started).toBeGreaterThan(500);
+    // A flood: 600/s on an idle machine; the attacker runs on idle CPU only, so on a loaded one
+    // it gets far fewer out (before issue 18, 19/s made /healthz 44x slower).
+    expect(flood.started).toBeGreaterThan(300);
     // Most are reset before aedes reads them (addresses in backoff, no hash could start).
     expect(dropped).toBeGreaterThan(flood.started * 0.5);
     expect(Object.keys(flood.outcomes).every((o) => ['3', '4', 'dropped'].includes(o))).toBe(true);
@@ -91,7 +92,7 @@ describe('MQTT login flood over the real hub process', () => {
     expect(duration + 3_000).toBeGreaterThan(BROKER_LIMITS.connect_timeout_ms);
     expect(timeouts).toBe(BROKER_LIMITS.pending_per_address);
     // The issue's figure: p99 under the flood within 2x of a quiet hub's, phase by phase.
-    expect(busy.all.length).toBeGreaterThan(400);
+    expect(busy.all.length).toBeGreaterThan(600);
     expect(quiet.windows.length).toBe(ROUNDS);
     expect(ratio).toBeLessThan(2);
     expect(median(busy.all)).toBeLessThan(3 * median(quiet.all) + 2); // loose: a loaded machine's scheduling shows in the median
