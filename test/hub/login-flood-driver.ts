@@ -4,6 +4,7 @@
 // attacker (login-flood-client.ts) as a separate process.
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { rawConnect } from '../support/mqtt-raw.js';
 import { freePort } from '../support/ports.js';
@@ -114,15 +115,24 @@ export async function hubCounter(base: string, name: string, labels: string): Pr
 /**
  * How the attacker process is scheduled: `idle` (SCHED_IDLE via `chrt --idle 0`, no root needed:
  * it runs only on CPU nobody else wants, as an attacker on another host would cost the hub's
- * machine nothing), `nice` (`nice -n 19`) or `normal` (competes with the hub for the same cores).
+ * machine nothing), `idle-pinned` (the same on the last CPU only, so that the kernel's work for
+ * its loopback connections, which no priority defers, stays off the other CPUs), `nice`
+ * (`nice -n 19`) or `normal` (competes with the hub for the same cores).
  */
-export type FloodPriority = 'idle' | 'nice' | 'normal';
+export type FloodPriority = 'idle' | 'idle-pinned' | 'nice' | 'normal';
 
 /** Run the attacker process to its end. */
 export function runFlood(plan: FloodPlan, priority: FloodPriority = 'idle'): Promise<FloodResult> {
   const args = ['--import', 'tsx', join(root, 'test/hub/login-flood-client.ts'), JSON.stringify(plan)];
+  const last = String(Math.max(0, availableParallelism() - 1));
   const [cmd, argv] =
-    priority === 'idle' ? ['chrt', ['--idle', '0', process.execPath, ...args]] : priority === 'nice' ? ['nice', ['-n', '19', process.execPath, ...args]] : [process.execPath, args];
+    priority === 'idle'
+      ? ['chrt', ['--idle', '0', process.execPath, ...args]]
+      : priority === 'idle-pinned'
+        ? ['taskset', ['-c', last, 'chrt', '--idle', '0', process.execPath, ...args]]
+        : priority === 'nice'
+          ? ['nice', ['-n', '19', process.execPath, ...args]]
+          : [process.execPath, args];
   return new Promise((resolve, reject) => {
     execFile(
       cmd,
