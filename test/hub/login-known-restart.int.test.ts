@@ -48,24 +48,33 @@ describe('known MQTT logins across a hub restart', () => {
     hubs.push(hub);
     expect(hub.proc.output()).toMatch(/known mqtt logins restored.*"pairs":1/);
     // Strangers with wrong passwords, each from a new address, until one is reset unread (the
-    // budget is spent: no hash could start for a new address).
+    // budget is spent: no hash could start for a new address); right then, at once, a site that
+    // never logged in from its address (reset like the strangers) and the agent that logged in
+    // before the restart (let in). Should the budget have refilled in between on a loaded
+    // machine (the new site got read), the budget is spent again and both tried again.
     let tries = 0;
-    await waitFor(
-      async () => {
-        tries++;
-        const r = await rawConnect({ port: hub.mqttPort, localAddress: `127.0.55.${tries}`, username: `site/fl/ghost-${tries}`, password: 'wrong-password', timeoutMs: 15_000 });
-        return r.returnCode === null ? true : null;
-      },
-      30_000,
-      'a stranger to be reset unread',
-      0,
-    );
-    // Right then: a site that never logged in from its address is reset like the strangers...
-    const fresh = await agentLogin(hub, 's2', '127.0.54.2');
-    // ...and the agent that logged in before the restart gets in.
-    const known = await agentLogin(hub, 's1', '127.0.54.1');
-    console.log(`after the restart: ${tries} strangers until the budget was spent; new site ${fresh.returnCode} in ${fresh.ms.toFixed(0)} ms, known agent ${known.returnCode} in ${known.ms.toFixed(0)} ms`);
-    expect(fresh.returnCode).toBeNull();
-    expect(known.returnCode).toBe(0);
+    const spend = () =>
+      waitFor(
+        async () => {
+          tries++;
+          const r = await rawConnect({ port: hub.mqttPort, localAddress: `127.0.55.${tries}`, username: `site/fl/ghost-${tries}`, password: 'wrong-password', timeoutMs: 15_000 });
+          return r.returnCode === null ? true : null;
+        },
+        30_000,
+        'a stranger to be reset unread',
+        0,
+      );
+    let round = 0;
+    for (;;) {
+      round++;
+      await spend();
+      const [fresh, known] = await Promise.all([agentLogin(hub, 's2', `127.0.56.${round}`), agentLogin(hub, 's1', '127.0.54.1')]);
+      console.log(`after the restart, round ${round}: ${tries} strangers so far; new site ${fresh.returnCode} in ${fresh.ms.toFixed(0)} ms, known agent ${known.returnCode} in ${known.ms.toFixed(0)} ms`);
+      expect(known.returnCode).toBe(0);
+      if (fresh.returnCode === null || round === 5) {
+        expect(fresh.returnCode).toBeNull();
+        break;
+      }
+    }
   }, 90_000);
 });
