@@ -2,8 +2,9 @@
 // (site agents with their per-site password, platform listeners with the platform's events
 // password, the hub with its own), and every publish, will and subscription passes the
 // contract's `aclAllows`, the same rule the Mosquitto ACL file states.
-// Logins under attack (issue 18): scrypt runs on libuv's pool, a few at a time (`LoginGuard`),
-// never on the event loop; unknown usernames cost the same hash (`DUMMY_HASH`) and get the same
+// Logins under attack (issue 18): scrypt runs off the event loop, a few at a time (`LoginGuard`):
+// for strangers on a worker thread at nice 19 (hash-worker.ts), for agents that logged in
+// before on libuv's pool; unknown usernames cost the same hash (`DUMMY_HASH`) and get the same
 // answer; addresses and usernames that keep failing back off; refusals are counted by reason
 // and logged at a bounded rate (`AuthLog`). Before aedes reads a byte (the net server accepts
 // paused): a new connection from an address in backoff, or from a new address while no hash
@@ -20,6 +21,7 @@ import { aclAllows } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
 import { filterAccepts } from './accept-filter.js';
 import { AuthLog } from './auth-log.js';
+import { LowPriorityHasher } from './hash-worker.js';
 import { KnownLoginsFile } from './known-logins.js';
 import { ConnectionGate } from './connection-gate.js';
 import { BROKER_LIMITS, type BrokerLimits } from './limits.js';
@@ -79,6 +81,7 @@ export class EmbeddedBroker {
   private readonly gate: ConnectionGate;
   private readonly limits: BrokerLimits;
   private knownFile: KnownLoginsFile | null = null;
+  private readonly hasher = new LowPriorityHasher();
   /** Release of the gate's slot (and the login deadline) of each connection not logged in yet. */
   private readonly pending = new WeakMap<object, () => void>();
   /** Connections closed by the login deadline (already counted as `timeout`). */
@@ -102,6 +105,7 @@ export class EmbeddedBroker {
       metrics?.mqttAclDenials.inc({ action });
     };
     this.authLog.start();
+    this.hasher.start();
     if (this.options.knownLoginsFile) {
       const file = new KnownLoginsFile(this.options.knownLoginsFile, () => this.guard.knownLogins(), log);
       const known = file.load();
@@ -232,9 +236,12 @@ export class EmbeddedBroker {
       return refuse('throttled', SERVER_UNAVAILABLE);
     }
     const stored = auth.passwordHash(username);
+    const exempt = this.guard.isKnown(address, username);
+    // Strangers are hashed at nice 19 (hash-worker.ts), pairs that logged in before on libuv's pool.
+    const hashed = exempt || !this.hasher.running ? verifyPasswordAsync : (p: string, h: string) => this.hasher.verify(p, h);
     const matched = await this.guard.verify(
-      () => verifyPasswordAsync(pass, stored ?? DUMMY_HASH),
-      this.guard.isKnown(address, username),
+      () => hashed(pass, stored ?? DUMMY_HASH),
+      exempt,
       () => this.guard.admit(address, username).ok,
     );
     if (matched === null) return refuse('busy', SERVER_UNAVAILABLE);
@@ -264,6 +271,7 @@ export class EmbeddedBroker {
     this.knownFile = null;
     await known?.flush().catch((err: unknown) => this.options.log.error('known mqtt logins not saved', { err }));
     if (aedes) await new Promise<void>((r) => aedes.close(() => r()));
+    await this.hasher.stop();
     if (server) {
       await new Promise<void>((r) => server.close(() => r()));
     }
