@@ -28,7 +28,7 @@ import { BROKER_LIMITS } from './limits.js';
 
 export interface LoginGuardOptions {
   backoff: BackoffOptions;
-  /** Password hashes running at once (scrypt on libuv's pool of 4 threads). */
+  /** Password hashes running at once (strangers on the broker's nice-19 worker, known agents on libuv's pool of 4). */
   concurrency: number;
   /** Verifications waiting for a slot; beyond this a CONNECT is refused as busy. */
   queue: number;
