@@ -3,6 +3,7 @@
 // poller; stop() closes them in reverse order.
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import { type Clock, systemClock } from './common/clock.js';
@@ -152,6 +153,7 @@ export class Hub {
             host: config.mqtt.host,
             port: config.mqtt.port,
             limits: config.mqtt.limits,
+            knownLoginsFile: join(config.data_dir, 'mqtt-known-logins.json'),
             log: this.log.child('broker'),
             registry: this.registry,
             auth: { hub: { username: usernames.hub, password: hubPassword }, passwordHash: (u) => this.passwordHash(u) },
