@@ -21,8 +21,7 @@ import { jobsRoutes } from './routes-jobs.js';
 import { authRoutes, cookieOptions } from './routes-auth.js';
 import { wizardRoutes } from './routes-wizard.js';
 import { SESSION_COOKIE, SessionStore, sameSecret } from './session.js';
-import { type DraftStore, FileDraftStore, isDraftId } from './drafts.js';
-import { dirname, join } from 'node:path';
+import { type DraftStore, PortDraftStore, isDraftId } from './drafts.js';
 
 export const LANG_COOKIE = 'gsmjobs_lang';
 
@@ -32,7 +31,7 @@ export interface WebOptions {
   sessions?: SessionStore;
   /** Keep sessions in this file across restarts (e.g. <data_dir>/web-sessions.json). */
   sessionFile?: string;
-  /** Where wizard drafts live; default a FileDraftStore in `web-drafts/` beside the session file (memory without one). */
+  /** Where wizard drafts live; default the store port's drafts (shared by hubs on one PostgreSQL). */
   drafts?: DraftStore;
   log?: Logger;
 }
@@ -41,7 +40,7 @@ export interface WebOptions {
 export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions = {}): Hono<WebEnv> {
   const base = options.base ?? '/ui';
   const w: WebDeps = { deps, base, sessions: options.sessions ?? new SessionStore(deps.now, undefined, undefined, options.sessionFile ?? null) };
-  const drafts = options.drafts ?? new FileDraftStore(deps.now, options.sessionFile ? join(dirname(options.sessionFile), 'web-drafts') : null);
+  const drafts = options.drafts ?? new PortDraftStore(deps.port.drafts, deps.now);
   const web = new Hono<WebEnv>();
   const log = options.log ?? createLogger('hub').child('web');
 
