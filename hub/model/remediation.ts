@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { phoneNumber, siteId } from '../common/contract/index.js';
 import { correlationConfig } from './correlation.js';
 import { deviceLimit, smsBudget } from './guardrails.js';
+import { timeZone } from './job.js';
 
 export const onCallEntry = z.object({
   name: z.string().max(100).default(''),
@@ -26,6 +27,11 @@ export const remediationSettings = z.object({
    * `site_ids` order: the first is home). null: never move.
    */
   failover_after_s: z.number().int().min(10).max(86400).nullable().default(120),
+  /**
+   * Issue 17: the IANA zone every page of the platform shows times in (and the zone a new
+   * schedule starts with). null: the hub server's zone.
+   */
+  time_zone: timeZone.nullable().default(null),
 });
 export type RemediationSettings = z.infer<typeof remediationSettings>;
 
@@ -57,6 +63,7 @@ export const remediationSettingsInput = z
     sms_budget: smsBudget,
     correlation: correlationConfig,
     failover_after_s: z.number().int().min(10).max(86400).nullable(),
+    time_zone: timeZone.nullable(),
   })
   .partial()
   .strict();

@@ -10,7 +10,8 @@ import { authenticateHash } from '../api/auth.js';
 import { assetsRoutes } from './assets.js';
 import type { WebDeps, WebEnv } from './context.js';
 import { errorPage } from './errors.js';
-import { isLang, pickLang, translator } from './i18n.js';
+import { isLang, pickLang, translator, withZone } from './i18n.js';
+import { platformZone } from './zone.js';
 import { historyRoutes } from './routes-history.js';
 import { sitesRoutes } from './routes-sites.js';
 import { executionRoutes } from './routes-execution.js';
@@ -100,7 +101,8 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
     const auth = { tokenHash: session.token_hash, platformId: session.admin ? session.platform_id : undefined };
     c.set('api', apiCaller(app, auth, c.get('web').lang));
     c.set('apiRaw', apiRequester(app, auth, c.get('web').lang));
-    await next();
+    // Every time on the platform's pages in the platform's zone (formatTime reads it).
+    await withZone(await platformZone(deps, session.platform_id), next);
   });
 
   web.get('/', (c) => c.redirect(`${base}/jobs`, 303));

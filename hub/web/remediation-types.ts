@@ -68,6 +68,8 @@ export interface RemediationSettings {
   device_limit: { max: number; window_s: number };
   sms_budget: { per_hour: number; sites: Record<string, number> };
   correlation: { window_s: number; min_count: number | null; min_share: number | null; share_min_count: number };
+  /** The platform's display zone (issue 17); null or absent: the server's. */
+  time_zone?: string | null;
 }
 
 export interface WebhookView {

@@ -11,6 +11,7 @@ import type { WebContext, WebDeps, WebEnv, FieldErrors } from './context.js';
 import { type Draft, draftFromJob, emptyDraft, type StepNo } from './draft.js';
 import { type DraftRecord, type DraftStore, type DraftView, draftOwner, isDraftId } from './drafts.js';
 import { errorPage } from './errors.js';
+import { currentZone } from './i18n.js';
 import { issueWords } from './issue-words.js';
 import { actionData, deviceList, deviceMetrics } from './wizard-data.js';
 import { DeviceResults } from './wizard-device.js';
@@ -74,7 +75,8 @@ export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> 
   };
   const find = (c: WebContext, id: string | undefined) => (isDraftId(id) ? w.drafts.get(c.get('session').platform_id, id, ownerOf(c)) : Promise.resolve(undefined));
 
-  app.get('/new', (c) => open(c, emptyDraft(), 1));
+  // A new schedule starts in the platform's zone (the one its pages show times in).
+  app.get('/new', (c) => open(c, { ...emptyDraft(), tz: currentZone() }, 1));
   app.get('/:id/edit', async (c) => {
     const r = await readJob(c.get('api'), c.req.param('id'));
     return r ? open(c, draftFromJob(r.job, false), 5, r.version) : errorPage(c, w, 404, c.get('web').t('not_found'));

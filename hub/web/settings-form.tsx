@@ -1,9 +1,9 @@
 // The remediation settings form (GET/PUT /api/v1/remediation/settings): on-call list, the site
-// that notifies people, device limit, SMS budget, correlation rule. Field names are the API's
+// that notifies people, device limit, SMS budget, correlation rule, the platform's time zone. Field names are the API's
 // field paths, so the API's errors land next to their field. Pure: values in, body out.
 import { Field, fieldAttrs } from './components.js';
 import type { FieldErrors } from './context.js';
-import type { T } from './i18n.js';
+import { DISPLAY_ZONE, type T } from './i18n.js';
 import type { RemediationSettings } from './remediation-types.js';
 import type { Form } from './wizard-logic.js';
 import { one } from './wizard-logic.js';
@@ -24,6 +24,7 @@ export function valuesOf(s: RemediationSettings, siteIds: readonly string[]): Va
     'correlation.min_count': s.correlation.min_count === null ? '' : String(s.correlation.min_count),
     'correlation.min_share': s.correlation.min_share === null ? '' : String(s.correlation.min_share),
     'correlation.share_min_count': String(s.correlation.share_min_count),
+    time_zone: s.time_zone ?? '',
   };
   s.on_call.forEach((p, i) => {
     v[`on_call[${i}].name`] = p.name;
@@ -81,6 +82,7 @@ export function bodyOf(v: Values, t: T): { body: Record<string, unknown>; errors
       min_share: optional('correlation.min_share'),
       share_min_count: need('correlation.share_min_count'),
     },
+    time_zone: (v.time_zone ?? '').trim() === '' ? null : (v.time_zone ?? '').trim(),
   };
   return { body, errors, rows };
 }
@@ -148,6 +150,10 @@ export function SettingsForm(p: { t: T; base: string; csrf: string; values: Valu
           {input('correlation.min_share', t('set_min_share'), t('set_min_share_hint'), 'decimal')}
           {input('correlation.share_min_count', t('set_share_min_count'))}
         </div>
+      </fieldset>
+      <fieldset>
+        <legend>{t('set_time_zone')}</legend>
+        {input('time_zone', t('set_time_zone_label'), t('set_time_zone_hint', { zone: DISPLAY_ZONE }), 'text')}
       </fieldset>
       <button type="submit" class="primary">
         {t('set_save')}

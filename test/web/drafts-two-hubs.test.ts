@@ -69,7 +69,7 @@ afterAll(async () => {
 
 describe('wizard drafts on two hubs sharing PostgreSQL', () => {
   it('step 2 posted to hub A, step 3 to hub B: B continues the draft A stored, and A shows what B stored', async () => {
-    const [a, b] = hubs as [{ base: string }, { base: string }];
+    const [a, b] = hubs as unknown as [{ base: string }, { base: string }];
     await admin(a.base, '/api/v1/platforms', { id: 'p1', name: 'Platform 1', prometheus: { url: 'http://127.0.0.1:9' } });
     const { token } = (await admin(a.base, '/api/v1/platforms/p1/tokens', { label: 'operator' })) as { token: string };
     const onA = clientOf(a.base);
