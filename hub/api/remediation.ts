@@ -21,6 +21,7 @@ import { scopeOf } from '../store/port.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
 import { ApiError, invalid, missingRef, notFound, parseBody, parseQuery, parseWith, readJson } from './errors.js';
+import { classifyZod } from './issue-codes.js';
 import { expectVersion, guarded, setEtag } from './versions.js';
 
 type Ctx = Context<HubEnv>;
@@ -149,7 +150,7 @@ export function remediationApi(): Hono<HubEnv> {
     try {
       return c.json({ steps: powerCycleTemplate(body) });
     } catch (err) {
-      if (err instanceof z.ZodError) throw invalid(err.issues.map((i) => ({ field: `steps[${i.path.join('.')}]`, message: i.message })));
+      if (err instanceof z.ZodError) throw invalid(err.issues.map((i) => ({ field: `steps[${i.path.join('.')}]`, message: i.message, ...classifyZod(i) })));
       throw err;
     }
   });
