@@ -97,19 +97,23 @@ describe('issue words', () => {
     expect(issueWords({ field: 'steps[0].command.text', message: '', code: 'sms_parts', params: { parts: 15, max: 3 } }, 'ru')).toBe('Получится 15 SMS, можно не больше 3: сократите текст');
   });
 
-  it("recognises the API's English messages and never shows library text", () => {
-    const cases: Array<[string, string, string, string]> = [
-      ['steps', 'must hold at least one step', 'Выберите площадку, устройство и команду', 'Choose a site, a device and a command'],
-      ['steps[0].command.text', 'needs 15 SMS parts (ucs2), at most 3 allowed', 'Получится 15 SMS, можно не больше 3: сократите текст', 'This takes 15 SMS, at most 3 allowed: shorten the text'],
-      ['windows.ranges[0].from', 'must be HH:MM (00:00-24:00)', 'Время в виде ЧЧ:ММ, от 00:00 до 24:00', 'A time as HH:MM, 00:00 to 24:00'],
-      ['url', 'must be an absolute http(s) URL', 'Полный адрес, начинается с http:// или https://', 'A full address starting with http:// or https://'],
-      ['steps[0].command.text', '<=1530 characters', 'Не длиннее 1530 символов', 'At most 1530 characters'],
-      ['device', 'Invalid input: expected object, received undefined', 'Проверьте это значение', 'Check this value'],
-      ['device', 'Неверный ввод: ожидалось object, получено undefined', 'Проверьте это значение', 'Check this value'],
+  it('says the API\u2019s codes in the form\u2019s words (never parsing a message) and never shows library text', () => {
+    const cases: Array<[string, string, Record<string, unknown>, string, string]> = [
+      ['steps', 'min_items', { min: 1 }, 'Выберите площадку, устройство и команду', 'Choose a site, a device and a command'],
+      ['steps[0].command.text', 'too_many_sms_parts', { parts: 15, encoding: 'ucs2', max: 3 }, 'Получится 15 SMS, можно не больше 3: сократите текст', 'This takes 15 SMS, at most 3 allowed: shorten the text'],
+      ['windows.ranges[0].from', 'time_hhmm', {}, 'Время в виде ЧЧ:ММ, от 00:00 до 24:00', 'A time as HH:MM, 00:00 to 24:00'],
+      ['url', 'url_scheme', {}, 'Полный адрес, начинается с http:// или https://', 'A full address starting with http:// or https://'],
+      ['steps[0].command.text', 'too_long', { max: 1530 }, 'Не длиннее 1530 символов', 'At most 1530 characters'],
     ];
-    for (const [field, message, ru, en] of cases) {
-      expect(issueWords({ field, message }, 'ru'), message).toBe(ru);
-      expect(issueWords({ field, message }, 'en'), message).toBe(en);
+    for (const [field, code, params, ru, en] of cases) {
+      // The message is whatever the source wrote: only the code counts.
+      expect(issueWords({ field, message: 'any text', code, params }, 'ru'), code).toBe(ru);
+      expect(issueWords({ field, message: 'any text', code, params }, 'en'), code).toBe(en);
+    }
+    // Without a code, library text is never shown.
+    for (const message of ['Invalid input: expected object, received undefined', 'Неверный ввод: ожидалось object, получено undefined', 'must be HH:MM (00:00-24:00)']) {
+      expect(issueWords({ field: 'device', message }, 'ru'), message).toBe('Проверьте это значение');
+      expect(issueWords({ field: 'device', message }, 'en'), message).toBe('Check this value');
     }
     // A sentence the API wrote for people stays as it is.
     expect(issueWords({ field: 'x', message: 'Сначала освободите площадку' }, 'ru')).toBe('Сначала освободите площадку');
