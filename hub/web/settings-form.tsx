@@ -1,6 +1,7 @@
 // The remediation settings form (GET/PUT /api/v1/remediation/settings): on-call list, the site
-// that notifies people, device limit, SMS budget, correlation rule, the platform's time zone. Field names are the API's
-// field paths, so the API's errors land next to their field. Pure: values in, body out.
+// that notifies people, device limit, SMS budget, correlation rule, failover to backup sites
+// (issue 19), the platform's time zone (issue 17). Field names are the API's field paths, so the
+// API's errors land next to their field. Pure: values in, body out.
 import { Field, fieldAttrs } from './components.js';
 import type { FieldErrors } from './context.js';
 import { DISPLAY_ZONE, type T } from './i18n.js';
@@ -24,8 +25,11 @@ export function valuesOf(s: RemediationSettings, siteIds: readonly string[]): Va
     'correlation.min_count': s.correlation.min_count === null ? '' : String(s.correlation.min_count),
     'correlation.min_share': s.correlation.min_share === null ? '' : String(s.correlation.min_share),
     'correlation.share_min_count': String(s.correlation.share_min_count),
+    // Issue 19: the radio says whether commands move at all; the number keeps its last value.
+    failover_after_s: s.failover_after_s == null ? '120' : String(s.failover_after_s),
     time_zone: s.time_zone ?? '',
   };
+  if (s.failover_after_s !== undefined) v.failover_mode = s.failover_after_s === null ? 'never' : 'after';
   s.on_call.forEach((p, i) => {
     v[`on_call[${i}].name`] = p.name;
     v[`on_call[${i}].phone`] = p.phone;
@@ -82,7 +86,10 @@ export function bodyOf(v: Values, t: T): { body: Record<string, unknown>; errors
       min_share: optional('correlation.min_share'),
       share_min_count: need('correlation.share_min_count'),
     },
-    time_zone: (v.time_zone ?? '').trim() === '' ? null : (v.time_zone ?? '').trim(),
+    // A form from before issue 19 (no radio) leaves the setting as it is.
+    ...(v.failover_mode === 'never' ? { failover_after_s: null } : v.failover_mode === 'after' ? { failover_after_s: need('failover_after_s') } : {}),
+    // A form from before the time zone field leaves the setting as it is; empty: the server's zone.
+    ...(v.time_zone === undefined ? {} : { time_zone: v.time_zone.trim() === '' ? null : v.time_zone.trim() }),
   };
   return { body, errors, rows };
 }
@@ -149,6 +156,21 @@ export function SettingsForm(p: { t: T; base: string; csrf: string; values: Valu
           {input('correlation.min_count', t('set_min_count'), t('set_empty_off'))}
           {input('correlation.min_share', t('set_min_share'), t('set_min_share_hint'), 'decimal')}
           {input('correlation.share_min_count', t('set_share_min_count'))}
+        </div>
+      </fieldset>
+      <fieldset id="failover">
+        <legend>{t('set_failover')}</legend>
+        <p class="hint" id="f-failover-hint">
+          {t('set_failover_hint')}
+        </p>
+        <div class="field check">
+          <input type="radio" id="f-failover_mode-after" name="failover_mode" value="after" checked={v.failover_mode !== 'never'} aria-describedby="f-failover-hint" />
+          <label for="f-failover_mode-after">{t('set_failover_mode_after')}</label>
+        </div>
+        <div class="failover-after">{input('failover_after_s', t('set_failover_after'), t('set_failover_after_hint'))}</div>
+        <div class="field check">
+          <input type="radio" id="f-failover_mode-never" name="failover_mode" value="never" checked={v.failover_mode === 'never'} aria-describedby="f-failover-hint" />
+          <label for="f-failover_mode-never">{t('set_failover_mode_never')}</label>
         </div>
       </fieldset>
       <fieldset>

@@ -83,7 +83,10 @@ export function draftsContract(h: ContractHarness): void {
       // Again with settings stored: the stale version loses, the current one wins.
       await expect(s.remediation.putSettings(A, a, { ifVersion: v0, defaults })).rejects.toBeInstanceOf(VersionConflictError);
       const cur = settingsVersion(stored ?? defaults);
-      const rounds = await Promise.allSettled([s.remediation.putSettings(A, defaults, { ifVersion: cur, defaults }), s.remediation.putSettings(A, a, { ifVersion: cur, defaults })]);
+      // (Both writes differ from what is stored: equal content has an equal version.)
+      const c = remediationSettings.parse({ device_limit: { max: 9, window_s: 3600 } });
+      const d = remediationSettings.parse({ device_limit: { max: 11, window_s: 3600 } });
+      const rounds = await Promise.allSettled([s.remediation.putSettings(A, c, { ifVersion: cur, defaults }), s.remediation.putSettings(A, d, { ifVersion: cur, defaults })]);
       expect(rounds.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       // Without ifVersion the write is unconditional.
       await s.remediation.putSettings(A, b);
