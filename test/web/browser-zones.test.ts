@@ -2,7 +2,8 @@
 // zone (remediation setting `time_zone`), in one format with the zone named. One execution time
 // (2026-12-01 10:00 UTC) stored on platform a (Asia/Vladivostok, UTC+10) and platform b
 // (Europe/Kaliningrad, UTC+2) reads 20:00 on a's executions list and execution page and 12:00 on
-// b's, in Russian and in English; a new schedule starts in the platform's zone.
+// b's, in Russian and in English; a's sites page shows its status time in a's zone; a new
+// schedule starts in the platform's zone.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scopeOf } from '../../hub/store/port.js';
@@ -65,6 +66,11 @@ describe('times in the platform\u2019s zone (issue 17)', () => {
           const times = await page.locator('main time').allInnerTexts();
           expect(times.length).toBeGreaterThan(0);
           for (const x of times) expect(x).toBe(shown[p]);
+          // Other pages too: the time of platform a's site status (moscow-1 reports one) in a's zone.
+          if (p === 'a') {
+            await page.goto(`${live.url}/ui/sites`);
+            await expect.poll(async () => page.locator('main').innerText(), { timeout: 15_000 }).toContain(ZONES.a.offset);
+          }
           // A new schedule starts in the platform's zone.
           await page.goto(`${live.url}/ui/jobs/new`);
           await page.waitForURL(/\/ui\/jobs\/draft\//);
