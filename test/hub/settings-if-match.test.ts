@@ -1,6 +1,7 @@
 // Issue 17: the remediation settings' If-Match is checked inside the store's write (its
 // ifVersion), not by a read in the handler followed by a write: two PUTs at once with the same
-// version, one is saved and the other answered 412 with the settings that won.
+// version, one is saved and the other answered 412 with the settings that won. The setting
+// time_zone (the zone of the platform's pages) is validated as an IANA name.
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../hub/api/app.js';
 import { createWorld, TOKENS } from './world.js';
@@ -28,5 +29,20 @@ describe('PUT /remediation/settings with If-Match', () => {
       expect(lost.current.device_limit.max).toBe(winner.device_limit.max);
       expect(((await (await call('GET')).json()) as { device_limit: { max: number } }).device_limit.max).toBe(winner.device_limit.max);
     }
+  });
+
+  it('time_zone: an IANA name is kept, anything else refused with its code on the field, null goes back to the server zone', async () => {
+    const w = await createWorld();
+    const app = createApp(w.deps);
+    const put = async (body: unknown) => {
+      const res = await app.request('/api/v1/remediation/settings', { method: 'PUT', headers: { authorization: `Bearer ${TOKENS.a}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as { time_zone?: string | null; error?: { issues: Array<{ field: string; code: string }> } } };
+    };
+    expect((await put({ time_zone: 'Asia/Vladivostok' })).body.time_zone).toBe('Asia/Vladivostok');
+    const bad = await put({ time_zone: 'Mars/Olympus_Mons' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.issues).toEqual([expect.objectContaining({ field: 'time_zone', code: 'invalid_time_zone' })]);
+    expect((await put({ failover_after_s: 300 })).body.time_zone).toBe('Asia/Vladivostok');
+    expect((await put({ time_zone: null })).body.time_zone).toBeNull();
   });
 });
