@@ -169,7 +169,7 @@ export function runsContract(h: ContractHarness): void {
       'remediation: settings, guardrail state per platform with versions, uptime marks',
       withStore(async (s) => {
         expect(await s.remediation.settings(A)).toBeNull();
-        const settings = { on_call: [], notify_site_id: 's1', device_limit: { max: 3, window_s: 86400 }, sms_budget: { per_hour: 60, sites: {} }, correlation: { window_s: 300, min_count: 10, min_share: 0.2, share_min_count: 3, expire_after_s: 1800 }, failover_after_s: 120 };
+        const settings = { on_call: [], notify_site_id: 's1', device_limit: { max: 3, window_s: 86400 }, sms_budget: { per_hour: 60, sites: {} }, correlation: { window_s: 300, min_count: 10, min_share: 0.2, share_min_count: 3, expire_after_s: 1800 }, failover_after_s: 120, time_zone: null };
         await s.remediation.putSettings(A, settings);
         expect(await s.remediation.settings(A)).toEqual(settings);
         expect(await s.remediation.settings(B)).toBeNull();

@@ -9,6 +9,7 @@ import { type JobQuery, ScopeError, VersionConflictError } from '../../hub/store
 import { byName, jobMatches } from '../../hub/store/port-query.js';
 import { A, B, type ContractHarness, controlDevice, job, platform, runtime, site, webhook, withStoreOf } from './store-contract-fixtures.js';
 import { runsContract } from './store-contract-runs.js';
+import { draftsContract } from './store-contract-drafts.js';
 
 export type { ContractHarness } from './store-contract-fixtures.js';
 
@@ -201,5 +202,6 @@ export function storeContract(name: string, h: ContractHarness): void {
     );
 
     runsContract(h);
+    draftsContract(h);
   });
 }
