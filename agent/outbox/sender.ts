@@ -134,7 +134,13 @@ export class Sender {
       const pinned = this.modems.get(rec.modem);
       return pinned?.port.isUp ? pinned : undefined;
     }
-    return this.modems.choose(rec.job.to, now, this.avoid.get(rec.job.execution_id));
+    const id = rec.job.execution_id;
+    const avoid = this.avoid.get(id);
+    const slot = this.modems.choose(rec.job.to, now, avoid);
+    if (slot || !avoid) return slot;
+    // Every other modem refused it too: start over with all of them (the backoff paces it).
+    this.avoid.delete(id);
+    return this.modems.choose(rec.job.to, now);
   }
 
   /** The next job that may start now and its modem, or the time to wait. */
@@ -258,6 +264,9 @@ export class Sender {
         }
         this.avoid.delete(id);
       }
+      // The network refused it through this modem (+CMS ERROR after the PDU: not sent, e.g. no
+      // credit on this SIM): after the backoff another modem, if there is one, tries first.
+      if (err instanceof AtCommandError && this.modems.slots.length > 1) this.avoid.set(id, (this.avoid.get(id) ?? new Set<string>()).add(slot.id));
       if (c.retryable && (fresh?.tries ?? 0) < this.d.config.maxTries) {
         this.d.log.warn('sms failed, will retry', { execution_id: id, reason: c.message });
         await o.markRetry(id, c);

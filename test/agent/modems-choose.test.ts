@@ -130,7 +130,7 @@ class FakeModem implements SmsPort {
   isUp = true;
   sent: string[] = [];
   /** What the next sends do: throw an error before the prompt, or after the PDU. */
-  next: Array<'down' | 'refuse' | 'uncertain'> = [];
+  next: Array<'down' | 'refuse' | 'uncertain' | 'cms'> = [];
   mr = 0;
   async sendParts(parts: SubmitPdu[], hooks: SendHooks, startAt: number): Promise<number[]> {
     const refs: number[] = [];
@@ -145,6 +145,7 @@ class FakeModem implements SmsPort {
       await hooks.beforePart(i);
       this.sent.push(parts[i]?.hex ?? '');
       if (what === 'uncertain') throw new UncertainSendError('AT+CMGS=20', new Error('no answer'));
+      if (what === 'cms') throw new AtCommandError('AT+CMGS=20', 'cms', '+CMS ERROR: 38', 38);
       const mr = ++this.mr;
       await hooks.afterPart(i, mr);
       refs.push(mr);
@@ -208,6 +209,18 @@ describe('sender with two modems', () => {
       expect(r.b.sent, how).toHaveLength(1);
       expect(r.outbox.get('m-2')).toMatchObject({ state: 'sent', modem: 'b' });
     }
+  });
+
+  it('a +CMS ERROR after the PDU (the network refused it on this SIM): after the backoff the other modem tries', async () => {
+    const r = await rig();
+    await r.outbox.accept(job(7));
+    r.a.next.push('cms');
+    await drain(r);
+    expect(r.outbox.get('m-7')).toMatchObject({ state: 'queued', lastError: { code: 'cms_error' } });
+    expect(r.b.sent).toHaveLength(0);
+    t += 600_000;
+    await drain(r);
+    expect(r.outbox.get('m-7')).toMatchObject({ state: 'sent', modem: 'b' });
   });
 
   it('when no other modem can take it, the usual backoff applies', async () => {
