@@ -199,6 +199,7 @@ export class Hub {
       isSiteOnline: (p, s) => this.sites.isOnline(p, s),
       resendAfterMs: config.resend_after_s * 1000,
       sendable: (p, s) => this.sites.sendable(p, s),
+      leading: () => this.leadership.leading,
     });
     this.webhooks = new WebhookSender({
       store: {
@@ -378,6 +379,7 @@ export class Hub {
     await this.leadership.stop();
     await this.pollTask.stop();
     await this.housekeeping.stop();
+    this.dispatcher.stop();
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((r) => server.close(() => r()));

@@ -5,13 +5,13 @@
 // did not accept it in time (backup routes, issue 19: hub/dispatch/routes.ts). It reads the store
 // and reports to the execution's one writer (ExecutionSink, the playbook engine), which applies,
 // persists and publishes (hub/dispatch/publisher.ts).
-import type { Clock } from '../common/clock.js';
+import type { Clock, TimerHandle } from '../common/clock.js';
 import type { ExecutionUpdate } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
 import type { LeaderStore } from '../store/leader-store.js';
 import type { OnRejected } from './refusals.js';
 import type { ExecutionSink } from './reports.js';
-import { dueFailover } from './routes.js';
+import { dueFailover, failoverDueAt } from './routes.js';
 import type { Sendable } from './sites.js';
 
 export interface DispatcherDeps {
@@ -27,10 +27,15 @@ export interface DispatcherDeps {
   onRejected?: OnRejected;
   /** Whether a site can send now, and since when not (backup routes); absent: no failover sweep. */
   sendable?: (platformId: string, siteId: string) => Sendable;
+  /** May this hub move commands now (the leader)? The deadline timer checks it before sweeping. */
+  leading?: () => boolean;
 }
 
 export class Dispatcher {
   rejectedUpdates = 0;
+  /** The next acceptance deadline a sweep is due at (besides the poll cycle and housekeeping). */
+  private deadline: { at: number; timer: TimerHandle } | undefined;
+  private stopped = false;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -78,7 +83,40 @@ export class Dispatcher {
         if (reason && (await this.deps.sink.report({ type: 'failover', message_id: msg.wire_id, reason })).ok) moved++;
       }
     }
+    this.armDeadline();
     return moved;
+  }
+
+  /**
+   * Sweep again exactly when the earliest pending acceptance deadline (+ skew) passes, so a
+   * command moves at `failover_after_s` after its dispatch, not up to a poll interval later.
+   */
+  private armDeadline(): void {
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    let next = Infinity;
+    for (const exec of this.deps.store.activeExecutions()) {
+      for (const msg of exec.messages) {
+        const at = failoverDueAt(msg);
+        if (at !== null && at > now && at < next) next = at;
+      }
+    }
+    if (next === Infinity || (this.deadline && this.deadline.at <= next && this.deadline.at > now)) return;
+    if (this.deadline) this.deps.clock.clearTimeout(this.deadline.timer);
+    const timer = this.deps.clock.setTimeout(() => {
+      this.deadline = undefined;
+      if (this.stopped || !(this.deps.leading?.() ?? true)) return;
+      this.failover().catch((err: Error) => this.deps.log.error('failover sweep failed', { error: err.message }));
+    }, next - now + 20);
+    timer.unref?.();
+    this.deadline = { at: next, timer };
+  }
+
+  /** No more deadline sweeps (hub stop). */
+  stop(): void {
+    this.stopped = true;
+    if (this.deadline) this.deps.clock.clearTimeout(this.deadline.timer);
+    this.deadline = undefined;
   }
 
   /** Re-send what the agent of a site has not acknowledged (site came back, or periodic sweep). */

@@ -80,6 +80,12 @@ function pastAcceptBy(msg: Pick<MessageRun, 'accept_by'>, now: number): boolean 
   return msg.accept_by !== undefined && now >= Date.parse(msg.accept_by) + ACCEPT_SKEW_MS;
 }
 
+/** When a message still waiting for its site becomes due to move (its `accept_by` + skew), or null. */
+export function failoverDueAt(msg: MessageRun): number | null {
+  if (msg.kind !== 'command' || msg.accept_by === undefined || !unacknowledged(msg)) return null;
+  return Date.parse(msg.accept_by) + ACCEPT_SKEW_MS;
+}
+
 /** Never acknowledged by the current site and still waiting for it (created / dispatched). */
 function unacknowledged(msg: Pick<MessageRun, 'agent_seq' | 'state'>): boolean {
   return msg.agent_seq < 0 && (msg.state === 'created' || msg.state === 'dispatched');

@@ -4,7 +4,7 @@
 // site, late updates of an old site (cancelled again, or recorded as a double send), a failed
 // site left at once, and the uncertain rule (a message that may have gone out never moves).
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ExecutionUpdate } from '../../hub/common/contract/index.js';
 import { ACCEPT_SKEW_MS, acceptByFor, dueFailover, laterSites, mayLeave, nextSite, startSite } from '../../hub/dispatch/routes.js';
 import type { MessageRun } from '../../hub/model/execution.js';
@@ -170,6 +170,30 @@ describe('backup routes: the engine moves a command', () => {
     expect(e?.timeline.find((t) => t.state === 'sent')?.detail).toContain('site s2, modem m2');
     expect(e?.timeline.some((t) => t.detail?.includes('moved from site s1 to site s2'))).toBe(true);
     expect(e?.run.phase).toBe('done'); // the send step was answered
+  });
+
+  it('sweeps by itself when the earliest acceptance deadline (+ skew) passes, not up to a poll interval later', async () => {
+    const w = await routed(['s1', 's2']);
+    const timers: Array<{ fn: () => void; ms: number }> = [];
+    w.clock.setTimeout = (fn: () => void, ms: number) => {
+      timers.push({ fn, ms });
+      return { unref: () => undefined } as unknown as ReturnType<typeof setTimeout>;
+    };
+    w.clock.clearTimeout = () => undefined;
+    await w.sites.handleStatus({ platform_id: 'a', site_id: 's2' }, status('s2', 'online', ['up']));
+    const id = await fire(w);
+    expect(await sweep(w)).toBe(0); // nothing due yet: arms the deadline
+    const armed = timers.filter((t) => t.ms > 29_000 && t.ms < 31_000);
+    expect(armed).toHaveLength(1);
+    expect(armed[0]?.ms).toBe(30_000 + 20);
+    expect(await sweep(w)).toBe(0);
+    expect(timers.filter((t) => t.ms > 20_000)).toHaveLength(1); // the same deadline is not armed twice
+    w.clock.advance(armed[0]?.ms ?? 0);
+    armed[0]?.fn();
+    await vi.waitFor(() => expect(message(w, id).site_id).toBe('s2'));
+    await w.publisher.idle();
+    expect(w.pub.on('/a/s2/job')).toMatchObject([{ execution_id: id, attempt: 2 }]);
+    w.dispatcher.stop();
   });
 
   it('a late acceptance at the old site is cancelled again; a send there after all is recorded and counted once', async () => {
