@@ -35,7 +35,7 @@ export class PgJobs implements JobsRepo {
   constructor(private readonly db: Db) {}
 
   async get(scope: Scope, id: string): Promise<Stored<Job> | undefined> {
-    const row = (await this.db.read<{ doc: unknown; version: number }>('SELECT doc, version FROM jobs WHERE platform_id = $1 AND id = $2', [scope.platform_id, id]))[0];
+    const row = (await this.db.read<{ doc: unknown; version: number }>('SELECT doc, version FROM jobs WHERE platform_id = $1 AND id = $2', [scope.platform_id, id], 'jobs_get'))[0];
     return row ? stored<Job>(row) : undefined;
   }
 
@@ -112,7 +112,7 @@ export class PgRuntime implements RuntimeRepo {
   constructor(private readonly db: Db) {}
 
   async get(scope: Scope, jobId: string): Promise<JobRuntime | undefined> {
-    const row = (await this.db.read<{ doc: JobRuntime }>('SELECT doc FROM job_runtime WHERE platform_id = $1 AND job_id = $2', [scope.platform_id, jobId]))[0];
+    const row = (await this.db.read<{ doc: JobRuntime }>('SELECT doc FROM job_runtime WHERE platform_id = $1 AND job_id = $2', [scope.platform_id, jobId], 'runtime_get'))[0];
     return row?.doc;
   }
   async many(scope: Scope, jobIds: readonly string[]): Promise<Map<string, JobRuntime>> {
