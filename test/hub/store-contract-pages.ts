@@ -70,6 +70,12 @@ export function pagesContract(h: ContractHarness): void {
         if (exact <= 10) expect(capped).toMatchObject({ total: exact });
         expect(capped.items).toHaveLength(2);
       }
+      // Past the cap the estimate plans the filter from text: quotes and backslashes stay values.
+      await s.jobs.put(A, job('alpha', 'quote', { name: "O'Brien \\ 'x'); DROP TABLE jobs; --" }));
+      const odd = await s.jobs.list(A, { q: "o'brien \\ 'x')", countCap: 0, limit: 5, offset: 0 });
+      expect(odd.items.map((j) => j.id)).toEqual(['quote']);
+      expect(odd.total).toBeGreaterThanOrEqual(1);
+      expect((await s.jobs.list(A, { limit: 1, offset: 0 })).total).toBe(31);
     }),
   );
 

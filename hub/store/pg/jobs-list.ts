@@ -3,6 +3,7 @@
 // the first one does; `offset` still works but reads every row it skips), the page's runtimes in
 // the same query, and a total that is exact up to `countCap` matches, else the planner's estimate.
 import type { Job, JobRuntime } from '../../model/job.js';
+import pg from 'pg';
 import type { JobPage, JobQuery, Scope } from '../port.js';
 import type { Db } from './db.js';
 import { stored } from './docs.js';
@@ -37,48 +38,57 @@ function filterOf(scope: Scope, q: JobQuery): Filter {
   return { where, params, stateAlone };
 }
 
-/** The planner's row estimate of a query (EXPLAIN, nothing is read). */
-async function estimate(db: Db, sql: string, params: unknown[]): Promise<number> {
-  const rows = await db.read<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-  return Math.round(rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
+/** A filter's SQL with its values written in as literals (the estimate plans it from text). */
+function inline(sql: string, params: readonly unknown[]): string {
+  return sql.replace(/\$(\d+)/g, (_m, n: string) => {
+    const v = params[Number(n) - 1];
+    return typeof v === 'boolean' ? (v ? 'TRUE' : 'FALSE') : pg.escapeLiteral(String(v));
+  });
 }
 
-async function total(db: Db, scope: Scope, q: JobQuery, f: Filter): Promise<{ n: number; exact: boolean }> {
-  // Unfiltered: the total is kept by triggers (a count over 100,000 rows is tens of ms).
-  if (f.where.length === 1) {
-    const rows = await db.read<{ n: string }>('SELECT coalesce((SELECT n FROM job_counts WHERE platform_id = $1), 0) AS n', [scope.platform_id], 'jobs_count_all');
-    return { n: Number(rows[0]?.n ?? 0), exact: true };
-  }
-  // A state other than ok alone: counted on the runtime's partial index.
-  const [matches, params] = f.stateAlone
-    ? ['SELECT 1 FROM job_runtime r WHERE r.platform_id = $1 AND r.state = $2 AND r.enabled', [scope.platform_id, q.state]]
-    : [`SELECT 1 FROM jobs j WHERE ${f.where.join(' AND ')}`, f.params];
-  if (q.countCap === undefined) {
-    const rows = await db.read<{ n: string }>(`SELECT count(*) AS n FROM (${matches}) m`, params);
-    return { n: Number(rows[0]?.n ?? 0), exact: true };
-  }
-  const cap = q.countCap;
-  const [capped, guess] = await Promise.all([db.read<{ n: string }>(`SELECT count(*) AS n FROM (${matches} LIMIT ${cap + 1}) m`, params), estimate(db, matches, params)]);
-  const n = Number(capped[0]?.n ?? 0);
-  return n <= cap ? { n, exact: true } : { n: Math.max(cap + 1, guess), exact: false };
+/**
+ * The count part of the list's one statement: a row (n, estimate). Unfiltered: the total kept by
+ * triggers; a state other than ok alone: counted on the runtime's partial index; else the
+ * matches counted, up to `countCap` + 1 when capped, and past the cap the planner's estimate
+ * (jobs_count_estimate, migration 0003: EXPLAIN of the filter, nothing read).
+ */
+function countSql(q: JobQuery, f: Filter, p: (v: unknown) => string, params: readonly unknown[]): string {
+  if (f.where.length === 1) return 'SELECT coalesce((SELECT n FROM job_counts WHERE platform_id = $1), 0) AS n, NULL::bigint AS estimate';
+  const matches = f.stateAlone
+    ? `SELECT 1 FROM job_runtime r WHERE r.platform_id = $1 AND r.state = ${p(q.state)} AND r.enabled`
+    : `SELECT 1 FROM jobs j WHERE ${f.where.join(' AND ')}`;
+  if (q.countCap === undefined) return `SELECT count(*) AS n, NULL::bigint AS estimate FROM (${matches}) m`;
+  const cap = Math.max(0, Math.floor(q.countCap));
+  return `SELECT n, CASE WHEN n > ${cap} THEN jobs_count_estimate(${p(inline(matches, params))}) END AS estimate
+    FROM (SELECT count(*) AS n FROM (${matches} LIMIT ${cap + 1}) m) c`;
 }
 
+type ListRow = { n: string; estimate: string | null; doc: unknown | null; version: number | null; rt: JobRuntime | null };
+
+/** One statement, one round trip: the count row joined with the page (none when it is empty). */
 export async function listJobs(db: Db, scope: Scope, q: JobQuery): Promise<JobPage> {
   const f = filterOf(scope, q);
   const params = [...f.params];
-  const where = [...f.where];
   const p = (v: unknown) => `$${params.push(v)}`;
+  const where = [...f.where];
   if (q.after) where.push(`(j.name, j.id) > (${p(q.after.name)}::text COLLATE "C", ${p(q.after.id)}::text COLLATE "C")`);
+  const count = countSql(q, f, p, params);
   // One row more than the page says whether another page follows.
-  const sql = `SELECT j.doc, j.version, r.doc AS rt FROM jobs j LEFT JOIN job_runtime r ON r.job_id = j.id
-    WHERE ${where.join(' AND ')} ORDER BY j.name, j.id LIMIT ${p(q.limit + 1)} OFFSET ${p(q.offset)}`;
-  const [count, rows] = await Promise.all([total(db, scope, q, f), db.read<{ doc: unknown; version: number; rt: JobRuntime | null }>(sql, params)]);
-  const page = rows.slice(0, q.limit);
+  const sql = `SELECT c.n, c.estimate, pgx.doc, pgx.version, pgx.rt FROM (${count}) c LEFT JOIN LATERAL (
+      SELECT j.name, j.id, j.doc, j.version, r.doc AS rt FROM jobs j LEFT JOIN job_runtime r ON r.job_id = j.id
+      WHERE ${where.join(' AND ')} ORDER BY j.name, j.id LIMIT ${p(q.limit + 1)} OFFSET ${p(q.offset)}) pgx ON true
+    ORDER BY pgx.name, pgx.id`;
+  const rows = await db.read<ListRow>(sql, params);
+  const head = rows[0];
+  const n = Number(head?.n ?? 0);
+  const capped = q.countCap !== undefined && head?.estimate != null;
+  const found = rows.filter((r) => r.doc !== null);
   const runtimes = new Map<string, JobRuntime>();
-  const items = page.map((r) => {
-    const job = stored<Job>(r);
+  const items = found.slice(0, q.limit).map((r) => {
+    const job = stored<Job>({ doc: r.doc, version: r.version as number });
     if (r.rt) runtimes.set(job.id, r.rt);
     return job;
   });
-  return { total: count.n, total_exact: count.exact, more: rows.length > q.limit, items, runtimes };
+  const total = capped ? Math.max((q.countCap ?? 0) + 1, Number(head?.estimate)) : n;
+  return { total, total_exact: !capped, more: found.length > q.limit, items, runtimes };
 }

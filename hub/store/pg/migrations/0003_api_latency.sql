@@ -12,3 +12,11 @@ DROP INDEX jobs_by_key;
 CREATE INDEX jobs_by_key ON jobs (platform_id, device_key, name, id);
 -- Executions by the wire ids of their messages (an agent's update names the message).
 CREATE INDEX executions_wire_ids ON executions USING gin ((jsonb_path_query_array(doc, '$.messages[*].wire_id')));
+-- The planner's row estimate of a query (EXPLAIN, nothing read): the jobs list's total past the
+-- exactly counted cap. The query text is built by the hub with its values as quoted literals.
+CREATE FUNCTION jobs_count_estimate(query text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE plan jsonb;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
+  RETURN (plan->0->'Plan'->>'Plan Rows')::bigint;
+END $$;
