@@ -18,6 +18,7 @@ import { type BudgetState, type DeviceHistory, emptyBudget } from '../model/guar
 import type { DeliveryRecord } from '../model/delivery.js';
 import { significantChange } from '../core/machine.js';
 import { crashPoint } from '../dispatch/crash-point.js';
+import { isStaleEpoch } from '../leader/fencing.js';
 import type { LeaderStore } from './leader-store.js';
 import { type Change, type InboundRecord, scopeOf, type StorePort, type Unsubscribe } from './port.js';
 import type { RetentionPolicy } from './store.js';
@@ -113,10 +114,18 @@ export class WorkingSet implements LeaderStore {
       .catch((err: Error) => this.opts.onError?.(err));
   }
 
+  /**
+   * Who hears that a leader write was refused by fencing (counted and the lease given up), whoever
+   * called the write: the poller, the engine, the webhook sender or housekeeping.
+   */
+  onStaleEpoch: ((err: unknown) => void) | null = null;
+
   /** Writes run one at a time in call order; a failure rejects its caller only. */
   protected write<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
+    this.queue = run.catch((err: unknown) => {
+      if (isStaleEpoch(err)) this.onStaleEpoch?.(err);
+    });
     return run;
   }
 
