@@ -198,6 +198,11 @@ export interface ExecutionsRepo {
   /** The named executions of the platform that exist (one query). */
   many(scope: Scope, ids: readonly string[]): Promise<Map<string, Stored<Execution>>>;
   list(scope: Scope, query: ExecutionQuery): Promise<Page<Stored<Execution>>>;
+  /**
+   * The execution one of whose messages carries this wire id (the `execution_id` an agent's
+   * update names): for an update about an execution the leader's working set has not loaded yet.
+   */
+  byMessage(scope: Scope, wireId: string): Promise<Stored<Execution> | undefined>;
   /** Executions whose playbook is not done (restart, each engine tick). */
   active(scope: Scope): Promise<Array<Stored<Execution>>>;
   /** The engine's write of one execution (its only writer). Fenced. */

@@ -22,6 +22,7 @@ import { isStaleEpoch } from '../leader/fencing.js';
 import type { LeaderStore } from './leader-store.js';
 import { type Change, type InboundRecord, scopeOf, type StorePort, type Unsubscribe } from './port.js';
 import type { RetentionPolicy } from './store.js';
+import { unversioned } from './port-query.js';
 import { applyChange, emptyData, guardrailsOf, loadAll, siteKey, type WsData } from './working-set-load.js';
 
 export interface WorkingSetOptions {
@@ -114,10 +115,7 @@ export class WorkingSet implements LeaderStore {
       .catch((err: Error) => this.opts.onError?.(err));
   }
 
-  /**
-   * Who hears that a leader write was refused by fencing (counted and the lease given up), whoever
-   * called the write: the poller, the engine, the webhook sender or housekeeping.
-   */
+  /** Hears every leader write refused by fencing, whoever called it (counted, the lease given up). */
   onStaleEpoch: ((err: unknown) => void) | null = null;
 
   /** Writes run one at a time in call order; a failure rejects its caller only. */
@@ -207,6 +205,18 @@ export class WorkingSet implements LeaderStore {
   executionList(platformId?: string): Execution[] {
     const all = [...this.d.executions.values()];
     return platformId === undefined ? all : all.filter((e) => e.platform_id === platformId);
+  }
+  /** A message's execution; one not in memory (created before the feed caught up) is read by wire id and kept. */
+  async executionByMessage(platformId: string, wireId: string): Promise<Execution | undefined> {
+    for (const e of this.d.executions.values()) if (e.platform_id === platformId && e.messages.some((m) => m.wire_id === wireId)) return e;
+    const found = await this.port.executions.byMessage(scopeOf(platformId), wireId);
+    if (!found) return undefined;
+    const known = this.d.executions.get(found.id);
+    if (known) return known;
+    const e = unversioned(found) as Execution;
+    this.d.executions.set(e.id, e);
+    this.written.set(e.id, JSON.stringify(e));
+    return e;
   }
   activeExecutions(): Execution[] {
     return [...this.d.executions.values()].filter((e) => isActive(e));

@@ -3,10 +3,11 @@
 // estimate above it, said so), and the one-statement job write's checks (create-only, stale
 // version, deleted, another platform's id, runtime follows `enabled`, change feed).
 import { expect, it } from 'vitest';
+import type { Execution } from '../../hub/model/execution.js';
 import type { Job, JobRuntime } from '../../hub/model/job.js';
 import { type Change, type JobQuery, ScopeError, VersionConflictError } from '../../hub/store/port.js';
 import { byName, jobMatches } from '../../hub/store/port-query.js';
-import { A, B, type ContractHarness, job, runtime, waitFor, withStoreOf } from './store-contract-fixtures.js';
+import { A, B, type ContractHarness, execution, job, runtime, waitFor, withStoreOf } from './store-contract-fixtures.js';
 
 export function pagesContract(h: ContractHarness): void {
   const withStore = withStoreOf(h);
@@ -109,6 +110,24 @@ export function pagesContract(h: ContractHarness): void {
       } finally {
         await off();
       }
+    }),
+  );
+
+  it(
+    'executions by message wire id: found in its own platform only, also after a re-send added a message',
+    withStore(async (s) => {
+      const e1 = execution('alpha', 'x1');
+      const e2 = execution('alpha', 'x2');
+      await s.executions.commitFiring(A, [e1, e2], new Map());
+      await s.executions.commitFiring(B, [execution('beta', 'xb')], new Map());
+      expect((await s.executions.byMessage(A, 'x2'))?.id).toBe('x2');
+      expect(await s.executions.byMessage(A, 'xb')).toBeUndefined();
+      expect(await s.executions.byMessage(B, 'x1')).toBeUndefined();
+      expect(await s.executions.byMessage(A, 'nope')).toBeUndefined();
+      const resent = { ...e1, messages: [...e1.messages, { ...(e1.messages[0] as Execution['messages'][number]), wire_id: 'x1-r1', step: 1 }] };
+      await s.executions.put(A, resent);
+      expect(await s.executions.byMessage(A, 'x1-r1')).toMatchObject({ id: 'x1', version: 2 });
+      expect((await s.executions.byMessage(A, 'x1'))?.id).toBe('x1');
     }),
   );
 }
