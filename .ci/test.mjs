@@ -32,36 +32,49 @@ let passed = 0;
 let failed = 0;
 const bin = (n) => join(root, 'node_modules', '.bin', n);
 
-for (const [name, cmd, args] of [
-  ['lint', bin('eslint'), ['--max-warnings', '0', '.']],
-  ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
-]) {
-  if (await run(name, cmd, args)) passed++;
+// Lint and type-check run side by side (each mostly uses one core).
+const checks = await Promise.all([
+  run('lint', bin('eslint'), ['--max-warnings', '0', '.']),
+  run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']),
+]);
+for (const ok of checks) {
+  if (ok) passed++;
   else failed++;
 }
 
-const report = join(artifacts, 'vitest.json');
-rmSync(report, { force: true });
-const vitestOk = await run('vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra]);
-let counted = false;
-try {
-  const r = JSON.parse(readFileSync(report, 'utf8'));
-  passed += r.numPassedTests ?? 0;
-  failed += r.numFailedTests ?? 0;
-  // A file that failed without a failing test (it did not load, or a hook threw) counts once.
-  const brokenFiles = (r.testResults ?? []).filter(
-    (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
-  );
-  for (const f of brokenFiles) console.error(`broken test file: ${f.name}: ${(f.message ?? '').split('\n')[0]}`);
-  failed += brokenFiles.length;
-  counted = (r.numTotalTests ?? 0) > 0;
-  if (!vitestOk && (r.numFailedTests ?? 0) + brokenFiles.length === 0) failed++;
-} catch {
-  failed++;
+/** One vitest invocation; adds its test counts. `phase` selects files (see vitest.config.ts). */
+async function vitest(name, phase, args) {
+  const report = join(artifacts, `vitest${phase ? `-${phase}` : ''}.json`);
+  rmSync(report, { force: true });
+  if (phase) process.env.GSMJOBS_TEST_PHASE = phase;
+  else delete process.env.GSMJOBS_TEST_PHASE;
+  const ok = await run(name, bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args]);
+  try {
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    passed += r.numPassedTests ?? 0;
+    failed += r.numFailedTests ?? 0;
+    // A file that failed without a failing test (it did not load, or a hook threw) counts once.
+    const brokenFiles = (r.testResults ?? []).filter(
+      (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
+    );
+    for (const f of brokenFiles) console.error(`broken test file: ${f.name}: ${(f.message ?? '').split('\n')[0]}`);
+    failed += brokenFiles.length;
+    if (!ok && (r.numFailedTests ?? 0) + brokenFiles.length === 0) failed++;
+    if ((r.numTotalTests ?? 0) === 0) {
+      console.error(`${name} ran no test`);
+      failed++;
+    }
+  } catch {
+    failed++;
+  }
 }
-if (!counted) {
-  console.error('vitest ran no test');
-  failed++;
+
+if (extra.length) {
+  await vitest('vitest', undefined, extra);
+} else {
+  // Most files in parallel, then the timing-sensitive ones alone (vitest.config.ts SERIAL_FILES).
+  await vitest('vitest (parallel)', 'parallel', []);
+  await vitest('vitest (serial)', 'serial', []);
 }
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -24,6 +24,7 @@ import type { OnRejected } from './dispatch/refusals.js';
 import { JobPublisher } from './dispatch/publisher.js';
 import { siteMessageHandler } from './dispatch/site-messages.js';
 import { createHubMetrics } from './metrics.js';
+import { modemReadings } from './remediation/carriers.js';
 import { EmbeddedBroker } from './mqtt/broker.js';
 import { HubMqtt } from './mqtt/adapter.js';
 import { hashToken } from './mqtt/passwords.js';
@@ -125,6 +126,14 @@ export class Hub {
           for (const q of this.leader.budget(p.id).queue) counts.set(q.site_id, (counts.get(q.site_id) ?? 0) + 1);
           return [...counts].map(([site_id, n]) => ({ platform_id: p.id, site_id, n }));
         }),
+      modems: () =>
+        this.leader.platforms().flatMap((p) =>
+          this.leader.sites(p.id).flatMap((site) => {
+            const status = this.sites.get(p.id, site.id)?.status;
+            const online = status?.state === 'online';
+            return modemReadings(status).map((m) => ({ platform_id: p.id, site_id: site.id, modem: m.id, up: online && m.state === 'up', parts_today: m.parts_today, cost_today: m.cost_today, currency: m.currency }));
+          }),
+        ),
     });
     registerBuildInfo(this.registry, 'gsmjobs_hub');
     this.reloadMetrics = createReloadMetrics(this.registry, 'gsmjobs_hub', this.clock.now());

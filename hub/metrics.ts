@@ -1,5 +1,6 @@
 // The hub's own metrics on its own registry: cycle duration, Prometheus queries, jobs by state,
-// executions by state, MQTT up, degraded cycles, handler errors, refused MQTT payloads, leadership (leader, epoch, stale-epoch refusals). Point-in-time values are read
+// executions by state, MQTT up, degraded cycles, handler errors, refused MQTT payloads, leadership (leader, epoch, stale-epoch refusals),
+// per-modem state, parts and cost today from the sites' live statuses (issue 19). Point-in-time values are read
 // at scrape time in collect().
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { JobState } from './model/job.js';
@@ -14,8 +15,56 @@ export interface HubMetricSources {
   incidentsOpen(): Map<string, number>;
   /** Queued SMS per platform and site. */
   smsQueued(): Array<{ platform_id: string; site_id: string; n: number }>;
+  /** Issue 19: every modem of every site from the live statuses (v1: one modem, id ''). */
+  modems?(): ModemSample[];
   /** This hub's leadership (hub/leader/elector.ts); absent: one hub that always leads. */
   leadership?(): { leader: boolean; epoch: number };
+}
+
+export interface ModemSample {
+  platform_id: string;
+  site_id: string;
+  modem: string;
+  /** The site's agent is online and reports this modem up. */
+  up: boolean;
+  parts_today?: number | undefined;
+  cost_today?: number | undefined;
+  currency?: string | undefined;
+}
+
+/** Carrier awareness (issue 19): per-modem gauges read from the live statuses at scrape time. */
+function modemGauges(registry: Registry, sources: HubMetricSources): void {
+  const modems = () => sources.modems?.() ?? [];
+  new Gauge({
+    name: 'gsmjobs_hub_modem_up',
+    help: '1 when the site\'s agent is online and reports the modem up, 0 otherwise (from its last status).',
+    labelNames: ['platform_id', 'site_id', 'modem'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of modems()) this.set({ platform_id: m.platform_id, site_id: m.site_id, modem: m.modem }, m.up ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'gsmjobs_hub_site_sms_parts_today',
+    help: 'SMS parts a modem sent since the agent\'s local midnight, as its last status says (status v2).',
+    labelNames: ['platform_id', 'site_id', 'modem'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of modems()) if (m.parts_today !== undefined) this.set({ platform_id: m.platform_id, site_id: m.site_id, modem: m.modem }, m.parts_today);
+    },
+  });
+  new Gauge({
+    name: 'gsmjobs_hub_site_sms_cost_today',
+    help: 'Cost of those parts at the price configured on the agent, in its currency (status v2).',
+    labelNames: ['platform_id', 'site_id', 'modem', 'currency'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of modems()) if (m.cost_today !== undefined) this.set({ platform_id: m.platform_id, site_id: m.site_id, modem: m.modem, currency: m.currency ?? '' }, m.cost_today);
+    },
+  });
 }
 
 export function createHubMetrics(registry: Registry, sources: HubMetricSources) {
@@ -151,6 +200,7 @@ export function createHubMetrics(registry: Registry, sources: HubMetricSources) 
       this.set(sources.leadership?.().epoch ?? 0);
     },
   });
+  modemGauges(registry, sources);
   const leadershipChanges = new Counter({
     name: 'gsmjobs_hub_leadership_changes_total',
     help: 'Times this hub started (to=leader) or stopped (to=follower) leading.',

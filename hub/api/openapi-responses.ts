@@ -153,10 +153,14 @@ export const RESPONSES: Record<string, Schema | null> = {
   'GET /reports/sites': items(obj({ platform_id: str, site_id: str, sms_sent: int, sms_parts: int, sms_failed: int, failure_share: nul(num), commands: int, notifications: int, modem_uptime_share: nul(num) })),
   'GET /reports/daily': items(obj({ day: str, recovered: int, not_recovered: int, unknown: int, escalated: int, cancelled: int })),
   'GET /reports/fleet': obj({ stats: obj(outcomeStats) }),
+  'GET /reports/carriers': obj({
+    items: arr(obj({ platform_id: str, site_id: str, days: num, parts: int, parts_today: nul(int), currency: nul(str), cost_today: nul(num), daily_cost_estimate: nul(num), modems: arr(obj({ modem: str, carrier: nul(str), state: nul(str), parts: int, parts_today: nul(int), cost_today: nul(num), currency: nul(str), price_per_part: nul(num), daily_cost_estimate: nul(num) })) })),
+    platform: obj({ platform_id: str, parts: int, parts_today: int, currencies: arr(obj({ currency: str, parts_today: int, cost_today: num, daily_cost_estimate: num })) }),
+  }),
   'GET /devices': page(obj({ platform_id: str, key_type: str, key: str, name: nul(str), metrics: int, online: nul(bool) })),
   'GET /devices/metric-names': items(str),
   'GET /devices/{key_type}/{key}/metrics': obj({ key_type: str, key: str, name: nul(str), items: arr(obj({ metric: str, value: num, labels: map(str) })) }),
 };
 
 /** Reports also answer CSV with ?format=csv. */
-export const CSV_ROUTES = new Set(['/reports/devices', '/reports/jobs', '/reports/sites', '/reports/daily', '/reports/fleet']);
+export const CSV_ROUTES = new Set(['/reports/devices', '/reports/jobs', '/reports/sites', '/reports/daily', '/reports/fleet', '/reports/carriers']);

@@ -100,6 +100,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   '/reports/sites': { get: { summary: 'Per site: SMS sent, parts, failures (?format=csv)', query: rangeQuery } },
   '/reports/daily': { get: { summary: 'Outcomes per day (?format=csv)', query: rangeQuery } },
   '/reports/fleet': { get: { summary: 'The platform as a whole (?format=csv)', query: rangeQuery } },
+  '/reports/carriers': { get: { summary: 'Per site: parts per modem, cost today and a daily cost estimate from the modems\' prices; sums per platform and currency (?format=csv: one row per modem)', query: rangeQuery } },
   '/devices': { get: { summary: 'Devices of the platform from Prometheus, with their online state (signage_device_online)', query: deviceListQuery } },
   '/devices/metric-names': { get: { summary: 'Metric names carrying device labels' } },
   '/devices/{key_type}/{key}/metrics': { get: { summary: 'Metrics of a device with current values' } },

@@ -12,6 +12,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { type RemediationSettings, remediationSettings, remediationSettingsInput } from '../model/remediation.js';
 import type { Execution } from '../model/execution.js';
+import { CARRIER_CSV_COLUMNS, carrierCsvRows, modemReadings, platformCost, siteCost } from '../remediation/carriers.js';
 import { byDevice, byJob, bySite, daily, fleet, recordOf, type RemediationRecord, type SmsRecord, toCsv, uptimeShare } from '../remediation/aggregates.js';
 import type { Incident } from '../remediation/correlation.js';
 import { dryRun } from '../remediation/dryrun.js';
@@ -93,7 +94,7 @@ function records(list: readonly Execution[]): { runs: RemediationRecord[]; sms: 
     if (e.run.phase === 'done' && e.trigger.reason !== 'incident') runs.push(recordOf(e));
     for (const m of e.messages) {
       if (m.state === 'queued') continue;
-      sms.push({ platform_id: e.platform_id, site_id: m.site_id, at: Date.parse(m.dispatched_at ?? e.created_at), state: m.state, parts: m.parts ?? 1, kind: m.kind });
+      sms.push({ platform_id: e.platform_id, site_id: m.site_id, at: Date.parse(m.dispatched_at ?? e.created_at), state: m.state, parts: m.parts ?? 1, kind: m.kind, ...(m.modem ? { modem: m.modem } : {}) });
     }
   }
   return { runs, sms };
@@ -273,6 +274,24 @@ export function remediationApi(): Hono<HubEnv> {
     },
     ['platform_id', 'site_id', 'sms_sent', 'sms_parts', 'sms_failed', 'failure_share', 'commands', 'notifications', 'modem_uptime_share'],
   );
+  // Issue 19: per site the parts per modem and a daily cost estimate from the modems' live prices
+  // (hub/remediation/carriers.ts); default range: the last 30 days. CSV: one row per modem.
+  app.get('/reports/carriers', async (c) => {
+    const platform = await scope(c);
+    const deps = c.get('deps');
+    const q = parseQuery(c, rangeQuery);
+    const now = deps.now();
+    const range = { since: q.since ? Date.parse(q.since) : now - 30 * 86400_000, until: q.until ? Date.parse(q.until) : now };
+    const sc = scopeOf(platform.id);
+    const { sms } = records((await deps.port.executions.list(sc, { limit: ALL, offset: 0 })).items);
+    const items = (await deps.port.sites.list(sc)).map((s) => siteCost(platform.id, s.id, sms, modemReadings(deps.site(platform.id, s.id)?.status), range, now));
+    if (q.format === 'csv') {
+      c.header('Content-Type', 'text/csv; charset=utf-8');
+      c.header('Content-Disposition', `attachment; filename="gsmjobs-${platform.id}-carriers.csv"`);
+      return c.body(toCsv(carrierCsvRows(items), CARRIER_CSV_COLUMNS));
+    }
+    return c.json({ items, platform: platformCost(platform.id, items) });
+  });
 
   return app;
 }

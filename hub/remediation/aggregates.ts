@@ -28,6 +28,8 @@ export interface SmsRecord {
   parts: number;
   /** Command to a control device or notification to people. */
   kind: 'command' | 'notify';
+  /** Issue 19: the modem of the site that sent it, when its agent said (carriers.ts). */
+  modem?: string;
 }
 
 /** Dispatch states that count as a failure of the site. */

@@ -1,5 +1,6 @@
 // User-facing texts of the web form in English: every key of the Russian table.
 import { FORM_EN } from './messages-form.js';
+import { ROUTES_EN } from './messages-routes.js';
 import type { MESSAGES_RU } from './messages.js';
 import { REMEDIATION_EN } from './messages-remediation.js';
 
@@ -192,4 +193,5 @@ export const MESSAGES_EN: Record<keyof typeof MESSAGES_RU, string> = {
   at_least_min: 'At least {n} min',
   ...REMEDIATION_EN,
   ...FORM_EN,
+  ...ROUTES_EN,
 };

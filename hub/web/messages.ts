@@ -1,5 +1,6 @@
 // User-facing texts of the web form in Russian: the reference table (English must have every key).
 import { FORM_RU } from './messages-form.js';
+import { ROUTES_RU } from './messages-routes.js';
 import { REMEDIATION_RU } from './messages-remediation.js';
 
 export const MESSAGES_RU = {
@@ -191,4 +192,5 @@ export const MESSAGES_RU = {
   at_least_min: 'Не меньше {n} мин',
   ...REMEDIATION_RU,
   ...FORM_RU,
+  ...ROUTES_RU,
 } as const;

@@ -20,6 +20,20 @@ export interface MessageView {
   expires_at?: When;
   dispatched_at?: When;
   reason?: string;
+  /** Issue 19: the modem of the current site that sent or tried it. */
+  modem?: string;
+  /** Issue 19: sites tried before the current one, oldest first (hub/model/execution.ts messageHop). */
+  hops?: HopView[];
+}
+
+export interface HopView {
+  site_id: string;
+  first_attempt: number;
+  last_attempt: number;
+  state: string;
+  modem?: string;
+  left_because: string;
+  left_at: When;
 }
 
 export interface TimelineView {
@@ -68,6 +82,8 @@ export interface RemediationSettings {
   device_limit: { max: number; window_s: number };
   sms_budget: { per_hour: number; sites: Record<string, number> };
   correlation: { window_s: number; min_count: number | null; min_share: number | null; share_min_count: number };
+  /** Issue 19: seconds before a command moves to the device's next site; null: never (absent before). */
+  failover_after_s?: number | null;
 }
 
 export interface WebhookView {

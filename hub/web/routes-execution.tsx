@@ -1,5 +1,6 @@
 // One execution (GET /api/v1/executions/:id): phase, outcome, time to recovery, escalation, the
-// incident that holds it, the playbook in plain words, every message sent for it (`messages[]`),
+// incident that holds it, the playbook in plain words, every message sent for it (`messages[]`)
+// with the route it took (sites tried before, the current site and modem: exec-route.tsx),
 // the timeline with step names in the user's language, the device's replies, and Cancel for an
 // execution still running (POST /executions/:id/cancel).
 import { scopeOf } from '../store/port.js';
@@ -7,6 +8,7 @@ import { Hono } from 'hono';
 import { Banner, CsrfField } from './components.js';
 import type { WebDeps, WebEnv } from './context.js';
 import { errorPage } from './errors.js';
+import { MessageRoute } from './exec-route.js';
 import { formatTime, type Lang, type MessageKey, type T } from './i18n.js';
 import { Page } from './layout.js';
 import { stepTypeName } from './playbook-words.js';
@@ -126,6 +128,7 @@ export function executionRoutes(w: WebDeps): Hono<WebEnv> {
                   <th scope="col">{t('exec_to')}</th>
                   <th scope="col">{t('exec_text')}</th>
                   <th scope="col">{t('col_state')}</th>
+                  <th scope="col">{t('route_title')}</th>
                   <th scope="col">{t('col_sent_at')}</th>
                 </tr>
               </thead>
@@ -143,6 +146,9 @@ export function executionRoutes(w: WebDeps): Hono<WebEnv> {
                       <span class={`badge ex-${m.state}`}>{stateName(t, m.state)}</span>
                       {m.reason ? <span class="muted">{` ${m.reason}`}</span> : null}
                       {m.attempt && m.attempt > 1 ? <span class="muted">{` · ${t('attempt_n', { n: m.attempt })}`}</span> : null}
+                    </td>
+                    <td data-label={t('route_title')}>
+                      <MessageRoute t={t} lang={lang} m={m} />
                     </td>
                     <td data-label={t('col_sent_at')}>{formatTime(lang, iso(m.dispatched_at))}</td>
                   </tr>

@@ -1,5 +1,5 @@
 // The fleet page: remediation aggregates computed by the hub (GET /api/v1/reports/fleet, daily,
-// devices, jobs, sites) for a date range, a per-day chart (inline SVG), tables, and CSV downloads
+// devices, jobs, sites, carriers) for a date range, a per-day chart (inline SVG), tables, and CSV downloads
 // proxied through /ui so the session cookie is enough.
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
@@ -12,9 +12,11 @@ import { formatDay, formatNumber, type Lang, type T } from './i18n.js';
 import { Page } from './layout.js';
 import type { DailyRow, OutcomeStatsView } from './remediation-types.js';
 import type { DeviceStats, JobStats, SiteStats } from '../remediation/aggregates.js';
+import type { PlatformCost, SiteCost } from '../remediation/carriers.js';
+import { CarrierTable } from './fleet-carriers.js';
 import { duration } from './words.js';
 
-const REPORTS = ['devices', 'jobs', 'sites'] as const;
+const REPORTS = ['devices', 'jobs', 'sites', 'carriers'] as const;
 type Report = (typeof REPORTS)[number];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const ROWS = 100;
@@ -123,14 +125,15 @@ export function fleetRoutes(w: WebDeps): Hono<WebEnv> {
     const api = c.get('api');
     const range = rangeOf(c.req.query('since'), c.req.query('until'), w.deps.now());
     const q = qs(range.api);
-    const [fleet, daily, devices, jobs, sites] = await Promise.all([
+    const [fleet, daily, devices, jobs, sites, carriers] = await Promise.all([
       api<{ stats: OutcomeStatsView }>('GET', `/reports/fleet${q}`),
       api<{ items: DailyRow[] }>('GET', `/reports/daily${q}`),
       api<{ items: DeviceRow[] }>('GET', `/reports/devices${q}`),
       api<{ items: JobRow[] }>('GET', `/reports/jobs${q}`),
       api<{ items: SiteRow[] }>('GET', `/reports/sites${q}`),
+      api<{ items: SiteCost[]; platform: PlatformCost }>('GET', `/reports/carriers${q}`),
     ]);
-    const failed = [fleet, daily, devices, jobs, sites].find((r) => !r.ok);
+    const failed = [fleet, daily, devices, jobs, sites, carriers].find((r) => !r.ok);
     const rows = fillDays(daily.ok ? daily.data.items : [], range.since, range.until);
     const csv = (kind: Report) => `${w.base}/fleet/${kind}.csv${qs({ since: range.since, until: range.until })}`;
     const CsvLink = (p: { kind: Report }) => (
@@ -251,6 +254,12 @@ export function fleetRoutes(w: WebDeps): Hono<WebEnv> {
         ) : (
           <p>{t('fleet_no_data')}</p>
         )}
+
+        <h2 id="by-carrier">
+          {t('fleet_by_carrier')} <CsvLink kind="carriers" />
+        </h2>
+        <p class="hint">{t('fleet_carrier_hint')}</p>
+        {carriers.ok && carriers.data.items.length ? <CarrierTable t={t} lang={lang} items={carriers.data.items.slice(0, ROWS)} platform={carriers.data.platform} /> : <p>{t('fleet_no_data')}</p>}
       </Page>,
     );
   });

@@ -6,6 +6,7 @@ import { Banner, CsrfField, ErrorText, Field, fieldAttrs } from './components.js
 import type { FieldErrors, WebContext, WebDeps, WebEnv } from './context.js';
 import { errorPage } from './errors.js';
 import { formatTime, type Lang, type T } from './i18n.js';
+import { issueWords } from './issue-words.js';
 import { Page } from './layout.js';
 import { type DeliveryView, iso, type RemediationSettings, type SiteQueue, type WebhookView } from './remediation-types.js';
 import { bodyOf, formFieldOf, SettingsForm, type Values, valuesFromForm, valuesOf } from './settings-form.js';
@@ -191,14 +192,14 @@ export function remediationRoutes(w: WebDeps): Hono<WebEnv> {
   app.get('/remediation', (c) => render(c));
 
   app.post('/remediation', async (c) => {
-    const { t } = c.get('web');
+    const { t, lang } = c.get('web');
     const values = valuesFromForm((await c.req.parseBody({ all: true })) as Form);
     const { body, errors, rows } = bodyOf(values, t);
     if (Object.keys(errors).length) return render(c, { values, errors, status: 400 });
     const r = await c.get('api')<RemediationSettings>('PUT', '/remediation/settings', body);
     if (r.ok) return c.redirect(`${w.base}/remediation?msg=saved`, 303);
     const refused: FieldErrors = {};
-    for (const i of r.error.issues ?? []) refused[formFieldOf(i.field, rows)] ??= i.message;
+    for (const i of r.error.issues ?? []) refused[formFieldOf(i.field, rows)] ??= issueWords(i, lang);
     return render(c, { values, errors: refused, status: 400, refusal: Object.keys(refused).length ? null : t('server_refused', { message: r.error.message }) });
   });
 

@@ -1,5 +1,5 @@
 // The remediation settings form (GET/PUT /api/v1/remediation/settings): on-call list, the site
-// that notifies people, device limit, SMS budget, correlation rule. Field names are the API's
+// that notifies people, device limit, SMS budget, correlation rule, failover to backup sites (issue 19). Field names are the API's
 // field paths, so the API's errors land next to their field. Pure: values in, body out.
 import { Field, fieldAttrs } from './components.js';
 import type { FieldErrors } from './context.js';
@@ -24,7 +24,10 @@ export function valuesOf(s: RemediationSettings, siteIds: readonly string[]): Va
     'correlation.min_count': s.correlation.min_count === null ? '' : String(s.correlation.min_count),
     'correlation.min_share': s.correlation.min_share === null ? '' : String(s.correlation.min_share),
     'correlation.share_min_count': String(s.correlation.share_min_count),
+    // Issue 19: the radio says whether commands move at all; the number keeps its last value.
+    failover_after_s: s.failover_after_s == null ? '120' : String(s.failover_after_s),
   };
+  if (s.failover_after_s !== undefined) v.failover_mode = s.failover_after_s === null ? 'never' : 'after';
   s.on_call.forEach((p, i) => {
     v[`on_call[${i}].name`] = p.name;
     v[`on_call[${i}].phone`] = p.phone;
@@ -81,6 +84,8 @@ export function bodyOf(v: Values, t: T): { body: Record<string, unknown>; errors
       min_share: optional('correlation.min_share'),
       share_min_count: need('correlation.share_min_count'),
     },
+    // A form from before issue 19 (no radio) leaves the setting as it is.
+    ...(v.failover_mode === 'never' ? { failover_after_s: null } : v.failover_mode === 'after' ? { failover_after_s: need('failover_after_s') } : {}),
   };
   return { body, errors, rows };
 }
@@ -147,6 +152,21 @@ export function SettingsForm(p: { t: T; base: string; csrf: string; values: Valu
           {input('correlation.min_count', t('set_min_count'), t('set_empty_off'))}
           {input('correlation.min_share', t('set_min_share'), t('set_min_share_hint'), 'decimal')}
           {input('correlation.share_min_count', t('set_share_min_count'))}
+        </div>
+      </fieldset>
+      <fieldset id="failover">
+        <legend>{t('set_failover')}</legend>
+        <p class="hint" id="f-failover-hint">
+          {t('set_failover_hint')}
+        </p>
+        <div class="field check">
+          <input type="radio" id="f-failover_mode-after" name="failover_mode" value="after" checked={v.failover_mode !== 'never'} aria-describedby="f-failover-hint" />
+          <label for="f-failover_mode-after">{t('set_failover_mode_after')}</label>
+        </div>
+        <div class="failover-after">{input('failover_after_s', t('set_failover_after'), t('set_failover_after_hint'))}</div>
+        <div class="field check">
+          <input type="radio" id="f-failover_mode-never" name="failover_mode" value="never" checked={v.failover_mode === 'never'} aria-describedby="f-failover-hint" />
+          <label for="f-failover_mode-never">{t('set_failover_mode_never')}</label>
         </div>
       </fieldset>
       <button type="submit" class="primary">

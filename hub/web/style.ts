@@ -122,6 +122,18 @@ svg .tick { font-size: 11px; fill: var(--muted); }
 .o-cancelled { fill: #0b5cad; }
 ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; padding: 0; margin: .25rem 0; }
 a.csv { font-size: .9rem; font-weight: 400; margin-left: .5rem; }
+#failover .failover-after { max-width: 16rem; margin-left: 1.6rem; }
+ol.route { list-style: none; padding: 0; margin: .25rem 0; }
+ol.route li { display: flex; flex-wrap: wrap; align-items: center; gap: .25rem .75rem; padding: .35rem 0; border-bottom: 1px solid var(--line); }
+ol.route li label.check { display: flex; gap: .5rem; align-items: center; flex: 1 1 12rem; }
+ol.route .route-pos { flex: 0 0 auto; min-width: 7rem; }
+ol.route .route-moves { display: flex; gap: .25rem; margin-left: auto; }
+ol.route .route-moves button { min-width: 2.75rem; }
+ul.modems, ol.hops { margin: 0; padding-left: 1.1rem; }
+ul.modems li, ol.hops li { margin: .15rem 0; }
+.md-up { background: #e6f4ea; border-color: var(--ok); }
+.md-init { background: #fff8c5; border-color: var(--warn); }
+.md-down { background: #fdecea; border-color: var(--bad); }
 code { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: .9em; overflow-wrap: anywhere; }
 @media (max-width: 40rem) {
   table, thead, tbody, tr, th, td { display: block; }

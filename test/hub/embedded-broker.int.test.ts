@@ -35,5 +35,5 @@ describe('hub with the embedded broker', () => {
       sitePassword: 'site-password-s1',
       eventsPassword: 'events-password-ar',
     });
-  }, 30_000);
+  }, 60_000);
 });

@@ -92,7 +92,7 @@ export async function walk(): Promise<{ w: World; calls: Call[] }> {
   await call(a, 'POST', '/incidents/{id}/release', `/api/v1/incidents/${inc.items[0]?.id ?? 'none'}/release`);
   await w.publisher.idle();
   await call(a, 'GET', '/sms-queue', '/api/v1/sms-queue');
-  for (const r of ['devices', 'jobs', 'sites', 'daily', 'fleet']) {
+  for (const r of ['devices', 'jobs', 'sites', 'daily', 'fleet', 'carriers']) {
     await call(a, 'GET', `/reports/${r}`, `/api/v1/reports/${r}`);
     await call(a, 'GET', `/reports/${r}`, `/api/v1/reports/${r}?format=csv`);
   }

@@ -26,7 +26,23 @@ export async function http(base: string, token: string, method: string, path: st
   return parsed;
 }
 
-function connect(url: string, username: string, password: string, extra: mqtt.IClientOptions = {}): Promise<MqttClient> {
+/**
+ * Connect once; a refusal "server unavailable" (CONNACK 3: the embedded broker's hashing budget
+ * is spent, e.g. after the wrong passwords below on a loaded machine) is retried after a pause,
+ * as an agent's client does with its reconnect period. Bad credentials (5) fail at once.
+ */
+async function connect(url: string, username: string, password: string, extra: mqtt.IClientOptions = {}): Promise<MqttClient> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await connectOnce(url, username, password, extra);
+    } catch (err) {
+      if ((err as { code?: number }).code !== 3 || tries >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+function connectOnce(url: string, username: string, password: string, extra: mqtt.IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const c = mqtt.connect(url, { username, password, reconnectPeriod: 0, connectTimeout: 5000, ...extra });
     c.once('connect', () => resolve(c));

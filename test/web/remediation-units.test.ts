@@ -136,6 +136,17 @@ describe('settings form', () => {
     expect(body).toEqual({ ...settings, on_call: [...settings.on_call, { name: 'Пётр', phone: '+79990000000' }] });
   });
 
+  it('round-trips failover_after_s: seconds, never, and a bad number said on its field (issue 19)', () => {
+    for (const failover_after_s of [300, null]) {
+      const v = valuesOf({ ...settings, failover_after_s }, []);
+      expect(v.failover_mode).toBe(failover_after_s === null ? 'never' : 'after');
+      expect(bodyOf(v, t).body.failover_after_s).toBe(failover_after_s);
+    }
+    // Never keeps the number typed but sends null; a non-number with "after" is refused on the field.
+    expect(bodyOf({ ...valuesOf(settings, []), failover_mode: 'never', failover_after_s: 'x' }, t).body.failover_after_s).toBeNull();
+    expect(bodyOf({ ...valuesOf(settings, []), failover_mode: 'after', failover_after_s: 'x' }, t).errors).toEqual({ failover_after_s: 'Введите число' });
+  });
+
   it('says "enter a number" next to the field, and maps API on_call indexes back to form rows', () => {
     const v = valuesOf(settings, []);
     const { errors, rows } = bodyOf({ ...v, 'device_limit.max': 'три', 'on_call[0].name': '', 'on_call[0].phone': '', 'on_call[3].name': 'X', 'on_call[3].phone': '123' }, t);
