@@ -2,7 +2,7 @@
 // Constructors only assign; start() does the work; stop() releases every timer and socket.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { AgentStatus, ModemStatus } from '#common/contract/index.js';
+import type { AgentStatus, ModemEntry, ModemStatus } from '#common/contract/index.js';
 import { type Clock, systemClock } from '#common/clock.js';
 import { type Logger, createLogger } from '#common/log.js';
 import { createRegistry } from '#common/metrics.js';
@@ -10,7 +10,8 @@ import type { Registry } from 'prom-client';
 import { type AgentConfig, secretsOf, shownBrokers } from './config.js';
 import { HttpServer } from './http/server.js';
 import { type AgentMetrics, createAgentMetrics } from './metrics.js';
-import { type ModemStack, createModemStack, defaultBinding } from './modem/stack.js';
+import { defaultBinding } from './modem/stack.js';
+import { ModemPool } from './modem/pool.js';
 import { MqttAdapter } from './mqtt/adapter.js';
 import { type CrashHook, crashHookFromEnv } from './outbox/crash-point.js';
 import { Journal } from './outbox/journal.js';
@@ -48,7 +49,8 @@ export class Agent {
   readonly mqtt: MqttAdapter;
   readonly http: HttpServer;
   readonly reloadMetrics: ReloadMetrics;
-  modem: ModemStack | undefined;
+  /** Every modem (issue 19), built at start(). */
+  modems: ModemPool | undefined;
   sender: Sender | undefined;
   private readonly clock: Clock;
   private readonly crash: CrashHook;
@@ -68,14 +70,12 @@ export class Agent {
     this.journal = new Journal<JournalRecord>(join(config.data_dir, 'outbox.jsonl'));
     this.outbox = new Outbox(this.journal, outboxConfigOf(config), { clock: this.clock, log: this.log.child('outbox'), takeRef: refCounter(config.data_dir) });
     this.metrics = createAgentMetrics(this.registry, {
-      modem: () => this.modemStatus(),
+      modems: () => this.modemMetrics(),
       outboxDepth: () => this.outbox.depth,
       journalBytes: () => this.journal.size,
       journal: () => this.journal.health(),
       mqttConnected: () => this.mqtt.connected,
       mqttBroker: () => this.mqtt.broker,
-      sim: () => this.modem?.driver.sim ?? { state: 'unknown' },
-      smsDrops: () => this.modem?.driver.smsDrops,
     });
     registerBuildInfo(this.registry, 'gsmjobs_agent', { ...buildInfo(), version: AGENT_VERSION });
     this.reloadMetrics = createReloadMetrics(this.registry, 'gsmjobs_agent', this.clock.now());
@@ -88,6 +88,10 @@ export class Agent {
         // A number or text that can never go out fails at once, modem or no modem.
         const problem = unsendable(job, config.send.max_parts);
         if (problem && this.outbox.stateOf(job.execution_id) === 'queued') await this.outbox.end(job.execution_id, 'failed', problem);
+      },
+      onCancel: async (c) => {
+        const r = await this.outbox.cancel(c);
+        this.metrics.cancels.inc({ result: r });
       },
       onMalformed: (reason, ids) => {
         this.metrics.malformed.inc();
@@ -113,17 +117,42 @@ export class Agent {
     };
   }
 
+  /** The best modem's status (the first one up in priority order): the v1 summary. */
   modemStatus(): ModemStatus {
-    return this.modem?.driver.status ?? { state: 'init' };
+    return this.modems?.best() ?? { state: 'init' };
+  }
+
+  /** Every modem in priority order (status v2). */
+  modemEntries(): ModemEntry[] {
+    return this.modems?.entries(this.clock.now()) ?? [];
+  }
+
+  private modemMetrics() {
+    const now = this.clock.now();
+    return (this.modems?.members ?? []).map((m) => ({
+      id: m.id,
+      status: m.stack.driver.status,
+      sim: m.stack.driver.sim,
+      smsDrops: m.stack.driver.smsDrops,
+      budget: m.config.parts_per_hour,
+      partsLastHour: m.usage.partsLastHour(now),
+      partsToday: m.usage.partsToday(now),
+      costToday: m.usage.costToday(now),
+      currency: m.config.currency,
+    }));
   }
 
   health() {
     const modem = this.modemStatus();
     const journal = this.journalStatus();
-    const sim = this.modem?.driver.sim ?? { state: 'unknown' };
+    const best = this.modems?.members.find((m) => m.stack.driver.isUp) ?? this.modems?.members[0];
+    const sim = best?.stack.driver.sim ?? { state: 'unknown' };
+    const entries = this.modemEntries();
     return {
+      // Ready to send when at least one modem is up.
       ok: this.ready && modem.state === 'up' && this.mqtt.connected && journal.writable,
       modem: modem.state,
+      modems: entries.map((e) => ({ id: e.id, state: e.state, ...(e.carrier ? { carrier: e.carrier } : {}), priority: e.priority, ...(e.registration ? { registration: e.registration } : {}), ...(e.signal_dbm != null ? { signal_dbm: e.signal_dbm } : {}), ...(e.error ? { error: e.error } : {}), budget: e.budget, parts_today: e.parts_today, ...(e.cost_today !== undefined ? { cost_today: e.cost_today, currency: e.currency } : {}) })),
       mqtt: this.mqtt.connected,
       mqtt_broker: this.mqtt.broker,
       outbox_depth: this.outbox.depth,
@@ -148,7 +177,7 @@ export class Agent {
   status(): AgentStatus {
     const oldest = this.outbox.oldestQueuedAt();
     return {
-      v: 1,
+      v: 2,
       type: 'status',
       platform_id: this.config.platform_id,
       site_id: this.config.site_id,
@@ -156,6 +185,7 @@ export class Agent {
       at: new Date(this.clock.now()).toISOString(),
       version: AGENT_VERSION,
       modem: this.modemStatus(),
+      modems: this.modemEntries(),
       outbox: { depth: this.outbox.depth, ...(oldest ? { oldest_at: new Date(oldest).toISOString() } : {}), journal: this.journalStatus() },
     };
   }
@@ -202,45 +232,45 @@ export class Agent {
     const pending = await this.outbox.load();
     writeServicePid(this.config.data_dir);
     const binding = this.deps.binding ?? (await defaultBinding());
-    this.modem = createModemStack({
+    this.modems = new ModemPool({
       config: this.config,
       log: this.log,
       binding,
       ...(this.deps.clock ? { clock: this.deps.clock } : {}),
-      observe: (command, seconds, result) => this.metrics.atLatency.observe({ command, result }, seconds),
-      onStatus: (s) => {
+      observe: (modem, command, seconds, result) => this.metrics.atLatency.observe({ command, result, modem }, seconds),
+      onStatus: (_modem, s) => {
         this.scheduleStatus();
-        if (s.state === 'up') this.sender?.poke();
+        if (s.state === 'up' || s.state === 'down') this.sender?.poke();
       },
-      onStatusReport: (r) => {
-        this.metrics.statusReports.inc({ outcome: r.outcome });
-        this.outbox.report(r.messageRef, r.status, r.outcome, r.dischargeAt).catch((err: unknown) => this.log.error('status report not stored', { err: (err as Error).message }));
+      onStatusReport: (modem, r) => {
+        this.metrics.statusReports.inc({ outcome: r.outcome, modem });
+        this.outbox.report(r.messageRef, r.status, r.outcome, r.dischargeAt, modem).catch((err: unknown) => this.log.error('status report not stored', { err: (err as Error).message }));
       },
-      onInbound: (m) => {
-        this.metrics.inbound.inc();
+      onInbound: (modem, m) => {
+        this.metrics.inbound.inc({ modem });
         return this.publishInbound(m, new Date(this.clock.now()).toISOString());
       },
     });
-    const driver = this.modem.driver;
     this.sender = new Sender({
       outbox: this.outbox,
-      modem: driver,
+      modems: this.modems.set,
       pacer: pacerOf(this.config),
       config: senderConfigOf(this.config),
       log: this.log.child('sender'),
       clock: this.clock,
       crash: this.crash,
-      onResult: (r, parts) => {
-        this.metrics.smsMessages.inc({ result: r });
-        if (parts) this.metrics.smsParts.inc({ result: r }, parts);
-        if (r === 'sent') this.metrics.lastSuccess.set(this.clock.now() / 1000);
+      onResult: (r, parts, modem) => {
+        const labels = { result: r, modem: modem ?? '' };
+        this.metrics.smsMessages.inc(labels);
+        if (parts) this.metrics.smsParts.inc(labels, parts);
+        if (r === 'sent') this.metrics.lastSuccess.set({ modem: modem ?? '' }, this.clock.now() / 1000);
       },
     });
     if (this.config.http.port >= 0) await this.http.start();
     this.mqtt.start();
     for (const u of pending) this.mqtt.publishUpdate(u);
     this.drainSpool();
-    driver.start();
+    this.modems.start();
     this.sender.start();
     this.housekeeping = setInterval(() => {
       this.outbox.housekeeping().catch((err: unknown) => this.log.error('housekeeping failed', { err: (err as Error).message }));
@@ -254,7 +284,7 @@ export class Agent {
     }, JOURNAL_PROBE_MS);
     this.ready = true;
     this.mqtt.publishStatus(this.status());
-    this.log.info('agent ready', { version: AGENT_VERSION, http_port: this.http.port, port: this.config.modem.port, brokers: shownBrokers(this.config), outbox_depth: this.outbox.depth });
+    this.log.info('agent ready', { version: AGENT_VERSION, http_port: this.http.port, modems: this.modems.members.map((m) => `${m.id}=${m.config.port}`), brokers: shownBrokers(this.config), outbox_depth: this.outbox.depth });
   }
 
   async stop(): Promise<void> {
@@ -275,7 +305,7 @@ export class Agent {
       clearTimeout(timer);
     };
     await step('sender', () => this.sender?.stop());
-    await step('modem', () => this.modem?.driver.stop());
+    await step('modem', () => this.modems?.stop());
     await step('mqtt', () => this.mqtt.stop());
     await step('http', () => this.http.stop());
     await step('journal', () => this.journal.close());

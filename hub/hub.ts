@@ -3,6 +3,7 @@
 // poller; stop() closes them in reverse order.
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import { type Clock, systemClock } from './common/clock.js';
@@ -17,6 +18,8 @@ import type { ApiDeps, HubEnv } from './api/context.js';
 import { loadCatalogs } from './catalog/catalog.js';
 import type { HubConfig } from './config.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
+import { housekeepingTask } from './dispatch/housekeeping.js';
+import { createRouteMetrics } from './dispatch/route-metrics.js';
 import { newId } from './model/ids.js';
 import { InboundHandler } from './dispatch/inbound.js';
 import { SiteMonitor } from './dispatch/sites.js';
@@ -150,6 +153,7 @@ export class Hub {
             host: config.mqtt.host,
             port: config.mqtt.port,
             limits: config.mqtt.limits,
+            knownLoginsFile: join(config.data_dir, 'mqtt-known-logins.json'),
             log: this.log.child('broker'),
             registry: this.registry,
             auth: { hub: { username: usernames.hub, password: hubPassword }, passwordHash: (u) => this.passwordHash(u) },
@@ -183,6 +187,8 @@ export class Hub {
       kickWebhooks: () => this.kickWebhooks(),
       onFinished: (e) => this.finished(e),
       onMessageState: (p, state) => this.metrics.executions.inc({ platform_id: p, state }),
+      sendable: (p, s) => this.sites.sendable(p, s),
+      onRoute: createRouteMetrics(this.registry),
     });
     this.dispatcher = new Dispatcher({
       store: this.leader,
@@ -192,6 +198,7 @@ export class Hub {
       log: this.log.child('dispatch'),
       isSiteOnline: (p, s) => this.sites.isOnline(p, s),
       resendAfterMs: config.resend_after_s * 1000,
+      sendable: (p, s) => this.sites.sendable(p, s),
     });
     this.webhooks = new WebhookSender({
       store: {
@@ -246,6 +253,8 @@ export class Hub {
             if (c.stale_samples) cycleLog.warn('stale samples counted as no data', { platform_id, count: c.stale_samples, examples: c.stale_examples });
             if (c.duplicate_series) cycleLog.warn('duplicate series (the max is used)', { platform_id, count: c.duplicate_series, examples: c.duplicate_examples });
           }
+          // Backup routes: commands not accepted in time move to their next site (issue 19).
+          this.dispatcher.failover().catch((err: Error) => this.log.error('failover sweep failed', { error: err.message }));
           // Incidents end by themselves (hub/remediation/incident-expiry.ts).
           this.remediation.expireIncidents().catch((err: Error) => this.log.error('incident expiry failed', { error: err.message }));
         },
@@ -268,20 +277,7 @@ export class Hub {
         this.log.error('cycle failed', { error: (err as Error).message, in_a_row: this.cycleFailures.count });
       },
     });
-    this.housekeeping = new PeriodicTask({
-      intervalMs: 15_000,
-      clock: this.clock,
-      immediate: false,
-      run: async () => {
-        await this.dispatcher.resendPending();
-        await this.leader.pruneExecutions(this.clock.now(), {
-          maxAgeMs: config.executions.max_age_days * 86400_000,
-          maxPerPlatform: config.executions.max_per_platform,
-          maxInboundPerPlatform: 1000,
-        });
-      },
-      onError: (err) => void (this.leadership.staleEpoch(err) || this.log.error('housekeeping failed', { error: (err as Error).message })),
-    });
+    this.housekeeping = housekeepingTask({ dispatcher: this.dispatcher, store: this.leader, executions: config.executions, clock: this.clock, log: this.log, staleEpoch: (err) => this.leadership.staleEpoch(err) });
     // Several hubs: only the leader triggers, cancels and releases (one hub on lowdb always may).
     const apiRemediation = leaderOnly(this.remediation, ['fire', 'cancel', 'release'], () => !this.workingSet || this.leadership.leading);
     const deps: ApiDeps = {

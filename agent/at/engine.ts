@@ -230,7 +230,9 @@ export class AtEngine {
           // A result before the prompt: either the modem refused AT+CMGS, or this is the late
           // answer of an earlier command. The PDU never left, so it is safe to retry.
           if (ev.kind === 'ok') this.stale = true;
-          this.settle(p, new AtCommandError(p.command, ev.kind === 'ok' ? 'other' : ev.kind, ev.kind === 'ok' ? 'OK before the "> " prompt (late answer of an earlier command?)' : ev.text, ev.code));
+          const refused = new AtCommandError(p.command, ev.kind === 'ok' ? 'other' : ev.kind, ev.kind === 'ok' ? 'OK before the "> " prompt (late answer of an earlier command?)' : ev.text, ev.code);
+          refused.beforePrompt = true;
+          this.settle(p, refused);
           return;
         }
         if (ev.kind === 'ok') this.settle(p, { lines: p.lines, ms: this.clock.now() - p.started });

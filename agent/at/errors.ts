@@ -14,6 +14,9 @@ export class AtTimeoutError extends Error {
 }
 
 export class AtCommandError extends Error {
+  /** The modem answered AT+CMGS before its "> " prompt: the PDU never left (issue 19: another modem may take it). */
+  beforePrompt = false;
+
   constructor(
     readonly command: string,
     readonly kind: 'error' | 'cms' | 'cme' | 'other',

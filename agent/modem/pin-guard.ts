@@ -22,8 +22,9 @@ export function hashPin(pin: string, salt: string): string {
 export class PinGuard {
   readonly file: string;
 
-  constructor(dataDir: string) {
-    this.file = join(dataDir, 'sim-pin-refused.json');
+  /** One file per modem (issue 19); the modem with id `modem` (a lone `modem:`) keeps the old name. */
+  constructor(dataDir: string, modemId = 'modem') {
+    this.file = join(dataDir, modemId === 'modem' ? 'sim-pin-refused.json' : `sim-pin-refused.${modemId}.json`);
   }
 
   private read(): PinRefusal | undefined {

@@ -3,7 +3,7 @@ import type { ModemStatus } from '#common/contract/index.js';
 import type { Clock } from '#common/clock.js';
 import type { Logger } from '#common/log.js';
 import { AtEngine } from '../at/engine.js';
-import type { AgentConfig } from '../config.js';
+import { type AgentConfig, type ModemConfig, modemsOf } from '../config.js';
 import { type SerialBinding, SerialLink } from '../serial/port.js';
 import type { DecodedStatusReport } from '../sms/deliver.js';
 import type { InboundMessage } from '../sms/reassembly.js';
@@ -13,6 +13,8 @@ import { execFile } from 'node:child_process';
 
 export interface ModemStackDeps {
   config: AgentConfig;
+  /** Which modem (default: the first of the config in priority order). */
+  modem?: ModemConfig;
   log: Logger;
   binding: SerialBinding;
   clock?: Clock;
@@ -23,6 +25,9 @@ export interface ModemStackDeps {
 }
 
 export interface ModemStack {
+  /** The modem's id from the config (`modem` for a lone `modem:`). */
+  id: string;
+  modem: ModemConfig;
   engine: AtEngine;
   link: SerialLink;
   driver: ModemDriver;
@@ -41,7 +46,7 @@ function runShell(cmd: string): Promise<void> {
 }
 
 export function createModemStack(d: ModemStackDeps): ModemStack {
-  const m = d.config.modem;
+  const m = d.modem ?? (modemsOf(d.config)[0] as ModemConfig);
   const engine = new AtEngine({
     log: d.log.child('at'),
     ...(d.clock ? { clock: d.clock } : {}),
@@ -55,7 +60,7 @@ export function createModemStack(d: ModemStackDeps): ModemStack {
     log: d.log.child('modem'),
     ...(d.clock ? { clock: d.clock } : {}),
     runCommand: runShell,
-    pinGuard: new PinGuard(d.config.data_dir),
+    pinGuard: new PinGuard(d.config.data_dir, m.id),
     config: {
       pin: m.pin,
       smsc: m.smsc,
@@ -74,5 +79,5 @@ export function createModemStack(d: ModemStackDeps): ModemStack {
     ...(d.onStatusReport ? { onStatusReport: d.onStatusReport } : {}),
     ...(d.onInbound ? { onInbound: d.onInbound } : {}),
   });
-  return { engine, link, driver };
+  return { id: m.id, modem: m, engine, link, driver };
 }

@@ -14,12 +14,14 @@ import {
   type AgentStatus,
   type ExecutionUpdate,
   type InboundSms,
+  type JobCancel,
   type JobRequest,
   agentStatus,
   decodePayload,
   encodePayload,
   executionUpdate,
   inboundSms,
+  jobCancel,
   jobRequest,
   opaqueId,
   siteTopic,
@@ -37,6 +39,8 @@ export interface MqttAdapterDeps {
   log: Logger;
   /** Store the job durably; the message is acknowledged when this resolves. */
   onJob(job: JobRequest): Promise<void>;
+  /** Journal a cancel from the hub (issue 19); the message is acknowledged when this resolves. */
+  onCancel?(c: JobCancel): Promise<void>;
   /** A job refused as malformed; `ids` when the payload still names its execution (then the hub is told). */
   onMalformed(reason: string, ids?: { execution_id: string; job_id: string; attempt: number }): void;
   onUpdateAcked(u: ExecutionUpdate): void;
@@ -120,7 +124,8 @@ export class MqttAdapter {
       this.connected = true;
       this.d.log.info('mqtt connected', { broker: this.broker, session_present: ack.sessionPresent });
       this.d.onConnection?.(true);
-      client.subscribe(siteTopic(this.ref, 'job'), { qos: 1 }, (err) => {
+      // Jobs and cancels in the same persistent session: both wait at the broker while the agent is away.
+      client.subscribe([siteTopic(this.ref, 'job'), siteTopic(this.ref, 'cancel')], { qos: 1 }, (err) => {
         if (err) this.d.log.error('mqtt subscribe failed', { err: err.message });
       });
       if (this.lastStatus) this.publishStatus({ ...this.lastStatus, at: new Date().toISOString() }, true);
@@ -138,6 +143,10 @@ export class MqttAdapter {
 
   private onPublish(packet: IPublishPacket, done: (err?: Error) => void): void {
     const topic = packet.topic;
+    if (topic === siteTopic(this.ref, 'cancel')) {
+      this.onCancelMessage(packet, done);
+      return;
+    }
     if (topic !== siteTopic(this.ref, 'job')) {
       done();
       return;
@@ -160,6 +169,27 @@ export class MqttAdapter {
       (err: unknown) => {
         // Not on disk: no PUBACK; drop the connection so the broker delivers it again.
         this.d.log.error('could not store a job; not acknowledging it', { err: (err as Error).message, execution_id: decoded.value.execution_id });
+        done(err as Error);
+        this.stayOnce = true;
+        this.client?.stream?.destroy();
+      },
+    );
+  }
+
+  private onCancelMessage(packet: IPublishPacket, done: (err?: Error) => void): void {
+    const decoded = decodePayload(jobCancel, packet.payload as Buffer);
+    const wrongSite = decoded.ok && (decoded.value.platform_id !== this.ref.platform_id || decoded.value.site_id !== this.ref.site_id);
+    if (!decoded.ok || wrongSite || !this.d.onCancel) {
+      this.d.log.warn('malformed cancel message dropped', { topic: packet.topic, reason: decoded.ok ? 'cancel for another site' : decoded.error });
+      done();
+      return;
+    }
+    const c = decoded.value;
+    this.d.onCancel(c).then(
+      () => done(),
+      (err: unknown) => {
+        // Not on disk: no PUBACK; reconnect so the broker delivers it again.
+        this.d.log.error('could not store a cancel; not acknowledging it', { err: (err as Error).message, execution_id: c.execution_id });
         done(err as Error);
         this.stayOnce = true;
         this.client?.stream?.destroy();

@@ -1,8 +1,8 @@
 // Pacing: at least `perDestinationMs` between two messages to one number (control devices
-// drop commands that come too fast) and `perModemMs` between two messages through the modem
-// (operators block SIMs that flood). Pure, time passed in.
+// drop commands that come too fast) and `perModemMs` between two messages through one modem
+// (operators block SIMs that flood; each modem of an agent is paced on its own). Pure, time passed in.
 export class Pacer {
-  private modemLast = -Infinity;
+  private readonly modemLast = new Map<string, number>();
   private readonly destLast = new Map<string, number>();
 
   constructor(
@@ -10,17 +10,17 @@ export class Pacer {
     private readonly perModemMs: number,
   ) {}
 
-  /** Earliest time a message to `to` may start. */
-  earliest(to: string): number {
-    return Math.max(this.modemLast + this.perModemMs, (this.destLast.get(to) ?? -Infinity) + this.perDestinationMs);
+  /** Earliest time a message to `to` may start through `modem`. */
+  earliest(to: string, modem = 'modem'): number {
+    return Math.max(this.modemEarliest(modem), (this.destLast.get(to) ?? -Infinity) + this.perDestinationMs);
   }
 
-  modemEarliest(): number {
-    return this.modemLast + this.perModemMs;
+  modemEarliest(modem = 'modem'): number {
+    return (this.modemLast.get(modem) ?? -Infinity) + this.perModemMs;
   }
 
-  record(to: string, now: number): void {
-    this.modemLast = now;
+  record(to: string, now: number, modem = 'modem'): void {
+    this.modemLast.set(modem, now);
     this.destLast.set(to, now);
     if (this.destLast.size > 10_000) {
       const cutoff = now - this.perDestinationMs;

@@ -29,11 +29,12 @@ const jobRecord = z.object({
   sentAt: time.optional(),
   endedAt: time.optional(),
   lastError: failureReason.optional(),
+  modem: z.string().min(1).max(32).optional(),
 });
 
 export const journalRecord = z.discriminatedUnion('t', [
   z.object({ t: z.literal('job'), job: jobRequest, at: time, ref: z.number().int().min(0).max(255) }),
-  z.object({ t: z.literal('try'), id, part: index, parts: z.number().int().min(1), at: time }),
+  z.object({ t: z.literal('try'), id, part: index, parts: z.number().int().min(1), at: time, modem: z.string().min(1).max(32).optional() }),
   z.object({ t: z.literal('part'), id, part: index, mr, at: time }),
   z.object({ t: z.literal('retry'), id, at: time, next: time, reason: failureReason }),
   z.object({ t: z.literal('end'), id, state: jobState, at: time, reason: failureReason.optional() }),
@@ -42,6 +43,7 @@ export const journalRecord = z.discriminatedUnion('t', [
   z.object({ t: z.literal('ack'), id, seq: z.number().int().min(0) }),
   z.object({ t: z.literal('snap'), r: jobRecord }),
   z.object({ t: z.literal('tomb'), id, state: jobState, at: time, seq: z.number().int().optional() }),
+  z.object({ t: z.literal('cancel'), id, attempt: z.number().int().min(1), at: time, reason: z.string().max(200).optional() }),
 ]);
 
 /** The execution id a raw (possibly damaged) record names, if any. */

@@ -29,13 +29,15 @@ export interface OutboxEntry {
   sentAt?: number;
   endedAt?: number;
   lastError?: FailureReason;
+  /** The modem of the last `try` (issue 19): the rest of a multipart message and its reports follow it. */
+  modem?: string;
 }
 
 /** What the journal holds, one JSON object per line. */
 export type JournalRecord =
   | { t: 'job'; job: JobRequest; at: number; ref: number }
   /** Written after the modem's `> ` prompt, just before the part's PDU bytes go out. */
-  | { t: 'try'; id: string; part: number; parts: number; at: number }
+  | { t: 'try'; id: string; part: number; parts: number; at: number; modem?: string }
   | { t: 'part'; id: string; part: number; mr: number; at: number }
   | { t: 'retry'; id: string; at: number; next: number; reason: FailureReason }
   | { t: 'end'; id: string; state: SendState; at: number; reason?: FailureReason }
@@ -43,7 +45,12 @@ export type JournalRecord =
   | { t: 'upd'; id: string; u: ExecutionUpdate }
   | { t: 'ack'; id: string; seq: number }
   | { t: 'snap'; r: OutboxEntry }
-  | { t: 'tomb'; id: string; state: SendState; at: number; seq?: number };
+  | { t: 'tomb'; id: string; state: SendState; at: number; seq?: number }
+  /**
+   * The hub cancelled attempts up to `attempt` (issue 19). Journaled whether or not the job is
+   * here yet: a cancel that beats its job is remembered (for dedup_retention) and refuses it.
+   */
+  | { t: 'cancel'; id: string; attempt: number; at: number; reason?: string };
 
 export interface Tombstone {
   state: SendState;
@@ -51,14 +58,33 @@ export interface Tombstone {
   seq: number;
 }
 
+export interface CancelMark {
+  /** Every attempt up to and including this one is cancelled. */
+  attempt: number;
+  at: number;
+  reason?: string;
+}
+
 export interface OutboxState {
   live: Map<string, OutboxEntry>;
   /** Finished executions remembered for de-duplication. */
   tombs: Map<string, Tombstone>;
+  /** Cancels from the hub by execution id (issue 19), kept for dedup_retention. */
+  cancels: Map<string, CancelMark>;
 }
 
 export function emptyState(): OutboxState {
-  return { live: new Map(), tombs: new Map() };
+  return { live: new Map(), tombs: new Map(), cancels: new Map() };
+}
+
+/** Nothing of the message reached a modem: no part in flight and no part accepted (a cancel may still stop it). */
+export function untouched(rec: OutboxEntry): boolean {
+  return rec.state === 'queued' && rec.inFlight === undefined && rec.mrs.every((m) => m == null);
+}
+
+/** Whether a cancel mark covers this job's attempt. */
+export function cancelCovers(mark: CancelMark | undefined, attempt: number): mark is CancelMark {
+  return mark !== undefined && mark.attempt >= attempt;
 }
 
 export function newRecord(job: JobRequest, at: number, ref: number): OutboxEntry {
@@ -75,6 +101,11 @@ export function apply(s: OutboxState, r: JournalRecord): void {
     s.live.set(r.r.job.execution_id, r.r);
     return;
   }
+  if (r.t === 'cancel') {
+    const had = s.cancels.get(r.id);
+    if (!had || had.attempt < r.attempt) s.cancels.set(r.id, { attempt: r.attempt, at: r.at, ...(r.reason ? { reason: r.reason } : {}) });
+    return;
+  }
   if (r.t === 'tomb') {
     s.live.delete(r.id);
     s.tombs.set(r.id, { state: r.state, at: r.at, seq: r.seq ?? 0 });
@@ -87,6 +118,7 @@ export function apply(s: OutboxState, r: JournalRecord): void {
       rec.state = 'sending';
       rec.parts = r.parts;
       rec.inFlight = r.part;
+      if (r.modem) rec.modem = r.modem;
       if (r.part === 0 || rec.mrs.length === 0) rec.tries++;
       return;
     case 'part':
@@ -132,6 +164,21 @@ export function isSettled(rec: OutboxEntry, now: number, reportWaitMs: number): 
   return now - (rec.sentAt ?? now) >= reportWaitMs;
 }
 
+/** Settle what is finished into tombstones (mutates `s`) and list what a compacted journal holds. */
+export function compactRecords(s: OutboxState, now: number, reportWaitMs: number): JournalRecord[] {
+  for (const [id, rec] of [...s.live]) {
+    if (isSettled(rec, now, reportWaitMs)) {
+      s.live.delete(id);
+      s.tombs.set(id, { state: rec.state, at: rec.endedAt ?? rec.sentAt ?? now, seq: rec.seq });
+    }
+  }
+  const out: JournalRecord[] = [];
+  for (const [id, t] of s.tombs) out.push({ t: 'tomb', id, state: t.state, at: t.at, seq: t.seq });
+  for (const [id, c] of s.cancels) out.push({ t: 'cancel', id, attempt: c.attempt, at: c.at, ...(c.reason ? { reason: c.reason } : {}) });
+  for (const r of s.live.values()) out.push({ t: 'snap', r });
+  return out;
+}
+
 /** Build the next update of an execution. */
 export function makeUpdate(rec: OutboxEntry, state: AgentState, at: number, extra: Partial<ExecutionUpdate> = {}): ExecutionUpdate {
   const j = rec.job;
@@ -146,6 +193,7 @@ export function makeUpdate(rec: OutboxEntry, state: AgentState, at: number, extr
     at: new Date(at).toISOString(),
     attempt: j.attempt,
     seq: rec.seq + 1,
+    ...(rec.modem ? { modem: rec.modem } : {}),
     ...extra,
   };
 }
@@ -159,14 +207,17 @@ export function makeUpdate(rec: OutboxEntry, state: AgentState, at: number, extr
  * - every `try` answered but parts left: continue with the next part.
  * Returns the records to journal.
  */
-export function recoveryRecords(rec: OutboxEntry, now: number, resendUncertain: boolean): JournalRecord[] {
+export function recoveryRecords(rec: OutboxEntry, now: number, resendUncertainConfig: boolean): JournalRecord[] {
   const id = rec.job.execution_id;
+  // The job may say so itself (issue 19: then it may go out through another modem).
+  const resendUncertain = resendUncertainConfig || rec.job.resend_if_uncertain === true;
   if (rec.state !== 'sending') return [];
   if (rec.inFlight === undefined) {
     return [{ t: 'retry', id, at: now, next: now, reason: { code: 'restart', message: 'the agent restarted between parts; continuing with the next part' } }];
   }
   if (resendUncertain) {
-    return [{ t: 'retry', id, at: now, next: now, reason: { code: 'restart', message: 'the agent restarted while the modem held a part; resending as configured (send.resend_uncertain)' } }];
+    const why = resendUncertainConfig ? 'as configured (send.resend_uncertain)' : 'as the job allows (resend_if_uncertain)';
+    return [{ t: 'retry', id, at: now, next: now, reason: { code: 'restart', message: `the agent restarted while ${rec.modem ? `modem ${rec.modem}` : 'the modem'} held a part; resending ${why}` } }];
   }
-  return [{ t: 'end', id, state: 'uncertain', at: now, reason: { code: 'uncertain', message: `the agent stopped after the modem asked for part ${rec.inFlight + 1} of ${rec.parts} (the "> " prompt) and the part was being handed over, before the modem answered; it may or may not have been sent`, retryable: false } }];
+  return [{ t: 'end', id, state: 'uncertain', at: now, reason: { code: 'uncertain', message: `the agent stopped after ${rec.modem ? `modem ${rec.modem}` : 'the modem'} asked for part ${rec.inFlight + 1} of ${rec.parts} (the "> " prompt) and the part was being handed over, before the modem answered; it may or may not have been sent`, retryable: false } }];
 }

@@ -17,6 +17,7 @@ import { createModemStack } from '../modem/stack.js';
 import { refCounter } from '../outbox/concat-ref.js';
 import { Journal } from '../outbox/journal.js';
 import { Outbox } from '../outbox/outbox.js';
+import { ModemSet } from '../outbox/choose.js';
 import { Sender, unsendable } from '../outbox/sender.js';
 import type { JournalRecord } from '../outbox/state.js';
 import type { SerialBinding } from '../serial/port.js';
@@ -108,10 +109,10 @@ export async function sendOnce(req: SendRequest, d: SendDeps): Promise<SendExit>
       spool.append(m, new Date(clock.now()));
       say(texts.inboundKept(m.from));
     },
-    onStatusReport: (r) => void outbox.report(r.messageRef, r.status, r.outcome, r.dischargeAt).catch((err: unknown) => d.log.warn('status report not stored', { err: (err as Error).message })),
+    onStatusReport: (r) => void outbox.report(r.messageRef, r.status, r.outcome, r.dischargeAt, stack.id).catch((err: unknown) => d.log.warn('status report not stored', { err: (err as Error).message })),
   });
-  const sender = new Sender({ outbox, modem: stack.driver, pacer: pacerOf(c), config: senderConfigOf(c), log: d.log.child('sender'), clock });
-  const readyWithinS = c.modem.registration_timeout_s + 30;
+  const sender = new Sender({ outbox, modems: ModemSet.single(stack.driver, stack.id), pacer: pacerOf(c), config: senderConfigOf(c), log: d.log.child('sender'), clock });
+  const readyWithinS = stack.modem.registration_timeout_s + 30;
   stack.driver.start();
   try {
     for (;;) {

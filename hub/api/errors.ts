@@ -9,9 +9,9 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { loneSurrogatePath, NOT_UNICODE } from '../model/text.js';
 import { ScopeError, StoreUnavailableError, VersionConflictError } from '../store/port.js';
-import { classifyMessage, classifyZod, type IssueParams } from './issue-codes.js';
+import { classifyZod, type IssueParams, UNCODED } from './issue-codes.js';
 
-/** A field error. The API always sends `code` and `params`; checks may leave them to classifyMessage. */
+/** A field error. The API always sends `code` and `params`, given where the issue is raised. */
 export interface FieldIssue {
   field: string;
   message: string;
@@ -20,11 +20,9 @@ export interface FieldIssue {
 }
 export type ApiIssue = Required<FieldIssue>;
 
-/** Fill in a missing code from the message (checks outside the API report English text). */
+/** An issue as sent; one raised without a code is sent as `uncoded` (a bug the issue-code test catches). */
 export function withCode(i: FieldIssue): ApiIssue {
-  if (i.code !== undefined) return { field: i.field, message: i.message, code: i.code, params: i.params ?? {} };
-  const k = classifyMessage(i.message);
-  return { field: i.field, message: i.message, code: k.code, params: k.params };
+  return { field: i.field, message: i.message, code: i.code ?? UNCODED.code, params: i.params ?? {} };
 }
 
 export class ApiError extends HTTPException {

@@ -1,11 +1,12 @@
 // Validation issue codes (issue 17): every field error of the API carries `code` and `params`
 // beside `field` and `message`; this module is the one list of codes with their texts in Russian
 // and English (`issueText`), used by API clients' docs and by the web form to render an error in
-// the user's words. It also classifies what the schema (zod) and the checks report into codes, so
-// no validation library text has to reach a page. Pure.
+// the user's words. Checks name their code where they refuse (hub/model/issue.ts); zod's
+// built-in issues are mapped here by their issue code, never by their text. Pure.
 import type { z } from 'zod';
+import { customCode, type IssueParams, patternCode } from '../model/issue.js';
 
-export type IssueParams = Record<string, unknown>;
+export type { IssueParams };
 type Texts = { ru: string; en: string };
 
 /** Texts with `{name}` placeholders; a code whose params are optional lists variants below. */
@@ -113,52 +114,20 @@ export interface Classified {
   params: IssueParams;
 }
 
-/** Messages of refinements and checks outside the API (model, catalog, webhook policy) by code. */
-const FIXED: Array<[RegExp, (m: RegExpExecArray) => Classified]> = [
-  [/^must be HH:MM/, () => ({ code: 'time_hhmm', params: {} })],
-  [/^must be a Prometheus metric name/, () => ({ code: 'metric_name', params: {} })],
-  [/^must be an HTTP header name$/, () => ({ code: 'header_name', params: {} })],
-  [/^must be 1-63 chars of a-z/, () => ({ code: 'id_format', params: {} })],
-  [/^must be 1-64 chars of A-Z/, () => ({ code: 'key_format', params: {} })],
-  [/^must be an optional "\+" followed by 3-20 digits/, () => ({ code: 'phone', params: {} })],
-  [/^must be valid Unicode text/, () => ({ code: 'not_unicode', params: {} })],
-  [/^must not contain control characters/, () => ({ code: 'control_chars', params: {} })],
-  [/^must be a finite number$/, () => ({ code: 'not_finite', params: {} })],
-  [/^must be an IANA time zone/, () => ({ code: 'invalid_time_zone', params: {} })],
-  [/^must name an SMS site or at least one webhook$/, () => ({ code: 'notify_target', params: {} })],
-  [/^must hold a send or notify step$/, () => ({ code: 'steps_need_action', params: {} })],
-  [/^verify must follow a send step$/, () => ({ code: 'verify_after_send', params: {} })],
-  [/^must be an (absolute )?http\(s\) URL$|^must use http or https$/, () => ({ code: 'url_scheme', params: {} })],
-  [/^must not contain credentials/, () => ({ code: 'url_credentials', params: {} })],
-  [/^must not contain a #fragment$/, () => ({ code: 'url_fragment', params: {} })],
-  [/^must not target a loopback address/, () => ({ code: 'url_loopback', params: {} })],
-  [/^must not target a private/, () => ({ code: 'url_private', params: {} })],
-  [/^needs (\d+) SMS parts \(([a-z0-9]+)\), at most (\d+) allowed$/, (m) => ({ code: 'too_many_sms_parts', params: { parts: Number(m[1]), encoding: m[2], max: Number(m[3]) } })],
-  [/^control device model (\S+) has no command catalog/, (m) => ({ code: 'no_catalog', params: { model: m[1] } })],
-  [/^is not a command of (\S+)$/, (m) => ({ code: 'unknown_command', params: { model: m[1] } })],
-  [/^unknown parameter of command (\S+)$/, (m) => ({ code: 'unknown_param', params: { command: m[1] } })],
-  [/^is required$/, () => ({ code: 'required', params: {} })],
-  [/^must be a number$/, () => ({ code: 'not_a_number', params: {} })],
-  [/^must be a whole number$/, () => ({ code: 'not_integer', params: {} })],
-  [/^must not be negative$/, () => ({ code: 'negative', params: {} })],
-  [/^must not contain "#"$/, () => ({ code: 'no_hash', params: {} })],
-  [/^must match (.+)$/, (m) => ({ code: 'pattern', params: { pattern: m[1] } })],
-  [/^must be one of (.+)$/, (m) => ({ code: 'invalid_enum', params: { values: (m[1] as string).split(', ') } })],
-  [/^missing a value for (.+)$/, (m) => ({ code: 'missing_value', params: { text: m[1] } })],
-];
-
-/** The code of a check's English message (catalog parameters, SMS length, webhook URL policy). */
-export function classifyMessage(message: string): Classified {
-  for (const [re, f] of FIXED) {
-    const m = re.exec(message);
-    if (m) return f(m);
-  }
-  return { code: 'invalid', params: {} };
-}
+/**
+ * The code an issue gets when its source named none (a check added without a code). Not a code
+ * of the API's list: the test that walks real bad requests fails on it, and a client reads it
+ * as `invalid`.
+ */
+export const UNCODED: Classified = { code: 'uncoded' as IssueCode, params: {} };
 
 const bound = (v: unknown): number | string => (typeof v === 'bigint' ? Number(v) : (v as number));
 
-/** The code of one zod issue (parsed with `reportInput: true`, so a missing value reads as required). */
+/**
+ * The code of one zod issue (parsed with `reportInput: true`, so a missing value reads as
+ * required). zod's built-in issues map by their issue code (and a pattern rule by the code it was
+ * registered with); custom issues carry their own code. No message text is read.
+ */
 export function classifyZod(i: z.core.$ZodIssue): Classified {
   const input = (i as { input?: unknown }).input;
   switch (i.code) {
@@ -184,16 +153,21 @@ export function classifyZod(i: z.core.$ZodIssue): Classified {
     case 'invalid_format':
       if (i.format === 'url') return { code: 'url_scheme', params: {} };
       if (i.format === 'regex') {
-        const known = classifyMessage(i.message);
-        return known.code !== 'invalid' ? known : { code: 'pattern', params: { pattern: (i as { pattern?: string }).pattern ?? '' } };
+        // Pattern rules name their code where they are defined (hub/model/issue.ts codedPattern).
+        const pattern = (i as { pattern?: string }).pattern;
+        const code = patternCode(pattern);
+        return code ? { code: code as IssueCode, params: {} } : { code: 'pattern', params: { pattern: pattern ?? '' } };
       }
       return { code: 'invalid_format', params: { format: i.format } };
     case 'unrecognized_keys':
       return { code: 'unknown_field', params: { keys: i.keys } };
     case 'not_multiple_of':
       return { code: 'not_integer', params: {} };
-    case 'custom':
-      return classifyMessage(i.message);
+    case 'custom': {
+      // Refinements carry their code in the issue's params (hub/model/issue.ts coded).
+      const c = customCode(i.params);
+      return c && c.code in TEXTS ? { code: c.code as IssueCode, params: c.params } : UNCODED;
+    }
     default:
       return { code: input === undefined ? 'required' : 'invalid_value', params: {} };
   }

@@ -86,7 +86,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   '/executions/inbound': { get: { summary: 'Inbound SMS log' } },
   '/executions/{id}': { get: { summary: 'One execution with its playbook, messages, outcome and timeline', etag: true } },
   '/executions/{id}/cancel': { post: { summary: 'Cancel a running execution (nothing more is sent)', conflict: 'the execution has already ended' } },
-  '/remediation/settings': { get: { summary: 'On-call list, notify site, device limit, SMS budget, correlation rule; version (the ETag) is derived from the content', etag: true }, put: { summary: 'Change any of the settings', body: remediationSettingsInput, etag: true } },
+  '/remediation/settings': { get: { summary: 'On-call list, notify site, device limit, SMS budget, correlation rule, failover, time_zone (the zone the web form shows the platform\'s times in; null: the server\'s); version (the ETag) is derived from the content and If-Match is checked inside the write', etag: true }, put: { summary: 'Change any of the settings', body: remediationSettingsInput, etag: true } },
   '/webhooks': { get: { summary: 'Webhook endpoints (never the secret)' }, post: { summary: 'Add an endpoint (the secret is returned once)', body: webhookInput, ok: 201, create: true, etag: true } },
   '/webhooks/{id}': { get: { summary: 'Read an endpoint', etag: true }, patch: { summary: 'Change URL, secret or enabled', body: webhookPatch, etag: true }, delete: { summary: 'Delete an unused endpoint', ok: 204, etag: true, conflict: 'jobs use the endpoint (in_use)' } },
   '/webhooks/{id}/deliveries': { get: { summary: 'Delivery log of an endpoint, newest first', query: deliveriesQuery } },

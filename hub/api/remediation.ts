@@ -6,11 +6,10 @@
 //   /incidents                 correlated-failure incidents and the one-click release
 //   /sms-queue                 per site: budget, use and the queue
 //   /reports/*                 per device / job / site / fleet / day, JSON or CSV
-import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { type RemediationSettings, remediationSettings, remediationSettingsInput } from '../model/remediation.js';
+import { type RemediationSettings, remediationSettings, remediationSettingsInput, settingsVersion } from '../model/remediation.js';
 import type { Execution } from '../model/execution.js';
 import { CARRIER_CSV_COLUMNS, carrierCsvRows, modemReadings, platformCost, siteCost } from '../remediation/carriers.js';
 import { byDevice, byJob, bySite, daily, fleet, recordOf, type RemediationRecord, type SmsRecord, toCsv, uptimeShare } from '../remediation/aggregates.js';
@@ -23,7 +22,8 @@ import { scopeOf } from '../store/port.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
 import { ApiError, invalid, missingRef, notFound, parseBody, parseQuery, parseWith, readJson } from './errors.js';
-import { expectVersion, setEtag } from './versions.js';
+import { classifyZod } from './issue-codes.js';
+import { expectVersion, guarded, setEtag } from './versions.js';
 
 type Ctx = Context<HubEnv>;
 /** Every execution of a platform (reports). */
@@ -34,11 +34,7 @@ const settingsOf = async (c: Ctx, platformId: string): Promise<RemediationSettin
   return (await deps.port.remediation.settings(scopeOf(platformId))) ?? remediationSettings.parse(deps.remediationConfig.defaults);
 };
 
-/**
- * The settings' version (their ETag): a number derived from their content (the store keeps no
- * counter for them), so equal settings have equal versions and any change a new one.
- */
-export const settingsVersion = (s: RemediationSettings): number => parseInt(createHash('sha256').update(JSON.stringify(s)).digest('hex').slice(0, 12), 16);
+export { settingsVersion };
 const settingsView = (s: RemediationSettings) => ({ ...s, version: settingsVersion(s) });
 
 export const rangeQuery = z.object({
@@ -114,7 +110,9 @@ export function remediationApi(): Hono<HubEnv> {
     const port = c.get('deps').port;
     const sc = scopeOf(platform.id);
     const prev = await settingsOf(c, platform.id);
-    expectVersion(c, settingsView(prev), (v) => v, 'settings');
+    // The If-Match version is checked here for a quick answer and again inside the write (the
+    // store's ifVersion), so of two concurrent PUTs with the same version exactly one wins.
+    const ifVersion = expectVersion(c, settingsView(prev), (v) => v, 'settings');
     const patch = await parseBody(c, remediationSettingsInput);
     const next = remediationSettings.parse({ ...prev, ...patch });
     if (next.notify_site_id !== null && !(await port.sites.get(sc, next.notify_site_id))) throw invalid([missingRef('notify_site_id', 'site', next.notify_site_id)]);
@@ -136,7 +134,13 @@ export function remediationApi(): Hono<HubEnv> {
         },
       ]);
     }
-    await port.remediation.putSettings(sc, next);
+    const defaults = remediationSettings.parse(c.get('deps').remediationConfig.defaults);
+    await guarded(
+      () => port.remediation.putSettings(sc, next, ifVersion === undefined ? undefined : { ifVersion, defaults }),
+      async () => settingsView(await settingsOf(c, platform.id)),
+      (v) => v,
+      'settings',
+    );
     setEtag(c, settingsVersion(next));
     return c.json(settingsView(next));
   });
@@ -147,7 +151,7 @@ export function remediationApi(): Hono<HubEnv> {
     try {
       return c.json({ steps: powerCycleTemplate(body) });
     } catch (err) {
-      if (err instanceof z.ZodError) throw invalid(err.issues.map((i) => ({ field: `steps[${i.path.join('.')}]`, message: i.message })));
+      if (err instanceof z.ZodError) throw invalid(err.issues.map((i) => ({ field: `steps[${i.path.join('.')}]`, message: i.message, ...classifyZod(i) })));
       throw err;
     }
   });

@@ -45,7 +45,7 @@ export function webhooksApi(idem: Idempotency): Hono<HubEnv> {
       const platform = await scope(c);
       const body = await parseBody(c, webhookInput);
       const url = validateWebhookUrl(body.url, urlPolicy(c));
-      if (!url.ok) throw invalid([{ field: url.field, message: url.message }]);
+      if (!url.ok) throw invalid([{ field: url.field, message: url.message, code: url.code, params: url.params }]);
       const deps = c.get('deps');
       const w: StoredWebhook = { id: newId(deps.now()), platform_id: platform.id, url: url.url, secret: body.secret ?? randomBytes(24).toString('base64url'), enabled: body.enabled, created_at: new Date(deps.now()).toISOString() };
       const saved = await deps.port.webhooks.put(scopeOf(platform.id), w, { ifVersion: null });
@@ -64,7 +64,7 @@ export function webhooksApi(idem: Idempotency): Hono<HubEnv> {
     const patch = await parseBody(c, webhookPatch);
     if (patch.url !== undefined) {
       const url = validateWebhookUrl(patch.url, urlPolicy(c));
-      if (!url.ok) throw invalid([{ field: url.field, message: url.message }]);
+      if (!url.ok) throw invalid([{ field: url.field, message: url.message, code: url.code, params: url.params }]);
       patch.url = url.url;
     }
     const port = c.get('deps').port;

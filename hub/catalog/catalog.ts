@@ -5,6 +5,7 @@ import { renderTemplate } from '../core/template.js';
 import namesEn from './models/names-en.json' with { type: 'json' };
 import d210 from './models/simpal-d210.json' with { type: 'json' };
 import d410 from './models/simpal-d410.json' with { type: 'json' };
+import { type Refusal, refuse } from '../model/issue.js';
 
 const paramSpec = z.object({
   type: z.enum(['string', 'integer', 'number']),
@@ -80,39 +81,39 @@ export function loadCatalogs(): Map<string, Catalog> {
   return out;
 }
 
-export type RenderResult = { ok: true; text: string } | { ok: false; field: string; message: string };
+export type RenderResult = { ok: true; text: string } | Refusal;
 
 /** Validate parameters against the command's types and render its SMS text. */
 export function renderCommand(cmd: CatalogCommand, params: Readonly<Record<string, string | number>>): RenderResult {
   for (const name of Object.keys(params)) {
-    if (!(name in cmd.params)) return { ok: false, field: `params.${name}`, message: `unknown parameter of command ${cmd.id}` };
+    if (!(name in cmd.params)) return refuse(`params.${name}`, 'unknown_param', `unknown parameter of command ${cmd.id}`, { command: cmd.id });
   }
   const values: Record<string, string | number> = {};
   for (const [name, spec] of Object.entries(cmd.params)) {
     const raw = params[name];
     const field = `params.${name}`;
     if (raw === undefined || raw === '') {
-      if (cmd.required.includes(name)) return { ok: false, field, message: 'is required' };
+      if (cmd.required.includes(name)) return refuse(field, 'required', 'is required');
       continue;
     }
     let value: string | number;
     if (spec.type === 'integer' || spec.type === 'number') {
       const n = typeof raw === 'number' ? raw : Number(raw);
-      if (!Number.isFinite(n)) return { ok: false, field, message: 'must be a number' };
-      if (spec.type === 'integer' && !Number.isInteger(n)) return { ok: false, field, message: 'must be a whole number' };
-      if (spec.type === 'integer' && n < 0) return { ok: false, field, message: 'must not be negative' };
+      if (!Number.isFinite(n)) return refuse(field, 'not_a_number', 'must be a number');
+      if (spec.type === 'integer' && !Number.isInteger(n)) return refuse(field, 'not_integer', 'must be a whole number');
+      if (spec.type === 'integer' && n < 0) return refuse(field, 'negative', 'must not be negative');
       value = n;
     } else {
       value = String(raw);
-      if (value.includes('#')) return { ok: false, field, message: 'must not contain "#"' };
-      if (spec.pattern && !new RegExp(spec.pattern).test(value)) return { ok: false, field, message: `must match ${spec.pattern}` };
+      if (value.includes('#')) return refuse(field, 'no_hash', 'must not contain "#"');
+      if (spec.pattern && !new RegExp(spec.pattern).test(value)) return refuse(field, 'pattern', `must match ${spec.pattern}`, { pattern: spec.pattern });
     }
     if (spec.enum && !spec.enum.map(String).includes(String(value))) {
-      return { ok: false, field, message: `must be one of ${spec.enum.join(', ')}` };
+      return refuse(field, 'invalid_enum', `must be one of ${spec.enum.join(', ')}`, { values: spec.enum.map(String) });
     }
     values[name] = value;
   }
   const text = renderTemplate(cmd.template, values);
-  if (/\{[a-z_]+\}/i.test(text)) return { ok: false, field: 'params', message: `missing a value for ${text}` };
+  if (/\{[a-z_]+\}/i.test(text)) return refuse('params', 'missing_value', `missing a value for ${text}`, { text });
   return { ok: true, text };
 }

@@ -5,6 +5,7 @@ import { type Catalog, GENERIC_MODEL, renderCommand } from '../catalog/catalog.j
 import type { Job, SendStep } from '../model/job.js';
 import type { ControlDevice } from '../model/entities.js';
 import { renderTemplate } from './template.js';
+import { type Refusal, refuse } from '../model/issue.js';
 
 /** Most SMS parts one step may need. */
 export const MAX_PARTS = 3;
@@ -15,7 +16,7 @@ export interface TextContext {
   values: Readonly<Record<string, number | null>>;
 }
 
-export type TextResult = { ok: true; text: string; parts: number; encoding: 'gsm7' | 'ucs2' } | { ok: false; field: string; message: string };
+export type TextResult = { ok: true; text: string; parts: number; encoding: 'gsm7' | 'ucs2' } | Refusal;
 
 export function templateValues(ctx: TextContext): Record<string, string | number> {
   const first = ctx.job.conditions[0];
@@ -35,18 +36,22 @@ export function stepText(step: SendStep, device: ControlDevice, catalogs: Readon
   const command = step.command;
   if (command.kind === 'catalog') {
     const catalog = catalogs.get(device.model);
-    if (!catalog) return { ok: false, field: 'command.command_id', message: `control device model ${device.model} has no command catalog; use free text` };
+    if (!catalog) return refuse('command.command_id', 'no_catalog', `control device model ${device.model} has no command catalog; use free text`, { model: device.model });
     const cmd = catalog.commands.find((c) => c.id === command.command_id);
-    if (!cmd) return { ok: false, field: 'command.command_id', message: `is not a command of ${device.model}` };
+    if (!cmd) return refuse('command.command_id', 'unknown_command', `is not a command of ${device.model}`, { model: device.model });
     const r = renderCommand(cmd, command.params);
-    if (!r.ok) return { ok: false, field: `command.${r.field}`, message: r.message };
+    if (!r.ok) return { ...r, field: `command.${r.field}` };
     text = r.text;
   } else {
     text = renderTemplate(command.text, templateValues(ctx));
   }
   const plan = planSms(text);
   if (plan.parts.length > MAX_PARTS) {
-    return { ok: false, field: step.command.kind === 'text' ? 'command.text' : 'command.params', message: `needs ${plan.parts.length} SMS parts (${plan.encoding}), at most ${MAX_PARTS} allowed` };
+    return refuse(step.command.kind === 'text' ? 'command.text' : 'command.params', 'too_many_sms_parts', `needs ${plan.parts.length} SMS parts (${plan.encoding}), at most ${MAX_PARTS} allowed`, {
+      parts: plan.parts.length,
+      encoding: plan.encoding,
+      max: MAX_PARTS,
+    });
   }
   return { ok: true, text, parts: plan.parts.length, encoding: plan.encoding };
 }

@@ -4,6 +4,7 @@
 // own id (`message_id`, the `execution_id` on the wire), never parsed for its execution's id.
 import type { ExecutionState, FailureReason } from '../common/contract/index.js';
 import type { reply } from '../model/execution.js';
+import type { FailoverReason } from './routes.js';
 import type { z } from 'zod';
 
 export type Report =
@@ -19,11 +20,15 @@ export type Report =
       reason?: FailureReason;
       message_refs?: number[];
       parts?: number;
+      /** The modem of that site that sent or tried it (issue 19). */
+      modem?: string;
     }
   /** The agent never acknowledged the message before it expired. */
   | { type: 'unacknowledged'; message_id: string }
   /** Send the message again (its site came back, or it waited longer than the re-send delay). */
   | { type: 'resend'; message_id: string }
+  /** Move the message to the next site of its control device's route (issue 19; the engine re-checks it may). */
+  | { type: 'failover'; message_id: string; reason: FailoverReason }
   /** An inbound SMS the matcher attached to this execution (a control device's answer). */
   | { type: 'reply'; execution_id: string; reply: z.infer<typeof reply> };
 

@@ -49,7 +49,7 @@ export async function checkReferences(input: JobInputParsed, platformId: string,
     }
     const values = Object.fromEntries(input.conditions.map((c) => [c.metric, c.value]));
     const text = stepText(step, device, catalogs, { job: { name: input.name ?? '', device: input.device, conditions: input.conditions }, values });
-    if (!text.ok) issues.push({ field: `${at}.${text.field}`, message: text.message });
+    if (!text.ok) issues.push({ field: `${at}.${text.field}`, message: text.message, code: text.code, params: text.params });
   }
   return issues.map(withCode);
 }

@@ -1,10 +1,11 @@
 // Platforms (tenants), sites and control devices.
 import { z } from 'zod';
+import { codedPattern } from './issue.js';
 import { displayName } from './text.js';
 import { opaqueId, phoneNumber, platformId, siteId } from '../common/contract/index.js';
 import { staleRule } from '../core/freshness.js';
 
-const headerName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an HTTP header name');
+const headerName = z.string().regex(codedPattern(/^[A-Za-z0-9-]{1,100}$/, 'header_name'), 'must be an HTTP header name');
 
 export const prometheusEndpoint = z.object({
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),

@@ -3,6 +3,7 @@
 // time windows and a cooldown, and runs an action. The action is a list of steps so that issue 10
 // (playbooks: send, wait, verify, notify) extends it without a new shape; today one `send` step.
 import { z } from 'zod';
+import { coded, codedPattern } from './issue.js';
 import { deviceKeyType, opaqueId, platformId, siteId } from '../common/contract/index.js';
 import { condition, playbook } from './steps.js';
 import { displayName } from './text.js';
@@ -19,7 +20,7 @@ export type DeviceRef = z.infer<typeof deviceRef>;
 /** As clients send it: the name must be clean text (issue 18); stored records keep the plain rule. */
 const deviceRefInput = deviceRef.extend({ name: displayName(0, 200).default('') });
 
-const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be HH:MM (00:00-24:00)');
+const hhmm = z.string().regex(codedPattern(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'time_hhmm'), 'must be HH:MM (00:00-24:00)');
 
 // Constructing an Intl.DateTimeFormat costs about a millisecond: remembered per zone, so a store of
 // 10,000 jobs with windows is checked at load in well under a second (hub/store/schemas.ts).
@@ -38,7 +39,7 @@ function validTimeZone(tz: string): boolean {
   return ok;
 }
 
-export const timeZone = z.string().min(1).refine(validTimeZone, 'must be an IANA time zone such as Europe/Moscow');
+export const timeZone = z.string().min(1).refine(validTimeZone, coded('invalid_time_zone', 'must be an IANA time zone such as Europe/Moscow'));
 
 /** Days are ISO weekdays: 1 = Monday ... 7 = Sunday. A range with from > to crosses midnight. */
 export const timeRange = z.object({

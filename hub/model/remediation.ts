@@ -1,10 +1,12 @@
 // Per-platform remediation settings (issue 10): the on-call list, the site whose modem notifies
 // people, the device limit, the SMS budget per site and the correlated-failure rule. The hub's
 // config gives the defaults; PUT /api/v1/remediation/settings changes them per platform.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { phoneNumber, siteId } from '../common/contract/index.js';
 import { correlationConfig } from './correlation.js';
 import { deviceLimit, smsBudget } from './guardrails.js';
+import { timeZone } from './job.js';
 
 export const onCallEntry = z.object({
   name: z.string().max(100).default(''),
@@ -25,8 +27,32 @@ export const remediationSettings = z.object({
    * `site_ids` order: the first is home). null: never move.
    */
   failover_after_s: z.number().int().min(10).max(86400).nullable().default(120),
+  /**
+   * Issue 17: the IANA zone every page of the platform shows times in (and the zone a new
+   * schedule starts with). null: the hub server's zone.
+   */
+  time_zone: timeZone.nullable().default(null),
 });
 export type RemediationSettings = z.infer<typeof remediationSettings>;
+
+/** JSON with object keys sorted (PostgreSQL's jsonb does not keep the order they were written in). */
+const canonical = (v: unknown): string =>
+  v === null || typeof v !== 'object'
+    ? JSON.stringify(v)
+    : Array.isArray(v)
+      ? `[${v.map(canonical).join(',')}]`
+      : `{${Object.keys(v)
+          .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+          .join(',')}}`;
+
+/**
+ * The settings' version (their ETag): a number derived from their content (the store keeps no
+ * counter for them), so equal settings have equal versions, whatever their keys' order, and any
+ * change a new one.
+ */
+export const settingsVersion = (s: RemediationSettings): number => parseInt(createHash('sha256').update(canonical(s)).digest('hex').slice(0, 12), 16);
 
 /** PUT body: any subset of the settings, each part replaced as a whole. */
 export const remediationSettingsInput = z
@@ -37,6 +63,7 @@ export const remediationSettingsInput = z
     sms_budget: smsBudget,
     correlation: correlationConfig,
     failover_after_s: z.number().int().min(10).max(86400).nullable(),
+    time_zone: timeZone.nullable(),
   })
   .partial()
   .strict();

@@ -1,10 +1,11 @@
 // Step schemas of a job's action (a playbook): send / wait / verify / notify. Kept apart from
 // job.ts so that hub/remediation can build on them without an import cycle.
 import { z } from 'zod';
+import { coded, codedPattern } from './issue.js';
 import { opaqueId, phoneNumber, siteId } from '../common/contract/index.js';
 
 /** Prometheus metric name (no label matchers, no PromQL). */
-export const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$/, 'must be a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
+export const metricName = z.string().regex(codedPattern(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$/, 'metric_name'), 'must be a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
 
 export const operator = z.enum(['>', '>=', '<', '<=', '==', '!=']);
 export type Operator = z.infer<typeof operator>;
@@ -12,7 +13,7 @@ export type Operator = z.infer<typeof operator>;
 export const condition = z.object({
   metric: metricName,
   op: operator,
-  value: z.number().refine(Number.isFinite, 'must be a finite number'),
+  value: z.number().refine(Number.isFinite, coded('not_finite', 'must be a finite number')),
 });
 export type Condition = z.infer<typeof condition>;
 
@@ -83,7 +84,7 @@ export const notifyStep = z
     webhooks: z.array(opaqueId).max(10).default([]),
     text: z.string().min(1).max(459).default('{job}: {device} {outcome}'),
   })
-  .refine((s) => s.sms !== null || s.webhooks.length > 0, { message: 'must name an SMS site or at least one webhook', path: ['sms'] });
+  .refine((s) => s.sms !== null || s.webhooks.length > 0, { ...coded('notify_target', 'must name an SMS site or at least one webhook'), path: ['sms'] });
 export type NotifyStep = z.infer<typeof notifyStep>;
 
 /** A step of a playbook. */
@@ -98,11 +99,11 @@ export const playbook = z
   .max(20)
   .superRefine((steps, ctx) => {
     if (!steps.some((s) => s.type === 'send' || s.type === 'notify')) {
-      ctx.addIssue({ code: 'custom', message: 'must hold a send or notify step', path: [] });
+      ctx.addIssue({ code: 'custom', ...coded('steps_need_action', 'must hold a send or notify step'), path: [] });
     }
     steps.forEach((s, i) => {
       if (s.type === 'verify' && !steps.slice(0, i).some((p) => p.type === 'send')) {
-        ctx.addIssue({ code: 'custom', message: 'verify must follow a send step', path: [i] });
+        ctx.addIssue({ code: 'custom', ...coded('verify_after_send', 'verify must follow a send step'), path: [i] });
       }
     });
   });

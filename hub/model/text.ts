@@ -4,6 +4,7 @@
 // names; names also refuse control characters (line breaks, tabs, escapes), which no form
 // produces and which break logs, CSV and SMS texts. Pure.
 import { z } from 'zod';
+import { coded } from './issue.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // eslint-disable-next-line no-control-regex
@@ -23,8 +24,8 @@ export function displayName(min: number, max: number, tooShort?: string) {
     .string()
     .min(min, tooShort)
     .max(max)
-    .refine((s) => !hasLoneSurrogate(s), NOT_UNICODE)
-    .refine((s) => !CONTROL.test(s), HAS_CONTROL);
+    .refine((s) => !hasLoneSurrogate(s), coded('not_unicode', NOT_UNICODE))
+    .refine((s) => !CONTROL.test(s), coded('control_chars', HAS_CONTROL));
 }
 
 /** The path of the first string (value or key) holding a lone surrogate in a parsed JSON value, or null. */

@@ -2,22 +2,27 @@
 // (site agents with their per-site password, platform listeners with the platform's events
 // password, the hub with its own), and every publish, will and subscription passes the
 // contract's `aclAllows`, the same rule the Mosquitto ACL file states.
-// Logins under attack (issue 18): scrypt runs on libuv's pool, a few at a time (`LoginGuard`),
-// never on the event loop; unknown usernames cost the same hash (`DUMMY_HASH`) and get the same
+// Logins under attack (issue 18): scrypt runs off the event loop, a few at a time (`LoginGuard`):
+// for strangers on a worker thread at nice 19 (hash-worker.ts), for agents that logged in
+// before on libuv's pool; unknown usernames cost the same hash (`DUMMY_HASH`) and get the same
 // answer; addresses and usernames that keep failing back off; refusals are counted by reason
 // and logged at a bounded rate (`AuthLog`). Before aedes reads a byte (the net server accepts
 // paused): a new connection from an address in backoff, or from a new address while no hash
 // could start, or beyond the caps on connections not logged in yet (`ConnectionGate`), is reset
 // at once, O(1) and without a CONNACK; a connection that has not logged in within
-// `connect_timeout_ms` is closed. MQTT 3.1 and 3.1.1 only (aedes refuses MQTT 5 with CONNACK 1,
-// "unacceptable protocol version").
+// `connect_timeout_ms` is closed. The pairs that logged in are kept across restarts
+// (`knownLoginsFile`, known-logins.ts), so known agents are still served first after one.
+// MQTT 3.1 and 3.1.1 only (aedes refuses MQTT 5 with CONNACK 1, "unacceptable protocol version").
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import type { Registry } from 'prom-client';
 import { guardMetrics } from '../api/guard-metrics.js';
 import { aclAllows } from '../common/contract/index.js';
 import type { Logger } from '../common/log.js';
+import { filterAccepts } from './accept-filter.js';
 import { AuthLog } from './auth-log.js';
+import { LowPriorityHasher } from './hash-worker.js';
+import { KnownLoginsFile } from './known-logins.js';
 import { ConnectionGate } from './connection-gate.js';
 import { BROKER_LIMITS, type BrokerLimits } from './limits.js';
 import { addressKey, LOGIN_GUARD, LoginGuard } from './login-guard.js';
@@ -62,6 +67,8 @@ export interface BrokerOptions {
   guard?: LoginGuard;
   /** Defaults: BROKER_LIMITS (the hash budget ones apply when no `guard` is given). */
   limits?: BrokerLimits;
+  /** Keep the (address, username) pairs that logged in across restarts in this file (0600). */
+  knownLoginsFile?: string;
   now?: () => number;
 }
 
@@ -73,6 +80,8 @@ export class EmbeddedBroker {
   private readonly authLog: AuthLog;
   private readonly gate: ConnectionGate;
   private readonly limits: BrokerLimits;
+  private knownFile: KnownLoginsFile | null = null;
+  private readonly hasher = new LowPriorityHasher();
   /** Release of the gate's slot (and the login deadline) of each connection not logged in yet. */
   private readonly pending = new WeakMap<object, () => void>();
   /** Connections closed by the login deadline (already counted as `timeout`). */
@@ -96,9 +105,22 @@ export class EmbeddedBroker {
       metrics?.mqttAclDenials.inc({ action });
     };
     this.authLog.start();
+    this.hasher.start();
+    if (this.options.knownLoginsFile) {
+      const file = new KnownLoginsFile(this.options.knownLoginsFile, () => this.guard.knownLogins(), log);
+      const known = file.load();
+      this.guard.restoreKnown(known);
+      this.knownFile = file;
+      if (known.length > 0) log.info('known mqtt logins restored', { pairs: known.length });
+    }
+    const counters = new Map<RefusalReason, { inc(): void }>();
     const count = (reason: RefusalReason, address: string | undefined, username?: string, clientId?: string) => {
       this.authFailures++;
-      metrics?.mqttAuthFailures.inc({ reason });
+      if (metrics) {
+        let c = counters.get(reason);
+        if (!c) counters.set(reason, (c = metrics.mqttAuthFailures.labels({ reason })));
+        c.inc();
+      }
       this.authLog.refused({ reason, username, clientId, address });
     };
     const aedes = await Aedes.createBroker({
@@ -145,8 +167,21 @@ export class EmbeddedBroker {
         resolve();
       });
     });
+    // Refusals decided from the address alone happen on the raw handle, before a Socket exists.
+    const filtered = filterAccepts(server, (raw) => {
+      const verdict = this.refusalAtAccept(addressKey(raw));
+      if (verdict !== null) count(verdict, raw);
+      return verdict !== null;
+    });
     this.port = (server.address() as AddressInfo).port;
-    log.info('embedded mqtt broker listening', { host: this.options.host, port: this.port });
+    log.info('embedded mqtt broker listening', { host: this.options.host, port: this.port, refusal_at_accept: filtered ? 'handle' : 'socket' });
+  }
+
+  /** Why a new connection from this address is refused unread, or null to read it. O(1). */
+  private refusalAtAccept(address: string): RefusalReason | null {
+    const verdict = this.guard.atAccept(address);
+    if (verdict !== null) return verdict;
+    return this.gate.admits(address, this.guard.isKnownAddress(address)) ? null : 'busy';
   }
 
   /** A new connection: reset at once (nothing read, no CONNACK), or handed to aedes with a deadline. */
@@ -201,9 +236,12 @@ export class EmbeddedBroker {
       return refuse('throttled', SERVER_UNAVAILABLE);
     }
     const stored = auth.passwordHash(username);
+    const exempt = this.guard.isKnown(address, username);
+    // Strangers are hashed at nice 19 (hash-worker.ts), pairs that logged in before on libuv's pool.
+    const hashed = exempt || !this.hasher.running ? verifyPasswordAsync : (p: string, h: string) => this.hasher.verify(p, h);
     const matched = await this.guard.verify(
-      () => verifyPasswordAsync(pass, stored ?? DUMMY_HASH),
-      this.guard.isKnown(address, username),
+      () => hashed(pass, stored ?? DUMMY_HASH),
+      exempt,
       () => this.guard.admit(address, username).ok,
     );
     if (matched === null) return refuse('busy', SERVER_UNAVAILABLE);
@@ -215,7 +253,7 @@ export class EmbeddedBroker {
       this.guard.failed(address, username);
       return refuse('bad_credentials', BAD_CREDENTIALS);
     }
-    this.guard.succeeded(address, username);
+    if (this.guard.succeeded(address, username)) this.knownFile?.changed();
     accept(username);
   }
 
@@ -229,7 +267,11 @@ export class EmbeddedBroker {
     this.server = null;
     this.aedes = null;
     this.authLog.stop();
+    const known = this.knownFile;
+    this.knownFile = null;
+    await known?.flush().catch((err: unknown) => this.options.log.error('known mqtt logins not saved', { err }));
     if (aedes) await new Promise<void>((r) => aedes.close(() => r()));
+    await this.hasher.stop();
     if (server) {
       await new Promise<void>((r) => server.close(() => r()));
     }

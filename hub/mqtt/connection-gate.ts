@@ -21,10 +21,15 @@ export class ConnectionGate {
 
   constructor(private readonly limits: ConnectionLimits) {}
 
+  /** Would `open` admit a connection from `address` now? (Nothing is held.) */
+  admits(address: string, known: boolean): boolean {
+    return (this.pending.get(address) ?? 0) < this.limits.perAddress && (known || this.count < this.limits.total);
+  }
+
   /** Admit a new connection from `address` (`known`: someone logged in from it before). */
   open(address: string, known: boolean): GateVerdict {
+    if (!this.admits(address, known)) return REFUSED;
     const n = this.pending.get(address) ?? 0;
-    if (n >= this.limits.perAddress || (!known && this.count >= this.limits.total)) return REFUSED;
     this.pending.set(address, n + 1);
     this.count++;
     let held = true;

@@ -17,7 +17,10 @@
 // - what the broker may decide before reading a byte of a new connection (`atAccept`): an
 //   address in backoff, or any new address while no hash could start anyway, is dropped at once;
 //   an address from which someone logged in before never is (the hub's own client, agents
-//   behind a NAT shared with an attacker), it is judged after its CONNECT like before.
+//   behind a NAT shared with an attacker), it is judged after its CONNECT like before;
+// - the pairs that logged in are given out (`knownLogins`) and taken back (`restoreKnown`), so
+//   the broker keeps them across a restart (known-logins.ts) and agents are not locked out by a
+//   flood that is still going when the hub comes back.
 // Pure apart from the injected clock; the broker calls it around each verification.
 import { availableParallelism } from 'node:os';
 import { AUTH_BACKOFF, Backoff, type BackoffOptions } from '../api/throttle.js';
@@ -25,7 +28,7 @@ import { BROKER_LIMITS } from './limits.js';
 
 export interface LoginGuardOptions {
   backoff: BackoffOptions;
-  /** Password hashes running at once (scrypt on libuv's pool of 4 threads). */
+  /** Password hashes running at once (strangers on the broker's nice-19 worker, known agents on libuv's pool of 4). */
   concurrency: number;
   /** Verifications waiting for a slot; beyond this a CONNECT is refused as busy. */
   queue: number;
@@ -46,6 +49,14 @@ export const LOGIN_GUARD: LoginGuardOptions = {
   hashShare: BROKER_LIMITS.hash_share,
   hashBurstMs: BROKER_LIMITS.hash_burst_ms,
 };
+
+/** An (address, username) pair that logged in: address as `addressKey` gives it. */
+export interface KnownLogin {
+  address: string;
+  username: string;
+  /** When it last logged in (epoch ms). */
+  at: number;
+}
 
 export type Admission = { ok: true } | { ok: false; reason: 'throttled'; retryAfterMs: number };
 
@@ -143,11 +154,31 @@ export class LoginGuard {
     if (!this.known.has(pairKey(address, usernameKey(user)))) this.byAddress.fail(address);
   }
 
-  succeeded(address: string, user: string): void {
+  /** A login succeeded; true when the pair is new (the list of known pairs changed). */
+  succeeded(address: string, user: string): boolean {
     const pair = pairKey(address, usernameKey(user));
     this.byPair.succeed(pair);
+    const fresh = !this.known.has(pair);
+    this.remember(pair, address, this.now());
+    return fresh;
+  }
+
+  /** The pairs that logged in, oldest first, with when they last did (epoch ms of `now`). */
+  knownLogins(): KnownLogin[] {
+    return [...this.known].map(([pair, at]) => {
+      const cut = pair.indexOf('\u0000');
+      return { address: pair.slice(0, cut), username: pair.slice(cut + 1), at };
+    });
+  }
+
+  /** Take back pairs of an earlier run (`knownLogins()` as saved): known as if they had logged in then. */
+  restoreKnown(list: readonly KnownLogin[]): void {
+    for (const k of [...list].sort((a, b) => a.at - b.at)) this.remember(pairKey(k.address, usernameKey(k.username)), k.address, k.at);
+  }
+
+  private remember(pair: string, address: string, at: number): void {
     if (this.known.delete(pair)) this.forgetAddress(address);
-    this.known.set(pair, this.now());
+    this.known.set(pair, at);
     this.knownAddresses.set(address, (this.knownAddresses.get(address) ?? 0) + 1);
     while (this.known.size > this.o.knownPairs) {
       const oldest = this.known.keys().next().value;

@@ -9,6 +9,9 @@ import type { Clock } from '../common/clock.js';
 import { planSms } from '../common/sms/index.js';
 import { stepText } from '../core/action.js';
 import type { EventDetail } from '../dispatch/events.js';
+import { acceptByFor, startSite } from '../dispatch/routes.js';
+import type { Sendable } from '../dispatch/sites.js';
+import type { RouteEvent } from './route-mover.js';
 import type { Execution, MessageRun } from '../model/execution.js';
 import type { RemediationSettings } from '../model/remediation.js';
 import type { LeaderStore } from '../store/leader-store.js';
@@ -26,6 +29,8 @@ export class Batch {
   readonly outbox: Array<{ exec: Execution; msg: MessageRun }> = [];
   /** Public events of this batch's changes (snapshots), published after the write. */
   readonly events: Array<() => Promise<void>> = [];
+  /** Cancels to sites a message was moved away from (issue 19), published after the write. */
+  readonly cancels: Array<{ exec: Execution; msg: MessageRun; site_id: string; attempt: number; reason: string }> = [];
 }
 
 export interface EffectDeps {
@@ -38,6 +43,9 @@ export interface EffectDeps {
   batch: Batch;
   /** Publish-later snapshot of an event (the engine's). */
   event: (exec: Execution, d: EventDetail) => void;
+  /** Whether a site can send now (backup routes, issue 19); absent: every site can. */
+  sendable?: (platformId: string, siteId: string) => Sendable;
+  onRoute?: (e: RouteEvent) => void;
 }
 
 export type Ack = { key: string; fail?: RunEvent };
@@ -67,7 +75,8 @@ export class EffectRunner {
     const ok = device && device.platform_id === exec.platform_id && store.site(exec.platform_id, e.send.site_id);
     const job = store.job(exec.job_id);
     const text = ok ? stepText(e.send, device, this.d.catalogs, { job: { name: exec.job_name, device: exec.device, conditions: job?.conditions ?? [] }, values: exec.trigger.values }) : null;
-    const msg = this.newMessage(exec, wire, e.step, 'command', e.send.site_id, device?.id ?? e.send.control_device_id, device?.phone ?? '', text?.ok ? text.text : '', now + e.send.expires_s * 1000);
+    const site = ok ? this.start(exec, e.step, device, e.send.site_id, now) : e.send.site_id;
+    const msg = this.newMessage(exec, wire, e.step, 'command', site, device?.id ?? e.send.control_device_id, device?.phone ?? '', text?.ok ? text.text : '', now + e.send.expires_s * 1000);
     const problem = !ok ? `control device ${e.send.control_device_id} or site ${e.send.site_id} not found` : text && !text.ok ? `${text.field}: ${text.message}` : null;
     if (problem) {
       msg.state = 'failed';
@@ -80,6 +89,18 @@ export class EffectRunner {
     }
     this.offer(exec, msg, text?.ok ? text.parts : 1, 0, `${exec.job_name}: ${exec.device.name || exec.device.key}`);
     return { key: e.key };
+  }
+
+  /** Issue 19: a step's site that has been unable to send for failover_after_s is skipped for a later one of the route that can. */
+  private start(exec: Execution, step: number, device: Parameters<typeof startSite>[0], site: string, now: number): string {
+    const sendable = this.d.sendable;
+    if (!sendable) return site;
+    const r = startSite(device, site, this.d.settings(exec.platform_id).failover_after_s, now, (s) => sendable(exec.platform_id, s));
+    for (const k of r.skipped) {
+      this.note(exec, step, 'route_skip', `site ${k.site_id} skipped: ${k.reason === 'offline' ? 'its agent is offline' : 'every modem of it is down'} since ${new Date(k.since).toISOString()}; sent from site ${r.site}`);
+      this.d.onRoute?.({ type: 'failover', platform_id: exec.platform_id, reason: k.reason });
+    }
+    return r.site;
   }
 
   notify(exec: Execution, e: Extract<Effect, { type: 'notify_sms' }>): Ack {
@@ -146,12 +167,25 @@ export class EffectRunner {
     this.b.dirtyRemediation = true;
     const released = new Set(r.release.map((x) => x.key));
     if (released.has(msg.wire_id)) {
-      msg.state = 'created';
-      this.b.outbox.push({ exec, msg });
+      this.ready(exec, msg);
     } else {
       this.note(exec, msg.step, 'queued', `${msg.to}: SMS budget of site ${msg.site_id} used up`);
     }
     this.releaseQueued(exec.platform_id, r.release.filter((x) => x.key !== msg.wire_id));
+  }
+
+  /**
+   * Released: `created`, to be published after the batch's write. A command whose control device
+   * has a backup site after this one gets its acceptance deadline now (issue 19), written with it.
+   */
+  private ready(exec: Execution, msg: MessageRun): void {
+    msg.state = 'created';
+    if (msg.kind === 'command' && msg.accept_by === undefined) {
+      const device = msg.control_device_id ? this.d.store.controlDevice(msg.control_device_id) : undefined;
+      const at = acceptByFor(device, msg.site_id, this.d.settings(exec.platform_id).failover_after_s, this.d.clock.now());
+      if (at) msg.accept_by = at;
+    }
+    this.b.outbox.push({ exec, msg });
   }
 
   private releaseQueued(platformId: string, items: readonly QueuedSms[]): void {
@@ -160,12 +194,11 @@ export class EffectRunner {
       if (!found) continue;
       const { exec, msg } = found;
       if (msg.state !== 'queued' || exec.platform_id !== platformId) continue;
-      msg.state = 'created';
+      this.ready(exec, msg);
       this.note(exec, msg.step, 'created', `${msg.to}: released by the SMS budget`);
       exec.event_seq++;
       this.d.event(exec, { message: msg });
       this.b.dirty = true;
-      this.b.outbox.push({ exec, msg });
     }
   }
 

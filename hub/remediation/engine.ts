@@ -28,6 +28,8 @@ import type { RunState } from '../model/run.js';
 import type { LeaderStore } from '../store/leader-store.js';
 import { type Ack, Batch, EffectRunner } from './effects.js';
 import { MessageIndex } from './message-index.js';
+import { type RouteEvent, RouteMover } from './route-mover.js';
+import type { Sendable } from '../dispatch/sites.js';
 import { reduce } from './reducer.js';
 import type { Effect, RunEvent } from './run.js';
 
@@ -45,6 +47,10 @@ export interface EngineDeps {
   onFinished?: (exec: Execution) => void;
   /** A message changed dispatch state (counted in /metrics). */
   onMessageState?: (platformId: string, state: MessageState) => void;
+  /** Whether a site can send now (backup routes, issue 19); absent: every site can. */
+  sendable?: (platformId: string, siteId: string) => Sendable;
+  /** A message moved to a backup site, a cancel, a double send (counted in /metrics). */
+  onRoute?: (e: RouteEvent) => void;
 }
 
 /** States of a command message that answer the send step (sent or delivered = ok). */
@@ -62,12 +68,16 @@ export class PlaybookEngine implements ExecutionSink {
   private readonly batch = new Batch();
   private readonly index: MessageIndex;
   private readonly fx: EffectRunner;
+  private readonly routes: RouteMover;
   /** Reports waiting for the engine (applied together, see `enqueue`). */
   private readonly inbox: Array<{ r: Inbound; resolve: (v: ReportResult) => void; reject: (err: unknown) => void }> = [];
 
   constructor(private readonly d: EngineDeps) {
     this.index = new MessageIndex(d.store);
-    this.fx = new EffectRunner({ store: d.store, catalogs: d.catalogs, clock: d.clock, settings: d.settings, newId: d.newId, index: this.index, batch: this.batch, event: (e, x) => this.event(e, x) });
+    const { store, clock, log, settings, sendable, onRoute } = d;
+    const routing = { ...(sendable ? { sendable } : {}), ...(onRoute ? { onRoute } : {}) };
+    this.fx = new EffectRunner({ store, catalogs: d.catalogs, clock, settings, newId: d.newId, index: this.index, batch: this.batch, event: (e, x) => this.event(e, x), ...routing });
+    this.routes = new RouteMover({ store, clock, log, settings, batch: this.batch, ...routing, setMessage: (e, m, st, detail) => this.setMessage(e, m, st, detail) });
   }
 
   /** Run `fn` after every change queued before it (one writer over the executions). */
@@ -128,6 +138,7 @@ export class PlaybookEngine implements ExecutionSink {
     await Promise.all(writes);
     for (const send of b.events.splice(0)) this.d.publisher.track(send());
     for (const { msg } of b.outbox.splice(0)) this.d.publisher.track(this.publish(msg.wire_id));
+    for (const c of b.cancels.splice(0)) this.d.publisher.track(this.d.publisher.publishCancel(c.exec, c.msg, c.site_id, c.attempt, c.reason).then(() => undefined));
     if (b.kick) {
       b.kick = false;
       this.d.kickWebhooks?.();
@@ -270,7 +281,9 @@ export class PlaybookEngine implements ExecutionSink {
       return OK;
     }
     if (r.type === 'message') {
-      if (exec.platform_id !== r.platform_id || msg.site_id !== r.site_id) return { ok: false, reason: 'site_mismatch' };
+      if (exec.platform_id !== r.platform_id) return { ok: false, reason: 'site_mismatch' };
+      // A site the message was moved away from (issue 19): recorded in its hop, never dropped.
+      if (msg.site_id !== r.site_id) return this.routes.oldHop(exec, msg, r) ?? { ok: false, reason: 'site_mismatch' };
       if (r.seq <= msg.agent_seq) return { ok: false, reason: 'stale' };
       // The agent has it, so the broker handed it over: if its acknowledgement (PUBACK) is not in
       // yet, the message was dispatched first (the timeline keeps the order of what happened).
@@ -281,10 +294,15 @@ export class PlaybookEngine implements ExecutionSink {
       msg.agent_seq = r.seq;
       if (r.message_refs) msg.message_refs = r.message_refs;
       if (r.parts) msg.parts = r.parts;
-      this.setMessage(exec, msg, r.state, r.reason ? `${r.reason.code}: ${r.reason.message}` : `attempt ${r.attempt}`, r.reason);
-      await this.answer(exec, msg);
+      if (r.modem) msg.modem = r.modem;
+      // The timeline names the site and the modem that sent (or tried) each message (issue 19).
+      const via = `site ${msg.site_id}${msg.modem ? `, modem ${msg.modem}` : ''}`;
+      this.setMessage(exec, msg, r.state, r.reason ? `${r.reason.code}: ${r.reason.message} (${via})` : `attempt ${r.attempt}, ${via}`, r.reason);
+      // A site that says it failed or expired it: the next site of the route takes it at once.
+      if (!this.routes.afterFailure(exec, msg)) await this.answer(exec, msg);
       return OK;
     }
+    if (r.type === 'failover') return this.routes.failover(exec, msg, r.reason);
     // Re-send and expiry apply only while the agent has not acknowledged the message.
     if (msg.agent_seq >= 0 || (msg.state !== 'created' && msg.state !== 'dispatched')) return { ok: false, reason: 'stale' };
     if (r.type === 'unacknowledged') {

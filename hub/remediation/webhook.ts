@@ -97,6 +97,7 @@ export function retryable(status: number | null): boolean {
 export { deliveryRecord, deliveryStatus } from '../model/delivery.js';
 export type { DeliveryRecord } from '../model/delivery.js';
 import type { DeliveryRecord } from '../model/delivery.js';
+import { type Refusal, refuse } from '../model/issue.js';
 
 export function newDelivery(id: string, endpoint: Pick<WebhookEndpoint, 'id' | 'platform_id'>, key: string, event: WebhookEvent, now: number): DeliveryRecord {
   return { id, endpoint_id: endpoint.id, platform_id: endpoint.platform_id, key, event_type: event.type, body: JSON.stringify({ delivery_id: id, ...event }), status: 'pending', created_at: now, next_at: now, attempts: [] };
@@ -134,20 +135,20 @@ export interface UrlPolicy {
 // The address classes live in address-class.ts (every IPv6 form embedding IPv4, special ranges, issue 18).
 export { addressClass } from './address-class.js';
 
-export type UrlCheck = { ok: true; url: string } | { ok: false; field: 'url'; message: string };
+export type UrlCheck = { ok: true; url: string } | (Refusal & { field: 'url' });
 
 export function validateWebhookUrl(raw: string, policy: UrlPolicy): UrlCheck {
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    return { ok: false, field: 'url', message: 'must be an absolute http(s) URL' };
+    return { ...refuse('url', 'url_scheme', 'must be an absolute http(s) URL'), field: 'url' };
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, field: 'url', message: 'must use http or https' };
-  if (u.username || u.password) return { ok: false, field: 'url', message: 'must not contain credentials (use the signature secret)' };
-  if (u.hash) return { ok: false, field: 'url', message: 'must not contain a #fragment' };
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ...refuse('url', 'url_scheme', 'must use http or https'), field: 'url' };
+  if (u.username || u.password) return { ...refuse('url', 'url_credentials', 'must not contain credentials (use the signature secret)'), field: 'url' };
+  if (u.hash) return { ...refuse('url', 'url_fragment', 'must not contain a #fragment'), field: 'url' };
   const cls = addressClass(u.hostname);
-  if (cls === 'loopback' && !policy.allow_loopback) return { ok: false, field: 'url', message: 'must not target a loopback address (allow_loopback is off)' };
-  if (cls === 'private' && !policy.allow_private) return { ok: false, field: 'url', message: 'must not target a private, link-local or special-purpose address (allow_private is off)' };
+  if (cls === 'loopback' && !policy.allow_loopback) return { ...refuse('url', 'url_loopback', 'must not target a loopback address (allow_loopback is off)'), field: 'url' };
+  if (cls === 'private' && !policy.allow_private) return { ...refuse('url', 'url_private', 'must not target a private, link-local or special-purpose address (allow_private is off)'), field: 'url' };
   return { ok: true, url: u.toString() };
 }

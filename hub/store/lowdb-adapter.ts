@@ -2,6 +2,7 @@
 // existing HubStore documents. Versions are kept inside the records (written atomically with
 // them); leadership is in-process (one hub), with its epoch in the adapter's port.json so that
 // fencing behaves as with PostgreSQL. Reads filter by the platform scope.
+import type { LowdbDrafts } from './lowdb-drafts.js';
 import type { ControlDevice, Platform, Site } from '../model/entities.js';
 import type { Job, JobRuntime } from '../model/job.js';
 import type { StoredWebhook } from '../model/remediation.js';
@@ -208,6 +209,7 @@ export class LowdbStore implements StorePort {
   readonly remediation: LowdbRemediation;
   readonly deliveries: LowdbDeliveries;
   readonly idempotency: LowdbIdempotency;
+  readonly drafts: LowdbDrafts;
 
   private constructor(
     private readonly c: LowdbCore,
@@ -241,6 +243,7 @@ export class LowdbStore implements StorePort {
     this.remediation = new LowdbRemediation(c, fence);
     this.deliveries = new LowdbDeliveries(c, fence);
     this.idempotency = new LowdbIdempotency(c);
+    this.drafts = c.drafts;
   }
 
   /** The port over a HubStore that its owner has loaded; reads the adapter's port.json. */
@@ -258,6 +261,7 @@ export class LowdbStore implements StorePort {
   /** Read the adapter's port.json (the HubStore is loaded by its owner). */
   async load(): Promise<void> {
     await this.c.doc.load();
+    await this.c.drafts.doc.load();
   }
 
   fenced(epoch: number): LowdbStore {
@@ -278,6 +282,6 @@ export class LowdbStore implements StorePort {
   /** Waits for pending writes (the HubStore itself is closed by its owner). */
   async close(): Promise<void> {
     if (this.epochFence !== null) return;
-    await Promise.all([this.c.store.flush(), this.c.doc.flush()]);
+    await Promise.all([this.c.store.flush(), this.c.doc.flush(), this.c.drafts.doc.flush()]);
   }
 }

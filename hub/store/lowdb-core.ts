@@ -4,6 +4,7 @@
 // change run in one synchronous step, then the documents are saved.
 import { join } from 'node:path';
 import { JsonDocument } from './document.js';
+import { LowdbDrafts } from './lowdb-drafts.js';
 import { type Change, type IdempotencyRecord, type Scope, ScopeError, StaleEpochError, type Stored } from './port.js';
 import type { HubStore } from './store.js';
 
@@ -19,6 +20,8 @@ export interface PortDoc {
 
 export class LowdbCore {
   readonly doc: JsonDocument<PortDoc>;
+  /** Web-form drafts (web-drafts.json): one instance shared by the fenced views. */
+  readonly drafts: LowdbDrafts;
   readonly listeners = new Set<(c: Change) => void>();
   /** The holder of the in-process lease, if any. */
   leader: { holder: string; lose: () => void } | null = null;
@@ -27,6 +30,7 @@ export class LowdbCore {
     readonly store: HubStore,
     dataDir: string,
   ) {
+    this.drafts = new LowdbDrafts(dataDir);
     this.doc = new JsonDocument<PortDoc>(join(dataDir, 'port.json'), () => ({ version: 1, epoch: 0, state_versions: {}, idempotency: {} }));
   }
 

@@ -22,6 +22,8 @@ import {
   type RetentionPolicy,
   type RuntimeRepo,
   type Scope,
+  checkSettingsVersion,
+  type SettingsWriteOptions,
   type Stored,
   type WriteOptions,
 } from './port.js';
@@ -170,7 +172,9 @@ export class LowdbRemediation implements RemediationRepo {
   async settings(scope: Scope): Promise<RemediationSettings | null> {
     return this.c.store.definitions.data.remediation[scope.platform_id] ?? null;
   }
-  async putSettings(scope: Scope, s: RemediationSettings): Promise<void> {
+  async putSettings(scope: Scope, s: RemediationSettings, opts?: SettingsWriteOptions): Promise<void> {
+    // Check and change in one synchronous step: no other write can come in between.
+    checkSettingsVersion(scope.platform_id, this.c.store.definitions.data.remediation[scope.platform_id] ?? null, opts);
     const saved = this.c.store.putRemediationSettings(scope.platform_id, s);
     this.c.emit({ aggregate: 'remediation', platform_id: scope.platform_id, ids: ['settings'] });
     await saved;

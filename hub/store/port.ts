@@ -13,7 +13,7 @@
 import type { ControlDevice, Platform, Site } from '../model/entities.js';
 import type { Execution, ExecutionView } from '../model/execution.js';
 import type { Job, JobRuntime, JobState } from '../model/job.js';
-import type { RemediationSettings, StoredWebhook } from '../model/remediation.js';
+import { type RemediationSettings, settingsVersion, type StoredWebhook } from '../model/remediation.js';
 import type { UptimeMark } from '../model/uptime.js';
 import type { Incident, Trip } from '../model/correlation.js';
 import type { BudgetState, DeviceHistory } from '../model/guardrails.js';
@@ -232,10 +232,28 @@ export interface GuardrailState {
 }
 export const emptyGuardrails = (): GuardrailState => ({ history: {}, budget: { sent: {}, queue: [] }, recent: [], incidents: [] });
 
+export interface SettingsWriteOptions {
+  ifVersion?: number;
+  /** What a platform without stored settings uses (the config's defaults). */
+  defaults?: RemediationSettings;
+}
+/** Check a settings write's `ifVersion` against what is stored (pure; both adapters call it inside the write). */
+export function checkSettingsVersion(platformId: string, stored: RemediationSettings | null, opts: SettingsWriteOptions | undefined): void {
+  if (opts?.ifVersion === undefined) return;
+  const cur = stored ?? opts.defaults ?? null;
+  const current = cur === null ? null : settingsVersion(cur);
+  if (current !== opts.ifVersion) throw new VersionConflictError('remediation settings', platformId, opts.ifVersion, current);
+}
+
 export interface RemediationRepo {
   /** The platform's settings, or null when it uses the config's defaults. */
   settings(scope: Scope): Promise<RemediationSettings | null>;
-  putSettings(scope: Scope, s: RemediationSettings): Promise<void>;
+  /**
+   * With `ifVersion`, the write happens only when the stored settings (or `defaults` when none
+   * are stored) still have that `settingsVersion`; checked inside the write, so of two concurrent
+   * writes with the same version one fails with VersionConflictError.
+   */
+  putSettings(scope: Scope, s: RemediationSettings, opts?: SettingsWriteOptions): Promise<void>;
   /** Read-modify-write by the engine with `ifVersion` (version 0: never written). */
   state(scope: Scope): Promise<Stored<GuardrailState>>;
   /** Fenced. */
@@ -269,6 +287,32 @@ export interface IdempotencyRepo {
   put(scope: Scope, rec: IdempotencyRecord): Promise<IdempotencyRecord>;
   /** Forget keys older than `before` (epoch ms). */
   prune(before: number): Promise<number>;
+}
+
+/**
+ * A web-form wizard draft (issue 17): kept in the store so every hub on one PostgreSQL sees it
+ * (an operator's next request may land on another hub). Owned by a platform and a signed-in owner
+ * (a hash of the sign-in token and platform); `data` is the form's record, opaque to the store.
+ */
+export interface DraftDoc {
+  id: string;
+  platform_id: string;
+  owner: string;
+  data: unknown;
+  /** Epoch ms of the last change: the draft lives `DRAFT_TTL_MS` after it. */
+  updated_at: number;
+}
+export interface DraftsRepo {
+  /** The owner's draft, or undefined (unknown, another owner's or another platform's). */
+  get(scope: Scope, owner: string, id: string): Promise<Stored<DraftDoc> | undefined>;
+  /**
+   * Create (`ifVersion: null`) or replace (`ifVersion`: the version read). With `maxPerOwner`,
+   * the owner's oldest drafts beyond it are dropped in the same write.
+   */
+  put(scope: Scope, d: DraftDoc, opts?: WriteOptions & { maxPerOwner?: number }): Promise<Stored<DraftDoc>>;
+  delete(scope: Scope, owner: string, id: string): Promise<boolean>;
+  /** Drop every draft (all platforms) last changed before `before` (epoch ms). */
+  expire(before: number): Promise<number>;
 }
 
 // --- change feed and leadership
@@ -311,6 +355,7 @@ export interface StorePort {
   readonly remediation: RemediationRepo;
   readonly deliveries: DeliveriesRepo;
   readonly idempotency: IdempotencyRepo;
+  readonly drafts: DraftsRepo;
   /** This hub's bid for leadership (PostgreSQL: an advisory lock on a dedicated connection). */
   leadership(holder: string): Leadership;
   /** A view whose writes are refused once `epoch` is no longer the leadership's. */

@@ -1,14 +1,11 @@
 // Wizard drafts kept on the server (issue 17): each step is a GET URL of a draft, so Back and
 // reload show what was typed, and a draft outlives its session. A draft belongs to whoever
 // signed in (the token's hash and the platform), not to the session: signing in again after the
-// session expired finds it. Kept 24 h after its last change, at most MAX_PER_OWNER per owner and
-// MAX_TOTAL in all (the oldest go first). With a directory (the hub's data dir) drafts survive a
-// restart: one file per draft (`<id>.json`, mode 0600, directory 0700), written atomically (temp
-// file + rename) on every change of that draft only, so a post costs one small write whatever
-// the number of drafts.
+// session expired finds it. Kept 24 h after its last change, at most MAX_PER_OWNER per owner (the
+// oldest go first). Drafts live in the store port (`port.drafts`), so two hubs on one
+// PostgreSQL share them: an operator whose next request lands on the other hub keeps the draft.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { type DraftDoc, type DraftsRepo, scopeOf, type Stored } from '../store/port.js';
 import type { FieldErrors } from './context.js';
 import { type Draft, decodeDraft, encodeDraft } from './draft.js';
 
@@ -31,6 +28,7 @@ export interface DraftConflict {
 
 export interface DraftRecord {
   id: string;
+  platform_id: string;
   owner: string;
   draft: Draft;
   /** Sent as Idempotency-Key when the draft is saved: a second post of it creates nothing. */
@@ -44,21 +42,22 @@ export interface DraftRecord {
   /** SHA-256 of the API input that was saved: the same input posted again is a replay. */
   saved_digest: string | null;
   updated_at: number;
+  /** The store's version of the draft when it was read (0: not stored yet). */
+  version: number;
 }
 
-/** Where drafts live (a file here; another store could implement the same). */
+/** Where drafts live: the store port's `drafts` aggregate (see PortDraftStore). */
 export interface DraftStore {
-  create(owner: string, draft: Draft, openedVersion?: string | null): DraftRecord;
+  create(platformId: string, owner: string, draft: Draft, openedVersion?: string | null): Promise<DraftRecord>;
   /** The owner's draft, or undefined (unknown, expired or someone else's). */
-  get(id: string, owner: string): DraftRecord | undefined;
-  put(record: DraftRecord): void;
-  delete(id: string): void;
-  readonly size: number;
+  get(platformId: string, id: string, owner: string): Promise<DraftRecord | undefined>;
+  /** Write the draft at the version it was read (VersionConflictError when another write came first). */
+  put(record: DraftRecord): Promise<void>;
+  delete(record: DraftRecord): Promise<void>;
 }
 
 export const DRAFT_TTL_MS = 24 * 3600_000;
 export const MAX_PER_OWNER = 20;
-export const MAX_TOTAL = 2000;
 const ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** The owner of drafts: the sign-in token's hash on its platform. */
@@ -70,95 +69,57 @@ export function isDraftId(s: unknown): s is string {
   return typeof s === 'string' && ID.test(s);
 }
 
-export class FileDraftStore implements DraftStore {
-  private readonly drafts = new Map<string, DraftRecord>();
-  private loaded = false;
+/** The form's part of a draft, as the store keeps it (`DraftDoc.data`). */
+type DraftData = Omit<DraftRecord, 'id' | 'owner' | 'platform_id' | 'updated_at' | 'version'>;
+
+/** Read a stored draft's data defensively: a malformed field becomes its empty value. */
+function fromDoc(d: Stored<DraftDoc>): DraftRecord | undefined {
+  const e = (d.data ?? {}) as Partial<DraftData>;
+  if (typeof e.key !== 'string') return undefined;
+  return {
+    id: d.id,
+    platform_id: d.platform_id,
+    owner: d.owner,
+    key: e.key,
+    draft: decodeDraft(encodeDraft(e.draft as Draft)),
+    opened_version: typeof e.opened_version === 'string' ? e.opened_version : null,
+    view: e.view && typeof e.view === 'object' ? e.view : {},
+    conflict: e.conflict && typeof e.conflict === 'object' ? e.conflict : null,
+    saved_job_id: typeof e.saved_job_id === 'string' ? e.saved_job_id : null,
+    saved_digest: typeof e.saved_digest === 'string' ? e.saved_digest : null,
+    updated_at: d.updated_at,
+    version: d.version,
+  };
+}
+
+function toDoc(r: DraftRecord): DraftDoc {
+  const data: DraftData = { key: r.key, draft: r.draft, opened_version: r.opened_version, view: r.view, conflict: r.conflict, saved_job_id: r.saved_job_id, saved_digest: r.saved_digest };
+  return { id: r.id, platform_id: r.platform_id, owner: r.owner, data, updated_at: r.updated_at };
+}
+
+/**
+ * Drafts in the store port (issue 17): the lowdb adapter keeps them in web-drafts.json (0600),
+ * the PostgreSQL adapter in web_drafts, so every hub on one database sees the same drafts.
+ * Expired drafts are dropped at most once a minute, when a draft is created.
+ */
+export class PortDraftStore implements DraftStore {
+  private lastExpire = Number.NEGATIVE_INFINITY;
 
   constructor(
+    private readonly repo: DraftsRepo,
     private readonly now: () => number,
-    /** Directory of the drafts' files; null: memory only. */
-    private readonly dir: string | null = null,
     private readonly ttlMs = DRAFT_TTL_MS,
   ) {}
 
-  private load(): void {
-    if (this.loaded) return;
-    this.loaded = true;
-    if (!this.dir) return;
-    let names: string[];
-    try {
-      names = readdirSync(this.dir);
-    } catch {
-      return; // none yet: no drafts
-    }
-    for (const name of names) {
-      const id = name.endsWith('.json') ? name.slice(0, -5) : '';
-      if (!isDraftId(id)) continue;
-      let e: Partial<DraftRecord>;
-      try {
-        e = JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as Partial<DraftRecord>;
-      } catch {
-        continue; // unreadable: skipped (dropped at the next sweep of its id)
-      }
-      if (e.id !== id || typeof e.owner !== 'string' || typeof e.key !== 'string' || typeof e.updated_at !== 'number') continue;
-      if (e.updated_at + this.ttlMs <= this.now()) {
-        this.remove(id);
-        continue;
-      }
-      this.drafts.set(e.id, {
-        id: e.id,
-        owner: e.owner,
-        key: e.key,
-        draft: decodeDraft(encodeDraft(e.draft as Draft)),
-        opened_version: typeof e.opened_version === 'string' ? e.opened_version : null,
-        view: e.view && typeof e.view === 'object' ? e.view : {},
-        conflict: e.conflict && typeof e.conflict === 'object' ? e.conflict : null,
-        saved_job_id: typeof e.saved_job_id === 'string' ? e.saved_job_id : null,
-        saved_digest: typeof e.saved_digest === 'string' ? e.saved_digest : null,
-        updated_at: e.updated_at,
-      });
-    }
-  }
-
-  private write(r: DraftRecord): void {
-    if (!this.dir) return;
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const file = join(this.dir, `${r.id}.json`);
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(r), { mode: 0o600 });
-    renameSync(tmp, file);
-  }
-
-  private remove(id: string): void {
-    this.drafts.delete(id);
-    if (!this.dir) return;
-    try {
-      unlinkSync(join(this.dir, `${id}.json`));
-    } catch {
-      // gone already
-    }
-  }
-
-  private sweep(): void {
+  async create(platformId: string, owner: string, draft: Draft, openedVersion: string | null = null): Promise<DraftRecord> {
     const t = this.now();
-    for (const [id, r] of this.drafts) if (r.updated_at + this.ttlMs <= t) this.remove(id);
-  }
-
-  /** Drop the owner's oldest drafts beyond the limit, and the oldest of all beyond the total. */
-  private bound(owner: string): void {
-    const mine = [...this.drafts.values()].filter((r) => r.owner === owner).sort((a, b) => a.updated_at - b.updated_at);
-    while (mine.length > MAX_PER_OWNER) this.remove((mine.shift() as DraftRecord).id);
-    if (this.drafts.size > MAX_TOTAL) {
-      const all = [...this.drafts.values()].sort((a, b) => a.updated_at - b.updated_at);
-      for (const r of all.slice(0, this.drafts.size - MAX_TOTAL)) this.remove(r.id);
+    if (t - this.lastExpire >= 60_000) {
+      this.lastExpire = t;
+      await this.repo.expire(t - this.ttlMs);
     }
-  }
-
-  create(owner: string, draft: Draft, openedVersion: string | null = null): DraftRecord {
-    this.load();
-    this.sweep();
     const record: DraftRecord = {
       id: randomBytes(18).toString('base64url'),
+      platform_id: platformId,
       owner,
       draft,
       key: randomBytes(18).toString('base64url'),
@@ -167,40 +128,32 @@ export class FileDraftStore implements DraftStore {
       conflict: null,
       saved_job_id: null,
       saved_digest: null,
-      updated_at: this.now(),
+      updated_at: t,
+      version: 0,
     };
-    this.drafts.set(record.id, record);
-    this.bound(owner);
-    this.write(record);
+    const stored = await this.repo.put(scopeOf(platformId), toDoc(record), { ifVersion: null, maxPerOwner: MAX_PER_OWNER });
+    record.version = stored.version;
     return record;
   }
 
-  get(id: string, owner: string): DraftRecord | undefined {
+  async get(platformId: string, id: string, owner: string): Promise<DraftRecord | undefined> {
     if (!isDraftId(id)) return undefined;
-    this.load();
-    const r = this.drafts.get(id);
-    if (!r || r.owner !== owner) return undefined;
-    if (r.updated_at + this.ttlMs <= this.now()) {
-      this.remove(id);
+    const d = await this.repo.get(scopeOf(platformId), owner, id);
+    if (!d) return undefined;
+    if (d.updated_at + this.ttlMs <= this.now()) {
+      await this.repo.delete(scopeOf(platformId), owner, id);
       return undefined;
     }
-    return r;
+    return fromDoc(d);
   }
 
-  put(record: DraftRecord): void {
-    this.load();
+  async put(record: DraftRecord): Promise<void> {
     record.updated_at = this.now();
-    this.drafts.set(record.id, record);
-    this.write(record);
+    const stored = await this.repo.put(scopeOf(record.platform_id), toDoc(record), { ifVersion: record.version });
+    record.version = stored.version;
   }
 
-  delete(id: string): void {
-    this.load();
-    this.remove(id);
-  }
-
-  get size(): number {
-    this.load();
-    return this.drafts.size;
+  async delete(record: DraftRecord): Promise<void> {
+    await this.repo.delete(scopeOf(record.platform_id), record.owner, record.id);
   }
 }

@@ -1,5 +1,6 @@
 // Russian (first) and English texts of the web form, and the choice of language per user:
 // the `lang` cookie (set with ?lang=), else Accept-Language, else Russian.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { MESSAGES_RU } from './messages.js';
 import { MESSAGES_EN } from './messages-en.js';
 
@@ -27,20 +28,30 @@ export function formatNumber(lang: Lang, n: number | null | undefined): string {
   return new Intl.NumberFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { maximumFractionDigits: 3 }).format(n);
 }
 
-/**
- * The zone times are shown in. Platforms have no zone setting yet: the server's zone (seam:
- * give a platform a `time_zone` and pass it here; schedules already name their own).
- */
+/** The hub server's zone: what a platform without a `time_zone` setting shows times in. */
 export const DISPLAY_ZONE: string = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+/**
+ * The zone of the page being rendered: the web middleware runs each request of a signed-in
+ * platform inside `withZone(<the platform's time_zone>)` (hub/web/zone.ts), so every formatTime
+ * of every page shows that platform's zone without each page passing it along.
+ */
+const pageZone = new AsyncLocalStorage<string>();
+export const withZone = <R>(zone: string, fn: () => R): R => pageZone.run(zone, fn);
+export const currentZone = (): string => pageZone.getStore() ?? DISPLAY_ZONE;
 
 const locale = (lang: Lang) => (lang === 'ru' ? 'ru-RU' : 'en-GB');
 
-/** The one date-and-time format of every page: 07.12.2026, 09:30:00 MSK (en: 07/12/2026, ...). */
-export function formatTime(lang: Lang, iso: string | null | undefined, zone: string = DISPLAY_ZONE): string {
+/**
+ * The one date-and-time format of every page, in the page's zone, the zone named by its offset
+ * (the same in both languages; abbreviations such as EET or MSK differ by locale and are
+ * ambiguous): 07.12.2026, 09:30:00 GMT+3 (en: 07/12/2026, 09:30:00 GMT+3).
+ */
+export function formatTime(lang: Lang, iso: string | null | undefined, zone: string = currentZone()): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale(lang), { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: zone, timeZoneName: 'short' }).format(d);
+  return new Intl.DateTimeFormat(locale(lang), { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: zone, timeZoneName: 'shortOffset' }).format(d);
 }
 
 /** A calendar day (yyyy-mm-dd) in the same format as formatTime's date; `short` drops the year. */

@@ -10,7 +10,8 @@ import { authenticateHash } from '../api/auth.js';
 import { assetsRoutes } from './assets.js';
 import type { WebDeps, WebEnv } from './context.js';
 import { errorPage } from './errors.js';
-import { isLang, pickLang, translator } from './i18n.js';
+import { isLang, pickLang, translator, withZone } from './i18n.js';
+import { platformZone } from './zone.js';
 import { historyRoutes } from './routes-history.js';
 import { sitesRoutes } from './routes-sites.js';
 import { executionRoutes } from './routes-execution.js';
@@ -21,8 +22,7 @@ import { jobsRoutes } from './routes-jobs.js';
 import { authRoutes, cookieOptions } from './routes-auth.js';
 import { wizardRoutes } from './routes-wizard.js';
 import { SESSION_COOKIE, SessionStore, sameSecret } from './session.js';
-import { type DraftStore, FileDraftStore, isDraftId } from './drafts.js';
-import { dirname, join } from 'node:path';
+import { type DraftStore, PortDraftStore, isDraftId } from './drafts.js';
 
 export const LANG_COOKIE = 'gsmjobs_lang';
 
@@ -32,7 +32,7 @@ export interface WebOptions {
   sessions?: SessionStore;
   /** Keep sessions in this file across restarts (e.g. <data_dir>/web-sessions.json). */
   sessionFile?: string;
-  /** Where wizard drafts live; default a FileDraftStore in `web-drafts/` beside the session file (memory without one). */
+  /** Where wizard drafts live; default the store port's drafts (shared by hubs on one PostgreSQL). */
   drafts?: DraftStore;
   log?: Logger;
 }
@@ -41,7 +41,7 @@ export interface WebOptions {
 export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions = {}): Hono<WebEnv> {
   const base = options.base ?? '/ui';
   const w: WebDeps = { deps, base, sessions: options.sessions ?? new SessionStore(deps.now, undefined, undefined, options.sessionFile ?? null) };
-  const drafts = options.drafts ?? new FileDraftStore(deps.now, options.sessionFile ? join(dirname(options.sessionFile), 'web-drafts') : null);
+  const drafts = options.drafts ?? new PortDraftStore(deps.port.drafts, deps.now);
   const web = new Hono<WebEnv>();
   const log = options.log ?? createLogger('hub').child('web');
 
@@ -101,7 +101,8 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
     const auth = { tokenHash: session.token_hash, platformId: session.admin ? session.platform_id : undefined };
     c.set('api', apiCaller(app, auth, c.get('web').lang));
     c.set('apiRaw', apiRequester(app, auth, c.get('web').lang));
-    await next();
+    // Every time on the platform's pages in the platform's zone (formatTime reads it).
+    await withZone(await platformZone(deps, session.platform_id), next);
   });
 
   web.get('/', (c) => c.redirect(`${base}/jobs`, 303));

@@ -73,42 +73,6 @@ const TOO_FEW_BY_FIELD: Array<[RegExp, string]> = [
   [/days$/, 'no_day'],
 ];
 
-/** The API's English messages (without a code) recognised as codes. */
-const KNOWN: Array<[RegExp, (m: RegExpExecArray, field: string) => { code: string; params?: P }]> = [
-  [/^needs (\d+) SMS parts \((\w+)\), at most (\d+) allowed$/, (m) => ({ code: 'sms_parts', params: { parts: Number(m[1]), encoding: m[2], max: Number(m[3]) } })],
-  [/text needs (\d+) SMS parts \((\w+)\), more than the limit of (\d+)/, (m) => ({ code: 'sms_parts', params: { parts: Number(m[1]), encoding: m[2], max: Number(m[3]) } })],
-  [/^must (hold|name) at least one/, (_m, field) => ({ code: TOO_FEW_BY_FIELD.find(([re]) => re.test(field))?.[1] ?? 'too_few' })],
-  [/^must be HH:MM/, () => ({ code: 'time_format' })],
-  [/^must be 1-63 chars of a-z/, () => ({ code: 'id_format' })],
-  [/^already exists$/, () => ({ code: 'exists' })],
-  [/^must be at least (\d+) characters$/, (m) => ({ code: 'min_chars', params: { min: Number(m[1]) } })],
-  [/^unknown model/, () => ({ code: 'unknown_model' })],
-  [/IANA time zone/, () => ({ code: 'time_zone' })],
-  [/Prometheus metric name/, () => ({ code: 'metric_name' })],
-  [/absolute http\(s\) URL|must be an? (http|URL)/i, () => ({ code: 'url' })],
-  [/phone|E\.164|followed by 3-20 digits/i, () => ({ code: 'phone' })],
-  [/^must not be empty$|^is required$|expected string to have >=1 characters/, () => ({ code: 'required' })],
-  [/^must be a finite number$|^must be a number$/, () => ({ code: 'not_a_number' })],
-  [/^must be a whole number$/, () => ({ code: 'not_integer' })],
-  [/^must not be negative$/, () => ({ code: 'negative' })],
-  [/^must be at most (\d+) characters$|^<=(\d+) characters$/, (m) => ({ code: 'too_long', params: { max: Number(m[1] ?? m[2]) } })],
-  [/^must not contain "#"$/, () => ({ code: 'no_hash' })],
-  [/^must match /, () => ({ code: 'pattern' })],
-  [/^must be one of (.+)$/, (m) => ({ code: 'one_of', params: { values: m[1] } })],
-  [/^site (\S+) not found$/, (m) => ({ code: 'site_not_found', params: { id: m[1] } })],
-  [/^control device \S+ not found$/, () => ({ code: 'control_not_found' })],
-  [/^webhook endpoint \S+ not found$/, () => ({ code: 'webhook_not_found' })],
-  [/^control device (.+) does not accept commands from site (\S+)$/, (m) => ({ code: 'site_not_allowed', params: { device: m[1], site: m[2] } })],
-  [/has no command catalog/, () => ({ code: 'no_catalog' })],
-  [/^is not a command of /, () => ({ code: 'not_a_command' })],
-  [/^unknown parameter of command/, () => ({ code: 'unknown_param' })],
-  [/^missing a value for /, () => ({ code: 'missing_value' })],
-  [/must name an SMS site or at least one webhook/, () => ({ code: 'notify_target' })],
-  [/verify must follow a send step/, () => ({ code: 'step_order' })],
-  [/must hold a send or notify step/, () => ({ code: 'send_or_notify' })],
-  [/not found$/, () => ({ code: 'not_found' })],
-];
-
 /** Text of the validation library (or an untranslated schema message): never shown as is. */
 const LIBRARY_TEXT = /Invalid input|Неверный ввод|expected|ожидалось|Too (big|small)|Слишком (большое|маленькое)|Invalid (string|option|format)|Неверн|^must |^<=|^>=/i;
 
@@ -132,7 +96,7 @@ const ALIASES: Record<string, (field: string) => string> = {
 };
 const MINUTES = new Set(['for_s', 'cooldown_s', 'no_data.after_s']);
 
-/** A code (with params) for an issue, from its code or its API message; null when unknown. */
+/** The form's word (with params) for an issue's code; null when this table has none. */
 export function issueCode(issue: IssueLike): { code: string; params: P } | null {
   let code = issue.code ? (ALIASES[issue.code]?.(issue.field) ?? issue.code) : undefined;
   const params = { ...(issue.params ?? {}) };
@@ -143,14 +107,8 @@ export function issueCode(issue: IssueLike): { code: string; params: P } | null 
     params.unit = 'min';
     if (code === 'out_of_range') code = 'too_big';
   }
+  // Codes come with the issue (raised with them at the source); a message is never parsed.
   if (code && ISSUE_WORDS[code]) return { code, params };
-  for (const [re, make] of KNOWN) {
-    const m = re.exec(issue.message);
-    if (m) {
-      const r = make(m, issue.field);
-      return { code: r.code, params: r.params ?? {} };
-    }
-  }
   return null;
 }
 

@@ -84,6 +84,8 @@ export interface RemediationSettings {
   correlation: { window_s: number; min_count: number | null; min_share: number | null; share_min_count: number };
   /** Issue 19: seconds before a command moves to the device's next site; null: never (absent before). */
   failover_after_s?: number | null;
+  /** The platform's display zone (issue 17); null or absent: the server's. */
+  time_zone?: string | null;
 }
 
 export interface WebhookView {

@@ -20,6 +20,7 @@ import { duration } from './words.js';
 const KNOWN_STATES = new Set([
   'created', 'dispatched', 'unacknowledged', 'accepted', 'sending', 'sent', 'delivered', 'not_delivered', 'failed', 'expired', 'duplicate', 'uncertain', 'queued',
   'started', 'waited', 'recovered', 'not_recovered', 'unknown', 'escalated', 'held', 'released', 'resumed', 'settling', 'notified', 'finished', 'cancelled',
+  'route_skip', 'route_cancel', 'old_route', 'double_send',
 ]);
 
 export function stateName(t: T, state: string): string {

@@ -11,6 +11,7 @@ import type { WebContext, WebDeps, WebEnv, FieldErrors } from './context.js';
 import { type Draft, draftFromJob, emptyDraft, type StepNo } from './draft.js';
 import { type DraftRecord, type DraftStore, type DraftView, draftOwner, isDraftId } from './drafts.js';
 import { errorPage } from './errors.js';
+import { currentZone } from './i18n.js';
 import { issueWords } from './issue-words.js';
 import { actionData, deviceList, deviceMetrics } from './wizard-data.js';
 import { DeviceResults } from './wizard-device.js';
@@ -20,6 +21,7 @@ import { conflictPage } from './wizard-conflict.js';
 import { decisionOf, renderStep } from './wizard-render.js';
 import { readJob, saveDraft, versionOf } from './wizard-save.js';
 import { decisionWords } from './words.js';
+import { VersionConflictError } from '../store/port.js';
 
 export { decisionOf } from './wizard-render.js';
 
@@ -60,19 +62,21 @@ export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> 
   const gone = (c: WebContext) => errorPage(c, w, 404, c.get('web').t('draft_gone'));
 
   /** Keep the draft and what the step shows, then redirect to it. */
-  const show = (c: WebContext, rec: DraftRecord, d: Draft, step: StepNo, view: DraftView = {}) => {
+  const show = async (c: WebContext, rec: DraftRecord, d: Draft, step: StepNo, view: DraftView = {}) => {
     rec.draft = d;
     rec.view = { ...view, step };
-    w.drafts.put(rec);
+    await w.drafts.put(rec);
     return c.redirect(stepUrl(rec.id, step), 303);
   };
 
-  const open = (c: WebContext, d: Draft, step: StepNo, version: string | null = null) => {
-    const rec = w.drafts.create(ownerOf(c), d, version);
+  const open = async (c: WebContext, d: Draft, step: StepNo, version: string | null = null) => {
+    const rec = await w.drafts.create(c.get('session').platform_id, ownerOf(c), d, version);
     return c.redirect(stepUrl(rec.id, step), 303);
   };
+  const find = (c: WebContext, id: string | undefined) => (isDraftId(id) ? w.drafts.get(c.get('session').platform_id, id, ownerOf(c)) : Promise.resolve(undefined));
 
-  app.get('/new', (c) => open(c, emptyDraft(), 1));
+  // A new schedule starts in the platform's zone (the one its pages show times in).
+  app.get('/new', (c) => open(c, { ...emptyDraft(), tz: currentZone() }, 1));
   app.get('/:id/edit', async (c) => {
     const r = await readJob(c.get('api'), c.req.param('id'));
     return r ? open(c, draftFromJob(r.job, false), 5, r.version) : errorPage(c, w, 404, c.get('web').t('not_found'));
@@ -83,7 +87,7 @@ export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> 
   });
 
   app.get('/draft/:did/:step', async (c) => {
-    const rec = w.drafts.get(c.req.param('did'), ownerOf(c));
+    const rec = await find(c, c.req.param('did'));
     if (!rec) return gone(c);
     const stepParam = c.req.param('step');
     if (stepParam === 'conflict') return rec.conflict ? conflictPage(c, w, rec) : c.redirect(stepUrl(rec.id, 5), 303);
@@ -104,7 +108,7 @@ export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> 
     const f = (await c.req.parseBody({ all: true })) as Form;
     const step = clampStep(one(f, 'step'));
     const did = one(f, 'draft_id');
-    const stored = (did && w.drafts.get(did, ownerOf(c))?.draft) || emptyDraft();
+    const stored = (await find(c, did))?.draft ?? emptyDraft();
     const merged = mergeStep(stored, step, f);
     const built = step === 4 ? await buildPlaybook(c.get('api'), w.deps, c.get('session').platform_id, merged, lang, t) : null;
     const d = built ? built.draft : merged;
@@ -121,9 +125,20 @@ export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> 
   app.post('/wizard', async (c) => {
     const f = (await c.req.parseBody({ all: true })) as Form;
     const did = one(f, 'draft_id');
-    const rec = isDraftId(did) ? w.drafts.get(did, ownerOf(c)) : undefined;
-    if (!rec) return gone(c);
-    return inTurn(rec.id, () => handle(c, rec, f));
+    if (!isDraftId(did)) return gone(c);
+    return inTurn(did, async () => {
+      // Read inside the turn: the previous post of this draft has been stored.
+      const rec = await find(c, did);
+      if (!rec) return gone(c);
+      try {
+        return await handle(c, rec, f);
+      } catch (err) {
+        // Another hub (or tab) wrote the draft in between: show the step as stored now.
+        if (!(err instanceof VersionConflictError)) throw err;
+        const now = await find(c, did);
+        return now ? c.redirect(stepUrl(now.id, clampStep(String(now.view.step ?? 1))), 303) : gone(c);
+      }
+    });
   });
 
   const handle = async (c: WebContext, rec: DraftRecord, f: Form) => {
@@ -210,12 +225,12 @@ export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> 
       rec.draft = { ...d, edit_id: out.job.id };
       rec.opened_version = versionOf(out.job, out.etag);
       rec.conflict = null;
-      w.drafts.put(rec);
+      await w.drafts.put(rec);
       return c.redirect(savedUrl(out.job.id), 303);
     }
     if (out.kind === 'conflict' || out.kind === 'deleted') {
       rec.conflict = out.kind === 'conflict' ? { current: out.current, current_version: out.current_version } : { current: null, current_version: null };
-      w.drafts.put(rec);
+      await w.drafts.put(rec);
       return c.redirect(stepUrl(rec.id, 'conflict'), 303);
     }
     const refused = stepErrors(out.result.error.issues ?? [], 1, 5, lang);
@@ -236,7 +251,7 @@ export function wizardRoutes(w: WebDeps & { drafts: DraftStore }): Hono<WebEnv> 
     rec.conflict = null;
     if (!now) {
       rec.conflict = { current: null, current_version: null };
-      w.drafts.put(rec);
+      await w.drafts.put(rec);
       return c.redirect(stepUrl(rec.id, 'conflict'), 303);
     }
     rec.opened_version = now.version;

@@ -1,9 +1,10 @@
 // The remediation settings form (GET/PUT /api/v1/remediation/settings): on-call list, the site
-// that notifies people, device limit, SMS budget, correlation rule, failover to backup sites (issue 19). Field names are the API's
-// field paths, so the API's errors land next to their field. Pure: values in, body out.
+// that notifies people, device limit, SMS budget, correlation rule, failover to backup sites
+// (issue 19), the platform's time zone (issue 17). Field names are the API's field paths, so the
+// API's errors land next to their field. Pure: values in, body out.
 import { Field, fieldAttrs } from './components.js';
 import type { FieldErrors } from './context.js';
-import type { T } from './i18n.js';
+import { DISPLAY_ZONE, type T } from './i18n.js';
 import type { RemediationSettings } from './remediation-types.js';
 import type { Form } from './wizard-logic.js';
 import { one } from './wizard-logic.js';
@@ -26,6 +27,7 @@ export function valuesOf(s: RemediationSettings, siteIds: readonly string[]): Va
     'correlation.share_min_count': String(s.correlation.share_min_count),
     // Issue 19: the radio says whether commands move at all; the number keeps its last value.
     failover_after_s: s.failover_after_s == null ? '120' : String(s.failover_after_s),
+    time_zone: s.time_zone ?? '',
   };
   if (s.failover_after_s !== undefined) v.failover_mode = s.failover_after_s === null ? 'never' : 'after';
   s.on_call.forEach((p, i) => {
@@ -86,6 +88,8 @@ export function bodyOf(v: Values, t: T): { body: Record<string, unknown>; errors
     },
     // A form from before issue 19 (no radio) leaves the setting as it is.
     ...(v.failover_mode === 'never' ? { failover_after_s: null } : v.failover_mode === 'after' ? { failover_after_s: need('failover_after_s') } : {}),
+    // A form from before the time zone field leaves the setting as it is; empty: the server's zone.
+    ...(v.time_zone === undefined ? {} : { time_zone: v.time_zone.trim() === '' ? null : v.time_zone.trim() }),
   };
   return { body, errors, rows };
 }
@@ -168,6 +172,10 @@ export function SettingsForm(p: { t: T; base: string; csrf: string; values: Valu
           <input type="radio" id="f-failover_mode-never" name="failover_mode" value="never" checked={v.failover_mode === 'never'} aria-describedby="f-failover-hint" />
           <label for="f-failover_mode-never">{t('set_failover_mode_never')}</label>
         </div>
+      </fieldset>
+      <fieldset>
+        <legend>{t('set_time_zone')}</legend>
+        {input('time_zone', t('set_time_zone_label'), t('set_time_zone_hint', { zone: DISPLAY_ZONE }), 'text')}
       </fieldset>
       <button type="submit" class="primary">
         {t('set_save')}

@@ -81,7 +81,7 @@ describe('agent over MQTT and a pty modem', () => {
   it('serves /metrics that promtool accepts, and /healthz', async () => {
     const base = `http://127.0.0.1:${agent.http.port}`;
     const text = await (await fetch(`${base}/metrics`)).text();
-    for (const name of ['gsmjobs_agent_modem_up 1', 'gsmjobs_agent_modem_signal_dbm -71', 'gsmjobs_agent_mqtt_connected 1', 'gsmjobs_agent_outbox_depth 0', 'gsmjobs_agent_at_command_duration_seconds_bucket', 'gsmjobs_agent_sms_messages_total{result="sent"}', 'gsmjobs_agent_last_success_timestamp_seconds', 'gsmjobs_agent_modem_registration{state="home"} 1', 'operator="MTS RUS"']) {
+    for (const name of ['gsmjobs_agent_modem_up{modem="modem"} 1', 'gsmjobs_agent_modem_signal_dbm{modem="modem"} -71', 'gsmjobs_agent_mqtt_connected 1', 'gsmjobs_agent_outbox_depth 0', 'gsmjobs_agent_at_command_duration_seconds_bucket', 'gsmjobs_agent_sms_messages_total{result="sent",modem="modem"}', 'gsmjobs_agent_last_success_timestamp_seconds{modem="modem"}', 'gsmjobs_agent_modem_registration{state="home",modem="modem"} 1', 'operator="MTS RUS"']) {
       expect(text).toContain(name);
     }
     const file = join(dir, 'metrics.txt');

@@ -38,7 +38,7 @@ describe('agent run and SIGHUP', () => {
     const m1 = (await get(`${base}/metrics`)).body;
     expect(m1).toMatch(/gsmjobs_agent_build_info\{version="\d+\.\d+\.\d+",revision="test-rev",node_version="v\d+[^"]*"\} 1/);
     expect(m1).toMatch(/gsmjobs_agent_config_last_reload_successful 1/);
-    expect(m1).toMatch(/gsmjobs_agent_sim_state\{state="unknown"\} 1/);
+    expect(m1).toMatch(/gsmjobs_agent_sim_state\{state="unknown",modem="modem"\} 1/);
     // The missing port, in both languages, on /healthz.
     await waitFor(async () => (await get(`${base}/healthz`)).body.includes('последовательный порт'), 10_000, 'healthz error');
     const h = JSON.parse((await get(`${base}/healthz`)).body) as { ok: boolean; modem: string; error: string };

@@ -60,9 +60,9 @@ describe.each<ModelName>(['EC25', 'SIM800', 'E3372'])('a wrong PIN on %s', (mode
     expect(first.error).toContain('the SIM refused the configured PIN; 2 tries left; fix the PIN, do not restart');
     expect(first.error).toContain(' / SIM-карта отклонила указанный PIN; осталось попыток: 2; исправьте PIN, не перезапускайте');
     expect(first.sim).toEqual({ state: 'pin_refused', triesLeft: 2 });
-    expect(first.metrics).toMatch(/gsmjobs_agent_sim_state\{state="pin_refused"\} 1/);
-    expect(first.metrics).toMatch(/gsmjobs_agent_sim_state\{state="ready"\} 0/);
-    expect(first.metrics).toMatch(/gsmjobs_agent_sim_pin_tries_left 2/);
+    expect(first.metrics).toMatch(/gsmjobs_agent_sim_state\{state="pin_refused",modem="modem"\} 1/);
+    expect(first.metrics).toMatch(/gsmjobs_agent_sim_state\{state="ready",modem="modem"\} 0/);
+    expect(first.metrics).toMatch(/gsmjobs_agent_sim_pin_tries_left\{modem="modem"\} 2/);
     // A restart of the service.
     const second = await serviceRun('1111');
     expect(second.error).toContain('2 tries left');
@@ -97,7 +97,7 @@ describe('the last PIN try', () => {
     const puk = await serviceRun('1111');
     expect(puk.error).toContain('needs its PUK');
     expect(puk.error).toContain('SIM-карта заблокирована, нужен PUK');
-    expect(puk.metrics).toMatch(/gsmjobs_agent_sim_state\{state="puk_required"\} 1/);
+    expect(puk.metrics).toMatch(/gsmjobs_agent_sim_state\{state="puk_required",modem="modem"\} 1/);
     expect(sim.modem.pinAttempts).toBe(0);
   }, 30_000);
 

@@ -3,7 +3,12 @@
 // user. Walks every code in both languages, then real bad requests through the API.
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../hub/api/app.js';
-import { classifyMessage, ISSUE_CODES, issueText } from '../../hub/api/issue-codes.js';
+import { z } from 'zod';
+import { classifyZod, ISSUE_CODES, issueText } from '../../hub/api/issue-codes.js';
+import { coded } from '../../hub/model/issue.js';
+import { jobInput } from '../../hub/model/job.js';
+import { validateWebhookUrl } from '../../hub/remediation/webhook.js';
+import { renderCommand } from '../../hub/catalog/catalog.js';
 import { jobBody } from './api-helpers.js';
 import { ADMIN_TOKEN, createWorld, TOKENS, type World } from './world.js';
 
@@ -41,7 +46,43 @@ describe('issue codes', () => {
     expect(issueText('too_many_sms_parts', { parts: 15, max: 3, encoding: 'ucs2' }, 'ru')).toBe('нужно 15 частей SMS (ucs2), допустимо не больше 3');
     expect(issueText('not_found', { what: 'control_device', id: 'cd-x' }, 'ru')).toBe('устройство управления cd-x не найден(о)');
     expect(issueText('no-such-code', {}, 'en')).toBe('is invalid');
-    expect(classifyMessage('needs 4 SMS parts (gsm7), at most 3 allowed')).toEqual({ code: 'too_many_sms_parts', params: { parts: 4, encoding: 'gsm7', max: 3 } });
+  });
+
+  it('codes come from where an issue is raised, never from its text; an issue raised without a code is caught', () => {
+    // A refinement that names its code keeps it whatever its message says.
+    const withCode = z.string().refine((x) => x === 'ok', coded('no_hash', 'any words at all'));
+    expect(classifyZod(withCode.safeParse('no').error?.issues[0] as z.core.$ZodIssue)).toEqual({ code: 'no_hash', params: {} });
+    // One without a code (or with a code the list does not know) is `uncoded`, which no client knows.
+    for (const bare of [z.string().refine((x) => x === 'ok', 'must be a Prometheus metric name'), z.string().refine((x) => x === 'ok', coded('no_such_code', 'x'))]) {
+      const k = classifyZod(bare.safeParse('no').error?.issues[0] as z.core.$ZodIssue);
+      expect(k.code).toBe('uncoded');
+      expect(ISSUE_CODES).not.toContain(k.code);
+    }
+    // Pattern rules (zod built-in invalid_format) by the code registered with the pattern.
+    const r = jobInput.safeParse({ name: 'x', device: { key_type: 'device_id', key: 'd', name: '' }, conditions: [{ metric: '1bad', op: '>', value: 1 }], steps: [] }, { reportInput: true });
+    const codes = (r.error?.issues ?? []).map((i) => classifyZod(i).code);
+    expect(codes).toContain('metric_name');
+    // Checks outside zod: every refusal carries a known code and its params.
+    const refusals = [
+      validateWebhookUrl('not a url', { allow_loopback: false, allow_private: false }),
+      validateWebhookUrl('ftp://example.org/', { allow_loopback: false, allow_private: false }),
+      validateWebhookUrl('https://u:p@example.org/', { allow_loopback: false, allow_private: false }),
+      validateWebhookUrl('https://example.org/#x', { allow_loopback: false, allow_private: false }),
+      validateWebhookUrl('http://127.0.0.1/', { allow_loopback: false, allow_private: false }),
+      validateWebhookUrl('http://10.0.0.1/', { allow_loopback: false, allow_private: false }),
+    ];
+    const cmd = { id: 'c1', template: '#{n}#{s}#', required: ['n'], params: { n: { type: 'integer' }, s: { type: 'string', pattern: '^[a-z]+$', enum: ['ab', 'cd'] } } } as unknown as Parameters<typeof renderCommand>[0];
+    const cases: Array<Record<string, string | number>> = [{ x: 1 }, {}, { n: 'q' }, { n: 1.5 }, { n: -1 }, { n: 1, s: 'a#' }, { n: 1, s: 'A1' }, { n: 1, s: 'zz' }, { n: 1 }];
+    for (const params of cases) refusals.push(renderCommand(cmd, params) as never);
+    const seen = new Set<string>();
+    for (const x of refusals) {
+      expect(x.ok).toBe(false);
+      if (x.ok) continue;
+      expect(ISSUE_CODES, x.message).toContain(x.code);
+      seen.add(x.code);
+      for (const lang of ['ru', 'en'] as const) expect(issueText(x.code, x.params, lang)).not.toMatch(LEAKS);
+    }
+    expect([...seen].sort()).toEqual(['invalid_enum', 'missing_value', 'negative', 'no_hash', 'not_a_number', 'not_integer', 'pattern', 'required', 'unknown_param', 'url_credentials', 'url_fragment', 'url_loopback', 'url_private', 'url_scheme']);
   });
 
   it('every issue of real bad requests has a known code, params and readable texts', async () => {

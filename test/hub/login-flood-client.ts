@@ -25,12 +25,19 @@ export interface FloodPlan {
   idle: number;
   /** Second octet of the addresses used (distinct per run, so TIME_WAIT of an earlier run is not in the way). */
   net: number;
-  /** A closed port: even phases flood it instead of the broker. */
+  /** A closed port: even phases flood it instead of the broker (unless `cycle` says otherwise). */
   decoyPort?: number;
   phaseMs?: number;
+  /**
+   * What each phase of `phaseMs` does, repeated from `startAt`: `quiet` sends nothing (the hub as
+   * if nobody attacked it), `decoy` floods `decoyPort`, `flood` the broker. Default: decoy, flood.
+   */
+  cycle?: Phase[];
   /** Epoch ms the phases count from (default: the client's start). */
   startAt?: number;
 }
+
+export type Phase = 'quiet' | 'decoy' | 'flood';
 
 export interface FloodResult {
   /** CONNECTs sent to the broker (decoy ones apart). */
@@ -51,7 +58,11 @@ const longId = 'c'.repeat(60_000);
 let open = 0;
 let n = 0;
 
+const cycle: Phase[] = plan.cycle ?? (plan.decoyPort !== undefined ? ['decoy', 'flood'] : ['flood']);
+
 function attempt(): void {
+  const phase = cycle[Math.floor((Date.now() - startAt) / (plan.phaseMs ?? 1000)) % cycle.length] ?? 'flood';
+  if (phase === 'quiet') return;
   if (open >= plan.parallel) {
     result.skipped++;
     return;
@@ -64,7 +75,7 @@ function attempt(): void {
     username: guesser ? plan.knownUsername : `site/fl/ghost-${i}`,
     password: `guess-${i}`,
   });
-  const decoy = plan.decoyPort !== undefined && Math.floor((Date.now() - startAt) / (plan.phaseMs ?? 1000)) % 2 === 0;
+  const decoy = phase === 'decoy';
   open++;
   if (decoy) result.decoy++;
   else result.started++;

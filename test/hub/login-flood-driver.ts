@@ -3,7 +3,8 @@
 // build`), give it a platform with sites, sample /healthz, read its CPU time, and run the
 // attacker (login-flood-client.ts) as a separate process.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { rawConnect } from '../support/mqtt-raw.js';
 import { freePort } from '../support/ports.js';
@@ -18,13 +19,23 @@ export interface FloodHub {
   proc: Proc;
   base: string;
   mqttPort: number;
+  /** Holds the admin token file and the data dir (`data/`). */
+  dir: string;
   /** MQTT passwords of the sites s1..sN of platform "fl", by username. */
   passwords: Map<string, string>;
   stop(): Promise<number | string | null>;
 }
 
-export async function startFloodHub(o: { sites?: number; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<FloodHub> {
-  const dir = tempDir('login-flood');
+export interface FloodHubOptions {
+  sites?: number;
+  nodeArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Restart: the data dir of an earlier hub (`FloodHub.dir`) and its sites' passwords; nothing is created. */
+  again?: { dir: string; passwords: Map<string, string> };
+}
+
+export async function startFloodHub(o: FloodHubOptions = {}): Promise<FloodHub> {
+  const dir = o.again?.dir ?? tempDir('login-flood');
   const tokenFile = join(dir, 'admin-token');
   writeFileSync(tokenFile, `${ADMIN}\n`);
   const port = await freePort();
@@ -49,13 +60,14 @@ export async function startFloodHub(o: { sites?: number; nodeArgs?: string[]; en
     if (r.status >= 300) throw new Error(`${path}: ${r.status} ${JSON.stringify(json)}`);
     return json;
   };
+  if (o.again) return { proc, base, mqttPort, dir, passwords: o.again.passwords, stop: () => proc.stop(10_000) };
   await post('/api/v1/platforms', { id: 'fl', name: 'Flood', prometheus: { url: 'http://127.0.0.1:9' } });
   const passwords = new Map<string, string>();
   for (let i = 1; i <= (o.sites ?? 3); i++) {
     const site = await post('/api/v1/sites?platform_id=fl', { id: `s${i}`, name: `Site ${i}` });
     passwords.set(`site/fl/s${i}`, site.mqtt_password as string);
   }
-  return { proc, base, mqttPort, passwords, stop: () => proc.stop(10_000) };
+  return { proc, base, mqttPort, dir, passwords, stop: () => proc.stop(10_000) };
 }
 
 export interface Sample {
@@ -100,12 +112,31 @@ export async function hubCounter(base: string, name: string, labels: string): Pr
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
+/**
+ * How the attacker process is scheduled: `idle` (SCHED_IDLE via `chrt --idle 0`, no root needed:
+ * it runs only on CPU nobody else wants, as an attacker on another host would cost the hub's
+ * machine nothing), `idle-pinned` (the same on the last CPU only, so that the kernel's work for
+ * its loopback connections, which no priority defers, stays off the other CPUs), `nice`
+ * (`nice -n 19`) or `normal` (competes with the hub for the same cores).
+ */
+export type FloodPriority = 'idle' | 'idle-pinned' | 'nice' | 'normal';
+
 /** Run the attacker process to its end. */
-export function runFlood(plan: FloodPlan): Promise<FloodResult> {
+export function runFlood(plan: FloodPlan, priority: FloodPriority = 'idle'): Promise<FloodResult> {
+  const args = ['--import', 'tsx', join(root, 'test/hub/login-flood-client.ts'), JSON.stringify(plan)];
+  const last = String(Math.max(0, availableParallelism() - 1));
+  const [cmd, argv] =
+    priority === 'idle'
+      ? ['chrt', ['--idle', '0', process.execPath, ...args]]
+      : priority === 'idle-pinned'
+        ? ['taskset', ['-c', last, 'chrt', '--idle', '0', process.execPath, ...args]]
+        : priority === 'nice'
+          ? ['nice', ['-n', '19', process.execPath, ...args]]
+          : [process.execPath, args];
   return new Promise((resolve, reject) => {
     execFile(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'test/hub/login-flood-client.ts'), JSON.stringify(plan)],
+      cmd,
+      argv,
       { cwd: root, timeout: plan.durationMs + 60_000, maxBuffer: 1 << 20 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`flood client failed: ${err.message}\n${stderr}`));
@@ -124,3 +155,55 @@ export const quantile = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
 };
+
+/** /healthz latencies of one kind of phase: all of them, and the p99 of each phase window. */
+export interface PhaseLatencies {
+  all: number[];
+  windows: number[];
+}
+
+/**
+ * Split samples by the phase they were sent in (`cycle` repeated every `phaseMs` from
+ * `startAt`, `phases` phases in all), leaving out the first `settleMs` of each phase
+ * (connections of the previous one) and whatever was sent outside the phases.
+ */
+export function byPhase<P extends string>(samples: Sample[], startAt: number, phaseMs: number, cycle: P[], phases: number, settleMs = 250): Record<P, PhaseLatencies> {
+  const out = {} as Record<P, PhaseLatencies>;
+  for (const p of cycle) out[p] = { all: [], windows: [] };
+  const windows = new Map<number, number[]>();
+  for (const x of samples) {
+    const n = Math.floor((x.at - startAt) / phaseMs);
+    if (n < 0 || n >= phases || x.at - startAt - n * phaseMs < settleMs) continue;
+    (out[cycle[n % cycle.length] as P] as PhaseLatencies).all.push(x.ms);
+    windows.set(n, [...(windows.get(n) ?? []), x.ms]);
+  }
+  for (const [n, xs] of [...windows].sort((a, b) => a[0] - b[0])) (out[cycle[n % cycle.length] as P] as PhaseLatencies).windows.push(quantile(xs, 0.99));
+  return out;
+}
+
+export const median = (xs: number[]): number => quantile(xs, 0.5);
+
+/** CPU seconds (user + system, all threads) of a process so far, from /proc (Linux; 10-ms ticks). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14 and 15)
+}
+
+/**
+ * The process's CPU seconds spent in each kind of phase (`cycle` repeated every `phaseMs` from
+ * `startAt`, `phases` phases in all), read at each phase boundary.
+ */
+export async function cpuByPhase<P extends string>(pid: number, startAt: number, phaseMs: number, cycle: P[], phases: number): Promise<Record<P, number>> {
+  const out = {} as Record<P, number>;
+  for (const p of cycle) out[p] = 0;
+  await new Promise((r) => setTimeout(r, startAt - Date.now()));
+  let last = processCpuSeconds(pid);
+  for (let n = 0; n < phases; n++) {
+    await new Promise((r) => setTimeout(r, startAt + (n + 1) * phaseMs - Date.now()));
+    const now = processCpuSeconds(pid);
+    out[cycle[n % cycle.length] as P] += now - last;
+    last = now;
+  }
+  return out;
+}

@@ -120,6 +120,39 @@ export function runsContract(h: ContractHarness): void {
     );
 
     it(
+      'executions: a message moved along its control device route keeps its hops, modem and accept_by (issue 19)',
+      withStore(async (s) => {
+        const base = execution('alpha', 'moved', { phase: 'running', state: 'dispatched', site: 's2' });
+        const msg = base.messages[0] as Execution['messages'][number];
+        const moved: Execution = {
+          ...base,
+          messages: [
+            {
+              ...msg,
+              attempt: 3,
+              agent_seq: -1,
+              accept_by: '2026-12-01T00:01:55.000Z',
+              hops: [
+                { site_id: 's1', first_attempt: 1, last_attempt: 2, state: 'expired', modem: 'm1', left_because: 'not_accepted', left_at: '2026-12-01T00:01:00.000Z' },
+                { site_id: 's3', first_attempt: 3, last_attempt: 3, state: 'sent', left_because: 'offline', left_at: '2026-12-01T00:02:00.000Z' },
+              ],
+            },
+            { ...msg, wire_id: 'moved-s1', step: 1, site_id: 's2', state: 'sent', modem: 'm2' },
+          ],
+        };
+        await s.executions.put(A, moved, { ifVersion: null });
+        const got = await s.executions.get(A, 'moved');
+        expect(got?.messages).toEqual(moved.messages);
+        // Listing by site finds it by its messages' current site.
+        expect((await s.executions.list(A, { site_id: 's2', limit: 10, offset: 0 })).items.map((e) => e.id)).toEqual(['moved']);
+        // A later change (the next hop) replaces the document as a whole.
+        const next = { ...moved, messages: moved.messages.map((m, i) => (i === 0 ? { ...m, state: 'sent' as const, modem: 'm7', agent_seq: 2 } : m)) };
+        await s.executions.put(A, next, { ifVersion: got?.version });
+        expect((await s.executions.get(A, 'moved'))?.messages[0]).toMatchObject({ state: 'sent', modem: 'm7', hops: moved.messages[0]?.hops });
+      }),
+    );
+
+    it(
       'inbound SMS: newest first, bounded per platform, scoped',
       withStore(async (s) => {
         for (let i = 0; i < 5; i++) {
@@ -136,7 +169,7 @@ export function runsContract(h: ContractHarness): void {
       'remediation: settings, guardrail state per platform with versions, uptime marks',
       withStore(async (s) => {
         expect(await s.remediation.settings(A)).toBeNull();
-        const settings = { on_call: [], notify_site_id: 's1', device_limit: { max: 3, window_s: 86400 }, sms_budget: { per_hour: 60, sites: {} }, correlation: { window_s: 300, min_count: 10, min_share: 0.2, share_min_count: 3, expire_after_s: 1800 }, failover_after_s: 120 };
+        const settings = { on_call: [], notify_site_id: 's1', device_limit: { max: 3, window_s: 86400 }, sms_budget: { per_hour: 60, sites: {} }, correlation: { window_s: 300, min_count: 10, min_share: 0.2, share_min_count: 3, expire_after_s: 1800 }, failover_after_s: 120, time_zone: null };
         await s.remediation.putSettings(A, settings);
         expect(await s.remediation.settings(A)).toEqual(settings);
         expect(await s.remediation.settings(B)).toBeNull();

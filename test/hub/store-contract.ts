@@ -10,6 +10,7 @@ import { byName, jobMatches } from '../../hub/store/port-query.js';
 import { A, B, type ContractHarness, controlDevice, job, platform, runtime, site, webhook, withStoreOf } from './store-contract-fixtures.js';
 import { pagesContract } from './store-contract-pages.js';
 import { runsContract } from './store-contract-runs.js';
+import { draftsContract } from './store-contract-drafts.js';
 
 export type { ContractHarness } from './store-contract-fixtures.js';
 
@@ -203,5 +204,6 @@ export function storeContract(name: string, h: ContractHarness): void {
 
     pagesContract(h);
     runsContract(h);
+    draftsContract(h);
   });
 }

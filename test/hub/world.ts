@@ -10,6 +10,7 @@ import { JobPublisher } from '../../hub/dispatch/publisher.js';
 import { newId } from '../../hub/model/ids.js';
 import { hubConfigSchema } from '../../hub/config.js';
 import { PlaybookEngine } from '../../hub/remediation/engine.js';
+import type { RouteEvent } from '../../hub/remediation/route-mover.js';
 import { RemediationService } from '../../hub/remediation/service.js';
 import { SiteMonitor } from '../../hub/dispatch/sites.js';
 import { hashPassword, hashToken } from '../../hub/mqtt/passwords.js';
@@ -58,6 +59,8 @@ export interface World {
   remediation: RemediationService;
   poller: Poller;
   sites: SiteMonitor;
+  /** What the engine reported to the route metrics (backup routes, issue 19). */
+  routeEvents: RouteEvent[];
   deps: ApiDeps;
   job(platform: 'a' | 'b', over?: Partial<Job>): Job;
 }
@@ -87,7 +90,9 @@ export async function createWorld(dir = tempDir('world')): Promise<World> {
   const remediationConfig = hubConfigSchema.parse({}).remediation;
   const publisher = new JobPublisher({ mqtt: pub, clock, log: silentLogger });
   const settings = (p: string) => store.remediationSettings(p, remediationConfig.defaults);
-  const engine = new PlaybookEngine({ store, publisher, catalogs, clock, log: silentLogger, settings, newId: () => newId(clock.now()) });
+  const routeEvents: RouteEvent[] = [];
+  const sendable = (p: string, s: string) => sites?.sendable(p, s) ?? { ok: false as const, reason: 'offline' as const, since: clock.t };
+  const engine = new PlaybookEngine({ store, publisher, catalogs, clock, log: silentLogger, settings, newId: () => newId(clock.now()), sendable, onRoute: (e) => routeEvents.push(e) });
   const dispatcher = new Dispatcher({
     store,
     sink: engine,
@@ -95,6 +100,7 @@ export async function createWorld(dir = tempDir('world')): Promise<World> {
     log: silentLogger,
     isSiteOnline: (p, s) => sites?.isOnline(p, s) ?? false,
     resendAfterMs: 60_000,
+    sendable,
   });
   engine.start();
   // settle 0: the tests of the one-command case expect the SMS right away.
@@ -139,5 +145,5 @@ export async function createWorld(dir = tempDir('world')): Promise<World> {
     updated_at: at,
     ...over,
   });
-  return { dir, store, prom, pub, clock, dispatcher, publisher, engine, remediation, poller, sites: siteMonitor, deps, job };
+  return { dir, store, prom, pub, clock, dispatcher, publisher, engine, remediation, poller, sites: siteMonitor, routeEvents, deps, job };
 }

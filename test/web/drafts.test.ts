@@ -1,7 +1,7 @@
 // Wizard drafts kept on the server (issue 17) and field errors in the user's words: the draft
 // store (owner, 24 h, bounds, a 0600 file that survives a restart), every issue code said in
 // Russian and English, the API's English messages recognised, library text never shown.
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalogs } from '../../hub/catalog/catalog.js';
@@ -9,7 +9,10 @@ import { categoryName, commandPhrase, paramTitle } from '../../hub/catalog/words
 import type { Job, JobInput } from '../../hub/model/job.js';
 import type { ApiCall, ApiResult } from '../../hub/web/api-client.js';
 import { emptyDraft } from '../../hub/web/draft.js';
-import { DRAFT_TTL_MS, type DraftRecord, draftOwner, FileDraftStore, MAX_PER_OWNER } from '../../hub/web/drafts.js';
+import { DRAFT_TTL_MS, type DraftRecord, draftOwner, MAX_PER_OWNER, PortDraftStore } from '../../hub/web/drafts.js';
+import { LowdbStore } from '../../hub/store/lowdb-adapter.js';
+import { VersionConflictError } from '../../hub/store/port.js';
+import { HubStore } from '../../hub/store/store.js';
 import { ISSUE_WORDS, issueWords, zodIssue } from '../../hub/web/issue-words.js';
 import { ifMatch, saveDraft, versionOf } from '../../hub/web/wizard-save.js';
 import { tempDir } from '../hub/fixtures.js';
@@ -17,43 +20,64 @@ import { TOKENS } from '../hub/world.js';
 import { createWebWorld, WebClient, wizardState } from './helpers.js';
 
 describe('draft store', () => {
-  it('keeps a draft for its owner only, 24 h after its last change, in 0600 files across a restart', () => {
+  async function lowdbPort(dir: string): Promise<LowdbStore> {
+    const store = new HubStore(dir);
+    await store.load();
+    return LowdbStore.open(store, dir);
+  }
+
+  it('keeps a draft for its owner only, 24 h after its last change, in a 0600 file across a restart', async () => {
     let now = 1_000_000;
-    const dir = join(tempDir('drafts'), 'web-drafts');
-    const store = new FileDraftStore(() => now, dir);
+    const dir = tempDir('drafts');
+    const port = await lowdbPort(dir);
+    const store = new PortDraftStore(port.drafts, () => now);
     const alice = draftOwner('hash-a', 'a');
-    const rec = store.create(alice, { ...emptyDraft(), name: 'черновик' }, '3');
-    expect(store.get(rec.id, draftOwner('hash-a', 'b'))).toBeUndefined();
-    expect(store.get(rec.id, draftOwner('hash-b', 'a'))).toBeUndefined();
-    expect(store.get('../../etc', alice)).toBeUndefined();
-    expect(statSync(join(dir, `${rec.id}.json`)).mode & 0o777).toBe(0o600);
-    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const rec = await store.create('a', alice, { ...emptyDraft(), name: 'черновик' }, '3');
+    expect(await store.get('a', rec.id, draftOwner('hash-a', 'b'))).toBeUndefined();
+    expect(await store.get('b', rec.id, alice)).toBeUndefined();
+    expect(await store.get('a', rec.id, draftOwner('hash-b', 'a'))).toBeUndefined();
+    expect(await store.get('a', '../../etc', alice)).toBeUndefined();
+    await port.close();
+    expect(statSync(join(dir, 'web-drafts.json')).mode & 0o777).toBe(0o600);
     now += DRAFT_TTL_MS - 1000;
     rec.draft = { ...rec.draft, for_min: '7' };
-    store.put(rec);
+    await store.put(rec);
+    expect(rec.version).toBe(2);
+    // A stale copy (another tab, another hub) cannot overwrite the newer write.
+    await expect(store.put({ ...rec, version: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+    await port.close();
     // A restarted hub reads the file: the draft, its key and version are there.
     now += DRAFT_TTL_MS - 1000;
-    const again = new FileDraftStore(() => now, dir).get(rec.id, alice);
-    expect(again).toMatchObject({ key: rec.key, opened_version: '3', draft: { name: 'черновик', for_min: '7' } });
+    const port2 = await lowdbPort(dir);
+    const again = await new PortDraftStore(port2.drafts, () => now).get('a', rec.id, alice);
+    expect(again).toMatchObject({ key: rec.key, opened_version: '3', version: 2, draft: { name: 'черновик', for_min: '7' } });
     now += 2000;
-    expect(new FileDraftStore(() => now, dir).get(rec.id, alice)).toBeUndefined();
-    // Expired drafts are removed from the disk too.
-    expect(readdirSync(dir)).toEqual([]);
+    expect(await new PortDraftStore(port2.drafts, () => now).get('a', rec.id, alice)).toBeUndefined();
+    await port2.close();
+    // Expired drafts are removed from the file too.
+    expect(readFileSync(join(dir, 'web-drafts.json'), 'utf8')).not.toContain(rec.id);
   });
 
-  it('bounds the drafts of one owner (the oldest go first)', () => {
+  it('bounds the drafts of one owner (the oldest go first) and drops expired ones when a draft is created', async () => {
     let now = 0;
-    const store = new FileDraftStore(() => now);
+    const port = await lowdbPort(tempDir('drafts-bound'));
+    const store = new PortDraftStore(port.drafts, () => now);
     const owner = draftOwner('h', 'a');
     const ids: string[] = [];
     for (let i = 0; i < MAX_PER_OWNER + 5; i++) {
       now += 10;
-      ids.push(store.create(owner, emptyDraft()).id);
+      ids.push((await store.create('a', owner, emptyDraft())).id);
     }
-    expect(store.size).toBe(MAX_PER_OWNER);
-    expect(store.get(ids[0] as string, owner)).toBeUndefined();
-    expect(store.get(ids.at(-1) as string, owner)).toBeDefined();
+    const kept = await Promise.all(ids.map((id) => store.get('a', id, owner)));
+    expect(kept.filter(Boolean)).toHaveLength(MAX_PER_OWNER);
+    expect(kept[0]).toBeUndefined();
+    expect(kept.at(-1)).toBeDefined();
     expect(new Set(ids).size).toBe(ids.length);
+    now += DRAFT_TTL_MS + 60_000;
+    const other = draftOwner('h2', 'a');
+    await store.create('a', other, emptyDraft());
+    expect(Object.keys(port.drafts.doc.data.drafts)).toHaveLength(1);
+    await port.close();
   });
 });
 
@@ -73,19 +97,23 @@ describe('issue words', () => {
     expect(issueWords({ field: 'steps[0].command.text', message: '', code: 'sms_parts', params: { parts: 15, max: 3 } }, 'ru')).toBe('Получится 15 SMS, можно не больше 3: сократите текст');
   });
 
-  it("recognises the API's English messages and never shows library text", () => {
-    const cases: Array<[string, string, string, string]> = [
-      ['steps', 'must hold at least one step', 'Выберите площадку, устройство и команду', 'Choose a site, a device and a command'],
-      ['steps[0].command.text', 'needs 15 SMS parts (ucs2), at most 3 allowed', 'Получится 15 SMS, можно не больше 3: сократите текст', 'This takes 15 SMS, at most 3 allowed: shorten the text'],
-      ['windows.ranges[0].from', 'must be HH:MM (00:00-24:00)', 'Время в виде ЧЧ:ММ, от 00:00 до 24:00', 'A time as HH:MM, 00:00 to 24:00'],
-      ['url', 'must be an absolute http(s) URL', 'Полный адрес, начинается с http:// или https://', 'A full address starting with http:// or https://'],
-      ['steps[0].command.text', '<=1530 characters', 'Не длиннее 1530 символов', 'At most 1530 characters'],
-      ['device', 'Invalid input: expected object, received undefined', 'Проверьте это значение', 'Check this value'],
-      ['device', 'Неверный ввод: ожидалось object, получено undefined', 'Проверьте это значение', 'Check this value'],
+  it('says the API\u2019s codes in the form\u2019s words (never parsing a message) and never shows library text', () => {
+    const cases: Array<[string, string, Record<string, unknown>, string, string]> = [
+      ['steps', 'min_items', { min: 1 }, 'Выберите площадку, устройство и команду', 'Choose a site, a device and a command'],
+      ['steps[0].command.text', 'too_many_sms_parts', { parts: 15, encoding: 'ucs2', max: 3 }, 'Получится 15 SMS, можно не больше 3: сократите текст', 'This takes 15 SMS, at most 3 allowed: shorten the text'],
+      ['windows.ranges[0].from', 'time_hhmm', {}, 'Время в виде ЧЧ:ММ, от 00:00 до 24:00', 'A time as HH:MM, 00:00 to 24:00'],
+      ['url', 'url_scheme', {}, 'Полный адрес, начинается с http:// или https://', 'A full address starting with http:// or https://'],
+      ['steps[0].command.text', 'too_long', { max: 1530 }, 'Не длиннее 1530 символов', 'At most 1530 characters'],
     ];
-    for (const [field, message, ru, en] of cases) {
-      expect(issueWords({ field, message }, 'ru'), message).toBe(ru);
-      expect(issueWords({ field, message }, 'en'), message).toBe(en);
+    for (const [field, code, params, ru, en] of cases) {
+      // The message is whatever the source wrote: only the code counts.
+      expect(issueWords({ field, message: 'any text', code, params }, 'ru'), code).toBe(ru);
+      expect(issueWords({ field, message: 'any text', code, params }, 'en'), code).toBe(en);
+    }
+    // Without a code, library text is never shown.
+    for (const message of ['Invalid input: expected object, received undefined', 'Неверный ввод: ожидалось object, получено undefined', 'must be HH:MM (00:00-24:00)']) {
+      expect(issueWords({ field: 'device', message }, 'ru'), message).toBe('Проверьте это значение');
+      expect(issueWords({ field: 'device', message }, 'en'), message).toBe('Check this value');
     }
     // A sentence the API wrote for people stays as it is.
     expect(issueWords({ field: 'x', message: 'Сначала освободите площадку' }, 'ru')).toBe('Сначала освободите площадку');
@@ -181,7 +209,7 @@ describe('saving a draft', () => {
     }) as ApiCall;
   }
   const job = { id: 'j1', name: 'J', updated_at: '2026-12-07T10:00:00.000Z', version: 3 } as unknown as Job;
-  const rec = (over: Partial<DraftRecord> = {}): DraftRecord => ({ id: 'd'.repeat(20), owner: 'o', draft: { ...emptyDraft(), edit_id: 'j1' }, key: 'k'.repeat(20), opened_version: '3', view: {}, conflict: null, saved_job_id: null, saved_digest: null, updated_at: 0, ...over });
+  const rec = (over: Partial<DraftRecord> = {}): DraftRecord => ({ id: 'd'.repeat(20), platform_id: 'a', owner: 'o', version: 1, draft: { ...emptyDraft(), edit_id: 'j1' }, key: 'k'.repeat(20), opened_version: '3', view: {}, conflict: null, saved_job_id: null, saved_digest: null, updated_at: 0, ...over });
   const ok = (data: unknown, etag: string | null = null): ApiResult<unknown> => ({ ok: true, status: 200, data, etag, replayed: false });
 
   it('posts a new job with the Idempotency-Key and puts an edit with If-Match', async () => {

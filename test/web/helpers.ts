@@ -1,13 +1,13 @@
 // A web-form world for component tests: the hub's test world (two platforms a and b, real store,
 // fake Prometheus) with the web form mounted, and a tiny cookie-keeping client over app.request().
 import { createApp } from '../../hub/api/app.js';
-import { FileDraftStore } from '../../hub/web/drafts.js';
+import { PortDraftStore } from '../../hub/web/drafts.js';
 import { mountWeb } from '../../hub/web/index.js';
 import { createWorld, type World } from '../hub/world.js';
 
 export interface WebWorld extends World {
   app: ReturnType<typeof createApp>;
-  drafts: FileDraftStore;
+  drafts: PortDraftStore;
 }
 
 export async function createWebWorld(): Promise<WebWorld> {
@@ -20,7 +20,7 @@ export async function createWebWorld(): Promise<WebWorld> {
     }
   }
   const app = createApp(w.deps);
-  const drafts = new FileDraftStore(w.deps.now);
+  const drafts = new PortDraftStore(w.deps.port.drafts, w.deps.now);
   mountWeb(app, w.deps, { drafts });
   return { ...w, app, drafts };
 }

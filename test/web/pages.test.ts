@@ -227,7 +227,7 @@ describe('web pages', () => {
     // Without script: choosing a control device and pressing Update shows its catalog.
     page = await b.post('/ui/jobs/wizard', { ...wizardState(page.text), 'steps[0].control_device_id': 'cd-a', 'steps[0].command.kind': 'catalog', go: 'refresh' });
     expect(page.text).toContain('Выключить питание на определенное время');
-    const d = w.drafts.get(wizardState(page.text).draft_id, draftOwner(hashToken(TOKENS.a), 'a'))?.draft as Draft;
+    const d = (await w.drafts.get('a', wizardState(page.text).draft_id, draftOwner(hashToken(TOKENS.a), 'a')))?.draft as Draft;
     expect(d).toMatchObject({ windows_on: true, combine: 'or', ranges: [{ days: [1, 2], from: '08:00', to: '20:00' }] });
     expect(d.conditions).toHaveLength(2);
   });

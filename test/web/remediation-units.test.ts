@@ -133,7 +133,7 @@ describe('settings form', () => {
     expect(v['correlation.min_share']).toBe('');
     const { body, errors } = bodyOf({ ...v, 'on_call[1].name': '', 'on_call[1].phone': '', 'on_call[2].name': 'Пётр', 'on_call[2].phone': '+79990000000' }, t);
     expect(errors).toEqual({});
-    expect(body).toEqual({ ...settings, on_call: [...settings.on_call, { name: 'Пётр', phone: '+79990000000' }] });
+    expect(body).toEqual({ ...settings, time_zone: null, on_call: [...settings.on_call, { name: 'Пётр', phone: '+79990000000' }] });
   });
 
   it('round-trips failover_after_s: seconds, never, and a bad number said on its field (issue 19)', () => {

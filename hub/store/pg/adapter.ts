@@ -13,6 +13,7 @@ import { PgJobs, PgRuntime } from './jobs.js';
 import { PgLeadership } from './leadership.js';
 import { migrate } from './migrate.js';
 import { PgDeliveries, PgIdempotency, PgRemediation } from './remediation.js';
+import { PgDrafts } from './drafts.js';
 
 export interface PgStoreOptions {
   connectionString: string;
@@ -126,6 +127,7 @@ export class PgStore implements StorePort {
   readonly remediation: PgRemediation;
   readonly deliveries: PgDeliveries;
   readonly idempotency: PgIdempotency;
+  readonly drafts: PgDrafts;
 
   private constructor(
     private readonly db: Db,
@@ -145,6 +147,7 @@ export class PgStore implements StorePort {
     this.remediation = new PgRemediation(db);
     this.deliveries = new PgDeliveries(db);
     this.idempotency = new PgIdempotency(db);
+    this.drafts = new PgDrafts(db);
   }
 
   static async open(opts: PgStoreOptions): Promise<PgStore> {

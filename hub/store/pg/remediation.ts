@@ -11,8 +11,10 @@ import {
   type GuardrailState,
   type IdempotencyRecord,
   type IdempotencyRepo,
+  checkSettingsVersion,
   type RemediationRepo,
   type Scope,
+  type SettingsWriteOptions,
   type Stored,
   VersionConflictError,
   type WriteOptions,
@@ -26,8 +28,14 @@ export class PgRemediation implements RemediationRepo {
   async settings(scope: Scope): Promise<RemediationSettings | null> {
     return (await this.db.read<{ doc: RemediationSettings }>('SELECT doc FROM remediation_settings WHERE platform_id = $1', [scope.platform_id]))[0]?.doc ?? null;
   }
-  async putSettings(scope: Scope, s: RemediationSettings): Promise<void> {
+  async putSettings(scope: Scope, s: RemediationSettings, opts?: SettingsWriteOptions): Promise<void> {
     await this.db.tx(async (tx) => {
+      if (opts?.ifVersion !== undefined) {
+        // Serialize the platform's settings writes (a row lock cannot hold a row not yet there).
+        await tx.query("SELECT pg_advisory_xact_lock(hashtext('remediation_settings'), hashtext($1))", [scope.platform_id]);
+        const cur = (await tx.query<{ doc: RemediationSettings }>('SELECT doc FROM remediation_settings WHERE platform_id = $1', [scope.platform_id]))[0]?.doc ?? null;
+        checkSettingsVersion(scope.platform_id, cur, opts);
+      }
       await tx.query('INSERT INTO remediation_settings (platform_id, doc) VALUES ($1, $2) ON CONFLICT (platform_id) DO UPDATE SET doc = EXCLUDED.doc', [scope.platform_id, JSON.stringify(s)]);
       tx.changed({ aggregate: 'remediation', platform_id: scope.platform_id, ids: ['settings'] });
     });
