@@ -65,20 +65,31 @@ function countSql(q: JobQuery, f: Filter, p: (v: unknown) => string, params: rea
 
 type ListRow = { n: string; estimate: string | null; doc: unknown | null; version: number | null; rt: JobRuntime | null };
 
+/**
+ * A text search (a trigram index scan, the costly part) scans once: its matches, up to the cap,
+ * are kept and both counted and paged from. More matches than the cap: null (the general
+ * statement then pages them and estimates the total).
+ */
+async function searchOnce(db: Db, scope: Scope, q: JobQuery, f: Filter): Promise<ListRow[] | null> {
+  if (!q.q || q.countCap === undefined) return null;
+  const cap = Math.max(0, Math.floor(q.countCap));
+  const params = [...f.params];
+  const p = (v: unknown) => `$${params.push(v)}`;
+  const after = q.after ? `WHERE (m.name, m.id) > (${p(q.after.name)}::text COLLATE "C", ${p(q.after.id)}::text COLLATE "C")` : '';
+  const sql = `WITH m AS MATERIALIZED (SELECT j.id, j.name FROM jobs j WHERE ${f.where.join(' AND ')} LIMIT ${cap + 1})
+    SELECT c.n, NULL::bigint AS estimate, pgx.doc, pgx.version, pgx.rt FROM (SELECT count(*) AS n FROM m) c LEFT JOIN LATERAL (
+      SELECT m.name, m.id, j.doc, j.version, r.doc AS rt FROM m JOIN jobs j ON j.id = m.id LEFT JOIN job_runtime r ON r.job_id = m.id
+      ${after} ORDER BY m.name, m.id LIMIT ${p(q.limit + 1)} OFFSET ${p(q.offset)}) pgx ON c.n <= ${cap}
+    ORDER BY pgx.name, pgx.id`;
+  const rows = await db.read<ListRow>(sql, params);
+  return Number(rows[0]?.n ?? 0) <= cap ? rows : null;
+}
+
 /** One statement, one round trip: the count row joined with the page (none when it is empty). */
 export async function listJobs(db: Db, scope: Scope, q: JobQuery): Promise<JobPage> {
   const f = filterOf(scope, q);
-  const params = [...f.params];
-  const p = (v: unknown) => `$${params.push(v)}`;
-  const where = [...f.where];
-  if (q.after) where.push(`(j.name, j.id) > (${p(q.after.name)}::text COLLATE "C", ${p(q.after.id)}::text COLLATE "C")`);
-  const count = countSql(q, f, p, params);
-  // One row more than the page says whether another page follows.
-  const sql = `SELECT c.n, c.estimate, pgx.doc, pgx.version, pgx.rt FROM (${count}) c LEFT JOIN LATERAL (
-      SELECT j.name, j.id, j.doc, j.version, r.doc AS rt FROM jobs j LEFT JOIN job_runtime r ON r.job_id = j.id
-      WHERE ${where.join(' AND ')} ORDER BY j.name, j.id LIMIT ${p(q.limit + 1)} OFFSET ${p(q.offset)}) pgx ON true
-    ORDER BY pgx.name, pgx.id`;
-  const rows = await db.read<ListRow>(sql, params);
+  const searched = await searchOnce(db, scope, q, f);
+  const rows = searched ?? (await general(db, scope, q, f));
   const head = rows[0];
   const n = Number(head?.n ?? 0);
   const capped = q.countCap !== undefined && head?.estimate != null;
@@ -91,4 +102,19 @@ export async function listJobs(db: Db, scope: Scope, q: JobQuery): Promise<JobPa
   });
   const total = capped ? Math.max((q.countCap ?? 0) + 1, Number(head?.estimate)) : n;
   return { total, total_exact: !capped, more: found.length > q.limit, items, runtimes };
+}
+
+/** The count (exact, capped or estimated) joined with the page, on the filter's indexes. */
+function general(db: Db, scope: Scope, q: JobQuery, f: Filter): Promise<ListRow[]> {
+  const params = [...f.params];
+  const p = (v: unknown) => `$${params.push(v)}`;
+  const where = [...f.where];
+  if (q.after) where.push(`(j.name, j.id) > (${p(q.after.name)}::text COLLATE "C", ${p(q.after.id)}::text COLLATE "C")`);
+  const count = countSql(q, f, p, params);
+  // One row more than the page says whether another page follows.
+  const sql = `SELECT c.n, c.estimate, pgx.doc, pgx.version, pgx.rt FROM (${count}) c LEFT JOIN LATERAL (
+      SELECT j.name, j.id, j.doc, j.version, r.doc AS rt FROM jobs j LEFT JOIN job_runtime r ON r.job_id = j.id
+      WHERE ${where.join(' AND ')} ORDER BY j.name, j.id LIMIT ${p(q.limit + 1)} OFFSET ${p(q.offset)}) pgx ON true
+    ORDER BY pgx.name, pgx.id`;
+  return db.read<ListRow>(sql, params);
 }
