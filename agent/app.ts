@@ -152,7 +152,7 @@ export class Agent {
       // Ready to send when at least one modem is up.
       ok: this.ready && modem.state === 'up' && this.mqtt.connected && journal.writable,
       modem: modem.state,
-      modems: entries.map((e) => ({ id: e.id, state: e.state, ...(e.carrier ? { carrier: e.carrier } : {}), priority: e.priority, ...(e.registration ? { registration: e.registration } : {}), ...(e.signal_dbm != null ? { signal_dbm: e.signal_dbm } : {}), ...(e.error ? { error: e.error } : {}), budget: e.budget, parts_today: e.parts_today, ...(e.cost_today !== undefined ? { cost_today: e.cost_today, currency: e.currency } : {}) })),
+      modems: entries.map((e) => ({ id: e.id, state: e.state, ...(e.carrier ? { carrier: e.carrier } : {}), priority: e.priority, ...(e.registration ? { registration: e.registration } : {}), ...(e.signal_dbm != null ? { signal_dbm: e.signal_dbm } : {}), ...(e.error ? { error: e.error } : {}), budget: e.budget, parts_today: e.parts_today, ...(e.cost_today !== undefined ? { cost_today: e.cost_today, currency: e.currency } : {}), ...(e.price_per_part !== undefined ? { price_per_part: e.price_per_part } : {}) })),
       mqtt: this.mqtt.connected,
       mqtt_broker: this.mqtt.broker,
       outbox_depth: this.outbox.depth,

@@ -78,6 +78,7 @@ export class ModemPool {
         budget: { parts_per_hour: c.parts_per_hour ?? null, parts_last_hour: m.usage.partsLastHour(now) },
         parts_today: m.usage.partsToday(now),
         ...(cost !== undefined ? { cost_today: cost } : {}),
+        ...(c.price_per_part !== undefined ? { price_per_part: c.price_per_part } : {}),
         ...(c.currency ? { currency: c.currency } : {}),
       };
     });

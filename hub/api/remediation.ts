@@ -6,6 +6,7 @@
 //   /incidents                 correlated-failure incidents and the one-click release
 //   /sms-queue                 per site: budget, use and the queue
 //   /reports/*                 per device / job / site / fleet / day, JSON or CSV
+import { platformZone } from './zone.js';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -238,6 +239,8 @@ export function remediationApi(): Hono<HubEnv> {
     runs: RemediationRecord[];
     sms: SmsRecord[];
     range: { since?: number; until?: number };
+    /** The platform's time zone (issue 17): the daily report counts its calendar days. */
+    zone: string;
   }
   const report = <R extends object>(name: string, build: (x: ReportInput) => R[] | Promise<R[]>, columns: ReadonlyArray<keyof R & string>, json: (rows: R[]) => object = (items) => ({ items })) =>
     app.get(`/reports/${name}`, async (c) => {
@@ -246,7 +249,7 @@ export function remediationApi(): Hono<HubEnv> {
       const q = parseQuery(c, rangeQuery);
       const range = { ...(q.since ? { since: Date.parse(q.since) } : {}), ...(q.until ? { until: Date.parse(q.until) } : {}) };
       const all = await deps.port.executions.list(scopeOf(platform.id), { limit: ALL, offset: 0 });
-      const rows = await build({ platformId: platform.id, deps, range, ...records(all.items) });
+      const rows = await build({ platformId: platform.id, deps, range, zone: await platformZone(deps, platform.id), ...records(all.items) });
       if (q.format === 'csv') {
         c.header('Content-Type', 'text/csv; charset=utf-8');
         c.header('Content-Disposition', `attachment; filename="gsmjobs-${platform.id}-${name}.csv"`);
@@ -257,7 +260,7 @@ export function remediationApi(): Hono<HubEnv> {
   const outcomeColumns = ['remediations', 'recovered', 'not_recovered', 'unknown', 'escalations', 'recovered_share', 'median_ttr_s'] as const;
   report('devices', (x) => byDevice(x.runs, x.range), ['platform_id', 'device_key', ...outcomeColumns]);
   report('jobs', (x) => byJob(x.runs, x.range), ['platform_id', 'job_id', 'job_name', ...outcomeColumns]);
-  report('daily', (x) => daily(x.runs, x.range), ['day', 'recovered', 'not_recovered', 'unknown', 'escalated', 'cancelled']);
+  report('daily', (x) => daily(x.runs, x.range, x.zone), ['day', 'recovered', 'not_recovered', 'unknown', 'escalated', 'cancelled']);
   report('fleet', (x) => [fleet(x.runs, x.range)], outcomeColumns, ([stats]) => ({ stats }));
   // Every site of the platform, with its modem uptime over the range (default: the last 7 days).
   report(

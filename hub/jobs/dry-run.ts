@@ -26,7 +26,8 @@ export interface DryRunResult {
   reason_detail: DryReason;
   /** The platform's source is stale (its freshness rule): values count as no data. */
   source_stale: boolean;
-  sms: { site_id: string; site_online: boolean | null; to: string; text: string; parts: number; encoding: string } | { error: string; field: string } | null;
+  /** The SMS the job would send, or why it cannot: `error` in words, `code` + `params` for the form (issue 17). */
+  sms: { site_id: string; site_online: boolean | null; to: string; text: string; parts: number; encoding: string } | { error: string; field: string; code: string; params: Record<string, unknown> } | null;
   prometheus_error?: string;
 }
 
@@ -62,7 +63,7 @@ export async function dryRun(job: Job, platform: Platform, deps: { port: StorePo
   if (step && device) {
     const t = stepText(step, device, deps.catalogs, { job, values });
     const siteOnline = deps.siteOnline?.(platform.id, step.site_id) ?? null;
-    sms = t.ok ? { site_id: step.site_id, site_online: siteOnline, to: device.phone, text: t.text, parts: t.parts, encoding: t.encoding } : { error: t.message, field: `steps[0].${t.field}` };
+    sms = t.ok ? { site_id: step.site_id, site_online: siteOnline, to: device.phone, text: t.text, parts: t.parts, encoding: t.encoding } : { error: t.message, field: `steps[0].${t.field}`, code: t.code, params: { ...t.params } };
   }
   const inWindow = inWindows(job.windows, now);
   let reason: DryReason;

@@ -2,6 +2,7 @@
 // recovered share, median time to recovery, escalations; per site: SMS sent and failures; and a
 // CSV rendering. The shell feeds finished runs and SMS records; modem uptime comes from the
 // agents' metrics and is not computed here.
+import { localDay } from '../core/days.js';
 import type { Execution } from '../model/execution.js';
 import { wasCancelled } from '../model/execution-view.js';
 import type { Outcome } from './playbook.js';
@@ -176,9 +177,9 @@ export function bySite(sms: readonly SmsRecord[], range: Range = {}): SiteStats[
     .sort((a, b) => a.site_id.localeCompare(b.site_id));
 }
 
-/** Daily buckets (UTC) of outcomes, for the fleet page's simple chart. */
-export function daily(rs: readonly RemediationRecord[], range: Range = {}): Array<{ day: string } & Record<MetricOutcome, number>> {
-  const g = groupBy(rs.filter((r) => inRange(r.started_at, range)), (r) => new Date(r.started_at).toISOString().slice(0, 10));
+/** Daily buckets of outcomes, calendar days in `zone` (the platform's), for the fleet page's simple chart. */
+export function daily(rs: readonly RemediationRecord[], range: Range = {}, zone = 'UTC'): Array<{ day: string } & Record<MetricOutcome, number>> {
+  const g = groupBy(rs.filter((r) => inRange(r.started_at, range)), (r) => localDay(r.started_at, zone));
   return [...g.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([day, xs]) => {

@@ -2,7 +2,7 @@
 // a date range (the hub's own records: every message names the modem that sent it), what each
 // modem reports live (parts and cost since the agent's midnight, at the price configured on the
 // agent), and a daily cost estimate: the range's parts per day times each modem's price per part
-// (its cost today over its parts today). Sums per platform and currency.
+// (its configured price from the status, else its cost today over its parts today). Sums per platform and currency.
 import type { SmsRecord } from './aggregates.js';
 import { SMS_FAILURES } from './aggregates.js';
 
@@ -15,6 +15,8 @@ export interface ModemReading {
   state?: string | undefined;
   parts_today?: number | undefined;
   cost_today?: number | undefined;
+  /** The agent's configured price of one part (status v2); preferred over cost/parts. */
+  price_per_part?: number | undefined;
   currency?: string | undefined;
 }
 
@@ -72,6 +74,7 @@ export function rangeDays(range: { since: number; until: number }, now: number):
 }
 
 function priceOf(m: ModemReading): number | null {
+  if (m.price_per_part !== undefined) return m.price_per_part;
   return m.parts_today && m.parts_today > 0 && m.cost_today !== undefined ? m.cost_today / m.parts_today : null;
 }
 
@@ -172,6 +175,6 @@ export const CARRIER_CSV_COLUMNS = ['platform_id', 'site_id', 'modem', 'carrier'
 /** The modems of a live status: v2 `modems[]`; a v1 status's one `modem` as id ''. */
 export function modemReadings(status: { modem?: { state: string; operator?: string | undefined } | undefined; modems?: ReadonlyArray<ModemReading & { state: string }> | undefined } | null | undefined): ModemReading[] {
   if (!status) return [];
-  if (status.modems) return status.modems.map((m) => ({ id: m.id, carrier: m.carrier, state: m.state, parts_today: m.parts_today, cost_today: m.cost_today, currency: m.currency }));
+  if (status.modems) return status.modems.map((m) => ({ id: m.id, carrier: m.carrier, state: m.state, parts_today: m.parts_today, cost_today: m.cost_today, price_per_part: m.price_per_part, currency: m.currency }));
   return status.modem ? [{ id: '', carrier: status.modem.operator, state: status.modem.state }] : [];
 }

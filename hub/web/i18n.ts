@@ -1,5 +1,6 @@
 // Russian (first) and English texts of the web form, and the choice of language per user:
 // the `lang` cookie (set with ?lang=), else Accept-Language, else Russian.
+import { SERVER_ZONE } from '../core/days.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { MESSAGES_RU } from './messages.js';
 import { MESSAGES_EN } from './messages-en.js';
@@ -29,7 +30,7 @@ export function formatNumber(lang: Lang, n: number | null | undefined): string {
 }
 
 /** The hub server's zone: what a platform without a `time_zone` setting shows times in. */
-export const DISPLAY_ZONE: string = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+export const DISPLAY_ZONE: string = SERVER_ZONE;
 
 /**
  * The zone of the page being rendered: the web middleware runs each request of a signed-in

@@ -1,6 +1,7 @@
 // The fleet page: remediation aggregates computed by the hub (GET /api/v1/reports/fleet, daily,
 // devices, jobs, sites, carriers) for a date range, a per-day chart (inline SVG), tables, and CSV downloads
 // proxied through /ui so the session cookie is enough.
+import { dayStart, localDay, nextDay } from '../core/days.js';
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { qs } from './api-client.js';
@@ -8,7 +9,7 @@ import { Banner } from './components.js';
 import type { WebDeps, WebEnv } from './context.js';
 import { errorPage } from './errors.js';
 import { DailyChart, fillDays } from './fleet-chart.js';
-import { formatDay, formatNumber, type Lang, type T } from './i18n.js';
+import { currentZone, formatDay, formatNumber, type Lang, type T } from './i18n.js';
 import { Page } from './layout.js';
 import type { DailyRow, OutcomeStatsView } from './remediation-types.js';
 import type { DeviceStats, JobStats, SiteStats } from '../remediation/aggregates.js';
@@ -28,14 +29,18 @@ type SiteRow = SiteStats & {
   modem_uptime_share?: number | null;
 };
 
-/** The date range asked for (yyyy-mm-dd, UTC), by default the last 30 days up to `now`. */
-export function rangeOf(since: string | undefined, until: string | undefined, now: number): { since: string; until: string; api: { since: string; until: string } } {
-  const today = new Date(now).toISOString().slice(0, 10);
+/**
+ * The date range asked for (yyyy-mm-dd, calendar days in `zone`: the platform's), by default the
+ * last 30 days up to `now`; `api` is the same range as instants (the first day's start to the
+ * start of the day after the last).
+ */
+export function rangeOf(since: string | undefined, until: string | undefined, now: number, zone: string = currentZone()): { since: string; until: string; api: { since: string; until: string } } {
+  const today = localDay(now, zone);
   const u = until && DAY.test(until) && !Number.isNaN(Date.parse(until)) ? until : today;
   const dflt = new Date(Date.parse(`${u}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
   let s = since && DAY.test(since) && !Number.isNaN(Date.parse(since)) ? since : dflt;
   if (s > u) s = u;
-  return { since: s, until: u, api: { since: `${s}T00:00:00.000Z`, until: new Date(Date.parse(`${u}T00:00:00Z`) + 86_400_000).toISOString() } };
+  return { since: s, until: u, api: { since: new Date(dayStart(s, zone)).toISOString(), until: new Date(dayStart(nextDay(u), zone)).toISOString() } };
 }
 
 const pct = (lang: Lang, v: number | null | undefined) => (v === null || v === undefined ? '—' : `${formatNumber(lang, Math.round(v * 1000) / 10)} %`);

@@ -44,6 +44,17 @@ describe('site costs', () => {
     expect(s.daily_cost_estimate).toBe(7);
   });
 
+  it('prices a modem at the price its status v2 states, also with nothing sent today', () => {
+    const live = [
+      { id: 'm1', state: 'up', parts_today: 10, cost_today: 20, price_per_part: 2, currency: 'RUB' },
+      { id: 'm2', state: 'up', parts_today: 0, cost_today: 0, price_per_part: 3.5, currency: 'RUB' },
+    ];
+    const s = siteCost('a', 's1', [sms('s1', 10, 'm1'), sms('s1', 20, 'm2')], live, range, now);
+    expect(s.modems[0]).toMatchObject({ modem: 'm1', price_per_part: 2, daily_cost_estimate: 2 });
+    expect(s.modems[1]).toMatchObject({ modem: 'm2', price_per_part: 3.5, daily_cost_estimate: 7 });
+    expect(modemReadings({ modems: live })[1]).toMatchObject({ id: 'm2', price_per_part: 3.5 });
+  });
+
   it('says nothing it does not know: v1 status, no prices, mixed currencies', () => {
     const v1 = modemReadings({ modem: { state: 'up', operator: 'MTS RUS' } });
     expect(v1).toEqual([{ id: '', carrier: 'MTS RUS', state: 'up' }]);

@@ -179,9 +179,17 @@ describe('fleet chart and range', () => {
 
   it('defaults to the last 30 days and keeps since <= until', () => {
     const now = Date.parse('2026-11-25T12:00:00Z');
-    expect(rangeOf(undefined, undefined, now)).toEqual({ since: '2026-10-27', until: '2026-11-25', api: { since: '2026-10-27T00:00:00.000Z', until: '2026-11-26T00:00:00.000Z' } });
-    expect(rangeOf('2026-12-01', '2026-11-01', now).since).toBe('2026-11-01');
-    expect(rangeOf('x', '../etc', now).until).toBe('2026-11-25');
+    expect(rangeOf(undefined, undefined, now, 'UTC')).toEqual({ since: '2026-10-27', until: '2026-11-25', api: { since: '2026-10-27T00:00:00.000Z', until: '2026-11-26T00:00:00.000Z' } });
+    expect(rangeOf('2026-12-01', '2026-11-01', now, 'UTC').since).toBe('2026-11-01');
+    expect(rangeOf('x', '../etc', now, 'UTC').until).toBe('2026-11-25');
+  });
+
+  it('counts calendar days in the platform zone (issue 17)', () => {
+    // 22:00 UTC on 25 Nov is already 26 Nov in Vladivostok (UTC+10): its "today" and its day starts differ.
+    const now = Date.parse('2026-11-25T22:00:00Z');
+    expect(rangeOf(undefined, undefined, now, 'Asia/Vladivostok')).toEqual({ since: '2026-10-28', until: '2026-11-26', api: { since: '2026-10-27T14:00:00.000Z', until: '2026-11-26T14:00:00.000Z' } });
+    // A DST change inside the range: New York's 8 Mar 2026 has 23 hours.
+    expect(rangeOf('2026-03-08', '2026-03-08', now, 'America/New_York').api).toEqual({ since: '2026-03-08T05:00:00.000Z', until: '2026-03-09T04:00:00.000Z' });
   });
 });
 

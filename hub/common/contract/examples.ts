@@ -113,8 +113,8 @@ export const exampleStatusV2: AgentStatus = {
   ...exampleStatus,
   v: 2,
   modems: [
-    { id: 'mts', carrier: 'MTS', priority: 1, state: 'up', model: 'SIMCOM_SIM800L', registration: 'home', signal_dbm: -71, operator: 'MTS RUS', budget: { parts_per_hour: 60, parts_last_hour: 3 }, parts_today: 12, cost_today: 30, currency: 'RUB' },
-    { id: 'beeline', carrier: 'Beeline', priority: 2, state: 'down', error: 'no answer to AT for 30 s', budget: { parts_per_hour: 30, parts_last_hour: 0 }, parts_today: 0, cost_today: 0, currency: 'RUB' },
+    { id: 'mts', carrier: 'MTS', priority: 1, state: 'up', model: 'SIMCOM_SIM800L', registration: 'home', signal_dbm: -71, operator: 'MTS RUS', budget: { parts_per_hour: 60, parts_last_hour: 3 }, parts_today: 12, cost_today: 30, price_per_part: 2.5, currency: 'RUB' },
+    { id: 'beeline', carrier: 'Beeline', priority: 2, state: 'down', error: 'no answer to AT for 30 s', budget: { parts_per_hour: 30, parts_last_hour: 0 }, parts_today: 0, cost_today: 0, price_per_part: 3, currency: 'RUB' },
   ],
 };
 

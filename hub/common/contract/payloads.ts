@@ -183,6 +183,8 @@ export const modemEntry = modemStatus.extend({
   /** Parts sent since local midnight (agent clock), and their cost at the configured price. */
   parts_today: z.number().int().min(0).optional(),
   cost_today: z.number().min(0).optional(),
+  /** The price of one part configured on the agent (`modems[].price_per_part`), in `currency`. */
+  price_per_part: z.number().min(0).optional(),
   currency: z.string().max(8).optional(),
 });
 export type ModemEntry = z.infer<typeof modemEntry>;

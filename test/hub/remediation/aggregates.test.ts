@@ -80,6 +80,11 @@ describe('per device / per job / fleet', () => {
     expect(r).toMatchObject({ outcome: null, escalated: false, cancelled: false });
     expect(metricOutcome(r)).toBeNull();
     expect(daily([r])).toEqual([{ day: '2026-11-25', recovered: 0, not_recovered: 0, unknown: 0, escalated: 0, cancelled: 0 }]);
+    // Calendar days of the platform's zone (issue 17): the same instant is another day in Vladivostok or Honolulu.
+    const late = { ...r, started_at: Date.parse('2026-11-25T20:00:00Z') };
+    expect(daily([late], {}, 'Asia/Vladivostok')[0]?.day).toBe('2026-11-26');
+    expect(daily([late], {}, 'Pacific/Honolulu')[0]?.day).toBe('2026-11-25');
+    expect(daily([{ ...r, started_at: Date.parse('2026-11-25T05:00:00Z') }], {}, 'Pacific/Honolulu')[0]?.day).toBe('2026-11-24');
     const cancelled = reduceAll(newRun(), [
       [{ type: 'start' }, T0],
       [{ type: 'cancel', by: 'op' }, T0 + S],
