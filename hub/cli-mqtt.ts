@@ -3,14 +3,17 @@
 //   hub mqtt users [--config FILE]        the usernames the hub knows (sites, platform listeners)
 //   hub mqtt passwd USER [--config FILE]  reads USER's password on stdin, checks it against the
 //                                         hub's hash, prints the password-file line
-// Read-only: the store is read from the data dir, never written (the running hub is its writer).
+// Read-only: the store the config selects is read (lowdb: definitions.json in the data dir;
+// PostgreSQL: through the store port), never written (the running hub is its writer).
 // Shaped like the hub CLI's subcommands (name, help, run(args, io) -> exit code).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './common/config.js';
 import { mosquittoAclFile } from './common/contract/index.js';
 import { loadHubConfig } from './config.js';
-import { checkAgainstStore, knownUsers, MOSQUITTO_ITERATIONS, mosquittoPasswdLine, type StoredUsers } from './mqtt/tooling.js';
+import { checkAgainstStore, type KnownUser, knownUsers, MOSQUITTO_ITERATIONS, mosquittoPasswdLine, type StoredUsers } from './mqtt/tooling.js';
+import { PgStore } from './store/pg/adapter.js';
+import { scopeOf } from './store/port.js';
 
 export interface MqttCliIo {
   out(text: string): void;
@@ -36,8 +39,22 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function storedUsers(args: string[], io: MqttCliIo) {
+/** PostgreSQL: platforms and sites read through the store port (nothing written, no migration). */
+async function portUsers(url: string): Promise<KnownUser[]> {
+  const port = await PgStore.open({ connectionString: url, max: 2, migrate: false });
+  try {
+    const platforms = await port.platforms.list();
+    const sites = (await Promise.all(platforms.map((p) => port.sites.list(scopeOf(p.id))))).flat();
+    return knownUsers({ platforms: Object.fromEntries(platforms.map((p) => [p.id, p])), sites: Object.fromEntries(sites.map((s) => [`${s.platform_id}/${s.id}`, s])) });
+  } finally {
+    await port.close();
+  }
+}
+
+/** The users of the store the config selects: PostgreSQL through the port, lowdb from definitions.json. */
+async function storedUsers(args: string[], io: MqttCliIo): Promise<KnownUser[]> {
   const config = loadHubConfig(option(args, '--config'), io.env);
+  if (config.store.kind === 'postgres') return portUsers(config.store.url);
   let defs: StoredUsers = {};
   try {
     defs = JSON.parse(readFileSync(join(config.data_dir, 'definitions.json'), 'utf8')) as StoredUsers;
@@ -62,7 +79,7 @@ export const mqttCommand = {
         return 0;
       }
       if (sub === 'users') {
-        for (const u of storedUsers(rest, io)) io.out(`${u.username}${u.hash ? '' : '  (no password yet / пароля ещё нет)'}\n`);
+        for (const u of await storedUsers(rest, io)) io.out(`${u.username}${u.hash ? '' : '  (no password yet / пароля ещё нет)'}\n`);
         return 0;
       }
       if (sub === 'passwd' && rest[0] && !rest[0].startsWith('-')) {
@@ -75,7 +92,7 @@ export const mqttCommand = {
           io.err('hub mqtt passwd: no password on stdin / нет пароля на stdin\n');
           return 2;
         }
-        const check = checkAgainstStore(storedUsers(rest.slice(1), io), username, password);
+        const check = checkAgainstStore(await storedUsers(rest.slice(1), io), username, password);
         if (!check.ok) {
           io.err(`hub mqtt passwd: ${check.message}\n`);
           return 2;

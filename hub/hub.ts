@@ -315,6 +315,8 @@ export class Hub {
     };
     const { engine, remediation, webhooks, pollTask, housekeeping, mqtt, metrics, workingSet } = this;
     this.leadership = new LeaderRole({ hubId, log: this.log.child('leader'), now, engine, remediation, webhooks, pollTask, housekeeping, mqtt, workingSet, metrics });
+    // A fenced write refused anywhere (engine, webhook sender, poller) is counted once and deposes.
+    if (workingSet) workingSet.onStaleEpoch = (err) => void this.leadership.staleEpoch(err);
     this.app = createApp(deps);
     options.extend?.(this.app, deps);
   }

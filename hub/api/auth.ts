@@ -27,7 +27,7 @@ export async function authenticateHash(deps: ApiDeps, h: string): Promise<Auth |
   // The store finds the platform by the hash (an index with PostgreSQL); the hash of a secret
   // token leaks nothing useful through the lookup's timing.
   const p = await deps.port.platforms.byTokenHash(h);
-  return p ? { admin: false, platform_id: p.id } : null;
+  return p ? { admin: false, platform_id: p.id, platform: p } : null;
 }
 
 /** Key of the env field carrying a token hash for in-process API calls. */
@@ -91,7 +91,8 @@ export async function scope(c: Context<HubEnv>): Promise<Stored<Platform>> {
     id = auth.platform_id as string;
     if (asked !== undefined && asked !== id) throw new ApiError(403, 'forbidden', 'this token belongs to another platform');
   }
-  const platform = await c.get('deps').port.platforms.get(id);
+  // A platform token's record was read with the token, in this request: not read a second time.
+  const platform = !auth.admin && auth.platform?.id === id ? auth.platform : await c.get('deps').port.platforms.get(id);
   if (!platform) throw new ApiError(404, 'not_found', `platform ${id} not found`);
   c.set('platform', platform);
   return platform;

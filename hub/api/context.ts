@@ -7,7 +7,7 @@ import type { Platform } from '../model/entities.js';
 import type { CycleReport, Firer } from '../poller/poller.js';
 import type { DeviceDirectory } from '../prometheus/devices.js';
 import type { QueryFn } from '../prometheus/client.js';
-import type { StorePort } from '../store/port.js';
+import type { StorePort, Stored } from '../store/port.js';
 import type { RemediationService } from '../remediation/service.js';
 import type { HubConfig } from '../config.js';
 
@@ -46,6 +46,8 @@ export interface Auth {
   admin: boolean;
   /** Set for a platform token; admins pick a platform with ?platform_id=. */
   platform_id: string | null;
+  /** The platform record the token was found in (this request only: scope() need not read it again). */
+  platform?: Stored<Platform>;
 }
 
 export interface HubEnv {

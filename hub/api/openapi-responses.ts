@@ -117,7 +117,8 @@ export const RESPONSES: Record<string, Schema | null> = {
   'DELETE /control-devices/{id}': null,
   'GET /catalogs': items(catalogEntry),
   'GET /catalogs/{model}': obj({ model: str, vendor: str, kind: str, commands: arr(command) }),
-  'GET /jobs': page(jobView),
+  // total: exact up to 1000 matches (total_exact), else PostgreSQL's estimate; next_cursor: ?cursor= of the next page.
+  'GET /jobs': obj({ total: int, total_exact: bool, next_cursor: nul(str), items: arr(jobView) }),
   'POST /jobs': jobView,
   'POST /jobs:bulk': bulkAnswer,
   'POST /jobs/bulk': bulkAnswer,

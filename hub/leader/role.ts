@@ -8,7 +8,7 @@ import type { Logger } from '../common/log.js';
 import type { StorePort } from '../store/port.js';
 import { Duties } from './duties.js';
 import { LeaderElector, type LeaderStatus } from './elector.js';
-import { isStaleEpoch } from './fencing.js';
+import { staleEpochOf } from './fencing.js';
 
 interface Startable {
   start(): void;
@@ -98,9 +98,15 @@ export class LeaderRole {
     await this.elector?.stop();
   }
 
-  /** A write refused by fencing: counted, logged, the lease given up; true when it was one. */
+  /** Refusals already counted (the working set reports one, then its caller may too). */
+  private readonly counted = new WeakSet<object>();
+
+  /** A write refused by fencing: counted once, logged, the lease given up; true when it was one. */
   staleEpoch(err: unknown): boolean {
-    if (!isStaleEpoch(err)) return false;
+    const refusal = staleEpochOf(err);
+    if (!refusal) return false;
+    if (this.counted.has(refusal)) return true;
+    this.counted.add(refusal);
     this.p.metrics.staleEpochRefusals.inc();
     this.p.log.warn('write refused: another hub leads now', { error: (err as Error).message });
     this.elector?.deposed((err as Error).message);

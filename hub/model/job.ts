@@ -132,4 +132,6 @@ export const jobListQuery = z.object({
   q: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
+  /** Keyset pagination: `next_cursor` of the previous page (opaque). */
+  cursor: z.string().max(2048).optional(),
 });

@@ -26,7 +26,7 @@ import {
   type Unsubscribe,
   type WriteOptions,
 } from './port.js';
-import { byName, checkVersion, jobMatches, refersTo, unversioned } from './port-query.js';
+import { byName, checkVersion, jobMatches, pageAfter, refersTo, unversioned } from './port-query.js';
 import type { HubStore } from './store.js';
 
 class Platforms implements PlatformsRepo {
@@ -121,7 +121,8 @@ class Jobs implements JobsRepo {
   async list(scope: Scope, q: JobQuery): Promise<Page<Stored<Job>>> {
     const all = this.platformJobs(scope);
     const hits = all.filter((j) => jobMatches(j, q, this.c.store.jobRuntime(j.id)));
-    return { total: hits.length, items: hits.slice(q.offset, q.offset + q.limit).map((j) => withVersion(j)) };
+    const page = pageAfter(hits, q);
+    return { total: hits.length, total_exact: true, more: page.more, items: page.items.map((j) => withVersion(j)) };
   }
   async all(scope: Scope) {
     return this.platformJobs(scope).map((j) => withVersion(j));

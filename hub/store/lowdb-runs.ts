@@ -80,6 +80,10 @@ export class LowdbExecutions implements ExecutionsRepo {
     const e = this.c.store.execution(id);
     return e && e.platform_id === scope.platform_id ? withVersion(e) : undefined;
   }
+  async byMessage(scope: Scope, wireId: string) {
+    const e = this.mine(scope).find((x) => x.messages.some((m) => m.wire_id === wireId));
+    return e ? withVersion(e) : undefined;
+  }
   async many(scope: Scope, ids: readonly string[]) {
     const out = new Map<string, Stored<Execution>>();
     for (const id of ids) {

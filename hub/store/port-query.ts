@@ -44,6 +44,22 @@ export function jobMatches(j: Job, q: Omit<JobQuery, 'limit' | 'offset'>, runtim
 }
 
 /** Byte order of names then ids (the same as SQL `COLLATE "C"`). */
+/** Order of the jobs list: name, then id (code units, like PostgreSQL's COLLATE "C" for ids and names). */
+export const compareNameId = (a: { name: string; id: string }, b: { name: string; id: string }): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+/** One page of sorted matches: after the cursor, then `offset` skipped, `limit` taken. */
+export function pageAfter<T extends { name: string; id: string }>(sorted: readonly T[], q: Pick<JobQuery, 'after' | 'offset' | 'limit'>): { items: T[]; more: boolean } {
+  let start = 0;
+  if (q.after) {
+    const after = q.after;
+    start = sorted.findIndex((j) => compareNameId(j, after) > 0);
+    if (start < 0) start = sorted.length;
+  }
+  start += q.offset;
+  return { items: sorted.slice(start, start + q.limit), more: sorted.length > start + q.limit };
+}
+
 export const byName = (a: Job, b: Job): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export function executionMatches(e: Execution, q: Omit<ExecutionQuery, 'limit' | 'offset'>): boolean {

@@ -37,8 +37,24 @@ export interface WriteOptions {
 }
 
 export interface Page<T> {
+  /** Matches of the filters (whatever the cursor and offset); see `total_exact`. */
   total: number;
   items: T[];
+  /** False when `total` is an estimate (a query with `countCap` matched more than the cap). */
+  total_exact?: boolean;
+  /** Whether more items follow this page (adapters that know it say so). */
+  more?: boolean;
+}
+
+/** A position in the jobs list's order (name, then id): the last job of the page before. */
+export interface JobCursor {
+  name: string;
+  id: string;
+}
+
+/** A page of the jobs list; `runtimes` holds the page's runtimes when the adapter read them with it. */
+export interface JobPage extends Page<Stored<Job>> {
+  runtimes?: Map<string, JobRuntime>;
 }
 
 // --- errors (each a class, so callers map them: 409, 412, 503)
@@ -113,6 +129,13 @@ export interface JobQuery {
   site_id?: string;
   /** Case-insensitive substring of the name, device name or device key. */
   q?: string;
+  /** Keyset pagination: only jobs after this one in (name, id) order; `offset` then skips more. */
+  after?: JobCursor;
+  /**
+   * Count the matches exactly up to this many; beyond it `total` is the database's estimate
+   * (never below the cap + 1) and `total_exact` is false. Omitted: always exact.
+   */
+  countCap?: number;
   limit: number;
   offset: number;
 }
@@ -126,7 +149,7 @@ export interface JobRef {
 
 export interface JobsRepo {
   get(scope: Scope, id: string): Promise<Stored<Job> | undefined>;
-  list(scope: Scope, query: JobQuery): Promise<Page<Stored<Job>>>;
+  list(scope: Scope, query: JobQuery): Promise<JobPage>;
   /** Every job of the platform (the poller, correlation's fleet size). */
   all(scope: Scope): Promise<Array<Stored<Job>>>;
   /** Jobs that refer to a site, a control device or a webhook. */
@@ -175,6 +198,11 @@ export interface ExecutionsRepo {
   /** The named executions of the platform that exist (one query). */
   many(scope: Scope, ids: readonly string[]): Promise<Map<string, Stored<Execution>>>;
   list(scope: Scope, query: ExecutionQuery): Promise<Page<Stored<Execution>>>;
+  /**
+   * The execution one of whose messages carries this wire id (the `execution_id` an agent's
+   * update names): for an update about an execution the leader's working set has not loaded yet.
+   */
+  byMessage(scope: Scope, wireId: string): Promise<Stored<Execution> | undefined>;
   /** Executions whose playbook is not done (restart, each engine tick). */
   active(scope: Scope): Promise<Array<Stored<Execution>>>;
   /** The engine's write of one execution (its only writer). Fenced. */

@@ -18,9 +18,11 @@ import { type BudgetState, type DeviceHistory, emptyBudget } from '../model/guar
 import type { DeliveryRecord } from '../model/delivery.js';
 import { significantChange } from '../core/machine.js';
 import { crashPoint } from '../dispatch/crash-point.js';
+import { isStaleEpoch } from '../leader/fencing.js';
 import type { LeaderStore } from './leader-store.js';
 import { type Change, type InboundRecord, scopeOf, type StorePort, type Unsubscribe } from './port.js';
 import type { RetentionPolicy } from './store.js';
+import { unversioned } from './port-query.js';
 import { applyChange, emptyData, guardrailsOf, loadAll, siteKey, type WsData } from './working-set-load.js';
 
 export interface WorkingSetOptions {
@@ -113,10 +115,15 @@ export class WorkingSet implements LeaderStore {
       .catch((err: Error) => this.opts.onError?.(err));
   }
 
+  /** Hears every leader write refused by fencing, whoever called it (counted, the lease given up). */
+  onStaleEpoch: ((err: unknown) => void) | null = null;
+
   /** Writes run one at a time in call order; a failure rejects its caller only. */
   protected write<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
+    this.queue = run.catch((err: unknown) => {
+      if (isStaleEpoch(err)) this.onStaleEpoch?.(err);
+    });
     return run;
   }
 
@@ -198,6 +205,18 @@ export class WorkingSet implements LeaderStore {
   executionList(platformId?: string): Execution[] {
     const all = [...this.d.executions.values()];
     return platformId === undefined ? all : all.filter((e) => e.platform_id === platformId);
+  }
+  /** A message's execution; one not in memory (created before the feed caught up) is read by wire id and kept. */
+  async executionByMessage(platformId: string, wireId: string): Promise<Execution | undefined> {
+    for (const e of this.d.executions.values()) if (e.platform_id === platformId && e.messages.some((m) => m.wire_id === wireId)) return e;
+    const found = await this.port.executions.byMessage(scopeOf(platformId), wireId);
+    if (!found) return undefined;
+    const known = this.d.executions.get(found.id);
+    if (known) return known;
+    const e = unversioned(found) as Execution;
+    this.d.executions.set(e.id, e);
+    this.written.set(e.id, JSON.stringify(e));
+    return e;
   }
   activeExecutions(): Execution[] {
     return [...this.d.executions.values()].filter((e) => isActive(e));

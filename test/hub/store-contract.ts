@@ -8,6 +8,7 @@ import type { Job, JobRuntime } from '../../hub/model/job.js';
 import { type JobQuery, ScopeError, VersionConflictError } from '../../hub/store/port.js';
 import { byName, jobMatches } from '../../hub/store/port-query.js';
 import { A, B, type ContractHarness, controlDevice, job, platform, runtime, site, webhook, withStoreOf } from './store-contract-fixtures.js';
+import { pagesContract } from './store-contract-pages.js';
 import { runsContract } from './store-contract-runs.js';
 import { draftsContract } from './store-contract-drafts.js';
 
@@ -201,6 +202,7 @@ export function storeContract(name: string, h: ContractHarness): void {
       }),
     );
 
+    pagesContract(h);
     runsContract(h);
     draftsContract(h);
   });

@@ -58,9 +58,14 @@ export class Db {
     return new Db(this.pool, epoch);
   }
 
-  async read<R extends Row = Row>(sql: string, params: unknown[] = []): Promise<R[]> {
+  /**
+   * One statement outside a transaction. A `name` makes it a prepared statement on each pooled
+   * connection (parsed and planned once there): for the hot point reads and writes, whose text
+   * never changes under that name.
+   */
+  async read<R extends Row = Row>(sql: string, params: unknown[] = [], name?: string): Promise<R[]> {
     try {
-      return (await this.pool.query<R>(sql, params)).rows;
+      return (name === undefined ? await this.pool.query<R>(sql, params) : await this.pool.query<R>({ name, text: sql, values: params })).rows;
     } catch (err) {
       throw mapError(err);
     }

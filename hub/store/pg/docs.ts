@@ -63,7 +63,7 @@ export class PgScopedRepo<T extends { id: string; platform_id: string }> impleme
   ) {}
 
   async get(scope: Scope, id: string): Promise<Stored<T> | undefined> {
-    const row = (await this.db.read<{ doc: unknown; version: number }>(`SELECT doc, version FROM ${this.table} WHERE platform_id = $1 AND id = $2`, [scope.platform_id, id]))[0];
+    const row = (await this.db.read<{ doc: unknown; version: number }>(`SELECT doc, version FROM ${this.table} WHERE platform_id = $1 AND id = $2`, [scope.platform_id, id], `${this.table}_get`))[0];
     return row ? stored<T>(row) : undefined;
   }
   async list(scope: Scope): Promise<Array<Stored<T>>> {
@@ -91,7 +91,7 @@ export class PgPlatforms implements PlatformsRepo {
     return (await this.db.read<{ doc: unknown; version: number }>('SELECT doc, version FROM platforms ORDER BY id')).map((r) => stored<Platform>(r));
   }
   async byTokenHash(hash: string): Promise<Stored<Platform> | undefined> {
-    const row = (await this.db.read<{ doc: unknown; version: number }>('SELECT doc, version FROM platforms WHERE token_hashes @> ARRAY[$1::text] LIMIT 1', [hash]))[0];
+    const row = (await this.db.read<{ doc: unknown; version: number }>('SELECT doc, version FROM platforms WHERE token_hashes @> ARRAY[$1::text] LIMIT 1', [hash], 'platform_by_token'))[0];
     return row ? stored<Platform>(row) : undefined;
   }
   async put(p: Platform, opts?: WriteOptions): Promise<Stored<Platform>> {

@@ -73,6 +73,18 @@ export class PgExecutions implements ExecutionsRepo {
     return row ? stored<Execution>(row) : undefined;
   }
 
+  async byMessage(scope: Scope, wireId: string): Promise<Stored<Execution> | undefined> {
+    // On the GIN index executions_wire_ids (migration 0003) over the messages' wire ids.
+    const row = (
+      await this.db.read<{ doc: unknown; version: number }>(
+        "SELECT doc, version FROM executions WHERE jsonb_path_query_array(doc, '$.messages[*].wire_id') @> jsonb_build_array($2::text) AND platform_id = $1 LIMIT 1",
+        [scope.platform_id, wireId],
+        'executions_by_message',
+      )
+    )[0];
+    return row ? stored<Execution>(row) : undefined;
+  }
+
   async many(scope: Scope, ids: readonly string[]): Promise<Map<string, Stored<Execution>>> {
     if (ids.length === 0) return new Map();
     const rows = await this.db.read<{ id: string; doc: unknown; version: number }>('SELECT id, doc, version FROM executions WHERE platform_id = $1 AND id = ANY($2::text[])', [scope.platform_id, [...ids]]);

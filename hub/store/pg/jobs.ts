@@ -2,10 +2,12 @@
 // on (name, enabled, device key, sites, control devices, webhooks, a lower-case search text under
 // a trigram index), and a row per runtime, deleted with its job.
 import type { Job, JobRuntime } from '../../model/job.js';
-import { assertScope, type JobQuery, type JobRef, type JobsRepo, type Page, type RuntimeRepo, type Scope, ScopeError, type Stored, type WriteOptions } from '../port.js';
+import { assertScope, type JobPage, type JobQuery, type JobRef, type JobsRepo, type RuntimeRepo, type Scope, ScopeError, type Stored, type WriteOptions } from '../port.js';
 import { jobRefs, jobSearchText, unversioned } from '../port-query.js';
 import type { Db, Tx } from './db.js';
 import { deleteDoc, stored, writeDoc } from './docs.js';
+import { listJobs } from './jobs-list.js';
+import { writeJob } from './jobs-write.js';
 
 const CHUNK = 5000;
 
@@ -13,8 +15,7 @@ function jobCols(j: Job): Record<string, unknown> {
   return { name: j.name, enabled: j.enabled, device_key: j.device.key, search: jobSearchText(j), ...jobRefs(j) };
 }
 
-/** `%needle%` for LIKE, with the pattern characters of the needle escaped. */
-export const likeContains = (needle: string): string => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export { likeContains } from './jobs-list.js';
 
 export async function upsertRuntimes(tx: Tx, scope: Scope, runtimes: ReadonlyMap<string, JobRuntime>): Promise<void> {
   const rows = [...runtimes].map(([job_id, doc]) => ({ job_id, doc }));
@@ -34,41 +35,12 @@ export class PgJobs implements JobsRepo {
   constructor(private readonly db: Db) {}
 
   async get(scope: Scope, id: string): Promise<Stored<Job> | undefined> {
-    const row = (await this.db.read<{ doc: unknown; version: number }>('SELECT doc, version FROM jobs WHERE platform_id = $1 AND id = $2', [scope.platform_id, id]))[0];
+    const row = (await this.db.read<{ doc: unknown; version: number }>('SELECT doc, version FROM jobs WHERE platform_id = $1 AND id = $2', [scope.platform_id, id], 'jobs_get'))[0];
     return row ? stored<Job>(row) : undefined;
   }
 
-  async list(scope: Scope, q: JobQuery): Promise<Page<Stored<Job>>> {
-    const params: unknown[] = [scope.platform_id];
-    const where = ['j.platform_id = $1'];
-    const p = (v: unknown) => `$${params.push(v)}`;
-    if (q.enabled !== undefined) where.push(`j.enabled = ${p(q.enabled)}`);
-    if (q.key !== undefined) where.push(`j.device_key = ${p(q.key)}`);
-    if (q.site_id !== undefined) where.push(`j.site_ids @> ARRAY[${p(q.site_id)}::text]`);
-    if (q.q) where.push(`j.search LIKE ${p(likeContains(q.q.toLowerCase()))}`);
-    // A job without runtime is `ok`. With another filter narrowing the jobs, the state is probed
-    // per job (index only on job_runtime (job_id, state)); alone, it is a join on the state index.
-    if (q.state !== undefined) {
-      const narrowed = q.key !== undefined || q.site_id !== undefined || !!q.q;
-      if (narrowed) where.push(`j.enabled AND coalesce((SELECT r.state FROM job_runtime r WHERE r.job_id = j.id), 'ok') = ${p(q.state)}`);
-      else if (q.state === 'ok') where.push(`j.enabled AND NOT EXISTS (SELECT 1 FROM job_runtime r WHERE r.job_id = j.id AND r.state <> 'ok')`);
-      else where.push(`j.enabled AND j.id IN (SELECT r.job_id FROM job_runtime r WHERE r.platform_id = $1 AND r.state = ${p(q.state)} AND r.enabled)`);
-    }
-    const from = `FROM jobs j WHERE ${where.join(' AND ')}`;
-    // Unfiltered: the total is kept by triggers (a count over 100,000 rows is tens of ms); a
-    // state other than ok alone: counted on the runtime's partial index.
-    const stateAlone = q.state !== undefined && q.state !== 'ok' && q.key === undefined && q.site_id === undefined && !q.q && q.enabled !== false;
-    const [countSql, countParams] =
-      where.length === 1
-        ? ['SELECT coalesce((SELECT n FROM job_counts WHERE platform_id = $1), 0) AS n', [scope.platform_id]]
-        : stateAlone
-          ? ['SELECT count(*) AS n FROM job_runtime r WHERE r.platform_id = $1 AND r.state = $2 AND r.enabled', [scope.platform_id, q.state]]
-          : [`SELECT count(*) AS n ${from}`, [...params]];
-    const [count, rows] = await Promise.all([
-      this.db.read<{ n: string }>(countSql, countParams),
-      this.db.read<{ doc: unknown; version: number }>(`SELECT j.doc, j.version ${from} ORDER BY j.name, j.id LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`, params),
-    ]);
-    return { total: Number(count[0]?.n ?? 0), items: rows.map((r) => stored<Job>(r)) };
+  list(scope: Scope, q: JobQuery): Promise<JobPage> {
+    return listJobs(this.db, scope, q);
   }
 
   async all(scope: Scope): Promise<Array<Stored<Job>>> {
@@ -88,6 +60,8 @@ export class PgJobs implements JobsRepo {
 
   async put(scope: Scope, job: Job, opts?: WriteOptions & { runtime?: JobRuntime }): Promise<Stored<Job>> {
     assertScope('jobs', scope, job);
+    // The API's writes (unfenced): one statement. A fenced view keeps the checked transaction.
+    if (this.db.fence === null) return { ...(unversioned(job) as Job), version: await writeJob(this.db, scope, job, opts) };
     const version = await this.db.tx(async (tx) => {
       const v = await writeDoc(tx, 'jobs', 'jobs', scope, job.id, job, opts, jobCols(job));
       await tx.query('UPDATE job_runtime SET enabled = $2 WHERE job_id = $1 AND enabled <> $2', [job.id, job.enabled]);
@@ -138,7 +112,7 @@ export class PgRuntime implements RuntimeRepo {
   constructor(private readonly db: Db) {}
 
   async get(scope: Scope, jobId: string): Promise<JobRuntime | undefined> {
-    const row = (await this.db.read<{ doc: JobRuntime }>('SELECT doc FROM job_runtime WHERE platform_id = $1 AND job_id = $2', [scope.platform_id, jobId]))[0];
+    const row = (await this.db.read<{ doc: JobRuntime }>('SELECT doc FROM job_runtime WHERE platform_id = $1 AND job_id = $2', [scope.platform_id, jobId], 'runtime_get'))[0];
     return row?.doc;
   }
   async many(scope: Scope, jobIds: readonly string[]): Promise<Map<string, JobRuntime>> {

@@ -129,6 +129,7 @@ export class PgIdempotency implements IdempotencyRepo {
       await this.db.read<{ key: string; request_hash: string; status: number; body: unknown; created_at: string }>(
         'SELECT key, request_hash, status, body, created_at FROM idempotency WHERE platform_id = $1 AND key = $2',
         [scope.platform_id, key],
+        'idempotency_get',
       )
     )[0];
     return row ? { ...row, created_at: Number(row.created_at) } : undefined;
@@ -137,6 +138,7 @@ export class PgIdempotency implements IdempotencyRepo {
     const inserted = await this.db.read<{ key: string }>(
       'INSERT INTO idempotency (platform_id, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING key',
       [scope.platform_id, rec.key, rec.request_hash, rec.status, JSON.stringify(rec.body ?? null), rec.created_at],
+      'idempotency_put',
     );
     if (inserted.length > 0) return rec;
     return (await this.get(scope, rec.key)) ?? rec;

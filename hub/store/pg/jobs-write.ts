@@ -1,0 +1,72 @@
+// One job written in one statement (one round trip, no BEGIN/COMMIT): the row locked, its version
+// and owner checked, updated or inserted, its runtime reset or its `enabled` copied, and the
+// change announced with pg_notify, all in one implicit transaction. The API's creates and updates
+// take this path; fenced writes (a leader's) keep the explicit transaction of db.ts.
+import type { Job, JobRuntime } from '../../model/job.js';
+import { type Change, type Scope, ScopeError, VersionConflictError, type WriteOptions } from '../port.js';
+import { jobRefs, jobSearchText, unversioned } from '../port-query.js';
+import { CHANNEL, type Db, mapError } from './db.js';
+
+// $1 id, $2 platform, $3 name, $4 enabled, $5 device key, $6 search, $7-$9 refs, $10 doc,
+// $11 mode ('any': no check, 'new': must not exist, 'v': version must be $12), $12 version,
+// $13 notifications (JSON texts), then with a runtime: $14 its state, $15 its document.
+const HEAD = `WITH cur AS (SELECT platform_id, version FROM jobs WHERE id = $1::text FOR UPDATE),
+upd AS (
+  UPDATE jobs j SET name = $3::text, enabled = $4::boolean, device_key = $5::text, search = $6::text, site_ids = $7::text[],
+    control_device_ids = $8::text[], webhook_ids = $9::text[], doc = $10::jsonb, version = j.version + 1
+  FROM cur WHERE j.id = $1::text AND cur.platform_id = $2::text AND ($11::text = 'any' OR ($11::text = 'v' AND cur.version = $12::integer))
+  RETURNING j.version),
+ins AS (
+  INSERT INTO jobs (id, platform_id, name, enabled, device_key, search, site_ids, control_device_ids, webhook_ids, doc, version)
+  SELECT $1::text, $2::text, $3::text, $4::boolean, $5::text, $6::text, $7::text[], $8::text[], $9::text[], $10::jsonb, 1
+  WHERE NOT EXISTS (SELECT 1 FROM cur) AND $11::text <> 'v'
+  ON CONFLICT (id) DO NOTHING RETURNING version),
+done AS (SELECT version FROM upd UNION ALL SELECT version FROM ins),`;
+const TAIL = `note AS (SELECT pg_notify('${CHANNEL}', x) FROM done, unnest($13::text[]) AS x)
+SELECT (SELECT version FROM done) AS version, (SELECT platform_id FROM cur) AS owner, (SELECT version FROM cur) AS current, (SELECT count(*) FROM note) AS notes`;
+/** The job's runtime follows its `enabled` (a state filter counts on the runtime alone). */
+const KEEP_RUNTIME = `${HEAD}
+rt AS (UPDATE job_runtime SET enabled = $4::boolean WHERE job_id = $1::text AND enabled <> $4::boolean AND EXISTS (SELECT 1 FROM done) RETURNING 1),
+${TAIL}`;
+/** What the job watches changed: its evaluation restarts (the runtime replaced in the same write). */
+const NEW_RUNTIME = `${HEAD}
+rt AS (INSERT INTO job_runtime (job_id, platform_id, state, enabled, doc, epoch) SELECT $1::text, $2::text, $14::text, $4::boolean, $15::jsonb, 0 FROM done
+  ON CONFLICT (job_id) DO UPDATE SET state = EXCLUDED.state, enabled = EXCLUDED.enabled, doc = EXCLUDED.doc, epoch = EXCLUDED.epoch RETURNING 1),
+${TAIL}`;
+
+/** Write one job in one statement; returns the new version. Errors as writeDoc's. */
+export async function writeJob(db: Db, scope: Scope, job: Job, opts?: WriteOptions & { runtime?: JobRuntime }): Promise<number> {
+  const refs = jobRefs(job);
+  const ifVersion = opts?.ifVersion;
+  const mode = ifVersion === undefined ? 'any' : ifVersion === null ? 'new' : 'v';
+  const changes: Change[] = [{ aggregate: 'jobs', platform_id: scope.platform_id, ids: [job.id] }];
+  if (opts?.runtime) changes.push({ aggregate: 'runtime', platform_id: scope.platform_id, ids: [job.id] });
+  const params: unknown[] = [
+    job.id,
+    scope.platform_id,
+    job.name,
+    job.enabled,
+    job.device.key,
+    jobSearchText(job),
+    refs.site_ids,
+    refs.control_device_ids,
+    refs.webhook_ids,
+    JSON.stringify(unversioned(job)),
+    mode,
+    typeof ifVersion === 'number' ? ifVersion : null,
+    changes.map((c) => JSON.stringify(c)),
+  ];
+  if (opts?.runtime) params.push(opts.runtime.state, JSON.stringify(opts.runtime));
+  let row: { version: number | null; owner: string | null; current: number | null } | undefined;
+  try {
+    row = (await db.read<{ version: number | null; owner: string | null; current: number | null }>(opts?.runtime ? NEW_RUNTIME : KEEP_RUNTIME, params, opts?.runtime ? 'job_put_rt' : 'job_put'))[0];
+  } catch (err) {
+    throw mapError(err);
+  }
+  if (row?.version != null) return row.version;
+  if (row?.owner != null && row.owner !== scope.platform_id) throw new ScopeError('jobs', job.id, scope, row.owner);
+  // Stale version, an existing job on create, a deleted one on update; or a concurrent create
+  // of the same id that won the race (no row read, none inserted).
+  const current = row?.current ?? (mode === 'v' ? null : 1);
+  throw new VersionConflictError('jobs', job.id, ifVersion ?? null, current);
+}
