@@ -145,6 +145,15 @@ export class PlaybookEngine implements ExecutionSink {
     }
   }
 
+  /** An agent's update for a message the working copy does not hold yet: read it from the store (PostgreSQL). */
+  private async fromStore(platformId: string, wireId: string): Promise<{ exec: Execution; msg: MessageRun } | undefined> {
+    const exec = await this.d.store.executionByMessage?.(platformId, wireId);
+    const msg = exec?.messages.find((m) => m.wire_id === wireId);
+    if (!exec || !msg) return undefined;
+    this.index.add(wireId, exec.id);
+    return { exec, msg };
+  }
+
   /** Publish a recorded message; once the broker has it, record `dispatched` (if still `created`). */
   private async publish(wireId: string): Promise<void> {
     const found = this.index.find(wireId);
@@ -271,7 +280,7 @@ export class PlaybookEngine implements ExecutionSink {
       this.batch.dirty = true;
       return OK;
     }
-    const found = this.index.find(r.message_id);
+    const found = this.index.find(r.message_id) ?? (r.type === 'message' ? await this.fromStore(r.platform_id, r.message_id) : undefined);
     if (!found) return { ok: false, reason: 'unknown_execution' };
     const { exec, msg } = found;
     if (r.type === 'published') {

@@ -38,6 +38,12 @@ export interface LeaderStore {
   executionList(platformId?: string): Execution[];
   /** Executions whose playbook is not done. */
   activeExecutions(): Execution[];
+  /**
+   * A message's execution not in the working copy yet (written by another hub before the change
+   * feed caught up), read from the store by the message's wire id and kept. Absent where the
+   * working copy is the whole store (lowdb).
+   */
+  executionByMessage?(platformId: string, wireId: string): Promise<Execution | undefined>;
   putExecution(e: Execution): Promise<void>;
   putExecutions(list: readonly Execution[]): Promise<void>;
   /** The cycle's new executions and the runtimes of the jobs that fired them, in one write. */
