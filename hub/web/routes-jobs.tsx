@@ -38,13 +38,18 @@ export function jobsRoutes(w: WebDeps): Hono<WebEnv> {
     const enabledQ = c.req.query('enabled') ?? '';
     const enabled = enabledQ === 'true' || enabledQ === 'false' ? enabledQ : '';
     const offset = Math.max(0, Math.floor(Number(c.req.query('offset') ?? 0)) || 0);
+    // "Next" pages by the API's keyset cursor (fast at any depth on PostgreSQL); `offset` then
+    // only numbers the page. "Previous" and a typed offset page by offset.
+    const cursorQ = c.req.query('cursor') ?? '';
+    const cursor = /^[A-Za-z0-9_-]{1,400}$/.test(cursorQ) ? cursorQ : '';
     const sitesRes = await c.get('api')<{ items: Array<{ id: string; name: string }> }>('GET', '/sites');
     const sites = sitesRes.ok ? sitesRes.data.items : [];
     const siteQ = c.req.query('site_id') ?? '';
     const site_id = sites.some((s) => s.id === siteQ) ? siteQ : '';
-    const [r, incidents] = await Promise.all([c.get('api')<{ total: number; items: JobView[] }>('GET', `/jobs${qs({ q, state, enabled, site_id, limit: PAGE, offset })}`), openIncidents(c.get('api'))]);
+    const [r, incidents] = await Promise.all([c.get('api')<{ total: number; total_exact?: boolean; next_cursor?: string | null; items: JobView[] }>('GET', `/jobs${qs({ q, state, enabled, site_id, limit: PAGE, ...(cursor ? { cursor } : { offset }) })}`), openIncidents(c.get('api'))]);
     const data = r.ok ? r.data : { total: 0, items: [] };
-    const href = (o: number) => `${w.base}/jobs${qs({ q, state, enabled, site_id, offset: o || undefined })}`;
+    const next = r.ok ? r.data.next_cursor : null;
+    const href = (o: number) => `${w.base}/jobs${qs({ q, state, enabled, site_id, offset: o || undefined, ...(o === offset + PAGE && next ? { cursor: next } : {}) })}`;
     const flash = FLASH[c.req.query('msg') as keyof typeof FLASH];
     // "Job saved" names and links the job it saved.
     const savedId = flash === 'saved' ? (c.req.query('job') ?? '').slice(0, 64) : '';
@@ -109,7 +114,7 @@ export function jobsRoutes(w: WebDeps): Hono<WebEnv> {
           </div>
           <button type="submit">{t('jobs_apply')}</button>
         </form>
-        <p class="muted">{t('jobs_total', { total: data.total })}</p>
+        <p class="muted">{t('jobs_total', { total: `${r.ok && r.data.total_exact === false ? '≈ ' : ''}${data.total}` })}</p>
         {data.items.length === 0 ? (
           <p>{t('jobs_empty')}</p>
         ) : (

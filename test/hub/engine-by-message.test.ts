@@ -35,10 +35,13 @@ describe('engine: a message not in the working copy', () => {
     const first = await fired(w); // the engine's message index is built now
     const { exec, wire } = await writtenElsewhere(w, first);
     const reads: string[] = [];
-    w.store.executionByMessage = async (platformId, wireId) => {
-      reads.push(`${platformId}/${wireId}`);
-      return w.store.executionList(platformId).find((e) => e.messages.some((m) => m.wire_id === wireId));
-    };
+    // What WorkingSet.executionByMessage does over PostgreSQL, here over the lowdb store.
+    Object.assign(w.store, {
+      executionByMessage: async (platformId: string, wireId: string) => {
+        reads.push(`${platformId}/${wireId}`);
+        return w.store.executionList(platformId).find((e) => e.messages.some((m) => m.wire_id === wireId));
+      },
+    });
     expect(await w.dispatcher.handleUpdate(update(w, wire, 0, 'accepted'))).toBe(true);
     expect(reads).toEqual([`a/${wire}`]);
     expect(w.store.execution(exec.id)?.messages[0]?.state).toBe('accepted');

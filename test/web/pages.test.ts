@@ -52,6 +52,14 @@ describe('web pages', () => {
     expect((first.text.match(/data-job-id=/g) ?? []).length).toBe(20);
     const second = await b.get('/ui/jobs?offset=20');
     expect((second.text.match(/data-job-id=/g) ?? []).length).toBe(5);
+    // "Next" carries the API's keyset cursor (fast at any depth); the page it opens is the same.
+    const nextHref = /<a href="([^"]*)">[^<]*→<\/a>/.exec(first.text)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    expect(nextHref).toMatch(/[?&]cursor=[A-Za-z0-9_-]+/);
+    expect(nextHref).toContain('offset=20');
+    const byCursor = await b.get(nextHref);
+    expect(byCursor.text).toContain('Страница 2 из 2');
+    const ids = (t: string) => [...t.matchAll(/data-job-id="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids(byCursor.text)).toEqual(ids(second.text));
     const off = await b.get('/ui/jobs?enabled=false');
     expect(off.text).toContain('Всего: 5');
     const q = await b.get('/ui/jobs?q=job%2007');
