@@ -39,7 +39,7 @@ import { PrometheusClient } from './prometheus/client.js';
 import { DeviceDirectory } from './prometheus/devices.js';
 import type { HubStore } from './store/store.js';
 import type { LeaderStore } from './store/leader-store.js';
-import { scopeOf, type StorePort } from './store/port.js';
+import type { StorePort } from './store/port.js';
 import { buildStores, closeStores, type HubStores, openStores, storeGate } from './store/select.js';
 import type { ApiWorkingSet } from './store/working-set-api.js';
 import { PlaybookEngine } from './remediation/engine.js';
@@ -299,12 +299,9 @@ export class Hub {
       // A job created, changed, enabled or deleted is evaluated within a second, not at the next
       // poll (up to poll_interval_s later), once per poll interval; a deleted job's last values
       // are dropped at once.
-      onJobsChanged: (job) => {
-        // A deleted job's runtime is forgotten (read back from the store: the API's write is committed).
-        void this.port.jobs.get(scopeOf(job.platform_id), job.id).then(
-          (j) => j || this.poller.forget(job.id),
-          () => undefined,
-        );
+      onJobsChanged: (job, deleted) => {
+        // A deleted job's runtime is forgotten (the API calls this after the delete is committed).
+        if (deleted) this.poller.forget(job.id);
         // At most one extra cycle per poll interval, however many jobs change (an import).
         const delay = this.extraCycles.request(this.clock.now(), this.pollTask.nextRunAt);
         if (delay !== null) this.pollTask.soon(delay);

@@ -36,8 +36,8 @@ export interface ApiDeps {
     leadership?(): { leader: boolean; epoch: number; holder: string; storeUp: boolean; storeError: string | null };
   };
   registry: Registry;
-  /** Called after a job is created, changed or deleted (e.g. nothing, or schedule a cycle). */
-  onJobsChanged?: (job: Job) => void;
+  /** Called after a job is created, changed or deleted (`deleted`: its write is committed) (e.g. schedule a cycle). */
+  onJobsChanged?: (job: Job, deleted?: boolean) => void;
   /** Called after a site is deleted (clear its live state and retained MQTT messages). */
   onSiteDeleted?: (platformId: string, siteId: string) => Promise<void> | void;
 }

@@ -190,7 +190,7 @@ export function jobsApi(idem: Idempotency): Hono<HubEnv> {
     const s = scopeOf(job.platform_id);
     const gone = await guarded(() => deps.port.jobs.delete(s, job.id, ifVersion !== undefined ? { ifVersion } : {}), () => deps.port.jobs.get(s, job.id), jobRecord, 'job');
     if (!gone && ifVersion !== undefined) throw versionConflict(undefined, null, 'job');
-    deps.onJobsChanged?.(job);
+    deps.onJobsChanged?.(job, true);
     return c.body(null, 204);
   });
 
