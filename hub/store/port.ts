@@ -315,6 +315,30 @@ export interface DraftsRepo {
   expire(before: number): Promise<number>;
 }
 
+/**
+ * A signed-in web session shared by every hub on one PostgreSQL (issue 20: the web form is served
+ * by every hub, so a session must not be one hub's file). Keyed by the SHA-256 of the cookie's
+ * id; holds only hashes (hub/web/session.ts), never a token.
+ */
+export interface WebSessionDoc {
+  token_hash: string;
+  admin: boolean;
+  platform_id: string;
+  platform_name: string;
+  csrf: string;
+  lang: 'ru' | 'en' | null;
+  /** Epoch ms. */
+  expires_at: number;
+}
+export interface WebSessionsRepo {
+  get(idHash: string): Promise<WebSessionDoc | undefined>;
+  /** Create or replace. */
+  put(idHash: string, s: WebSessionDoc): Promise<void>;
+  delete(idHash: string): Promise<boolean>;
+  /** Drop the sessions that expired before `now` (epoch ms). */
+  expire(now: number): Promise<number>;
+}
+
 // --- change feed and leadership
 
 export type Aggregate = 'platforms' | 'sites' | 'control_devices' | 'jobs' | 'runtime' | 'executions' | 'inbound' | 'remediation' | 'webhooks' | 'deliveries';
@@ -356,6 +380,11 @@ export interface StorePort {
   readonly deliveries: DeliveriesRepo;
   readonly idempotency: IdempotencyRepo;
   readonly drafts: DraftsRepo;
+  /**
+   * Web sessions in the store (PostgreSQL, shared by every hub). Absent in lowdb mode, where the
+   * one hub keeps them in a file of its data dir (hub/web/session.ts).
+   */
+  readonly webSessions?: WebSessionsRepo;
   /** This hub's bid for leadership (PostgreSQL: an advisory lock on a dedicated connection). */
   leadership(holder: string): Leadership;
   /** A view whose writes are refused once `epoch` is no longer the leadership's. */

@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import type { ApiDeps } from '../api/context.js';
 import type { ApiCall, ApiRaw } from './api-client.js';
 import type { Lang, T } from './i18n.js';
-import type { Session, SessionStore } from './session.js';
+import type { Session, WebSessions } from './session.js';
 
 export interface WebState {
   lang: Lang;
@@ -23,7 +23,7 @@ export type WebContext = Context<WebEnv>;
 
 export interface WebDeps {
   deps: ApiDeps;
-  sessions: SessionStore;
+  sessions: WebSessions;
   /** Base path of the web form, e.g. /ui */
   base: string;
 }

@@ -21,7 +21,7 @@ import { remediationRoutes } from './routes-remediation.js';
 import { jobsRoutes } from './routes-jobs.js';
 import { authRoutes, cookieOptions } from './routes-auth.js';
 import { wizardRoutes } from './routes-wizard.js';
-import { SESSION_COOKIE, SessionStore, sameSecret } from './session.js';
+import { LocalSessions, PortSessions, SESSION_COOKIE, SessionStore, sameSecret, type WebSessions } from './session.js';
 import { type DraftStore, PortDraftStore, isDraftId } from './drafts.js';
 
 export const LANG_COOKIE = 'gsmjobs_lang';
@@ -29,7 +29,8 @@ export const LANG_COOKIE = 'gsmjobs_lang';
 export interface WebOptions {
   /** Where the pages live; default /ui. */
   base?: string;
-  sessions?: SessionStore;
+  /** Default: the store's sessions when it has them (PostgreSQL), else this hub's (memory or `sessionFile`). */
+  sessions?: WebSessions;
   /** Keep sessions in this file across restarts (e.g. <data_dir>/web-sessions.json). */
   sessionFile?: string;
   /** Where wizard drafts live; default the store port's drafts (shared by hubs on one PostgreSQL). */
@@ -40,20 +41,21 @@ export interface WebOptions {
 /** Build the web sub-app (exported for tests that want it alone). */
 export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions = {}): Hono<WebEnv> {
   const base = options.base ?? '/ui';
-  const w: WebDeps = { deps, base, sessions: options.sessions ?? new SessionStore(deps.now, undefined, undefined, options.sessionFile ?? null) };
+  const sessions = options.sessions ?? (deps.port.webSessions ? new PortSessions(deps.port.webSessions, deps.now) : new LocalSessions(new SessionStore(deps.now, undefined, undefined, options.sessionFile ?? null)));
+  const w: WebDeps = { deps, base, sessions };
   const drafts = options.drafts ?? new PortDraftStore(deps.port.drafts, deps.now);
   const web = new Hono<WebEnv>();
   const log = options.log ?? createLogger('hub').child('web');
 
   web.use('*', async (c, next) => {
     const sid = getCookie(c, SESSION_COOKIE) ?? null;
-    const session = w.sessions.get(sid ?? undefined) ?? null;
+    const session = (await w.sessions.get(sid ?? undefined)) ?? null;
     const asked = c.req.query('lang');
     if (isLang(asked)) {
       setCookie(c, LANG_COOKIE, asked, { ...cookieOptions(c, base), maxAge: 365 * 86400 });
       if (session) {
         session.lang = asked;
-        w.sessions.touch();
+        await w.sessions.touch(sid ?? undefined, session);
       }
     }
     const lang = pickLang(isLang(asked) ? asked : (session?.lang ?? getCookie(c, LANG_COOKIE)), c.req.header('accept-language'));
@@ -78,7 +80,7 @@ export function createWeb(app: Hono<HubEnv>, deps: ApiDeps, options: WebOptions 
     if (session) {
       const auth = await authenticateHash(deps, session.token_hash);
       if (!auth || (!auth.admin && auth.platform_id !== session.platform_id) || !(await deps.port.platforms.get(session.platform_id))) {
-        w.sessions.destroy(c.get('web').sid ?? undefined);
+        await w.sessions.destroy(c.get('web').sid ?? undefined);
         session = null;
       }
     }

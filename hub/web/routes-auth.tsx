@@ -95,8 +95,8 @@ export function authRoutes(w: WebDeps): Hono<WebEnv> {
     const platform = await w.deps.port.platforms.get(platformId);
     if (!platform) return form(c, t('signin_no_platform'), next, 403);
     const old = getCookie(c, SESSION_COOKIE);
-    w.sessions.destroy(old);
-    const { id } = w.sessions.create({ token_hash: hashToken(token), admin: auth.admin, platform_id: platform.id, platform_name: platform.name, lang: c.get('web').lang });
+    await w.sessions.destroy(old);
+    const { id } = await w.sessions.create({ token_hash: hashToken(token), admin: auth.admin, platform_id: platform.id, platform_name: platform.name, lang: c.get('web').lang });
     deleteCookie(c, LOGIN_CSRF_COOKIE, { path: w.base });
     setCookie(c, SESSION_COOKIE, id, cookieOptions(c, w.base));
     return c.redirect(next, 303);
@@ -106,7 +106,7 @@ export function authRoutes(w: WebDeps): Hono<WebEnv> {
     const web = c.get('web');
     const body = await c.req.parseBody();
     if (web.session && sameSecret(typeof body._csrf === 'string' ? body._csrf : undefined, web.session.csrf)) {
-      w.sessions.destroy(web.sid ?? undefined);
+      await w.sessions.destroy(web.sid ?? undefined);
       deleteCookie(c, SESSION_COOKIE, { path: w.base });
     }
     return c.redirect(`${w.base}/signin`, 303);

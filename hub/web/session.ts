@@ -2,11 +2,13 @@
 // (the SHA-256 of the sign-in token, the platform, the CSRF token, the language) is keyed by the
 // SHA-256 of the id, so neither a token nor a usable id is ever rendered, logged or written.
 // With a file (the hub's data dir) sessions survive a hub restart: written atomically on
-// sign-in/out and at most once a minute for the sliding expiry; expired ones are dropped.
+// sign-in/out and at most once a minute for the sliding expiry; expired ones are dropped. With
+// PostgreSQL they live in the store (PortSessions), shared by every hub.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Lang } from './i18n.js';
+import type { WebSessionsRepo } from '../store/port.js';
 
 export interface Session {
   /** SHA-256 of the token signed in with: in-process API calls authenticate by it (a revoked token ends the session). */
@@ -130,5 +132,86 @@ export class SessionStore {
   private sweep(): void {
     const t = this.now();
     for (const [k, s] of this.sessions) if (s.expires_at <= t) this.sessions.delete(k);
+  }
+}
+
+/** Where the web form keeps sessions: one hub's file (lowdb) or the store shared by every hub (PostgreSQL). */
+export interface WebSessions {
+  /** The live session of a cookie value; sliding expiry. */
+  get(id: string | undefined): Promise<Session | undefined>;
+  create(fields: Omit<Session, 'csrf' | 'expires_at'>): Promise<{ id: string; session: Session }>;
+  destroy(id: string | undefined): Promise<void>;
+  /** Keep a change of the session (its language). */
+  touch(id: string | undefined, session: Session): Promise<void>;
+}
+
+/** The one hub's sessions (memory, or a file of its data dir). */
+export class LocalSessions implements WebSessions {
+  constructor(readonly store: SessionStore) {}
+  get(id: string | undefined): Promise<Session | undefined> {
+    return Promise.resolve(this.store.get(id));
+  }
+  create(fields: Omit<Session, 'csrf' | 'expires_at'>): Promise<{ id: string; session: Session }> {
+    return Promise.resolve(this.store.create(fields));
+  }
+  destroy(id: string | undefined): Promise<void> {
+    this.store.destroy(id);
+    return Promise.resolve();
+  }
+  touch(): Promise<void> {
+    this.store.touch();
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Sessions in the store port (PostgreSQL: table web_sessions), so every hub on the database
+ * knows them (issue 20): a request may land on any hub. The sliding expiry is written at most
+ * once a minute per session; expired rows are swept at most every ten minutes, on sign-in.
+ */
+export class PortSessions implements WebSessions {
+  private sweptAt = 0;
+
+  constructor(
+    private readonly repo: WebSessionsRepo,
+    private readonly now: () => number,
+    private readonly ttlMs = 12 * 3600_000,
+  ) {}
+
+  async get(id: string | undefined): Promise<Session | undefined> {
+    if (!id || id.length > 100) return undefined;
+    const key = digest(id);
+    const s = await this.repo.get(key);
+    if (!s) return undefined;
+    const t = this.now();
+    if (s.expires_at <= t) {
+      await this.repo.delete(key);
+      return undefined;
+    }
+    if (t + this.ttlMs - s.expires_at > 60_000) {
+      s.expires_at = t + this.ttlMs;
+      await this.repo.put(key, s);
+    }
+    return s;
+  }
+
+  async create(fields: Omit<Session, 'csrf' | 'expires_at'>): Promise<{ id: string; session: Session }> {
+    const t = this.now();
+    if (t - this.sweptAt > 600_000) {
+      this.sweptAt = t;
+      await this.repo.expire(t);
+    }
+    const id = newToken();
+    const session: Session = { ...fields, csrf: newToken(24), expires_at: t + this.ttlMs };
+    await this.repo.put(digest(id), session);
+    return { id, session };
+  }
+
+  async destroy(id: string | undefined): Promise<void> {
+    if (id && id.length <= 100) await this.repo.delete(digest(id));
+  }
+
+  async touch(id: string | undefined, session: Session): Promise<void> {
+    if (id && id.length <= 100) await this.repo.put(digest(id), session);
   }
 }

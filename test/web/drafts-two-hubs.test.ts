@@ -1,7 +1,8 @@
 // Issue 17: a wizard draft lives in the store, so two hub processes on one PostgreSQL share it.
 // The operator starts a draft on hub A and posts steps 1 and 2 there; the next post (step 3)
-// lands on hub B (signed in there with the same token: sessions are per hub, drafts belong to
-// the token and platform), which continues the draft A stored; hub A then shows B's step 3.
+// lands on hub B with the same session cookie (issue 20: sessions live in the store too, so no
+// second sign-in), which continues the draft A stored; hub A then shows B's step 3. Signing out
+// on B ends the session on A as well.
 // Real processes (the hub's production bundle), real PostgreSQL and Mosquitto.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,10 +43,11 @@ async function startHub(name: string, url: string): Promise<{ proc: Proc; base: 
   return { proc, base: `http://127.0.0.1:${port}` };
 }
 
-/** The web client of helpers.ts over real HTTP to one hub. */
-function clientOf(base: string): WebClient {
-  const app = { request: (u: string, init: RequestInit) => fetch(u.replace('http://hub.test', base), { ...init, redirect: 'manual' }) };
-  return new WebClient(app as unknown as WebWorld['app'], { 'accept-language': 'en' });
+/** The web client of helpers.ts over real HTTP; `at.base` says which hub gets the next request (one cookie jar). */
+function clientOf(base: string): WebClient & { at: { base: string } } {
+  const at = { base };
+  const app = { request: (u: string, init: RequestInit) => fetch(u.replace('http://hub.test', at.base), { ...init, redirect: 'manual' }) };
+  return Object.assign(new WebClient(app as unknown as WebWorld['app'], { 'accept-language': 'en' }), { at });
 }
 
 async function admin(base: string, path: string, body: unknown): Promise<Record<string, unknown>> {
@@ -72,10 +74,10 @@ describe('wizard drafts on two hubs sharing PostgreSQL', () => {
     const [a, b] = hubs as unknown as [{ base: string }, { base: string }];
     await admin(a.base, '/api/v1/platforms', { id: 'p1', name: 'Platform 1', prometheus: { url: 'http://127.0.0.1:9' } });
     const { token } = (await admin(a.base, '/api/v1/platforms/p1/tokens', { label: 'operator' })) as { token: string };
+    // One browser: signed in once on hub A; later requests land on hub B with the same cookie.
     const onA = clientOf(a.base);
-    const onB = clientOf(b.base);
+    const onB = onA;
     expect((await onA.signIn(token)).status).toBe(303);
-    expect((await onB.signIn(token)).status).toBe(303);
 
     let page = await onA.get('/ui/jobs/new');
     expect(page.text).toContain('Step 1 of 5');
@@ -86,7 +88,8 @@ describe('wizard drafts on two hubs sharing PostgreSQL', () => {
     expect(page.text).toContain('Step 3 of 5');
     expect(wizardState(page.text).draft_id).toBe(draft_id);
 
-    // The next request lands on hub B: the draft and its step are there.
+    // The next request lands on hub B: the session, the draft and its step are there.
+    onB.at.base = b.base;
     page = await onB.get(`/ui/jobs/draft/${draft_id}/3`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('Step 3 of 5');
@@ -96,8 +99,16 @@ describe('wizard drafts on two hubs sharing PostgreSQL', () => {
     expect(page.text).toContain('Step 4 of 5');
 
     // Back on hub A: step 3 shows what was typed on hub B.
+    onA.at.base = a.base;
     page = await onA.get(`/ui/jobs/draft/${draft_id}/3`);
     expect(page.text).toMatch(/name="for_min"[^>]*value="3"|value="3"[^>]*name="for_min"/);
+    // Signed out on hub B: the session is gone on hub A too.
+    onB.at.base = b.base;
+    expect((await onB.post('/ui/signout')).status).toBe(303);
+    onA.at.base = a.base;
+    const after = await onA.get(`/ui/jobs/draft/${draft_id}/3`);
+    expect(after.status).toBe(303);
+    expect(after.headers.get('location')).toContain('/ui/signin');
     // Another platform's operator (or nobody) never sees it: a token of another platform on hub B.
     await admin(a.base, '/api/v1/platforms', { id: 'p2', name: 'Platform 2', prometheus: { url: 'http://127.0.0.1:9' } });
     const other = (await admin(a.base, '/api/v1/platforms/p2/tokens', { label: 'x' })) as { token: string };

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { jobInput } from '../../hub/model/job.js';
 import { draftFromJob, formField, stepOf } from '../../hub/web/draft.js';
 import { pickLang } from '../../hub/web/i18n.js';
-import { SessionStore } from '../../hub/web/session.js';
+import { PortSessions, SessionStore } from '../../hub/web/session.js';
+import type { WebSessionDoc, WebSessionsRepo } from '../../hub/store/port.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../hub/fixtures.js';
@@ -105,6 +106,37 @@ describe('wizard draft', () => {
 });
 
 describe('sessions', () => {
+  it('in the store (PostgreSQL mode, PortSessions): hashed keys, expiry, sliding written at most once a minute, sign-out', async () => {
+    let now = 0;
+    const rows = new Map<string, WebSessionDoc>();
+    const writes: string[] = [];
+    const repo: WebSessionsRepo = {
+      get: async (k) => (rows.has(k) ? { ...(rows.get(k) as WebSessionDoc) } : undefined),
+      put: async (k, v) => void (writes.push(k), rows.set(k, { ...v })),
+      delete: async (k) => rows.delete(k),
+      expire: async (t) => [...rows].filter(([k, v]) => v.expires_at <= t && rows.delete(k)).length,
+    };
+    const ttl = 3600_000;
+    const sessions = new PortSessions(repo, () => now, ttl);
+    const { id, session } = await sessions.create({ token_hash: 'h', admin: false, platform_id: 'a', platform_name: 'A', lang: null });
+    expect([...rows.keys()]).not.toContain(id); // only the id's hash is a key
+    expect(await sessions.get(id)).toMatchObject({ platform_id: 'a', csrf: session.csrf, expires_at: ttl });
+    expect(await sessions.get(`${id}x`)).toBeUndefined();
+    now = 30_000;
+    await sessions.get(id);
+    expect(writes).toHaveLength(1); // within a minute: no write for the sliding expiry
+    now = 120_000;
+    expect((await sessions.get(id))?.expires_at).toBe(120_000 + ttl);
+    expect(writes).toHaveLength(2);
+    await sessions.touch(id, { ...session, lang: 'en' });
+    expect((await sessions.get(id))?.lang).toBe('en');
+    now += ttl + 1;
+    expect(await sessions.get(id)).toBeUndefined(); // expired: gone from the store
+    expect(rows.size).toBe(0);
+    const again = await sessions.create({ token_hash: 'h', admin: false, platform_id: 'a', platform_name: 'A', lang: null });
+    await sessions.destroy(again.id);
+    expect(await sessions.get(again.id)).toBeUndefined();
+  });
   it('expire after idle time, slide on use and are found only by their id', () => {
     let now = 0;
     const store = new SessionStore(() => now, 1000);

@@ -14,6 +14,7 @@ import { PgLeadership } from './leadership.js';
 import { migrate } from './migrate.js';
 import { PgDeliveries, PgIdempotency, PgRemediation } from './remediation.js';
 import { PgDrafts } from './drafts.js';
+import { PgWebSessions } from './web-sessions.js';
 
 export interface PgStoreOptions {
   connectionString: string;
@@ -128,6 +129,7 @@ export class PgStore implements StorePort {
   readonly deliveries: PgDeliveries;
   readonly idempotency: PgIdempotency;
   readonly drafts: PgDrafts;
+  readonly webSessions: PgWebSessions;
 
   private constructor(
     private readonly db: Db,
@@ -148,6 +150,7 @@ export class PgStore implements StorePort {
     this.deliveries = new PgDeliveries(db);
     this.idempotency = new PgIdempotency(db);
     this.drafts = new PgDrafts(db);
+    this.webSessions = new PgWebSessions(db);
   }
 
   static async open(opts: PgStoreOptions): Promise<PgStore> {
