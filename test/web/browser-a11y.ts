@@ -38,3 +38,26 @@ export function launchChromium(): Promise<Browser> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/**
+ * A new page signed in to the live hub at `url` with a platform token, at a locale and width;
+ * CSP console errors and page errors are collected (`problemsOf`).
+ */
+export async function signedInPage(browser: Browser, url: string, token: string, locale = 'ru-RU', width = 1100): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width, height: 900 }, locale });
+  const page = await ctx.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  (page as Page & { problems?: string[] }).problems = problems;
+  await page.goto(`${url}/ui/jobs`);
+  await page.getByLabel(/Токен платформы|Platform token/).fill(token);
+  await page.getByRole('button', { name: /Войти|Sign in/ }).click();
+  await page.waitForURL(/\/ui\/jobs$/);
+  return page;
+}
+
+/** What a page from `signedInPage` collected: CSP violations and page errors. */
+export const problemsOf = (page: Page): string[] => (page as Page & { problems?: string[] }).problems ?? [];

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { a11yProblems, launchChromium } from './browser-a11y.js';
+import { a11yProblems, launchChromium, problemsOf, signedInPage } from './browser-a11y.js';
 import { type LiveHub, setDevice, startLiveHub } from './live-hub.js';
 
 const poll = <T>(fn: () => T | Promise<T>, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
@@ -26,23 +26,8 @@ afterAll(async () => {
   await live?.stop();
 });
 
-async function signedIn(token: string, locale = 'ru-RU', width = 1100): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width, height: 900 }, locale });
-  const page = await ctx.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  (page as Page & { problems?: string[] }).problems = problems;
-  await page.goto(`${live.url}/ui/jobs`);
-  await page.getByLabel(/Токен платформы|Platform token/).fill(token);
-  await page.getByRole('button', { name: /Войти|Sign in/ }).click();
-  await page.waitForURL(/\/ui\/jobs$/);
-  return page;
-}
+const signedIn = (token: string, locale?: string, width?: number): Promise<Page> => signedInPage(browser, live.url, token, locale, width);
 
-const problemsOf = (page: Page) => (page as Page & { problems?: string[] }).problems ?? [];
 
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });

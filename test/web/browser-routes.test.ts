@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteTopic } from '../../hub/common/contract/index.js';
 import { scopeOf } from '../../hub/store/port.js';
 import { execution } from '../hub/store-contract-fixtures.js';
-import { a11yProblems, launchChromium } from './browser-a11y.js';
+import { a11yProblems, launchChromium, problemsOf, signedInPage } from './browser-a11y.js';
 import { type LiveHub, startLiveHub } from './live-hub.js';
 
 /** Waits long enough for a loaded CI machine (vitest's default is 1 s). */
@@ -32,25 +32,11 @@ afterAll(async () => {
   await live?.stop();
 });
 
-async function signedIn(token: string, locale: string, width: number): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width, height: 900 }, locale });
-  const page = await ctx.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  (page as Page & { problems?: string[] }).problems = problems;
-  await page.goto(`${live.url}/ui/jobs`);
-  await page.getByLabel(/Токен платформы|Platform token/).fill(token);
-  await page.getByRole('button', { name: /Войти|Sign in/ }).click();
-  await page.waitForURL(/\/ui\/jobs$/);
-  return page;
-}
+const signedIn = (token: string, locale?: string, width?: number): Promise<Page> => signedInPage(browser, live.url, token, locale, width);
 
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
-  expect((page as Page & { problems?: string[] }).problems ?? [], name).toEqual([]);
+  expect(problemsOf(page), name).toEqual([]);
   expect(await a11yProblems(page), name).toEqual([]);
 }
 
