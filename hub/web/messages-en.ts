@@ -2,6 +2,7 @@
 import { FORM_EN } from './messages-form.js';
 import { ROUTES_EN } from './messages-routes.js';
 import type { MESSAGES_RU } from './messages.js';
+import { EXECUTION_EN } from './messages-execution.js';
 import { REMEDIATION_EN } from './messages-remediation.js';
 
 export const MESSAGES_EN: Record<keyof typeof MESSAGES_RU, string> = {
@@ -192,6 +193,7 @@ export const MESSAGES_EN: Record<keyof typeof MESSAGES_RU, string> = {
   at_most_min: 'At most {n} min',
   at_least_min: 'At least {n} min',
   ...REMEDIATION_EN,
+  ...EXECUTION_EN,
   ...FORM_EN,
   ...ROUTES_EN,
 };

@@ -1,6 +1,7 @@
 // User-facing texts of the web form in Russian: the reference table (English must have every key).
 import { FORM_RU } from './messages-form.js';
 import { ROUTES_RU } from './messages-routes.js';
+import { EXECUTION_RU } from './messages-execution.js';
 import { REMEDIATION_RU } from './messages-remediation.js';
 
 export const MESSAGES_RU = {
@@ -191,6 +192,7 @@ export const MESSAGES_RU = {
   at_most_min: 'Не больше {n} мин',
   at_least_min: 'Не меньше {n} мин',
   ...REMEDIATION_RU,
+  ...EXECUTION_RU,
   ...FORM_RU,
   ...ROUTES_RU,
 } as const;
