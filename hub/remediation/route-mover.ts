@@ -10,6 +10,7 @@ import type { Logger } from '../common/log.js';
 import type { Report, ReportResult } from '../dispatch/reports.js';
 import { acceptByFor, type FailoverReason, firstAttemptHere, mayLeave, nextSite } from '../dispatch/routes.js';
 import type { Sendable } from '../dispatch/sites.js';
+import type { ControlDevice } from '../model/entities.js';
 import type { Execution, MessageHop, MessageRun, MessageState } from '../model/execution.js';
 import type { RemediationSettings } from '../model/remediation.js';
 import type { LeaderStore } from '../store/leader-store.js';
@@ -53,7 +54,7 @@ export class RouteMover {
   failover(exec: Execution, msg: MessageRun, reason: FailoverReason): ReportResult {
     const to = this.target(exec, msg);
     if (!to) return STALE;
-    this.move(exec, msg, to, reason);
+    this.move(exec, msg, to.site, to.device, reason);
     return { ok: true };
   }
 
@@ -62,18 +63,19 @@ export class RouteMover {
     if (msg.state !== 'failed' && msg.state !== 'expired') return false;
     const to = this.target(exec, msg);
     if (!to) return false;
-    this.move(exec, msg, to, msg.state);
+    this.move(exec, msg, to.site, to.device, msg.state);
     return true;
   }
 
-  /** The site to move to, when the message may leave its current one and the route goes on. */
-  private target(exec: Execution, msg: MessageRun): string | null {
+  /** The site to move to (with the message's control device), when the message may leave its current one and the route goes on. */
+  private target(exec: Execution, msg: MessageRun): { site: string; device: ControlDevice | undefined } | null {
     if (this.d.settings(exec.platform_id).failover_after_s === null || !mayLeave(msg, this.d.clock.now())) return null;
     const device = msg.control_device_id ? this.d.store.controlDevice(msg.control_device_id) : undefined;
-    return nextSite(device, msg.site_id, (s) => this.d.sendable?.(exec.platform_id, s) ?? { ok: true });
+    const site = nextSite(device, msg.site_id, (s) => this.d.sendable?.(exec.platform_id, s) ?? { ok: true });
+    return site ? { site, device } : null;
   }
 
-  private move(exec: Execution, msg: MessageRun, to: string, reason: FailoverReason): void {
+  private move(exec: Execution, msg: MessageRun, to: string, device: ControlDevice | undefined, reason: FailoverReason): void {
     const now = this.d.clock.now();
     const at = new Date(now).toISOString();
     const from = msg.site_id;
@@ -87,7 +89,6 @@ export class RouteMover {
     delete msg.reason;
     delete msg.message_refs;
     delete msg.parts;
-    const device = msg.control_device_id ? this.d.store.controlDevice(msg.control_device_id) : undefined;
     const acceptBy = acceptByFor(device, to, this.d.settings(exec.platform_id).failover_after_s, now);
     if (acceptBy) msg.accept_by = acceptBy;
     else delete msg.accept_by;
