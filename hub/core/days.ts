@@ -39,14 +39,3 @@ export function dayStart(day: string, zone: string): number {
 export function nextDay(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 }
-
-/** A valid IANA zone name, else undefined. */
-export function validZone(zone: string | undefined | null): string | undefined {
-  if (!zone) return undefined;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return zone;
-  } catch {
-    return undefined;
-  }
-}
