@@ -8,9 +8,9 @@ import { type ControlDevice, controlDeviceInput } from '../model/entities.js';
 import { scopeOf, type Stored } from '../store/port.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
-import { ApiError, type FieldIssue, invalid, missingRef, notFound, parseBody } from './errors.js';
+import { ApiError, type FieldIssue, invalid, missingRef, parseBody } from './errors.js';
 import type { Idempotency } from './idempotency.js';
-import { expectVersion, guarded, precondition, setEtag, versionConflict } from './versions.js';
+import { expectVersion, foundOr, guarded, setEtag } from './versions.js';
 
 type Ctx = Context<HubEnv>;
 const view = (d: Stored<ControlDevice>) => d;
@@ -28,12 +28,7 @@ async function check(c: Ctx, platformId: string, input: { model: string; site_id
 
 async function load(c: Ctx): Promise<Stored<ControlDevice>> {
   const platform = await scope(c);
-  const d = await c.get('deps').port.controlDevices.get(scopeOf(platform.id), c.req.param('id') ?? '');
-  if (!d) {
-    if (precondition(c).kind !== 'none') throw versionConflict(undefined, null, 'control device');
-    throw notFound('control device');
-  }
-  return d;
+  return foundOr(c, await c.get('deps').port.controlDevices.get(scopeOf(platform.id), c.req.param('id') ?? ''), 'control device');
 }
 
 export function controlDevicesApi(idem: Idempotency): Hono<HubEnv> {

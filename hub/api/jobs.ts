@@ -16,12 +16,12 @@ import { scopeOf, type Stored } from '../store/port.js';
 import { unversioned } from '../store/port-query.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
-import { ApiError, invalid, notFound, parseBody, parseQuery, readJson, parseWith } from './errors.js';
+import { ApiError, invalid, parseBody, parseQuery, readJson, parseWith } from './errors.js';
 import type { Idempotency } from './idempotency.js';
 import { bulkImport } from './jobs-bulk.js';
 import { prefetchRefs } from './jobs-refs.js';
 import { decodeCursor, encodeCursor, JOBS_COUNT_CAP, nextPageUrl } from './jobs-cursor.js';
-import { expectVersion, guarded, precondition, setEtag, versionConflict } from './versions.js';
+import { expectVersion, foundOr, guarded, setEtag, versionConflict } from './versions.js';
 
 type Ctx = Context<HubEnv>;
 
@@ -86,12 +86,7 @@ const dryDeps = (deps: HubEnv['Variables']['deps'], lang: 'ru' | 'en') => ({
 /** The job of the path in the caller's platform; missing: 404, or 412 when If-Match was sent. */
 async function load(c: Ctx): Promise<Stored<Job>> {
   const platform = await scope(c);
-  const job = await c.get('deps').port.jobs.get(scopeOf(platform.id), c.req.param('id') ?? '');
-  if (!job) {
-    if (precondition(c).kind !== 'none') throw versionConflict(undefined, null, 'job');
-    throw notFound('job');
-  }
-  return job;
+  return foundOr(c, await c.get('deps').port.jobs.get(scopeOf(platform.id), c.req.param('id') ?? ''), 'job');
 }
 
 async function answer(c: Ctx, job: Stored<Job>, status: 200 | 201 = 200, known?: Known) {

@@ -11,7 +11,7 @@ import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
 import { ApiError, exists, notFound, parseBody } from './errors.js';
 import type { Idempotency } from './idempotency.js';
-import { expectVersion, guarded, precondition, setEtag, versionConflict } from './versions.js';
+import { expectVersion, foundOr, guarded, setEtag } from './versions.js';
 
 type Ctx = Context<HubEnv>;
 
@@ -32,12 +32,7 @@ export function siteView(c: { get(k: 'deps'): HubEnv['Variables']['deps'] }, s: 
 
 async function load(c: Ctx): Promise<Stored<Site>> {
   const platform = await scope(c);
-  const s = await c.get('deps').port.sites.get(scopeOf(platform.id), c.req.param('id') ?? '');
-  if (!s) {
-    if (precondition(c).kind !== 'none') throw versionConflict(undefined, null, 'site');
-    throw notFound('site');
-  }
-  return s;
+  return foundOr(c, await c.get('deps').port.sites.get(scopeOf(platform.id), c.req.param('id') ?? ''), 'site');
 }
 
 export function sitesApi(idem: Idempotency): Hono<HubEnv> {

@@ -4,7 +4,7 @@
 // the record was deleted meanwhile). Without If-Match a write is unconditional.
 import type { Context } from 'hono';
 import { VersionConflictError } from '../store/port.js';
-import { ApiError } from './errors.js';
+import { ApiError, notFound } from './errors.js';
 
 /** What If-Match asks: a version, `*` (any existing record) or nothing. */
 export type Precondition = { kind: 'none' } | { kind: 'any' } | { kind: 'version'; version: number };
@@ -57,4 +57,14 @@ export async function guarded<R, T extends { version: number }>(write: () => Pro
     const cur = await reread();
     throw versionConflict(cur, cur ? view(cur) : null, what);
   }
+}
+
+/**
+ * The record a route addresses, or the answer for its absence: 412 when the request named a
+ * version (`If-Match`: it was there when the client read it), else 404.
+ */
+export function foundOr<T>(c: Context, rec: T | undefined, what: string): T {
+  if (rec) return rec;
+  if (precondition(c).kind !== 'none') throw versionConflict(undefined, null, what);
+  throw notFound(what);
 }
