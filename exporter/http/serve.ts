@@ -1,12 +1,16 @@
 // Serve a node:http request listener on host:port (0 = a free port); close() ends every
-// connection so that stop() leaves nothing behind. (listen.ts does the same for hono apps:
-// the simulator and tests.)
-import { type RequestListener, createServer } from 'node:http';
+// connection so that stop() leaves nothing behind. listen.ts serves hono apps (the simulator and
+// tests) through the same `started`.
+import { type RequestListener, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Listening } from './listen.js';
 
-export async function serve(handler: RequestListener, host: string, port: number): Promise<Listening> {
-  const server = createServer(handler);
+export function serve(handler: RequestListener, host: string, port: number): Promise<Listening> {
+  return started(createServer(handler), host, port);
+}
+
+/** Listen with `server` on host:port and describe it; close() ends every connection. */
+export async function started(server: Server, host: string, port: number): Promise<Listening> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
