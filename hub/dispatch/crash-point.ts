@@ -14,6 +14,11 @@ export const CRASH_POINTS = [
   'before_publish',
   /** The broker acknowledged the job (PUBACK); the `dispatched` state is not written yet. */
   'after_publish',
+  /**
+   * Backup routes (issue 19): a message was moved to the next site of its route (hop, attempt,
+   * accept_by written); about to publish it there (nor has the old site's cancel gone out).
+   */
+  'before_move_publish',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

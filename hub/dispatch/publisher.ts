@@ -56,6 +56,7 @@ export class JobPublisher {
       status_report: true,
       ...(msg.accept_by ? { accept_by: msg.accept_by } : {}),
     });
+    if (msg.hops?.length) crashPoint('before_move_publish', [exec.job_id]);
     crashPoint('before_publish', [exec.job_id]);
     await this.deps.mqtt.publish(siteTopic({ platform_id: exec.platform_id, site_id: msg.site_id }, 'job'), payload, {});
     crashPoint('after_publish', [exec.job_id]);

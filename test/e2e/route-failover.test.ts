@@ -9,6 +9,9 @@
 //      timeline names depot and its modem.
 //   2. The uncertain rule: lab's modem swallows a part and the agent dies before the answer; the
 //      message is `uncertain` at lab and is never moved to depot, however long we wait.
+//   3. The hub is SIGKILLed between the move's write and its publish (crash point
+//      before_move_publish: neither the job for depot nor lab's cancel went out); restarted, it
+//      sends the message to depot once, and lab, back, never sends the old attempt.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCEPT_SKEW_MS } from '../../hub/dispatch/routes.js';
@@ -150,4 +153,36 @@ describe('backup routes over real processes', () => {
     expect(partsOf(stack, text)).toHaveLength(1);
     expect(await metric('gsmjobs_hub_route_failovers_total')).toEqual(['gsmjobs_hub_route_failovers_total{platform_id="demo",reason="offline"} 1']);
   }, 120_000);
+
+  it('the hub SIGKILLed after the move is written and before it is published: restarted, depot sends it once, lab never', async () => {
+    await stack.agent.waitOnline();
+    const text = scenarioText('30003', 'перенос и сбой хаба');
+    const jobId = await addJob(stack, '30003', text);
+    stack.agent.child.kill('SIGKILL');
+    await stack.agent.child.exited;
+    await until(async () => (await stack.hub.api('GET', `/api/v1/sites/${SITE}`)).online === false, 20_000, 'site lab offline (the last will)');
+    await stack.hub.restart({ GSMJOBS_CRASH_HUB_POINT: 'before_move_publish', GSMJOBS_CRASH_HUB_JOB: jobId });
+    await stack.sim.setOnline('30003', false);
+    const hub = stack.hub.child;
+    const code = await Promise.race([hub.exited, sleep(60_000).then(() => 'timeout')]);
+    expect(code).toBe('SIGKILL');
+    expect(hub.output()).toContain(`crash point before_move_publish job ${jobId}`);
+    // Nothing left for depot yet: the move is on disk only.
+    expect(backup.sms().filter((s) => text.includes(s.text))).toHaveLength(0);
+    await stack.hub.restart();
+    await until(() => (backup.sms().some((s) => text.includes(s.text)) ? true : undefined), 60_000, 'the moved message at the backup modem', 100);
+    const [moved] = await executions(stack, jobId);
+    // Attempt 2 was written but never published; the restarted hub re-sends it to depot (as attempt 3).
+    expect(moved?.messages[0]?.site_id).toBe(OTHER_SITE);
+    expect(moved?.messages[0]?.attempt).toBeGreaterThanOrEqual(2);
+    expect(moved?.messages[0]?.hops).toMatchObject([{ site_id: SITE, last_attempt: 1 }]);
+    // Lab comes back with attempt 1 waiting in its session (past its accept_by; the cancel never left).
+    await stack.agent.start();
+    await stack.agent.waitOnline();
+    await until(async () => ((await executions(stack, jobId))[0]?.messages[0]?.hops?.[0]?.state === 'expired' ? true : undefined), 30_000, 'lab reports the old attempt expired');
+    await sleep(3000);
+    expect(partsOf(stack, text)).toHaveLength(0);
+    expect(backup.sms().filter((s) => text.includes(s.text)).map((s) => s.text).join('')).toBe(text);
+    expect(await executions(stack, jobId)).toHaveLength(1);
+  }, 180_000);
 });
