@@ -60,11 +60,18 @@ const bench: Bench = async () => {
     const pool = (hub.port as PgStore).pool;
     let statements = 0;
     const query = pool.query.bind(pool) as (...a: unknown[]) => unknown;
+    // BENCH_SQL_LOG=1: time spent per statement (first 70 characters), printed at the end.
+    const sqlTimes = new Map<string, number[]>();
     Object.assign(pool, {
       query: (...a: unknown[]) => {
         statements++;
-        if (process.env.BENCH_SQL_LOG) console.log('SQL', String(typeof a[0] === 'string' ? a[0] : (a[0] as { text: string }).text).slice(0, 90).replace(/\s+/g, ' '));
-        return query(...a);
+        if (!process.env.BENCH_SQL_LOG) return query(...a);
+        const text = String(typeof a[0] === 'string' ? a[0] : (a[0] as { text: string }).text).slice(0, 70).replace(/\s+/g, ' ');
+        const t = performance.now();
+        const done = () => sqlTimes.set(text, [...(sqlTimes.get(text) ?? []), performance.now() - t]);
+        const r = query(...a) as Promise<unknown>;
+        r.then(done, done);
+        return r;
       },
     });
     const perRequest = async (n: number, run: () => Promise<void>) => {
@@ -119,6 +126,7 @@ const bench: Bench = async () => {
     const deep: number[] = [];
     for (let i = 0; i < 20; i++) deep.push((await call('GET', `/jobs?limit=50&enabled=true&offset=${Math.min(50_000, Math.floor(JOBS / 2)) + i}`)).ms);
 
+    for (const [text, xs] of sqlTimes) if (xs.length >= 20) console.log(`SQL n=${xs.length} p50 ${percentile(xs, 50).toFixed(2)} p99 ${percentile(xs, 99).toFixed(2)} ms: ${text}`);
     const target = { value: 20, better: 'lower' as const };
     results.push({ name: `hub-api-pg: POST /jobs p99 (${JOBS} jobs stored, HTTP)`, value: Number(percentile(post, 99).toFixed(1)), unit: 'ms', target, notes: `${summary(post)}; ${postStatements} SQL statements per request (with the change feed's refresh)` });
     results.push({ name: `hub-api-pg: PUT /jobs/:id with If-Match p99 (${JOBS} jobs)`, value: Number(percentile(put, 99).toFixed(1)), unit: 'ms', target, notes: `${summary(put)}; ${putStatements} SQL statements per request` });
