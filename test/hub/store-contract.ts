@@ -9,6 +9,7 @@ import { type JobQuery, ScopeError, VersionConflictError } from '../../hub/store
 import { byName, jobMatches } from '../../hub/store/port-query.js';
 import { A, B, type ContractHarness, controlDevice, job, platform, runtime, site, webhook, withStoreOf } from './store-contract-fixtures.js';
 import { pagesContract } from './store-contract-pages.js';
+import { sitesContract } from './store-contract-sites.js';
 import { runsContract } from './store-contract-runs.js';
 import { draftsContract } from './store-contract-drafts.js';
 
@@ -203,6 +204,7 @@ export function storeContract(name: string, h: ContractHarness): void {
     );
 
     pagesContract(h);
+    sitesContract(h);
     runsContract(h);
     draftsContract(h);
   });
