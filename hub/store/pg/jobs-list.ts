@@ -26,8 +26,8 @@ interface Filter {
   order: [string, string];
   /** A state other than ok and no other filter narrowing the jobs (counted on the runtime). */
   stateAlone: boolean;
-  /** The site filter, alone or with `enabled` or a text search (counted on job_sites alone). */
-  siteOnly: boolean;
+  /** The state ok and no other filter narrowing the jobs (counted mostly on the runtime). */
+  okAlone: boolean;
   /** A text search probed through rare trigrams (a small match set: scanned once). */
   probed: boolean;
 }
@@ -55,13 +55,14 @@ function filterOf(scope: Scope, q: JobQuery, probe: string[] | null): Filter {
     else where.push(`j.enabled AND j.id IN (SELECT r.job_id FROM job_runtime r WHERE r.platform_id = $1 AND r.state = ${p(q.state)} AND r.enabled)`);
   }
   const stateAlone = q.state !== undefined && q.state !== 'ok' && q.key === undefined && !site && !q.q && q.enabled !== false;
+  const okAlone = q.state === 'ok' && q.key === undefined && !site && !q.q && q.enabled !== false;
   return {
-    from: site ? 'job_sites s JOIN jobs j ON j.id = s.job_id' : 'jobs j',
+    okAlone,
+    from: !site ? 'jobs j' : where.some((w) => w.includes('j.')) ? 'job_sites s JOIN jobs j ON j.id = s.job_id' : 'job_sites s',
     where,
     params,
     order: site ? ['s.name', 's.job_id'] : ['j.name', 'j.id'],
     stateAlone,
-    siteOnly: site && where.every((w) => w.startsWith('s.')),
     probed: !!q.q && probe !== null && !site,
   };
 }
@@ -87,13 +88,18 @@ function countSql(q: JobQuery, f: Filter, p: (v: unknown) => string, params: rea
   if (f.where.length === 1) return 'SELECT coalesce((SELECT n FROM job_counts WHERE platform_id = $1), 0) AS n, NULL::bigint AS estimate';
   const matches = f.stateAlone
     ? `SELECT 1 FROM job_runtime r WHERE r.platform_id = $1 AND r.state = ${p(q.state)} AND r.enabled`
-    : f.siteOnly
-      ? `SELECT 1 FROM job_sites s WHERE ${f.where.join(' AND ')}`
-      : `SELECT 1 FROM ${f.from} WHERE ${f.where.join(' AND ')}${q.q && !f.probed ? ` ORDER BY ${f.order.join(', ')}` : ''}`;
+    : `SELECT 1 FROM ${f.from} WHERE ${f.where.join(' AND ')}${q.q && !f.probed ? ` ORDER BY ${f.order.join(', ')}` : ''}`;
   if (q.countCap === undefined) return `SELECT count(*) AS n, NULL::bigint AS estimate FROM (${matches}) m`;
   const cap = Math.max(0, Math.floor(q.countCap));
-  return `SELECT n, CASE WHEN n > ${cap} THEN jobs_count_estimate(${p(inline(matches, params))}) END AS estimate
-    FROM (SELECT count(*) AS n FROM (${matches} LIMIT ${cap + 1}) m) c`;
+  const estimate = `CASE WHEN n > ${cap} THEN jobs_count_estimate(${p(inline(matches, params))}) END AS estimate`;
+  if (f.okAlone) {
+    // The ok jobs are the enabled ones whose runtime is ok (the runtime's state index, read first)
+    // and the enabled ones without a runtime (looked for only while under the cap).
+    const noRuntime = `SELECT 1 FROM jobs j WHERE j.platform_id = $1 AND j.enabled AND NOT EXISTS (SELECT 1 FROM job_runtime r WHERE r.job_id = j.id)`;
+    return `SELECT n, ${estimate} FROM (SELECT least(${cap + 1}, o.n + CASE WHEN o.n <= ${cap} THEN (SELECT count(*) FROM (${noRuntime} LIMIT ${cap + 1}) x) ELSE 0 END) AS n
+      FROM (SELECT count(*) AS n FROM (SELECT 1 FROM job_runtime r WHERE r.platform_id = $1 AND r.state = 'ok' AND r.enabled LIMIT ${cap + 1}) m) o) c`;
+  }
+  return `SELECT n, ${estimate} FROM (SELECT count(*) AS n FROM (${matches} LIMIT ${cap + 1}) m) c`;
 }
 
 type ListRow = { n: string; estimate: string | null; doc: unknown | null; version: number | null; rt: JobRuntime | null };
@@ -151,10 +157,13 @@ function general(db: Db, q: JobQuery, f: Filter): Promise<ListRow[]> {
   const [o1, o2] = f.order;
   if (q.after) where.push(`(${o1}, ${o2}) > (${p(q.after.name)}::text COLLATE "C", ${p(q.after.id)}::text COLLATE "C")`);
   const count = countSql(q, f, p, params);
-  // One row more than the page says whether another page follows.
+  // The page's keys first (on the path's index, without reading the wide rows the filter
+  // rejects), then their documents and runtimes. One row more than the page says whether another
+  // page follows.
   const sql = `SELECT c.n, c.estimate, pgx.doc, pgx.version, pgx.rt FROM (${count}) c LEFT JOIN LATERAL (
-      SELECT ${o1} AS name, ${o2} AS id, j.doc, j.version, r.doc AS rt FROM ${f.from} LEFT JOIN job_runtime r ON r.job_id = j.id
-      WHERE ${where.join(' AND ')} ORDER BY ${o1}, ${o2} LIMIT ${p(q.limit + 1)} OFFSET ${p(q.offset)}) pgx ON true
+      SELECT k.name, k.id, d.doc, d.version, r.doc AS rt FROM (
+        SELECT ${o1} AS name, ${o2} AS id FROM ${f.from} WHERE ${where.join(' AND ')} ORDER BY ${o1}, ${o2} LIMIT ${p(q.limit + 1)} OFFSET ${p(q.offset)}) k
+      JOIN jobs d ON d.id = k.id LEFT JOIN job_runtime r ON r.job_id = k.id) pgx ON true
     ORDER BY pgx.name, pgx.id`;
   return read(db, sql, params);
 }
