@@ -14,6 +14,7 @@ CREATE TABLE job_sites (
   search text NOT NULL,
   PRIMARY KEY (platform_id, site_id, name, job_id) INCLUDE (enabled, search)
 );
+CREATE INDEX job_sites_job ON job_sites (job_id);
 INSERT INTO job_sites (platform_id, site_id, name, job_id, enabled, search)
 SELECT DISTINCT j.platform_id, s.site_id COLLATE "C", j.name, j.id, j.enabled, j.search FROM jobs j, unnest(j.site_ids) AS s(site_id);
 
@@ -23,21 +24,27 @@ BEGIN
   SELECT DISTINCT n.platform_id, s.site_id COLLATE "C", n.name, n.id, n.enabled, n.search FROM new_rows n, unnest(n.site_ids) AS s(site_id);
   RETURN NULL;
 END $$;
+-- No join of two transition tables anywhere: PL/pgSQL keeps a trigger statement's plan, made
+-- with the row counts of its first run (an ON CONFLICT insert fires the update trigger with none),
+-- and a nested loop over two tuplestores is quadratic in a bulk write. Set operations (EXCEPT)
+-- and joins against job_sites' indexes stay linear whatever plan was kept.
 CREATE FUNCTION job_sites_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  DELETE FROM job_sites x USING old_rows o, unnest(o.site_ids) AS s(site_id)
-  WHERE x.platform_id = o.platform_id AND x.site_id = s.site_id COLLATE "C" AND x.name = o.name AND x.job_id = o.id;
+  DELETE FROM job_sites x USING old_rows o WHERE x.job_id = o.id;
   RETURN NULL;
 END $$;
--- Only the jobs whose listed columns changed are rewritten (other edits touch nothing here).
+-- Only the jobs whose listed columns changed are rewritten (other edits touch nothing here): the
+-- old versions not among the new ones leave, the new versions not among the old ones come in.
 CREATE FUNCTION job_sites_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  DELETE FROM job_sites x USING old_rows o JOIN new_rows n ON n.id = o.id, unnest(o.site_ids) AS s(site_id)
-  WHERE (n.name, n.site_ids, n.platform_id, n.enabled, n.search) IS DISTINCT FROM (o.name, o.site_ids, o.platform_id, o.enabled, o.search)
-    AND x.platform_id = o.platform_id AND x.site_id = s.site_id COLLATE "C" AND x.name = o.name AND x.job_id = o.id;
+  DELETE FROM job_sites x USING (
+    SELECT o.id, o.name, o.site_ids, o.platform_id, o.enabled, o.search FROM old_rows o
+    EXCEPT SELECT n.id, n.name, n.site_ids, n.platform_id, n.enabled, n.search FROM new_rows n) c
+  WHERE x.job_id = c.id;
   INSERT INTO job_sites (platform_id, site_id, name, job_id, enabled, search)
-  SELECT DISTINCT n.platform_id, s.site_id COLLATE "C", n.name, n.id, n.enabled, n.search FROM new_rows n JOIN old_rows o ON o.id = n.id, unnest(n.site_ids) AS s(site_id)
-  WHERE (n.name, n.site_ids, n.platform_id, n.enabled, n.search) IS DISTINCT FROM (o.name, o.site_ids, o.platform_id, o.enabled, o.search);
+  SELECT DISTINCT c.platform_id, s.site_id COLLATE "C", c.name, c.id, c.enabled, c.search FROM (
+    SELECT n.id, n.name, n.site_ids, n.platform_id, n.enabled, n.search FROM new_rows n
+    EXCEPT SELECT o.id, o.name, o.site_ids, o.platform_id, o.enabled, o.search FROM old_rows o) c, unnest(c.site_ids) AS s(site_id);
   RETURN NULL;
 END $$;
 CREATE TRIGGER jobs_sites_in AFTER INSERT ON jobs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION job_sites_inserted();
