@@ -36,7 +36,7 @@ export function createApi(deps: ApiDeps): Hono<HubEnv> {
   api.post(
     '/jobs:bulk',
     idem.route(async (c) => (await scope(c)).id),
-    (c) => bulkImport(c),
+    (c) => bulkImport(c, idem),
   );
   api.route('/jobs', jobsApi(idem));
   api.route('/executions', executionsApi());
