@@ -30,12 +30,15 @@ export class LowdbIdempotency implements IdempotencyRepo {
     return rec;
   }
   async prune(before: number): Promise<number> {
+    // A record being moved is in both places: counted once.
+    const gone = new Set<string>();
     const drop = (all: Keys) => {
       let n = 0;
       for (const [platform, mine] of Object.entries(all)) {
         for (const [k, r] of Object.entries(mine)) {
           if (r.created_at < before) {
             delete mine[k];
+            gone.add(`${platform}\0${k}`);
             n++;
           }
         }
@@ -47,7 +50,7 @@ export class LowdbIdempotency implements IdempotencyRepo {
     const held = this.c.store.definitions.data.idempotency;
     const inDefinitions = held ? drop(held) : 0;
     await Promise.all([...(inPort > 0 ? [this.c.doc.save()] : []), ...(inDefinitions > 0 ? [this.c.store.definitions.save()] : [])]);
-    return inPort + inDefinitions;
+    return gone.size;
   }
 
   /**
