@@ -35,7 +35,7 @@ export function createApi(deps: ApiDeps): Hono<HubEnv> {
   // Bulk import: POST /jobs:bulk (Google's custom-method style), also /jobs/bulk (jobs.ts).
   api.post(
     '/jobs:bulk',
-    idem.route(async (c) => (await scope(c)).id),
+    idem.route(async (c) => (await scope(c)).id, { overlap: true }),
     (c) => bulkImport(c, idem),
   );
   api.route('/jobs', jobsApi(idem));

@@ -53,6 +53,9 @@ export async function bulkImport(c: Context<HubEnv>, idem: Idempotency): Promise
   const { atomic } = parseWith(bulkQuery, c.req.query());
   const body = parseWith(bulkBody, await readJson(c, BULK_MAX_BYTES));
   const lang = pickLang(c.req.query('lang'), c.req.header('accept-language'));
+  // An Idempotency-Key's stored answer is read while the items are checked (awaited below).
+  const early = idem.lookup(c);
+  early.catch(() => undefined);
   const refs = cachedRefs(deps.port);
   const now = deps.now();
   const jobs: Array<{ index: number; job: Job }> = [];
@@ -67,6 +70,8 @@ export async function bulkImport(c: Context<HubEnv>, idem: Idempotency): Promise
     if (r.ok) jobs.push({ index, job: r.job });
     else errors.push({ index, issues: r.issues });
   }
+  const replayed = await early;
+  if (replayed) return replayed;
   if (atomic === 'true' && errors.length) {
     throw new ApiError(400, 'invalid', `${errors.length} of ${body.jobs.length} job(s) are invalid; nothing was written`, [], { items: errors });
   }

@@ -118,11 +118,14 @@ export function jobsApi(idem: Idempotency): Hono<HubEnv> {
     return c.json({ total: page.total, total_exact: page.total_exact ?? true, next_cursor: next, items: await pageView(c, platform.id, page.items, page.runtimes) });
   });
 
-  app.post('/', idem.route(keyScope), async (c) => {
+  app.post('/', idem.route(keyScope, { overlap: true }), async (c) => {
     const platform = await scope(c);
     const deps = c.get('deps');
     const input = await parseBody(c, jobInput);
-    const r = await buildJob(input, platform.id, await prefetchRefs(deps.port, platform.id, input), deps.catalogs, deps.now(), undefined, requestLang(c));
+    // The references and an Idempotency-Key's stored answer are read together.
+    const [refs, replayed] = await Promise.all([prefetchRefs(deps.port, platform.id, input), idem.lookup(c)]);
+    if (replayed) return replayed;
+    const r = await buildJob(input, platform.id, refs, deps.catalogs, deps.now(), undefined, requestLang(c));
     if (!r.ok) throw invalid(r.issues);
     // The answer is known before the write (version 1, no runtime, no execution yet), so an
     // Idempotency-Key's record is written with the job, in the same transaction (issue 20).
@@ -144,7 +147,7 @@ export function jobsApi(idem: Idempotency): Hono<HubEnv> {
   });
 
   // Many jobs in one request (spreadsheets): see jobs-bulk.ts; mounted as /jobs:bulk by createApi.
-  app.post('/bulk', idem.route(keyScope), (c) => bulkImport(c, idem));
+  app.post('/bulk', idem.route(keyScope, { overlap: true }), (c) => bulkImport(c, idem));
 
   // Validate a job as create would (schema + references in the caller's platform), writing
   // nothing: 200 with the name it would get, or the usual 400 naming the fields.

@@ -2,7 +2,8 @@
 // the jobs (jobs.put / jobs.putMany `idempotency`), not in a second write after the answer; the
 // record replays byte for byte what the client got. A key another hub took between this hub's
 // read and its write (IdempotencyKeyTakenError) creates nothing and answers with that hub's
-// answer, or 422 for another request. (The crash between the job's write and the answer, with
+// answer, or 422 for another request. The key is read in parallel with the handler's own reads:
+// what the client sees is as if it had been read first. (The crash between the job's write and the answer, with
 // real processes: test/e2e/idempotency-crash.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../hub/api/app.js';
@@ -64,6 +65,12 @@ describe('Idempotency-Key record written with the jobs', () => {
       expect(again.text).toBe(first.text);
       for (const h of ['content-type', 'etag']) expect(again.headers.get(h)).toBe(first.headers.get(h));
       expect(w.store.jobs('a')).toHaveLength(k.made);
+      // The key is read while the handler reads its references (overlap): a body refused before
+      // that read still gives way to the stored answer (another request under the key: 422).
+      const app = createApp(w.deps);
+      const broken = await app.request(k.path, { method: 'POST', headers: { authorization: `Bearer ${TOKENS.a}`, 'content-type': 'application/json', 'idempotency-key': 'fold-key-0001' }, body: '{"not json' });
+      expect(broken.status).toBe(422);
+      expect(((await broken.json()) as { error: { code: string } }).error.code).toBe('idempotency_key_reused');
       // A request refused before the write is not kept (fixed, it creates under the same key).
       expect((await post(k.path, k.name === 'POST /jobs' ? jobBody({ for_s: -1 }) : { jobs: [jobBody({ for_s: -1 })] }, 'fold-key-0002')).status).toBe(400);
       expect((await post(k.path, k.body('2'), 'fold-key-0002')).status).toBe(201);
