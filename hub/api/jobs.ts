@@ -90,6 +90,13 @@ async function load(c: Ctx): Promise<Stored<Job>> {
   return foundOr(c, await c.get('deps').port.jobs.get(scopeOf(platform.id), c.req.param('id') ?? ''), 'job');
 }
 
+/** Every promise's outcome, none left rejected unobserved (a 404 must not leave a 400 unhandled). */
+const settled = <T extends readonly unknown[]>(ps: { [K in keyof T]: Promise<T[K]> }) => Promise.allSettled(ps) as Promise<{ [K in keyof T]: PromiseSettledResult<T[K]> }>;
+const unwrap = <T>(r: PromiseSettledResult<T>): T => {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
+};
+
 async function answer(c: Ctx, job: Stored<Job>, status: 200 | 201 = 200, known?: Known) {
   setEtag(c, job.version);
   return c.json(await view(c, job, known), status);
@@ -172,13 +179,27 @@ export function jobsApi(idem: Idempotency): Hono<HubEnv> {
   app.get('/:id', async (c) => answer(c, await load(c)));
 
   app.put('/:id', async (c) => {
-    const existing = await load(c);
-    const ifVersion = expectVersion(c, existing, jobRecord, 'job');
+    const platform = await scope(c);
     const deps = c.get('deps');
-    const s = scopeOf(existing.platform_id);
-    const input = await parseBody(c, jobInput);
-    // The references and the current runtime are read together (the runtime for the answer).
-    const [refs, before] = await Promise.all([prefetchRefs(deps.port, existing.platform_id, input), deps.port.runtime.get(s, existing.id)]);
+    const s = scopeOf(platform.id);
+    const id = c.req.param('id') ?? '';
+    // One round trip of reads before the write: the job, its runtime (for the answer) and what the
+    // new version refers to, in parallel. Errors keep their order: 404/412, then 400, then refs.
+    const reads = settled([
+      deps.port.jobs.get(s, id),
+      deps.port.runtime.get(s, id),
+      parseBody(c, jobInput).then((input) => {
+        const refs = prefetchRefs(deps.port, platform.id, input);
+        refs.catch(() => undefined); // observed below, unless an earlier error answers first
+        return { input, refs };
+      }),
+    ]);
+    const [found, rtRead, parsed] = await reads;
+    const existing = foundOr(c, unwrap(found), 'job');
+    const ifVersion = expectVersion(c, existing, jobRecord, 'job');
+    const { input, refs: refsRead } = unwrap(parsed);
+    const refs = await refsRead;
+    const before = unwrap(rtRead);
     const r = await buildJob(input, existing.platform_id, refs, deps.catalogs, deps.now(), existing, requestLang(c));
     if (!r.ok) throw invalid(r.issues);
     // What is watched changed: start its evaluation afresh (the old state is about another thing).

@@ -170,6 +170,26 @@ describe('ETag / If-Match', () => {
     expect({ ...theirs.body.error, message: '' }).toEqual({ ...none.body.error, message: '' });
   });
 
+  it('PUT /jobs answers in a fixed order of errors, though it reads the job and parses the body at once', async () => {
+    const w = await createWorld();
+    const a = client(w, TOKENS.a);
+    const job = await a('POST', '/api/v1/jobs', jobBody());
+    const bad = { ...jobBody(), conditions: 'none' };
+    // A missing job is 404 (412 with If-Match) even with an invalid body and unknown references.
+    expect((await a('PUT', '/api/v1/jobs/no-such-job', bad)).status).toBe(404);
+    expect((await a('PUT', '/api/v1/jobs/no-such-job', bad, { 'if-match': '"1"' })).status).toBe(412);
+    // A stale If-Match is 412 before the body is judged; then an invalid body is 400.
+    expect((await a('PUT', `/api/v1/jobs/${job.body.id}`, bad, { 'if-match': '"9"' })).status).toBe(412);
+    const invalid = await a('PUT', `/api/v1/jobs/${job.body.id}`, bad, { 'if-match': '"1"' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.issues.some((d: { field: string }) => d.field.startsWith('conditions'))).toBe(true);
+    // A reference to another platform's site is refused as unknown, and the job is unchanged.
+    const foreign = jobBody({ steps: [{ ...jobBody().steps[0], site_id: 'no-such-site' }] });
+    const refused = await a('PUT', `/api/v1/jobs/${job.body.id}`, foreign, { 'if-match': '"1"' });
+    expect(refused.status).toBe(400);
+    expect((await a('GET', `/api/v1/jobs/${job.body.id}`)).etag).toBe('"1"');
+  });
+
   it('versions survive a restart: the store loads records written with their version', async () => {
     const w = await createWorld();
     const a = client(w, TOKENS.a);

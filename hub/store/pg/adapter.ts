@@ -15,6 +15,7 @@ import { migrate } from './migrate.js';
 import { PgDeliveries, PgIdempotency, PgRemediation } from './remediation.js';
 import { PgDrafts } from './drafts.js';
 import { PgWebSessions } from './web-sessions.js';
+import { type FeedState, TokenCache } from './token-cache.js';
 
 export interface PgStoreOptions {
   connectionString: string;
@@ -32,8 +33,13 @@ export interface PgStoreOptions {
   onError?: (err: Error) => void;
 }
 
-class Feed {
+class Feed implements FeedState {
   private client: pg.Client | null = null;
+  /** Counts connections and losses; `listening` once LISTEN is in place on the current one. */
+  private serial = 0;
+  private listening = false;
+  /** Cleared on every platform change, feed loss or resync (the API's token lookups). */
+  readonly tokens = new TokenCache(this);
   private readonly listeners = new Set<(c: Change) => void>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -52,7 +58,12 @@ class Feed {
     };
   }
 
+  liveSerial(): number | null {
+    return this.listening ? this.serial : null;
+  }
+
   private emit(c: Change): void {
+    if (c.aggregate === 'platforms' || c.aggregate === 'all') this.tokens.clear();
     for (const fn of this.listeners) {
       try {
         fn(c);
@@ -68,6 +79,7 @@ class Feed {
     const lost = (err?: Error) => {
       if (this.client !== client) return;
       this.client = null;
+      this.stopped();
       if (err) this.opts.onError?.(err);
       client.end().catch(() => undefined);
       this.retry();
@@ -86,6 +98,10 @@ class Feed {
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
+      if (this.client === client) {
+        this.serial++;
+        this.listening = true;
+      }
     } catch (err) {
       if (!resync) {
         this.client = null;
@@ -96,6 +112,13 @@ class Feed {
       return;
     }
     if (resync) this.emit({ aggregate: 'all', platform_id: '*', ids: null });
+  }
+
+  /** Not listening any more: nothing cached can be trusted. */
+  private stopped(): void {
+    this.serial++;
+    this.listening = false;
+    this.tokens.clear();
   }
 
   private retry(): void {
@@ -112,6 +135,7 @@ class Feed {
     this.timer = null;
     const c = this.client;
     this.client = null;
+    this.stopped();
     if (c) await c.end().catch(() => undefined);
   }
 }
@@ -138,7 +162,7 @@ export class PgStore implements StorePort {
     /** The unfenced store owns the pool; fenced views share it. */
     private readonly owner: boolean,
   ) {
-    this.platforms = new PgPlatforms(db);
+    this.platforms = new PgPlatforms(db, feed.tokens);
     this.sites = new PgScopedRepo<Site>(db, 'sites', 'sites');
     this.controlDevices = new PgScopedRepo<ControlDevice>(db, 'control_devices', 'control_devices');
     this.webhooks = new PgScopedRepo<StoredWebhook>(db, 'webhooks', 'webhooks');

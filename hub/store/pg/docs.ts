@@ -4,6 +4,7 @@ import type { Platform } from '../../model/entities.js';
 import { type Aggregate, assertScope, type PlatformsRepo, type Scope, type ScopedRepo, ScopeError, type Stored, VersionConflictError, type WriteOptions } from '../port.js';
 import { checkVersion, unversioned } from '../port-query.js';
 import { type Db, isUniqueViolation, type Tx } from './db.js';
+import type { TokenCache } from './token-cache.js';
 
 export const stored = <T>(row: { doc: unknown; version: number }): Stored<T> => ({ ...(row.doc as T), version: row.version });
 
@@ -81,7 +82,11 @@ export class PgScopedRepo<T extends { id: string; platform_id: string }> impleme
 }
 
 export class PgPlatforms implements PlatformsRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** The API's token lookups, cached while the change feed listens (token-cache.ts). */
+    private readonly tokens?: TokenCache,
+  ) {}
 
   async get(id: string): Promise<Stored<Platform> | undefined> {
     const row = (await this.db.read<{ doc: unknown; version: number }>('SELECT doc, version FROM platforms WHERE id = $1', [id]))[0];
@@ -91,11 +96,23 @@ export class PgPlatforms implements PlatformsRepo {
     return (await this.db.read<{ doc: unknown; version: number }>('SELECT doc, version FROM platforms ORDER BY id')).map((r) => stored<Platform>(r));
   }
   async byTokenHash(hash: string): Promise<Stored<Platform> | undefined> {
+    const cached = this.tokens?.get(hash);
+    if (cached) return cached;
+    const token = this.tokens?.begin();
     const row = (await this.db.read<{ doc: unknown; version: number }>('SELECT doc, version FROM platforms WHERE token_hashes @> ARRAY[$1::text] LIMIT 1', [hash], 'platform_by_token'))[0];
-    return row ? stored<Platform>(row) : undefined;
+    const found = row ? stored<Platform>(row) : undefined;
+    if (found && token !== undefined) this.tokens?.fill(hash, found, token);
+    return found;
   }
   async put(p: Platform, opts?: WriteOptions): Promise<Stored<Platform>> {
-    const version = await this.db.tx((tx) => writeDoc(tx, 'platforms', 'platforms', null, p.id, p, opts, { token_hashes: p.tokens.map((t) => t.hash) }));
+    let version: number;
+    try {
+      version = await this.db.tx((tx) => writeDoc(tx, 'platforms', 'platforms', null, p.id, p, opts, { token_hashes: p.tokens.map((t) => t.hash) }));
+    } finally {
+      // Before the caller hears of it (a revoked token must fail at once on this hub), and also
+      // when the outcome is unknown (the commit may have happened).
+      this.tokens?.clear();
+    }
     return { ...(unversioned(p) as Platform), version };
   }
 }
