@@ -14,7 +14,7 @@ import { tempDir } from '../hub/fixtures.js';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { type PgCluster, startPostgres } from '../support/postgres.js';
 import { freePort } from '../support/ports.js';
-import { type Proc, startProcess } from '../support/process.js';
+import { type Proc, startProcess, waitFor } from '../support/process.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const ADMIN = 'idempotency-crash-admin-token-0123456789abcdefghij';
@@ -89,7 +89,8 @@ async function exercise(name: string, store: Record<string, unknown>, mqtt: Reco
   // The create: the job and its key's record are written, then the hub dies before answering.
   await expect(api(armed.base, 'POST', '/api/v1/jobs', job, key)).rejects.toThrow();
   expect(await armed.proc.exited).toBe('SIGKILL');
-  expect(armed.proc.output()).toContain('crash point after_job_create');
+  // Its last words may arrive after the exit event (the pipe is read later).
+  await waitFor(() => armed.proc.output().includes('crash point after_job_create'), 10_000, 'the crash point\'s line');
   if (store.kind === 'lowdb') {
     // Killed inside the window the fold closes: the record is on disk only with its job.
     expect(lowdbKeys(join(dir, 'data', 'definitions.json'))).toBe(1);
