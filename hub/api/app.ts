@@ -35,8 +35,8 @@ export function createApi(deps: ApiDeps): Hono<HubEnv> {
   // Bulk import: POST /jobs:bulk (Google's custom-method style), also /jobs/bulk (jobs.ts).
   api.post(
     '/jobs:bulk',
-    idem.route(async (c) => (await scope(c)).id),
-    (c) => bulkImport(c),
+    idem.route(async (c) => (await scope(c)).id, { overlap: true }),
+    (c) => bulkImport(c, idem),
   );
   api.route('/jobs', jobsApi(idem));
   api.route('/executions', executionsApi());

@@ -12,7 +12,7 @@ import { pickLang } from '../core/lang.js';
 import { dispatchState } from '../model/execution-view.js';
 import { initialRuntime, type Job, jobInput, jobListQuery, type JobRuntime } from '../model/job.js';
 import type { Execution } from '../model/execution.js';
-import { scopeOf, type Stored } from '../store/port.js';
+import { IdempotencyKeyTakenError, scopeOf, type Stored } from '../store/port.js';
 import { unversioned } from '../store/port-query.js';
 import { scope } from './auth.js';
 import type { HubEnv } from './context.js';
@@ -21,7 +21,8 @@ import type { Idempotency } from './idempotency.js';
 import { bulkImport } from './jobs-bulk.js';
 import { prefetchRefs } from './jobs-refs.js';
 import { decodeCursor, encodeCursor, JOBS_COUNT_CAP, nextPageUrl } from './jobs-cursor.js';
-import { expectVersion, foundOr, guarded, setEtag, versionConflict } from './versions.js';
+import { etagOf, expectVersion, foundOr, guarded, setEtag, versionConflict } from './versions.js';
+import { crashPoint } from '../dispatch/crash-point.js';
 
 type Ctx = Context<HubEnv>;
 
@@ -124,20 +125,36 @@ export function jobsApi(idem: Idempotency): Hono<HubEnv> {
     return c.json({ total: page.total, total_exact: page.total_exact ?? true, next_cursor: next, items: await pageView(c, platform.id, page.items, page.runtimes) });
   });
 
-  app.post('/', idem.route(keyScope), async (c) => {
+  app.post('/', idem.route(keyScope, { overlap: true }), async (c) => {
     const platform = await scope(c);
     const deps = c.get('deps');
     const input = await parseBody(c, jobInput);
-    const r = await buildJob(input, platform.id, await prefetchRefs(deps.port, platform.id, input), deps.catalogs, deps.now(), undefined, requestLang(c));
+    // The references and an Idempotency-Key's stored answer are read together.
+    const [refs, replayed] = await Promise.all([prefetchRefs(deps.port, platform.id, input), idem.lookup(c)]);
+    if (replayed) return replayed;
+    const r = await buildJob(input, platform.id, refs, deps.catalogs, deps.now(), undefined, requestLang(c));
     if (!r.ok) throw invalid(r.issues);
-    const saved = await deps.port.jobs.put(scopeOf(platform.id), r.job, { ifVersion: null });
-    deps.onJobsChanged?.(saved);
-    // A new job has no runtime and no execution yet: nothing to read back.
-    return answer(c, saved, 201, { rt: undefined, last: undefined });
+    // The answer is known before the write (version 1, no runtime, no execution yet), so an
+    // Idempotency-Key's record is written with the job, in the same transaction (issue 20).
+    const created: Stored<Job> = { ...r.job, version: 1 };
+    const body = JSON.stringify(await view(c, created, { rt: undefined, last: undefined }));
+    const headers = { 'content-type': 'application/json', etag: etagOf(created.version) };
+    const idempotency = idem.recordFor(c, 201, headers, body);
+    try {
+      await deps.port.jobs.put(scopeOf(platform.id), r.job, { ifVersion: null, ...(idempotency ? { idempotency } : {}) });
+    } catch (err) {
+      if (err instanceof IdempotencyKeyTakenError) return idem.taken(c);
+      throw err;
+    }
+    idem.stored(c);
+    // Test-only: die with the job and its key's record written, before the client has the answer.
+    crashPoint('after_job_create', [created.id]);
+    deps.onJobsChanged?.(created);
+    return c.body(body, 201, headers);
   });
 
   // Many jobs in one request (spreadsheets): see jobs-bulk.ts; mounted as /jobs:bulk by createApi.
-  app.post('/bulk', idem.route(keyScope), (c) => bulkImport(c));
+  app.post('/bulk', idem.route(keyScope, { overlap: true }), (c) => bulkImport(c, idem));
 
   // Validate a job as create would (schema + references in the caller's platform), writing
   // nothing: 200 with the name it would get, or the usual 400 naming the fields.

@@ -1,7 +1,7 @@
 // Test-only crash points (issue 15): with GSMJOBS_CRASH_HUB_POINT set to one of CRASH_POINTS
 // (and optionally GSMJOBS_CRASH_HUB_JOB to a job id), the hub SIGKILLs itself at exactly that
-// instant of a firing, so the crash-matrix tests can restart it on the same data directory and
-// count what reaches the modem. Unset (production), every call is a no-op. Never set these in a
+// instant of a firing (or of an API create), so the crash tests can restart it on the same data
+// directory and count what reaches the modem (or the store). Unset (production), every call is a no-op. Never set these in a
 // deployment: the process dies without cleaning up, by design.
 import { writeSync } from 'node:fs';
 
@@ -19,6 +19,11 @@ export const CRASH_POINTS = [
    * accept_by written); about to publish it there (nor has the old site's cancel gone out).
    */
   'before_move_publish',
+  /**
+   * The API (issue 20): POST /jobs wrote the job and its Idempotency-Key record; the answer is
+   * not sent yet (the client sees the connection die and retries under the same key).
+   */
+  'after_job_create',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

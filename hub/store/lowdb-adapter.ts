@@ -4,17 +4,20 @@
 // fencing behaves as with PostgreSQL. Reads filter by the platform scope.
 import type { LowdbDrafts } from './lowdb-drafts.js';
 import type { ControlDevice, Platform, Site } from '../model/entities.js';
-import type { Job, JobRuntime } from '../model/job.js';
+import type { Job } from '../model/job.js';
 import type { StoredWebhook } from '../model/remediation.js';
-import { LowdbDeliveries, LowdbExecutions, LowdbIdempotency, LowdbInbound, LowdbRemediation, LowdbRuntime } from './lowdb-runs.js';
+import { LowdbDeliveries, LowdbExecutions, LowdbInbound, LowdbRemediation, LowdbRuntime } from './lowdb-runs.js';
+import { LowdbIdempotency } from './lowdb-idempotency.js';
 import { assertOwner, LowdbCore, versionOf, withVersion } from './lowdb-core.js';
 import {
   type Aggregate,
   assertScope,
   type Change,
+  type IdempotencyRecord,
   type JobQuery,
   type JobRef,
   type JobsRepo,
+  type JobWriteOptions,
   type Lease,
   type Leadership,
   type Page,
@@ -105,7 +108,10 @@ class Scoped<T extends { id: string; platform_id: string }> implements ScopedRep
 class Jobs implements JobsRepo {
   /** Jobs of a platform sorted by name, rebuilt when a job changes (HubStore.jobsVersion). */
   private readonly sorted = new Map<string, { version: number; jobs: Job[] }>();
-  constructor(private readonly c: LowdbCore) {}
+  constructor(
+    private readonly c: LowdbCore,
+    private readonly keys: LowdbIdempotency,
+  ) {}
 
   private platformJobs(scope: Scope): Job[] {
     const hit = this.sorted.get(scope.platform_id);
@@ -132,27 +138,35 @@ class Jobs implements JobsRepo {
       .filter((j) => refersTo(j, ref))
       .map((j) => withVersion(j));
   }
-  async put(scope: Scope, job: Job, opts?: WriteOptions & { runtime?: JobRuntime }): Promise<Stored<Job>> {
+  async put(scope: Scope, job: Job, opts?: JobWriteOptions): Promise<Stored<Job>> {
     assertScope('jobs', scope, job);
     const cur = this.c.store.job(job.id);
     assertOwner('jobs', scope, cur);
     checkVersion('jobs', job.id, versionOf(cur), opts);
+    const key = opts?.idempotency;
+    if (key && opts.ifVersion !== null) throw new Error('an idempotency record is written only with a create (ifVersion: null)');
+    // The key's record joins the definitions, saved with the job in one file write.
+    if (key) this.keys.claim(scope, key);
     const next = { ...(unversioned(job) as Job), version: (versionOf(cur) ?? 0) + 1 };
     if (opts?.runtime) this.c.store.setJobRuntime(job.id, opts.runtime);
     const saved = Promise.all([this.c.store.putJob(next), ...(opts?.runtime ? [this.c.store.saveRuntime()] : [])]);
     this.c.emit({ aggregate: 'jobs', platform_id: scope.platform_id, ids: [job.id] });
     await saved;
+    if (key) this.keys.settle(scope, key.key);
     return next;
   }
-  async putMany(scope: Scope, jobs: readonly Job[]): Promise<number> {
+  async putMany(scope: Scope, jobs: readonly Job[], opts?: { idempotency?: IdempotencyRecord }): Promise<number> {
     for (const j of jobs) {
       assertScope('jobs', scope, j);
       assertOwner('jobs', scope, this.c.store.job(j.id));
     }
+    const key = opts?.idempotency;
+    if (key) this.keys.claim(scope, key);
     const next = jobs.map((j) => ({ ...(unversioned(j) as Job), version: (versionOf(this.c.store.job(j.id)) ?? 0) + 1 }));
     const saved = this.c.store.putJobs(next);
     this.c.emit({ aggregate: 'jobs', platform_id: scope.platform_id, ids: jobs.length <= 100 ? jobs.map((j) => j.id) : null });
     await saved;
+    if (key) this.keys.settle(scope, key.key);
     return next.length;
   }
   async delete(scope: Scope, id: string, opts?: WriteOptions): Promise<boolean> {
@@ -236,13 +250,13 @@ export class LowdbStore implements StorePort {
       put: (r) => s.putWebhook(r),
       delete: (_scope, id) => s.deleteWebhook(id),
     });
-    this.jobs = new Jobs(c);
+    this.idempotency = new LowdbIdempotency(c);
+    this.jobs = new Jobs(c, this.idempotency);
     this.runtime = new LowdbRuntime(c, fence);
     this.executions = new LowdbExecutions(c, fence);
     this.inbound = new LowdbInbound(c);
     this.remediation = new LowdbRemediation(c, fence);
     this.deliveries = new LowdbDeliveries(c, fence);
-    this.idempotency = new LowdbIdempotency(c);
     this.drafts = c.drafts;
   }
 

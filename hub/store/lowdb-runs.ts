@@ -1,6 +1,7 @@
 // The lowdb adapter's leader-written aggregates (runtime, executions, guardrail state, webhook
-// deliveries) and the inbound log and idempotency keys, over the HubStore documents. `fence()`
-// throws StaleEpochError for a deposed leader's view before anything changes.
+// deliveries) and the inbound log, over the HubStore documents (idempotency keys:
+// lowdb-idempotency.ts). `fence()` throws StaleEpochError for a deposed leader's view before
+// anything changes.
 import { type Execution, isFinished } from '../model/execution.js';
 import type { JobRuntime } from '../model/job.js';
 import type { RemediationSettings } from '../model/remediation.js';
@@ -13,8 +14,6 @@ import {
   type ExecutionsRepo,
   type DeliveriesRepo,
   type GuardrailState,
-  type IdempotencyRecord,
-  type IdempotencyRepo,
   type InboundRecord,
   type InboundRepo,
   type Page,
@@ -253,33 +252,5 @@ export class LowdbDeliveries implements DeliveriesRepo {
     const saved = this.c.store.saveRemediation();
     this.c.emit({ aggregate: 'deliveries', platform_id: scope.platform_id, ids: [rec.id] });
     await saved;
-  }
-}
-
-export class LowdbIdempotency implements IdempotencyRepo {
-  constructor(private readonly c: LowdbCore) {}
-  async get(scope: Scope, key: string) {
-    return this.c.doc.data.idempotency[scope.platform_id]?.[key];
-  }
-  async put(scope: Scope, rec: IdempotencyRecord): Promise<IdempotencyRecord> {
-    const mine = (this.c.doc.data.idempotency[scope.platform_id] ??= {});
-    const cur = mine[rec.key];
-    if (cur) return cur;
-    mine[rec.key] = rec;
-    await this.c.doc.save();
-    return rec;
-  }
-  async prune(before: number): Promise<number> {
-    let n = 0;
-    for (const mine of Object.values(this.c.doc.data.idempotency)) {
-      for (const [k, r] of Object.entries(mine)) {
-        if (r.created_at < before) {
-          delete mine[k];
-          n++;
-        }
-      }
-    }
-    if (n > 0) await this.c.doc.save();
-    return n;
   }
 }

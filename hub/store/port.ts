@@ -19,6 +19,7 @@ import type { Incident, Trip } from '../model/correlation.js';
 import type { BudgetState, DeviceHistory } from '../model/guardrails.js';
 import type { DeliveryRecord } from '../model/delivery.js';
 import type { InboundRecord } from './store.js';
+import { ScopeError, VersionConflictError } from './port-errors.js';
 
 export type { InboundRecord };
 
@@ -34,6 +35,19 @@ export type Stored<T> = T & { version: number };
 export interface WriteOptions {
   /** The version the caller read; null: the record must not exist yet; omitted: no check. */
   ifVersion?: number | null;
+}
+
+/** A job's write: WriteOptions, plus what is written in the same write (one transaction). */
+export interface JobWriteOptions extends WriteOptions {
+  /** The job's evaluation restarts: its runtime replaced. */
+  runtime?: JobRuntime;
+  /**
+   * A create's Idempotency-Key record (issue 20), stored with the job, so a crash never leaves the
+   * job without it (a retry would create a second job). Only with `ifVersion: null`. When the key
+   * is taken already (another request won it, maybe on another hub), nothing is written:
+   * IdempotencyKeyTakenError.
+   */
+  idempotency?: IdempotencyRecord;
 }
 
 export interface Page<T> {
@@ -57,44 +71,9 @@ export interface JobPage extends Page<Stored<Job>> {
   runtimes?: Map<string, JobRuntime>;
 }
 
-// --- errors (each a class, so callers map them: 409, 412, 503)
+// --- errors (each a class, so callers map them: 409, 412, 503): port-errors.ts
 
-export class StoreError extends Error {
-  override name = 'StoreError';
-}
-/** `ifVersion` did not match (HTTP 412 / 409). `current` is null when the record does not exist. */
-export class VersionConflictError extends StoreError {
-  override name = 'VersionConflictError';
-  constructor(
-    readonly aggregate: string,
-    readonly id: string,
-    readonly expected: number | null,
-    readonly current: number | null,
-  ) {
-    super(`${aggregate} ${id}: version ${current ?? 'none'} is not the expected ${expected ?? 'none (create)'}`);
-  }
-}
-/** A fenced write carried an epoch older than the leadership's: this hub is no longer the leader. */
-export class StaleEpochError extends StoreError {
-  override name = 'StaleEpochError';
-  constructor(
-    readonly epoch: number,
-    readonly current: number,
-  ) {
-    super(`write refused: leadership epoch ${epoch} is stale (current ${current}); this hub no longer leads`);
-  }
-}
-/** A record written under a scope it does not belong to (a bug in the caller, never user input). */
-export class ScopeError extends StoreError {
-  override name = 'ScopeError';
-  constructor(aggregate: string, id: string, scope: Scope, actual: string) {
-    super(`${aggregate} ${id} belongs to platform ${actual}, not to the scope ${scope.platform_id}`);
-  }
-}
-/** The store cannot be reached or refused for a reason that is not the caller's (HTTP 503). */
-export class StoreUnavailableError extends StoreError {
-  override name = 'StoreUnavailableError';
-}
+export { IdempotencyKeyTakenError, ScopeError, StaleEpochError, StoreError, StoreUnavailableError, VersionConflictError } from './port-errors.js';
 
 export function assertScope(aggregate: string, scope: Scope, rec: { id: string; platform_id: string }): void {
   if (rec.platform_id !== scope.platform_id) throw new ScopeError(aggregate, rec.id, scope, rec.platform_id);
@@ -154,10 +133,13 @@ export interface JobsRepo {
   all(scope: Scope): Promise<Array<Stored<Job>>>;
   /** Jobs that refer to a site, a control device or a webhook. */
   referencing(scope: Scope, ref: JobRef): Promise<Array<Stored<Job>>>;
-  /** Create or replace; with `runtime`, the job's evaluation restarts in the same write. */
-  put(scope: Scope, job: Job, opts?: WriteOptions & { runtime?: JobRuntime }): Promise<Stored<Job>>;
-  /** Many jobs in one transaction (bulk import, seeding); all or nothing. */
-  putMany(scope: Scope, jobs: readonly Job[]): Promise<number>;
+  /** Create or replace; with `runtime` or `idempotency` (JobWriteOptions) in the same write. */
+  put(scope: Scope, job: Job, opts?: JobWriteOptions): Promise<Stored<Job>>;
+  /**
+   * Many jobs in one transaction (bulk import, seeding); all or nothing. With `idempotency`, the
+   * record is stored in the same transaction (IdempotencyKeyTakenError as put's).
+   */
+  putMany(scope: Scope, jobs: readonly Job[], opts?: { idempotency?: IdempotencyRecord }): Promise<number>;
   /** Deletes the job and its runtime. */
   delete(scope: Scope, id: string, opts?: WriteOptions): Promise<boolean>;
 }

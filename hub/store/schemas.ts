@@ -39,6 +39,8 @@ export const definitionsDocument = z.object({
   jobs: records(versioned(job)),
   remediation: records(remediationSettings),
   webhooks: records(storedWebhook),
+  /** Idempotency-Key records written with their jobs (lowdb-idempotency.ts). */
+  idempotency: records(records(z.object({ key: z.string(), request_hash: z.string(), status: z.number().int(), body: z.unknown(), created_at: z.number() }))).optional(),
 });
 
 export const runtimeDocument = z.object({ version, jobs: records(jobRuntime) });

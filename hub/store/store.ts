@@ -21,6 +21,7 @@ import { JsonDocument } from './document.js';
 import { DEFINITION_MIGRATIONS, EXECUTION_MIGRATIONS, REMEDIATION_MIGRATIONS, RUNTIME_MIGRATIONS } from './migrations.js';
 import { crashPoint } from '../dispatch/crash-point.js';
 import { definitionsDocument, executionsDocument, remediationDocument, runtimeDocument } from './schemas.js';
+import type { IdempotencyRecord } from './port.js';
 
 export interface InboundRecord {
   id: string;
@@ -42,6 +43,11 @@ interface Definitions {
   /** Per platform; absent = the config's defaults. */
   remediation: Record<string, RemediationSettings>;
   webhooks: Record<string, StoredWebhook>;
+  /**
+   * Per platform, by key hash: Idempotency-Key records written with the job they created, until
+   * they move to port.json (hub/store/lowdb-idempotency.ts).
+   */
+  idempotency?: Record<string, Record<string, IdempotencyRecord>>;
 }
 interface Runtime {
   version: number;

@@ -2,7 +2,8 @@
 // (store-contract-lowdb.test.ts, store-contract-pg.test.ts). This file: scoping (platform A never
 // sees B), versions (a stale one is refused), jobs with their lists, filters and pages as the pure
 // predicates define them; store-contract-runs.ts: commitFiring atomicity, executions,
-// remediation state, the change feed, fencing and leadership.
+// remediation state, the change feed, fencing and leadership; store-contract-keys.ts: an
+// Idempotency-Key record written with the jobs it created.
 import { describe, expect, it } from 'vitest';
 import type { Job, JobRuntime } from '../../hub/model/job.js';
 import { type JobQuery, ScopeError, VersionConflictError } from '../../hub/store/port.js';
@@ -12,6 +13,7 @@ import { pagesContract } from './store-contract-pages.js';
 import { sitesContract } from './store-contract-sites.js';
 import { runsContract } from './store-contract-runs.js';
 import { draftsContract } from './store-contract-drafts.js';
+import { keysContract } from './store-contract-keys.js';
 
 export type { ContractHarness } from './store-contract-fixtures.js';
 
@@ -207,5 +209,6 @@ export function storeContract(name: string, h: ContractHarness): void {
     sitesContract(h);
     runsContract(h);
     draftsContract(h);
+    keysContract(h);
   });
 }

@@ -2,12 +2,13 @@
 // on (name, enabled, device key, sites, control devices, webhooks, a lower-case search text under
 // a trigram index), and a row per runtime, deleted with its job.
 import type { Job, JobRuntime } from '../../model/job.js';
-import { assertScope, type JobPage, type JobQuery, type JobRef, type JobsRepo, type RuntimeRepo, type Scope, ScopeError, type Stored, type WriteOptions } from '../port.js';
+import { assertScope, type IdempotencyRecord, type JobPage, type JobQuery, type JobRef, type JobsRepo, type JobWriteOptions, type RuntimeRepo, type Scope, ScopeError, type Stored, type WriteOptions } from '../port.js';
 import { jobRefs, jobSearchText, unversioned } from '../port-query.js';
 import type { Db, Tx } from './db.js';
 import { deleteDoc, stored, writeDoc } from './docs.js';
 import { listJobs } from './jobs-list.js';
 import { writeJob } from './jobs-write.js';
+import { insertKey } from './remediation.js';
 
 const CHUNK = 5000;
 
@@ -58,11 +59,13 @@ export class PgJobs implements JobsRepo {
     return rows.map((r) => stored<Job>(r));
   }
 
-  async put(scope: Scope, job: Job, opts?: WriteOptions & { runtime?: JobRuntime }): Promise<Stored<Job>> {
+  async put(scope: Scope, job: Job, opts?: JobWriteOptions): Promise<Stored<Job>> {
     assertScope('jobs', scope, job);
     // The API's writes (unfenced): one statement. A fenced view keeps the checked transaction.
     if (this.db.fence === null) return { ...(unversioned(job) as Job), version: await writeJob(this.db, scope, job, opts) };
+    if (opts?.idempotency && opts.ifVersion !== null) throw new Error('an idempotency record is written only with a create (ifVersion: null)');
     const version = await this.db.tx(async (tx) => {
+      if (opts?.idempotency) await insertKey(tx, scope, opts.idempotency);
       const v = await writeDoc(tx, 'jobs', 'jobs', scope, job.id, job, opts, jobCols(job));
       await tx.query('UPDATE job_runtime SET enabled = $2 WHERE job_id = $1 AND enabled <> $2', [job.id, job.enabled]);
       if (opts?.runtime) await upsertRuntimes(tx, scope, new Map([[job.id, opts.runtime]]));
@@ -71,9 +74,10 @@ export class PgJobs implements JobsRepo {
     return { ...(unversioned(job) as Job), version };
   }
 
-  async putMany(scope: Scope, jobs: readonly Job[]): Promise<number> {
+  async putMany(scope: Scope, jobs: readonly Job[], opts?: { idempotency?: IdempotencyRecord }): Promise<number> {
     for (const j of jobs) assertScope('jobs', scope, j);
     return this.db.tx(async (tx) => {
+      if (opts?.idempotency) await insertKey(tx, scope, opts.idempotency);
       let n = 0;
       for (let i = 0; i < jobs.length; i += CHUNK) {
         const part = jobs.slice(i, i + CHUNK);

@@ -9,6 +9,7 @@ import {
   type DeliveriesRepo,
   emptyGuardrails,
   type GuardrailState,
+  IdempotencyKeyTakenError,
   type IdempotencyRecord,
   type IdempotencyRepo,
   checkSettingsVersion,
@@ -20,7 +21,7 @@ import {
   type WriteOptions,
 } from '../port.js';
 import { checkVersion, unversioned } from '../port-query.js';
-import { type Db, isUniqueViolation } from './db.js';
+import { type Db, isUniqueViolation, type Tx } from './db.js';
 
 export class PgRemediation implements RemediationRepo {
   constructor(private readonly db: Db) {}
@@ -121,6 +122,18 @@ export class PgDeliveries implements DeliveriesRepo {
   }
 }
 
+const INSERT_KEY = 'INSERT INTO idempotency (platform_id, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING key';
+const keyParams = (scope: Scope, rec: IdempotencyRecord) => [scope.platform_id, rec.key, rec.request_hash, rec.status, JSON.stringify(rec.body ?? null), rec.created_at];
+
+/**
+ * A create's record inside the create's transaction (JobWriteOptions.idempotency): first, so a
+ * concurrent request with the same key waits here for this transaction, then finds the key taken.
+ * Throws IdempotencyKeyTakenError (the caller's transaction rolls back) when the key is taken.
+ */
+export async function insertKey(tx: Tx, scope: Scope, rec: IdempotencyRecord): Promise<void> {
+  if ((await tx.query(INSERT_KEY, keyParams(scope, rec))).length === 0) throw new IdempotencyKeyTakenError(scope.platform_id, rec.key);
+}
+
 export class PgIdempotency implements IdempotencyRepo {
   constructor(private readonly db: Db) {}
 
@@ -135,11 +148,7 @@ export class PgIdempotency implements IdempotencyRepo {
     return row ? { ...row, created_at: Number(row.created_at) } : undefined;
   }
   async put(scope: Scope, rec: IdempotencyRecord): Promise<IdempotencyRecord> {
-    const inserted = await this.db.read<{ key: string }>(
-      'INSERT INTO idempotency (platform_id, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING key',
-      [scope.platform_id, rec.key, rec.request_hash, rec.status, JSON.stringify(rec.body ?? null), rec.created_at],
-      'idempotency_put',
-    );
+    const inserted = await this.db.read<{ key: string }>(INSERT_KEY, keyParams(scope, rec), 'idempotency_put');
     if (inserted.length > 0) return rec;
     return (await this.get(scope, rec.key)) ?? rec;
   }
