@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgStore } from '../../hub/store/pg/adapter.js';
 import { Db, mergeChanges } from '../../hub/store/pg/db.js';
 import { likeContains } from '../../hub/store/pg/jobs.js';
+import { probeTrigrams, trigramStats } from '../../hub/store/pg/jobs-search.js';
 import { migrate, readMigrations } from '../../hub/store/pg/migrate.js';
+import { byName, jobMatches } from '../../hub/store/port-query.js';
 import { scopeOf, StaleEpochError, StoreUnavailableError, type StorePort } from '../../hub/store/port.js';
 import { type PgCluster, startPostgres } from '../support/postgres.js';
 import { storeContract } from './store-contract.js';
@@ -160,6 +162,30 @@ describe('postgresql adapter', () => {
       expect((await s.jobs.get(scopeOf('alpha'), 'j1'))?.version).toBe(1);
       expect((await s.jobs.put(scopeOf('alpha'), job('alpha', 'j1'))).version).toBe(2);
       expect(await s.jobs.get(scopeOf('alpha'), 'j2')).toBeUndefined();
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('text search: with statistics only the rare trigrams are probed, a needle of common ones walks the name order; the matches stay LIKE ones', async () => {
+    const s = await openAt(await cluster.createDatabase());
+    try {
+      const A = scopeOf('alpha');
+      const jobs = Array.from({ length: 600 }, (_, i) => job('alpha', `t${String(i).padStart(3, '0')}`, { name: `Player_${i} uptime`, key: String(10000 + i) }));
+      await s.jobs.putMany(A, jobs);
+      await s.pool.query('ANALYZE jobs');
+      const stats = await trigramStats(s.pool);
+      expect(stats.floor).not.toBeNull();
+      expect(stats.freq.get('pla')).toBeGreaterThan(0.9);
+      const probed = probeTrigrams('player_123', stats);
+      expect(probed).toContain('123');
+      expect(probed).not.toContain('pla');
+      expect(probeTrigrams('yer_59', stats)).toBeNull();
+      for (const q of ['player_123', 'PLAYER_59', 'player', 'yer_59', '_12', '0123', 'zzz']) {
+        const want = jobs.filter((j) => jobMatches(j, { q }, undefined)).sort(byName).map((j) => j.id);
+        const page = await s.jobs.list(A, { q, limit: 1000, offset: 0, countCap: 1000 });
+        expect({ q, total: page.total, ids: page.items.map((j) => j.id) }).toEqual({ q, total: want.length, ids: want });
+      }
     } finally {
       await s.close();
     }
