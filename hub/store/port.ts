@@ -333,6 +333,14 @@ export interface Change {
   aggregate: Aggregate | 'all';
   platform_id: string;
   ids: string[] | null;
+  /**
+   * The changed records themselves (with their versions), one per id, when the writer could
+   * carry them (PostgreSQL: a job written by the API, while the notification stays small):
+   * readers may take them instead of reading the store.
+   */
+  docs?: Array<Record<string, unknown>>;
+  /** With `docs` of jobs: the runtimes written in the same statement, one per id. */
+  runtimes?: Array<Record<string, unknown>>;
 }
 export type Unsubscribe = () => Promise<void>;
 

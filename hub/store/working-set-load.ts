@@ -134,6 +134,10 @@ export async function loadAll(port: StorePort, limits: LoadLimits): Promise<WsDa
   return d;
 }
 
+/** A change that carries its records, one per id (and its runtimes, when there are any, too). */
+const carried = (c: Change): c is Change & { ids: string[]; docs: Array<Record<string, unknown>> } =>
+  c.ids !== null && Array.isArray(c.docs) && c.docs.length === c.ids.length && (c.runtimes === undefined || (Array.isArray(c.runtimes) && c.runtimes.length === c.ids.length));
+
 /**
  * Apply one change of the feed to the definitions in memory. Leader-written aggregates
  * (runtime, executions, guardrail state, deliveries, inbound) are this hub's own writes and are
@@ -189,6 +193,17 @@ export async function applyChange(port: StorePort, d: WsData, c: Change, dirtyRu
       if (c.ids === null) {
         replaceOwned(d.jobs, scope.platform_id, await port.jobs.all(scope));
         for (const [id, rt] of await port.runtime.all(scope)) if (!dirtyRuntimes.has(id)) d.runtimes.set(id, rt);
+        return true;
+      }
+      if (carried(c)) {
+        // The writer sent the jobs themselves (and the runtimes it wrote with them): nothing to read.
+        c.ids.forEach((id, i) => {
+          const j = c.docs[i] as unknown as Job;
+          if (j.id !== id || j.platform_id !== scope.platform_id) return;
+          d.jobs.set(id, j);
+          const rt = c.runtimes?.[i] as unknown as JobRuntime | undefined;
+          if (rt && !dirtyRuntimes.has(id)) d.runtimes.set(id, rt);
+        });
         return true;
       }
       for (const id of c.ids) {

@@ -1,7 +1,7 @@
 // The store port's contract suite against the lowdb adapter (the embedded store), plus what only
 // it does: versions and the leadership epoch survive a restart on the same data directory; a
 // create's Idempotency-Key record is on disk in the same file write as its job.
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LowdbStore } from '../../hub/store/lowdb-adapter.js';
@@ -61,8 +61,9 @@ describe('lowdb adapter', () => {
     await s2.close();
     // Without a crash the record moves to port.json, and leaves the definitions at their next write.
     await waitFor(() => {
-      const port = JSON.parse(readFileSync(join(dir, 'port.json'), 'utf8')) as { idempotency: Record<string, Record<string, unknown>> };
-      return port.idempotency.alpha?.['k-crash'] !== undefined;
+      if (!existsSync(join(dir, 'port.json'))) return false;
+      const port = JSON.parse(readFileSync(join(dir, 'port.json'), 'utf8')) as { idempotency?: Record<string, Record<string, unknown>> };
+      return port.idempotency?.alpha?.['k-crash'] !== undefined;
     });
     await waitFor(async () => {
       await s1.jobs.put(scopeOf('alpha'), job('alpha', 'j3'));

@@ -5,7 +5,8 @@ import { type Change, StaleEpochError, StoreError, StoreUnavailableError } from 
 
 export const CHANNEL = 'gsmjobs_changes';
 /** pg_notify payloads must stay under 8000 bytes. */
-const MAX_PAYLOAD = 7000;
+/** Bytes of a notification's payload we send at most (PostgreSQL's limit is 8000). */
+export const MAX_PAYLOAD = 7000;
 
 export type Row = Record<string, unknown>;
 export interface Tx {

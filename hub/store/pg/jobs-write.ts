@@ -13,12 +13,21 @@
 import type { Job } from '../../model/job.js';
 import { type Change, IdempotencyKeyTakenError, type JobWriteOptions, type Scope, ScopeError, VersionConflictError } from '../port.js';
 import { jobRefs, jobSearchText, unversioned } from '../port-query.js';
-import { CHANNEL, type Db, isUniqueViolation, mapError } from './db.js';
+import { CHANNEL, type Db, isUniqueViolation, MAX_PAYLOAD, mapError } from './db.js';
 
 // $1 id, $2 platform, $3 name, $4 enabled, $5 device key, $6 search, $7-$9 refs, $10 doc,
 // $11 mode ('any': no check, 'new': must not exist, 'v': version must be $12), $12 version,
 // $13 notifications (JSON texts), then with a runtime: its state, its document; then with a key:
 // its hash, the request's hash, status, sealed answer, created_at.
+/**
+ * The jobs notification ($13[1]) carries the job as written, with its version (and the runtime
+ * written with it): the working set of every hub takes it instead of reading the job back. A job
+ * too big for a notification goes out bare (readers read it).
+ */
+const carry = (runtime: boolean) => `carried AS (
+  SELECT CASE WHEN octet_length(t) <= ${MAX_PAYLOAD} THEN t ELSE ($13::text[])[1] END AS x FROM (
+    SELECT (($13::text[])[1]::jsonb || jsonb_build_object('docs', jsonb_build_array($10::jsonb || jsonb_build_object('version', done.version))${runtime ? ", 'runtimes', jsonb_build_array($15::jsonb)" : ''}))::text AS t FROM done) f),`;
+
 function statement(runtime: boolean, keyed: boolean): string {
   const k = runtime ? 16 : 14;
   const idem = keyed
@@ -45,7 +54,8 @@ ins AS (
   WHERE NOT EXISTS (SELECT 1 FROM cur) AND $11::text <> 'v'${keyed ? ' AND EXISTS (SELECT 1 FROM idem)' : '\n  ON CONFLICT (id) DO NOTHING'} RETURNING version),
 done AS (SELECT version FROM upd UNION ALL SELECT version FROM ins),
 ${rt}
-note AS (SELECT pg_notify('${CHANNEL}', x) FROM done, unnest($13::text[]) AS x)
+${carry(runtime)}
+note AS (SELECT pg_notify('${CHANNEL}', x) FROM (SELECT x FROM carried UNION ALL SELECT y FROM done, unnest(($13::text[])[2:]) AS y) n(x))
 SELECT (SELECT version FROM done) AS version, (SELECT platform_id FROM cur) AS owner, (SELECT version FROM cur) AS current, (SELECT count(*) FROM note) AS notes`;
 }
 
