@@ -50,7 +50,9 @@ function filterOf(scope: Scope, q: JobQuery, probe: string[] | null): Filter {
   // per job (index on job_runtime (job_id, state)); alone, it is a join on the state index.
   if (q.state !== undefined) {
     const narrowed = q.key !== undefined || site || !!q.q;
-    if (narrowed) where.push(`j.enabled AND coalesce((SELECT r.state FROM job_runtime r WHERE r.job_id = j.id), 'ok') = ${p(q.state)}`);
+    // On a site's rows the probe needs no job row (its id and `enabled` are in job_sites).
+    const id = site ? 's.job_id' : 'j.id';
+    if (narrowed) where.push(`${t}.enabled AND coalesce((SELECT r.state FROM job_runtime r WHERE r.job_id = ${id}), 'ok') = ${p(q.state)}`);
     else if (q.state === 'ok') where.push(`j.enabled AND NOT EXISTS (SELECT 1 FROM job_runtime r WHERE r.job_id = j.id AND r.state <> 'ok')`);
     else where.push(`j.enabled AND j.id IN (SELECT r.job_id FROM job_runtime r WHERE r.platform_id = $1 AND r.state = ${p(q.state)} AND r.enabled)`);
   }
@@ -58,7 +60,7 @@ function filterOf(scope: Scope, q: JobQuery, probe: string[] | null): Filter {
   const okAlone = q.state === 'ok' && q.key === undefined && !site && !q.q && q.enabled !== false;
   return {
     okAlone,
-    from: !site ? 'jobs j' : where.some((w) => w.includes('j.')) ? 'job_sites s JOIN jobs j ON j.id = s.job_id' : 'job_sites s',
+    from: !site ? 'jobs j' : where.some((w) => /\bj\./.test(w)) ? 'job_sites s JOIN jobs j ON j.id = s.job_id' : 'job_sites s',
     where,
     params,
     order: site ? ['s.name', 's.job_id'] : ['j.name', 'j.id'],
