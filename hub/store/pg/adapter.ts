@@ -197,6 +197,9 @@ export class PgStore implements StorePort {
       connectionString: opts.connectionString,
       max: opts.max ?? 10,
       keepAlive: true,
+      // Idle connections stay 5 min (node-pg's default is 10 s): a new one pays its connect, its
+      // prepared statements and the triggers' compilation again, at some request's expense.
+      idleTimeoutMillis: 300_000,
       application_name: 'gsmjobs-hub',
       // Never wait forever for a connection: a call fails with StoreUnavailableError instead.
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
