@@ -22,6 +22,9 @@ import type { Bench, BenchResult } from './harness.js';
 import { rssMiB } from './harness.js';
 import { benchJob, METRICS, percentile } from './store-jobs.js';
 
+/** The hub's production flags (hub/deploy/gsmjobs-hub.service): its young generation. */
+export const nodeFlags = ['--max-semi-space-size=64'];
+
 const JOBS = Number(process.env.BENCH_HUB_PG_JOBS ?? 100_000);
 const DEVICES = JOBS / 5;
 const ADMIN = 'bench-admin-token-0123456789abcdefgh';
