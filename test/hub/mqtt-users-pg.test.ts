@@ -1,21 +1,15 @@
 // `hub mqtt users` / `passwd` on a PostgreSQL store (issue 20 leftover): the users come from the
 // store the config selects (read through the store port), not from a definitions.json that is
 // empty in that mode.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mqttCommand } from '../../hub/cli-mqtt.js';
 import { hashPassword } from '../../hub/mqtt/passwords.js';
 import { PgStore } from '../../hub/store/pg/adapter.js';
 import { scopeOf } from '../../hub/store/port.js';
-import { type PgCluster, startPostgres } from '../support/postgres.js';
+import { useCluster } from '../support/pg-cluster.js';
 import { tempDir } from './fixtures.js';
 
-let cluster: PgCluster;
-beforeAll(async () => {
-  cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.destroy();
-});
+const cluster = useCluster();
 
 async function run(args: string[], env: NodeJS.ProcessEnv, stdin = '') {
   let out = '';
@@ -26,7 +20,7 @@ async function run(args: string[], env: NodeJS.ProcessEnv, stdin = '') {
 
 describe('hub mqtt on PostgreSQL', () => {
   it('lists the users stored in PostgreSQL and checks a password against their hash', async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const store = await PgStore.open({ connectionString: url, max: 2 });
     const at = new Date().toISOString();
     await store.platforms.put({ id: 'ar', name: 'AR', prometheus: { url: 'http://127.0.0.1:9', headers: {} }, tokens: [], events_password: hashPassword('events-password-1'), created_at: at });

@@ -2,31 +2,20 @@
 // written with it) in its notification, so every hub's working set takes it from the feed instead
 // of reading the job and its runtime back (two statements per write per hub). A job too big for a
 // notification goes out bare and is read as before. Two PgStores on one database play two hubs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PgStore } from '../../hub/store/pg/adapter.js';
 import type { Change } from '../../hub/store/port.js';
 import { WorkingSet } from '../../hub/store/working-set.js';
-import { type PgCluster, startPostgres } from '../support/postgres.js';
+import { countStatements, useCluster } from '../support/pg-cluster.js';
 import { A, job, platform, runtime, waitFor } from './store-contract-fixtures.js';
 
-let cluster: PgCluster;
-beforeAll(async () => {
-  cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.destroy();
-});
+const cluster = useCluster();
 
-function counted(s: PgStore): () => number {
-  let n = 0;
-  const query = s.pool.query.bind(s.pool) as (...a: unknown[]) => unknown;
-  Object.assign(s.pool, { query: (...a: unknown[]) => (n++, query(...a)) });
-  return () => n;
-}
+const counted = (s: PgStore) => countStatements(s.pool);
 
 describe('PostgreSQL change feed carrying jobs', () => {
   it("another hub's create and update reach the working set without a read; a big job is read", async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const a = await PgStore.open({ connectionString: url, max: 2 });
     const b = await PgStore.open({ connectionString: url, max: 2 });
     const ws = new WorkingSet(a);

@@ -3,21 +3,15 @@
 // another hub's through the feed, never serving a revoked token once its notification arrived,
 // and not caching at all while the feed is down. Two PgStores on one database play two hubs.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Platform } from '../../hub/model/entities.js';
 import { hashToken } from '../../hub/mqtt/passwords.js';
 import { PgStore } from '../../hub/store/pg/adapter.js';
 import { TokenCache } from '../../hub/store/pg/token-cache.js';
-import { type PgCluster, startPostgres } from '../support/postgres.js';
+import { countStatements, useCluster } from '../support/pg-cluster.js';
 import { waitFor } from './store-contract-fixtures.js';
 
-let cluster: PgCluster;
-beforeAll(async () => {
-  cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.destroy();
-});
+const cluster = useCluster();
 
 const AT = '2026-12-07T10:00:00.000Z';
 const TOKEN_A = hashToken('token-a-0123456789abcdefghij');
@@ -32,12 +26,7 @@ const platform = (hashes: string[]): Platform => ({
 });
 
 /** Statements the store's pool sends (a cache hit sends none). */
-function counted(s: PgStore): () => number {
-  let n = 0;
-  const query = s.pool.query.bind(s.pool) as (...a: unknown[]) => unknown;
-  Object.assign(s.pool, { query: (...a: unknown[]) => (n++, query(...a)) });
-  return () => n;
-}
+const counted = (s: PgStore) => countStatements(s.pool);
 
 describe('TokenCache (unit)', () => {
   const p = { ...platform([TOKEN_A]), version: 1 };
@@ -76,7 +65,7 @@ describe('TokenCache (unit)', () => {
 
 describe('PgStore token cache', () => {
   it('reads the store once while the feed listens; a revocation by another hub ends it', async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const a = await PgStore.open({ connectionString: url, max: 2 });
     const b = await PgStore.open({ connectionString: url, max: 2 });
     try {
@@ -110,7 +99,7 @@ describe('PgStore token cache', () => {
   });
 
   it("this hub's own revocation holds before its call returns, and a lost feed stops the cache", async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const a = await PgStore.open({ connectionString: url, max: 2 });
     try {
       await a.platforms.put(platform([TOKEN_A]));

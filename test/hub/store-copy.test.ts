@@ -1,23 +1,17 @@
 // `hub store copy`: a lowdb data directory moved into an empty PostgreSQL database (throwaway
 // PostgreSQL 15), every aggregate compared through the two ports; a second copy into the now
 // non-empty database is refused and changes nothing; usage errors exit 2.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type CliIo, runCli } from '../../hub/cli.js';
 import { LowdbStore } from '../../hub/store/lowdb-adapter.js';
 import { PgStore } from '../../hub/store/pg/adapter.js';
 import { scopeOf, type StorePort } from '../../hub/store/port.js';
 import { HubStore } from '../../hub/store/store.js';
-import { type PgCluster, startPostgres } from '../support/postgres.js';
+import { useCluster } from '../support/pg-cluster.js';
 import { tempDir } from './fixtures.js';
 import { A, controlDevice, delivery, execution, job, platform, runtime, site, webhook } from './store-contract-fixtures.js';
 
-let cluster: PgCluster;
-beforeAll(async () => {
-  cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.destroy();
-});
+const cluster = useCluster();
 
 function io(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -75,7 +69,7 @@ describe('hub store copy', () => {
   it('copies a lowdb data dir into an empty PostgreSQL database: the same records through both ports', async () => {
     const dir = tempDir('store-copy');
     await seedLowdb(dir);
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const a = io();
     const code = await runCli(['store', 'copy', '--data-dir', dir, '--to', url], a.cli);
     expect(a.err.join(''), a.err.join('')).not.toMatch(/failed|usage/);

@@ -2,20 +2,14 @@
 // written under 0001 (fields beside the run, the run repeating the header) into the one-record
 // shape, and the list columns (computed from the view) keep answering the filters.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { executionView } from '../../hub/model/execution-view.js';
 import { PgStore } from '../../hub/store/pg/adapter.js';
 import { migrate, readMigrations } from '../../hub/store/pg/migrate.js';
 import { scopeOf } from '../../hub/store/port.js';
-import { type PgCluster, startPostgres } from '../support/postgres.js';
+import { useCluster } from '../support/pg-cluster.js';
 
-let cluster: PgCluster;
-beforeAll(async () => {
-  cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.destroy();
-});
+const cluster = useCluster();
 
 const AT = '2026-11-01T10:00:00.000Z';
 const T = Date.parse(AT);
@@ -27,7 +21,7 @@ const oldDoc = { ...header, device: { key_type: 'device_id', key: '1', name: 'P'
 
 describe('postgresql executions: one record (migration 0002)', () => {
   it('an execution stored under 0001 reads in the one-record shape after 0002, its columns unchanged', async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const pool = new pg.Pool({ connectionString: url, max: 1 });
     try {
       expect(await migrate(pool, readMigrations().slice(0, 1))).toEqual([1]);

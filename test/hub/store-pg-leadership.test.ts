@@ -2,24 +2,18 @@
 // connection per bid (issue 20 leftover); when the leader lets go, the follower's next bid on that
 // same connection wins; a connection cut by the server is replaced at the next bid.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PgStore } from '../../hub/store/pg/adapter.js';
-import { type PgCluster, startPostgres } from '../support/postgres.js';
+import { useCluster } from '../support/pg-cluster.js';
 
-let cluster: PgCluster;
-beforeAll(async () => {
-  cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.destroy();
-});
+const cluster = useCluster();
 
 const backends = async (admin: pg.Client, holder: string) =>
   (await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1 ORDER BY pid', [`gsmjobs-leader ${holder}`])).rows.map((r) => r.pid);
 
 describe('PgLeadership connection', () => {
   it('a follower bids on one kept connection; takes over on it; a cut connection is replaced', async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const store = await PgStore.open({ connectionString: url, max: 2, leaderCheckMs: 300 });
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
