@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import type { SimPty } from '../../agent/sim/pty.js';
 import type { Mosquitto } from '../support/mosquitto.js';
-import { type Proc, startProcess } from '../support/process.js';
-import { type HubView, agentConfig, job, rm, startBroker, startHubView, startSim, tmp, waitFor } from './support/rig.js';
+import type { Proc } from '../support/process.js';
+import { type HubView, agentConfig, job, rm, startBroker, startHubView, startSim, tmp, startAgentProcess, waitFor } from './support/rig.js';
 
 let dir: string;
 let broker: Mosquitto;
@@ -18,12 +18,7 @@ let sim: SimPty;
 let agent: Proc | undefined;
 let configFile: string;
 
-const root = new URL('../..', import.meta.url).pathname;
 
-function startAgent(): Proc {
-  // node itself (not the tsx wrapper) so that SIGKILL hits the agent process.
-  return startProcess(process.execPath, ['--import', 'tsx', join(root, 'agent/main.ts'), 'run', '--config', configFile], { name: 'agent', cwd: root, env: { ...process.env, LOG_LEVEL: 'info' } });
-}
 
 beforeAll(async () => {
   dir = tmp('gsmjobs-agent-crash-');
@@ -50,7 +45,7 @@ function smsLog(): Array<{ text: string; to: string; mr: number }> {
 
 describe('agent killed with SIGKILL and restarted', () => {
   it('loses nothing and sends nothing twice', async () => {
-    agent = startAgent();
+    agent = startAgentProcess(configFile);
     await agent.waitForOutput(/"msg":"modem up"/, 20_000);
     // A: delivered before the crash
     await hub.publishJob(job('crash-a', { text: 'A delivered' }));
@@ -75,7 +70,7 @@ describe('agent killed with SIGKILL and restarted', () => {
     sim.modem.silent = false;
     sim.modem.statusReportDelayMs = 50;
 
-    agent = startAgent();
+    agent = startAgentProcess(configFile);
     await waitFor(() => hub.statesOf('crash-c').includes('uncertain'), 20_000, 'C uncertain');
     await waitFor(() => hub.statesOf('crash-d').includes('delivered') && hub.statesOf('crash-e').includes('delivered'), 20_000, 'D and E delivered');
 

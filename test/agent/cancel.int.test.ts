@@ -11,8 +11,8 @@ import YAML from 'yaml';
 import { type JobCancel, siteTopic } from '../../hub/common/contract/index.js';
 import type { SimPty } from '../../agent/sim/pty.js';
 import type { Mosquitto } from '../support/mosquitto.js';
-import { type Proc, startProcess } from '../support/process.js';
-import { SITE, type HubView, agentConfig, job, rm, startBroker, startHubView, startSim, tmp, waitFor } from './support/rig.js';
+import type { Proc } from '../support/process.js';
+import { SITE, type HubView, agentConfig, job, rm, startBroker, startHubView, startSim, tmp, startAgentProcess, waitFor } from './support/rig.js';
 
 let dir: string;
 let broker: Mosquitto;
@@ -21,11 +21,7 @@ let sim: SimPty;
 let agent: Proc | undefined;
 let configFile: string;
 
-const root = new URL('../..', import.meta.url).pathname;
 
-function startAgent(): Proc {
-  return startProcess(process.execPath, ['--import', 'tsx', join(root, 'agent/main.ts'), 'run', '--config', configFile], { name: 'agent', cwd: root, env: { ...process.env, LOG_LEVEL: 'info' } });
-}
 
 function publishCancel(id: string, attempt = 1): Promise<void> {
   const c: JobCancel = { v: 1, type: 'cancel', execution_id: id, job_id: job(id).job_id, ...SITE, attempt, at: new Date().toISOString(), reason: 'moved to site s2 after 120 s' };
@@ -49,7 +45,7 @@ beforeAll(async () => {
   const cfg = agentConfig(dir, broker.url, sim.path);
   writeFileSync(configFile, YAML.stringify({ ...cfg, log_level: 'info' }));
   // A first run makes the persistent session (job and cancel subscriptions) that holds messages while the agent is down.
-  agent = startAgent();
+  agent = startAgentProcess(configFile);
   let published = 0;
   await waitFor(
     async () => {
@@ -84,7 +80,7 @@ describe('the agent obeys the hub cancel and accept_by', () => {
     await hub.publishJob(job('too-late', { text: 'accepted too late', status_report: false, accept_by: new Date(Date.now() + 500).toISOString() }));
     // accept_by passes while the agent is down.
     await new Promise((r) => setTimeout(r, 800));
-    agent = startAgent();
+    agent = startAgentProcess(configFile);
     await waitFor(() => final('job-first') && final('cancel-first') && final('too-late'), 60_000, `all three settled\n${agent?.output().slice(-3000) ?? ''}`);
     // A job published now is sent: the agent does send (the zero above is not a dead modem).
     await hub.publishJob(job('control', { text: 'control message', status_report: false }));

@@ -15,8 +15,8 @@ import YAML from 'yaml';
 import type { SimPty } from '../../agent/sim/pty.js';
 import type { SimSms } from '../../agent/sim/modem.js';
 import type { Mosquitto } from '../support/mosquitto.js';
-import { type Proc, startProcess } from '../support/process.js';
-import { type HubView, agentConfig, job, rm, startBroker, startHubView, startSim, tmp, waitFor } from './support/rig.js';
+import type { Proc } from '../support/process.js';
+import { type HubView, agentConfig, job, rm, startBroker, startHubView, startSim, tmp, startAgentProcess, waitFor } from './support/rig.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 let dir: string;
@@ -31,13 +31,6 @@ const outAt: { a: Array<{ at: number; sms: SimSms }>; b: Array<{ at: number; sms
 /** After this many SMS, modem A holds the `> ` of the next AT+CMGS (that message is then in flight, its PDU not yet sent). */
 let holdAfter: number | undefined;
 
-function startAgent(crash?: { point: string; job: string }): Proc {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
-  delete env.GSMJOBS_CRASH_AGENT_POINT;
-  delete env.GSMJOBS_CRASH_AGENT_JOB;
-  if (crash) Object.assign(env, { GSMJOBS_CRASH_AGENT_POINT: crash.point, GSMJOBS_CRASH_AGENT_JOB: crash.job });
-  return startProcess(process.execPath, ['--import', 'tsx', join(root, 'agent/main.ts'), 'run', '--config', configFile], { name: 'agent', cwd: root, env });
-}
 
 const FINAL = ['sent', 'delivered', 'not_delivered', 'expired', 'failed', 'uncertain'];
 const final = (id: string) => hub.statesOf(id).find((s) => FINAL.includes(s));
@@ -105,7 +98,7 @@ afterAll(async () => {
 
 describe('two modems, the primary unplugged mid-queue', () => {
   it('the queue drains through the second modem: nothing lost, nothing sent twice, first message on B within 10 s', async () => {
-    agent = startAgent();
+    agent = startAgentProcess(configFile);
     await bothUp(agent);
     const status = hub.statuses.at(-1);
     expect(status?.modems?.map((m) => [m.id, m.carrier, m.priority])).toEqual([
@@ -168,7 +161,7 @@ describe('two modems, the primary unplugged mid-queue', () => {
 describe('the uncertain rule with two modems', () => {
   async function crashOnA(id: string, text: string, extra: Record<string, unknown>): Promise<void> {
     await simA.plugIn();
-    const crashing = startAgent({ point: 'after_pdu_written', job: id });
+    const crashing = startAgentProcess(configFile, { point: 'after_pdu_written', job: id });
     agent = crashing;
     await bothUp(crashing);
     await hub.publishJob(job(id, { text, status_report: false, ...extra }));
@@ -181,7 +174,7 @@ describe('the uncertain rule with two modems', () => {
 
   it('killed after the PDU was written on A, restarted with A unplugged: uncertain, not sent on B', async () => {
     await crashOnA('unc-1', 'uncertain stays', {});
-    agent = startAgent();
+    agent = startAgentProcess(configFile);
     await waitFor(() => final('unc-1'), 30_000, `unc-1 settled\n${agent.output().slice(-3000)}`);
     expect(final('unc-1')).toBe('uncertain');
     expect(hub.updates.find((u) => u.execution_id === 'unc-1' && u.state === 'uncertain')).toMatchObject({ modem: 'a', reason: { code: 'uncertain' } });
@@ -196,7 +189,7 @@ describe('the uncertain rule with two modems', () => {
 
   it('with resend_if_uncertain: true the message goes out on B', async () => {
     await crashOnA('unc-2', 'resend allowed', { resend_if_uncertain: true });
-    agent = startAgent();
+    agent = startAgentProcess(configFile);
     await waitFor(() => final('unc-2'), 30_000, `unc-2 settled\n${agent.output().slice(-3000)}`);
     expect(final('unc-2')).toBe('sent');
     expect(hub.updates.find((u) => u.execution_id === 'unc-2' && u.state === 'sent')?.modem).toBe('b');

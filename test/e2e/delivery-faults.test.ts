@@ -5,7 +5,7 @@
 // and ends with nothing lost and nothing sent twice, checked from the modem's SMS log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addJob, type EventListener, executions, partsOf, SITE, type Stack, startStack } from './stack.js';
-import { E2E_LOG, expectSentOnce, scenarioText, waitExecution, waitParts } from './support/checks.js';
+import { E2E_LOG, expectSentOnce, killWithPartInFlight, scenarioText, waitExecution, waitParts } from './support/checks.js';
 import { sleep, until } from './support/child.js';
 
 let stack: Stack;
@@ -77,15 +77,7 @@ describe('the agent is killed with SIGKILL', () => {
 
   it('while the modem holds the first part unanswered: not sent again after the restart, reported uncertain', async () => {
     await stack.agent.waitOnline();
-    const text = scenarioText('30005', 'модем завис');
-    const jobId = await addJob(stack, '30005', text);
-    stack.modem.control('hang');
-    await stack.sim.setOnline('30005', false);
-    await waitParts(stack, text, 1, 20_000);
-    stack.agent.child.kill('SIGKILL');
-    await stack.agent.child.exited;
-    stack.modem.control('silent off');
-    await stack.agent.start();
+    const { jobId, text } = await killWithPartInFlight(stack, '30005', 'модем завис', 20_000);
     const exec = await waitExecution(stack, jobId, ['uncertain'], 40_000);
     await sleep(3000);
     // Nobody can know whether the held part went out: it is not sent twice.

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCEPT_SKEW_MS } from '../../hub/dispatch/routes.js';
 import { addJob, DEVICE, executions, JOB_TEXT, OTHER_SITE, PHONE, SITE, type Stack, startStack, partsOf } from './stack.js';
 import { type BackupSite, startBackupSite } from './support/backup-site.js';
-import { E2E_LOG, scenarioText, waitExecution, waitParts } from './support/checks.js';
+import { E2E_LOG, killWithPartInFlight, scenarioText, waitExecution } from './support/checks.js';
 import { sleep, until } from './support/child.js';
 
 const FAILOVER_S = 10;
@@ -133,15 +133,7 @@ describe('backup routes over real processes', () => {
 
   it('the uncertain rule: a message whose part may have left the home modem is never moved to the backup site', async () => {
     await stack.agent.waitOnline();
-    const text = scenarioText('30002', 'неясно, ушло ли');
-    const jobId = await addJob(stack, '30002', text);
-    stack.modem.control('hang');
-    await stack.sim.setOnline('30002', false);
-    await waitParts(stack, text, 1, 30_000);
-    stack.agent.child.kill('SIGKILL');
-    await stack.agent.child.exited;
-    stack.modem.control('silent off');
-    await stack.agent.start();
+    const { jobId, text } = await killWithPartInFlight(stack, '30002', 'неясно, ушло ли', 30_000);
     const exec = await waitExecution(stack, jobId, ['uncertain'], 40_000);
     // Well past the acceptance deadline + skew + two polls: still at home, never at the backup.
     const acceptBy = Date.parse(exec.messages[0].accept_by as string);

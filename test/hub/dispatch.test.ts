@@ -7,7 +7,7 @@ import type { Execution } from '../../hub/model/execution.js';
 import type { ExecutionUpdate } from '../../hub/common/contract/index.js';
 import { silentLogger } from '../../hub/common/log.js';
 import { InboundHandler, samePhone } from '../../hub/dispatch/inbound.js';
-import { createWorld, type World } from './world.js';
+import { createWorld, fireJob, type World } from './world.js';
 
 function update(w: World, id: string, state: ExecutionUpdate['state'], seq: number, over: Partial<ExecutionUpdate> = {}): ExecutionUpdate {
   return { v: 1, type: 'update', execution_id: id, job_id: 'j', platform_id: 'a', site_id: 's1', state, at: new Date(w.clock.t).toISOString(), attempt: 1, seq, ...over };
@@ -17,14 +17,6 @@ function status(platform: string, site: string, state: 'online' | 'offline') {
   return Buffer.from(JSON.stringify({ v: 1, type: 'status', platform_id: platform, site_id: site, state, at: '2026-11-23T10:00:00.000Z', modem: { state: 'up', signal_dbm: -71 }, outbox: { depth: 2 } }));
 }
 
-async function fired(w: World) {
-  const job = w.job('a');
-  await w.store.putJob(job);
-  const id = await w.remediation.fire(job, 'condition', { signage_device_online: 0 });
-  await w.publisher.idle();
-  if (!id) throw new Error('not fired');
-  return id;
-}
 
 describe('dispatcher', () => {
   it('writes the execution to disk before the job message leaves', async () => {
@@ -39,13 +31,13 @@ describe('dispatcher', () => {
       }
       return publish(topic, payload, opts);
     };
-    await fired(w);
+    await fireJob(w);
     expect(onDisk).toEqual([true]);
   });
 
   it('follows agent updates in seq order and drops stale or foreign ones', async () => {
     const w = await createWorld();
-    const id = await fired(w);
+    const id = await fireJob(w);
     expect(await w.dispatcher.handleUpdate(update(w, id, 'accepted', 0))).toBe(true);
     expect(await w.dispatcher.handleUpdate(update(w, id, 'sent', 2, { message_refs: [17], parts: 1 }))).toBe(true);
     expect(await w.dispatcher.handleUpdate(update(w, id, 'sending', 1))).toBe(false); // stale
@@ -68,7 +60,7 @@ describe('dispatcher', () => {
 
   it('re-sends an unacknowledged job with attempt + 1 when its site comes online, and not after acceptance', async () => {
     const w = await createWorld();
-    const id = await fired(w);
+    const id = await fireJob(w);
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's1' }, status('a', 's1', 'online'));
     await w.publisher.idle();
     let jobs = w.pub.on('/a/s1/job');
@@ -86,7 +78,7 @@ describe('dispatcher', () => {
   it('periodic sweep re-sends to an online site after resend_after and gives up at expiry', async () => {
     const w = await createWorld();
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's1' }, status('a', 's1', 'online'));
-    const id = await fired(w);
+    const id = await fireJob(w);
     w.clock.advance(30_000);
     expect(await w.dispatcher.resendPending()).toBe(0);
     w.clock.advance(40_000);
@@ -132,7 +124,7 @@ describe('inbound SMS', () => {
 
   it('attaches a reply to the execution it answers, publishes it, and drops a duplicate', async () => {
     const w = await createWorld();
-    const id = await fired(w);
+    const id = await fireJob(w);
     const inbound = new InboundHandler({ store: w.store, sink: w.engine, mqtt: w.pub, log: silentLogger, now: w.clock.now, maxPerPlatform: 100 });
     const sms = (from: string, smsId: string, platform = 'a') =>
       Buffer.from(JSON.stringify({ v: 1, type: 'inbound', id: smsId, platform_id: platform, site_id: 's1', from, text: 'Power off 1 min OK', received_at: '2026-11-23T10:00:05.000Z', parts: 1 }));

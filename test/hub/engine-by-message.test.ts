@@ -5,14 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionUpdate } from '../../hub/common/contract/index.js';
 import type { Execution } from '../../hub/model/execution.js';
-import { createWorld, type World } from './world.js';
+import { createWorld, fireJob, type World } from './world.js';
 
 async function fired(w: World): Promise<Execution> {
-  const job = w.job('a');
-  await w.store.putJob(job);
-  const id = await w.remediation.fire(job, 'condition', { signage_device_online: 0 });
-  await w.publisher.idle();
-  const e = id ? w.store.execution(id) : undefined;
+  const e = w.store.execution(await fireJob(w));
   if (!e) throw new Error('not fired');
   return e;
 }

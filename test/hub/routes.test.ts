@@ -9,7 +9,7 @@ import type { ExecutionUpdate } from '../../hub/common/contract/index.js';
 import { ACCEPT_SKEW_MS, acceptByFor, dueFailover, laterSites, mayLeave, nextSite, startSite } from '../../hub/dispatch/routes.js';
 import type { MessageRun } from '../../hub/model/execution.js';
 import { caller, jobBody } from './api-helpers.js';
-import { createWorld, TOKENS, type World } from './world.js';
+import { createWorld, fireJob, TOKENS, type World } from './world.js';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 
@@ -41,14 +41,6 @@ async function routed(route: string[], after: number | null = 30): Promise<World
   return w;
 }
 
-async function fire(w: World): Promise<string> {
-  const job = w.job('a');
-  await w.store.putJob(job);
-  const id = await w.remediation.fire(job, 'condition', { signage_device_online: 0 });
-  await w.publisher.idle();
-  if (!id) throw new Error('not fired');
-  return id;
-}
 
 function message(w: World, id: string): MessageRun {
   const m = w.store.execution(id)?.messages[0];
@@ -141,7 +133,7 @@ describe('backup routes: the engine moves a command', () => {
       return publish(topic, payload, opts);
     };
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's2' }, status('s2', 'online', ['up']));
-    const id = await fire(w);
+    const id = await fireJob(w);
     // The move falls failover_after_s after the dispatch, the agent's deadline the skew margin before.
     expect(w.pub.on('/a/s1/job')).toMatchObject([{ attempt: 1, accept_by: new Date(T0 + 30_000 - ACCEPT_SKEW_MS).toISOString() }]);
     w.clock.advance(30_000 - 1);
@@ -181,7 +173,7 @@ describe('backup routes: the engine moves a command', () => {
     };
     w.clock.clearTimeout = () => undefined;
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's2' }, status('s2', 'online', ['up']));
-    const id = await fire(w);
+    const id = await fireJob(w);
     expect(await sweep(w)).toBe(0); // nothing due yet: arms the deadline
     const armed = timers.filter((t) => t.ms > 29_000 && t.ms < 31_000);
     expect(armed).toHaveLength(1);
@@ -199,7 +191,7 @@ describe('backup routes: the engine moves a command', () => {
   it('a late acceptance at the old site is cancelled again; a send there after all is recorded and counted once', async () => {
     const w = await routed(['s1', 's2']);
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's1' }, status('s1', 'online', ['up']));
-    const id = await fire(w);
+    const id = await fireJob(w);
     w.clock.advance(35_000);
     expect(await sweep(w)).toBe(1);
     expect(message(w, id).hops?.[0]?.left_because).toBe('not_accepted');
@@ -222,7 +214,7 @@ describe('backup routes: the engine moves a command', () => {
     const w = await routed(['s1', 's2', 's3']);
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's2' }, status('s2', 'online', ['down', 'down']));
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's3' }, status('s3', 'online', 'up'));
-    const id = await fire(w);
+    const id = await fireJob(w);
     await w.dispatcher.handleUpdate(update(w, id, 's1', 'accepted', 0));
     await w.dispatcher.handleUpdate(update(w, id, 's1', 'failed', 1, { modem: 'm1', reason: { code: 'modem_error', message: 'no modem answers' } }));
     await w.publisher.idle();
@@ -241,7 +233,7 @@ describe('backup routes: the engine moves a command', () => {
   it('the uncertain rule: a message that may have gone out is never moved, however long its site stays down', async () => {
     const w = await routed(['s1', 's2']);
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's2' }, status('s2', 'online', 'up'));
-    const id = await fire(w);
+    const id = await fireJob(w);
     await w.dispatcher.handleUpdate(update(w, id, 's1', 'accepted', 0));
     await w.dispatcher.handleUpdate(update(w, id, 's1', 'sending', 1));
     await w.dispatcher.handleUpdate(update(w, id, 's1', 'uncertain', 2, { reason: { code: 'uncertain', message: 'modem stopped answering after the PDU' } }));
@@ -256,7 +248,7 @@ describe('backup routes: the engine moves a command', () => {
     expect(w.pub.on('/cancel')).toHaveLength(0);
     // Accepted and then silent (agent gone): also never moved.
     const w2 = await routed(['s1', 's2']);
-    const id2 = await fire(w2);
+    const id2 = await fireJob(w2);
     await w2.dispatcher.handleUpdate(update(w2, id2, 's1', 'accepted', 0));
     w2.clock.advance(120_000);
     expect(await sweep(w2)).toBe(0);
@@ -265,7 +257,7 @@ describe('backup routes: the engine moves a command', () => {
 
   it('failover off (null) or a device with one site: no accept_by, nothing moves', async () => {
     for (const w of [await routed(['s1', 's2'], null), await routed(['s1'])]) {
-      const id = await fire(w);
+      const id = await fireJob(w);
       expect(w.pub.on('/a/s1/job')[0]?.accept_by).toBeUndefined();
       w.clock.advance(600_000);
       expect(await sweep(w)).toBe(0);
@@ -307,7 +299,7 @@ describe('backup routes: restarts and long outages', () => {
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's1' }, status('s1', 'offline'));
     await w.sites.handleStatus({ platform_id: 'a', site_id: 's2' }, status('s2', 'online', 'up'));
     w.clock.advance(30_000);
-    const id = await fire(w);
+    const id = await fireJob(w);
     expect(w.pub.on('/a/s1/job')).toHaveLength(0);
     const jobs = w.pub.on('/a/s2/job');
     expect(jobs).toMatchObject([{ execution_id: id, attempt: 1 }]);
@@ -320,7 +312,7 @@ describe('backup routes: restarts and long outages', () => {
 
   it('a hub that dies after the move is written and before it is published: the new hub re-sends to the new site only', async () => {
     const w = await routed(['s1', 's2']);
-    const id = await fire(w);
+    const id = await fireJob(w);
     // The move is written, but its job and cancel never reach the broker (the process dies).
     w.pub.publish = async () => {
       throw new Error('killed');

@@ -147,3 +147,13 @@ export async function createWorld(dir = tempDir('world')): Promise<World> {
   });
   return { dir, store, prom, pub, clock, dispatcher, publisher, engine, remediation, poller, sites: siteMonitor, routeEvents, deps, job };
 }
+
+/** Platform a's job stored and fired by its condition, its publish done: the execution's id. */
+export async function fireJob(w: World): Promise<string> {
+  const job = w.job('a');
+  await w.store.putJob(job);
+  const id = await w.remediation.fire(job, 'condition', { signage_device_online: 0 });
+  await w.publisher.idle();
+  if (!id) throw new Error('not fired');
+  return id;
+}

@@ -8,7 +8,7 @@ import { type AgentStatus, type ExecutionUpdate, type JobRequest, examples, site
 import { defaultBinding } from '../../../agent/modem/stack.js';
 import { SimPty, type SimPtyOptions } from '../../../agent/sim/pty.js';
 import { type Mosquitto, startMosquitto } from '../../support/mosquitto.js';
-import { waitFor } from '../../support/process.js';
+import { type Proc, startProcess, waitFor } from '../../support/process.js';
 
 export const SITE = { platform_id: 'p1', site_id: 's1' };
 export const SITE_USER = usernames.site(SITE);
@@ -88,3 +88,18 @@ export function rm(dir: string): void {
 }
 
 export { waitFor };
+
+const ROOT = new URL('../../..', import.meta.url).pathname;
+
+/**
+ * The agent as its own process: node itself (not the tsx wrapper, so that SIGKILL hits the
+ * agent), log level info. `crash` arms a crash point (GSMJOBS_CRASH_AGENT_*); without it none is
+ * inherited.
+ */
+export function startAgentProcess(configFile: string, crash?: { point: string; job: string }): Proc {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
+  delete env.GSMJOBS_CRASH_AGENT_POINT;
+  delete env.GSMJOBS_CRASH_AGENT_JOB;
+  if (crash) Object.assign(env, { GSMJOBS_CRASH_AGENT_POINT: crash.point, GSMJOBS_CRASH_AGENT_JOB: crash.job });
+  return startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'agent/main.ts'), 'run', '--config', configFile], { name: 'agent', cwd: ROOT, env });
+}

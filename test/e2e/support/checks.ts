@@ -1,6 +1,6 @@
 // Checks shared by the end-to-end tests: what the modem received, what the hub recorded.
 import { expect } from 'vitest';
-import { executions, partsOf, PHONE, type SimSms, type Stack } from '../stack.js';
+import { addJob, executions, partsOf, PHONE, type SimSms, type Stack } from '../stack.js';
 import { until } from './child.js';
 
 /**
@@ -39,6 +39,24 @@ export async function waitParts(stack: Stack, text: string, n: number, timeoutMs
     const p = partsOf(stack, text);
     return p.length >= n ? p : undefined;
   }, timeoutMs, `${n} part(s) of "${text.slice(0, 30)}..." at the modem`, 25);
+}
+
+/**
+ * The agent SIGKILLed while its modem holds the first part of a new job's text unanswered (it may
+ * or may not have left), then restarted with the modem answering again: the situation in which
+ * the message must end `uncertain`, never sent twice. Returns the job's id and text.
+ */
+export async function killWithPartInFlight(stack: Stack, device: string, what: string, partTimeoutMs: number): Promise<{ jobId: string; text: string }> {
+  const text = scenarioText(device, what);
+  const jobId = await addJob(stack, device, text);
+  stack.modem.control('hang');
+  await stack.sim.setOnline(device, false);
+  await waitParts(stack, text, 1, partTimeoutMs);
+  stack.agent.child.kill('SIGKILL');
+  await stack.agent.child.exited;
+  stack.modem.control('silent off');
+  await stack.agent.start();
+  return { jobId, text };
 }
 
 /** Russian texts of 2 parts, each part unique per scenario (the device number is in both). */
