@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import type { SimPty } from '../../agent/sim/pty.js';
 import type { Mosquitto } from '../support/mosquitto.js';
 import type { Proc } from '../support/process.js';
-import { type HubView, agentConfig, job, rm, startBroker, startHubView, startSim, tmp, startAgentProcess, waitFor } from './support/rig.js';
+import { type HubView, agentConfig, job, startBroker, startHubView, startSim, tmp, startAgentProcess, waitFor, stopRig } from './support/rig.js';
 
 let dir: string;
 let broker: Mosquitto;
@@ -31,13 +31,7 @@ beforeAll(async () => {
   writeFileSync(configFile, YAML.stringify({ ...cfg, mqtt: { ...cfg.mqtt, keepalive_s: 1 }, log_level: 'info' }));
 }, 60_000);
 
-afterAll(async () => {
-  await agent?.stop();
-  hub?.client.end(true);
-  await sim?.stop();
-  await broker?.stop();
-  if (dir) rm(dir);
-});
+afterAll(() => stopRig({ agent, hub, sims: [sim], broker, dir }));
 
 function smsLog(): Array<{ text: string; to: string; mr: number }> {
   return readFileSync(join(dir, 'sms.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { text: string; to: string; mr: number });

@@ -12,7 +12,7 @@ import { defaultBinding } from '../../agent/modem/stack.js';
 import type { SimPty } from '../../agent/sim/pty.js';
 import { silentLogger } from '../../hub/common/log.js';
 import type { Mosquitto } from '../support/mosquitto.js';
-import { type HubView, agentConfig, job, rm, startBroker, startHubView, startSim, tmp, waitFor } from './support/rig.js';
+import { type HubView, agentConfig, job, startBroker, startHubView, startSim, tmp, waitFor, stopRig } from './support/rig.js';
 
 let dir: string;
 let broker: Mosquitto;
@@ -30,13 +30,7 @@ beforeAll(async () => {
   await waitFor(() => agent.modemStatus().state === 'up' && agent.mqtt.connected, 15_000, 'agent ready');
 }, 60_000);
 
-afterAll(async () => {
-  await agent?.stop();
-  hub?.client.end(true);
-  await sim?.stop();
-  await broker?.stop();
-  if (dir) rm(dir);
-});
+afterAll(() => stopRig({ agent, hub, sims: [sim], broker, dir }));
 
 const sentTo = (text: string) => sim.modem.sent.filter((s) => s.text === text);
 

@@ -12,7 +12,7 @@ import { type JobCancel, siteTopic } from '../../hub/common/contract/index.js';
 import type { SimPty } from '../../agent/sim/pty.js';
 import type { Mosquitto } from '../support/mosquitto.js';
 import type { Proc } from '../support/process.js';
-import { SITE, type HubView, agentConfig, job, rm, startBroker, startHubView, startSim, tmp, startAgentProcess, waitFor } from './support/rig.js';
+import { SITE, type HubView, agentConfig, job, startBroker, startHubView, startSim, tmp, startAgentProcess, waitFor, stopRig } from './support/rig.js';
 
 let dir: string;
 let broker: Mosquitto;
@@ -63,13 +63,7 @@ beforeAll(async () => {
   agent = undefined;
 }, 90_000);
 
-afterAll(async () => {
-  await agent?.stop();
-  hub?.client.end(true);
-  await sim?.stop();
-  await broker?.stop();
-  if (dir) rm(dir);
-});
+afterAll(() => stopRig({ agent, hub, sims: [sim], broker, dir }));
 
 describe('the agent obeys the hub cancel and accept_by', () => {
   it('job then cancel, cancel then job, late accept_by: none sent while the agent was down; each reported expired', async () => {

@@ -16,7 +16,7 @@ import type { SimPty } from '../../agent/sim/pty.js';
 import type { SimSms } from '../../agent/sim/modem.js';
 import type { Mosquitto } from '../support/mosquitto.js';
 import type { Proc } from '../support/process.js';
-import { type HubView, agentConfig, job, rm, startBroker, startHubView, startSim, tmp, startAgentProcess, waitFor } from './support/rig.js';
+import { type HubView, agentConfig, job, startBroker, startHubView, startSim, tmp, startAgentProcess, waitFor, stopRig } from './support/rig.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 let dir: string;
@@ -87,14 +87,7 @@ afterEach(async () => {
   agent = undefined;
 });
 
-afterAll(async () => {
-  await agent?.stop();
-  hub?.client.end(true);
-  await simA?.stop();
-  await simB?.stop();
-  await broker?.stop();
-  if (dir) rm(dir);
-});
+afterAll(() => stopRig({ agent, hub, sims: [simA, simB], broker, dir }));
 
 describe('two modems, the primary unplugged mid-queue', () => {
   it('the queue drains through the second modem: nothing lost, nothing sent twice, first message on B within 10 s', async () => {

@@ -103,3 +103,12 @@ export function startAgentProcess(configFile: string, crash?: { point: string; j
   if (crash) Object.assign(env, { GSMJOBS_CRASH_AGENT_POINT: crash.point, GSMJOBS_CRASH_AGENT_JOB: crash.job });
   return startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'agent/main.ts'), 'run', '--config', configFile], { name: 'agent', cwd: ROOT, env });
 }
+
+/** Stop what a rig file started; any part may be missing (a set-up that failed half way). */
+export async function stopRig(r: { agent?: { stop(): Promise<unknown> }; hub?: HubView; sims?: Array<SimPty | undefined>; broker?: Mosquitto; dir?: string }): Promise<void> {
+  await r.agent?.stop();
+  r.hub?.client.end(true);
+  for (const sim of r.sims ?? []) await sim?.stop();
+  await r.broker?.stop();
+  if (r.dir) rm(r.dir);
+}
