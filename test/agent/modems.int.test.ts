@@ -106,7 +106,10 @@ describe('two modems, the primary unplugged mid-queue', () => {
     for (const [i, id] of ids.entries()) await hub.publishJob(job(id, { text: text(i), to: `+7916${String(2000000 + i)}` }));
     // Three messages out through A; the fourth is in flight (A holds its prompt: the PDU has not
     // left) when A is pulled out. Deterministic on a loaded machine: no PDU is ever cut in half.
-    await waitFor(() => simA.modem.held === 'prompt', 30_000, `three messages on A, the fourth at A's prompt\n${agent?.output().slice(-3000) ?? ''}`);
+    // A's status reports come 50 ms after each answer: the third's may still be on its way when
+    // the fourth's prompt is held, and an unplugged modem never reports it; so A is pulled out
+    // once its three messages are delivered.
+    await waitFor(() => simA.modem.held === 'prompt' && ids.slice(0, 3).every((id) => hub.statesOf(id).includes('delivered')), 30_000, `three messages delivered through A, the fourth at A's prompt\n${agent?.output().slice(-3000) ?? ''}`);
     const unplugAt = Date.now();
     await simA.unplug();
     simA.modem.release();
